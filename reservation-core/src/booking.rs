@@ -1,0 +1,57 @@
+//! Bookings: paid holds, one ticket per seat.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::hold::PricedSeat;
+use crate::ids::{BookingId, HoldId, HolderId, ShowId, TicketId};
+use crate::money::Money;
+use crate::payment::PaymentReceipt;
+
+/// One admission: one seat of one show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ticket {
+    /// Id (what a QR code would carry).
+    pub id: TicketId,
+    /// The seat, label and price.
+    #[serde(flatten)]
+    pub seat: PricedSeat,
+}
+
+/// Whether a booking still stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "status")]
+pub enum BookingStatus {
+    /// Valid; the seats are booked.
+    Confirmed,
+    /// Cancelled (refunded); the seats were freed.
+    Cancelled {
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+}
+
+/// A confirmed purchase.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Booking {
+    /// Id.
+    pub id: BookingId,
+    /// The show.
+    pub show: ShowId,
+    /// Who bought.
+    pub holder: HolderId,
+    /// The hold it was made from (also the payment's idempotency key).
+    pub hold: HoldId,
+    /// One ticket per seat.
+    pub tickets: Vec<Ticket>,
+    /// Amount paid.
+    pub total: Money,
+    /// The payment.
+    pub payment: PaymentReceipt,
+    /// When it was confirmed.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// Confirmed or cancelled.
+    pub status: BookingStatus,
+}

@@ -1,0 +1,111 @@
+//! Every way a reservation operation can be refused or fail.
+
+use crate::catalog::CategoryCode;
+use crate::events::Sequence;
+use crate::hold::SeatConflict;
+use crate::ids::{BookingId, SeatId, ShowId, WaitId};
+
+/// A refused or failed reservation operation. Every refusal has its own
+/// variant so callers can match on it; messages say what the user can do.
+#[derive(Debug, thiserror::Error)]
+pub enum ReservationError {
+    /// No such show.
+    #[error("show {0} does not exist")]
+    UnknownShow(ShowId),
+    /// No such seat anywhere.
+    #[error("seat {0} does not exist")]
+    UnknownSeat(SeatId),
+    /// The seat exists but belongs to another show's hall.
+    #[error("seat {seat} is not a seat of show {show}")]
+    SeatOfAnotherShow {
+        /// The seat.
+        seat: SeatId,
+        /// The show asked for.
+        show: ShowId,
+    },
+    /// A seat appears twice in one request.
+    #[error("seat {0} is listed twice")]
+    DuplicateSeat(SeatId),
+    /// Zero or more than ten seats.
+    #[error("a request takes 1 to 10 seats, not {0}")]
+    InvalidSeatCount(usize),
+    /// The layout has no such price category.
+    #[error("price category `{0}` does not exist in this hall")]
+    UnknownCategory(CategoryCode),
+    /// Some of the seats are taken; nothing was held.
+    #[error("{} of the seats are taken; nothing was held", .0.len())]
+    SeatsTaken(Vec<SeatConflict>),
+    /// Best-available found too few free seats; nothing was held.
+    #[error("only {available} matching seats are free, {requested} were asked for")]
+    NotEnoughSeats {
+        /// Seats asked for.
+        requested: usize,
+        /// Matching seats free.
+        available: usize,
+    },
+    /// The holder would exceed the per-show limit.
+    #[error(
+        "at most {limit} seats per show at a time: you hold or wait for {active}, and asked for {requested} more"
+    )]
+    OverHolderLimit {
+        /// The policy limit.
+        limit: u16,
+        /// Seats the holder already holds or waits for.
+        active: u16,
+        /// Seats asked for now.
+        requested: u16,
+    },
+    /// No hold with this token for this holder (never existed, released, or
+    /// another holder's: all look the same).
+    #[error("no such hold; it may have been released")]
+    InvalidHoldToken,
+    /// The hold ran out and its seats were freed; nothing was charged.
+    #[error("the hold has expired and its seats were released; please choose seats again")]
+    HoldExpired,
+    /// The payment was declined; the hold stays until it expires.
+    #[error("payment declined ({0}); the seats stay held until the hold expires")]
+    PaymentDeclined(String),
+    /// The payment service failed; nothing was charged, the hold stays.
+    #[error("payment service unavailable ({0}); please try again")]
+    PaymentUnavailable(String),
+    /// No such booking for this holder.
+    #[error("booking {0} does not exist")]
+    UnknownBooking(BookingId),
+    /// The booking was already cancelled.
+    #[error("booking {0} is already cancelled")]
+    BookingAlreadyCancelled(BookingId),
+    /// No such wait for this holder.
+    #[error("wait {0} does not exist")]
+    UnknownWait(WaitId),
+    /// The holder already waits for this show.
+    #[error("you are already waiting for this show (wait {0})")]
+    AlreadyWaiting(WaitId),
+    /// Waiting makes no sense: enough seats are free now.
+    #[error("{available} matching seats are available: hold them instead of waiting")]
+    SeatsAvailable {
+        /// Matching seats free now.
+        available: usize,
+    },
+    /// Too few seats are free or held: they are booked and will not free up.
+    #[error("sold out: not enough seats can become available")]
+    SoldOut,
+    /// The requested events are older than the store keeps; reload the seat
+    /// map and continue from its sequence.
+    #[error("events before {oldest:?} are no longer kept; reload the seat map")]
+    EventsGone {
+        /// The oldest sequence still available.
+        oldest: Sequence,
+    },
+    /// The store failed (database down, ...). The operation may not have
+    /// happened; it is safe to retry.
+    #[error("storage failure: {0}")]
+    Storage(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl ReservationError {
+    /// Whether the caller asked for something wrong (a 4xx in HTTP terms), as
+    /// opposed to a failure inside the system.
+    pub fn is_refusal(&self) -> bool {
+        !matches!(self, Self::Storage(_) | Self::PaymentUnavailable(_))
+    }
+}

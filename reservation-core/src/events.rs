@@ -1,0 +1,124 @@
+//! The per-show event stream: every change to a show's seats or waitlist,
+//! numbered without gaps so a client can apply them in order and resume after
+//! a reconnect.
+
+use std::pin::Pin;
+
+use futures_core::Stream;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::error::ReservationError;
+use crate::ids::{BookingId, HoldId, SeatId, ShowId, WaitId};
+
+/// Position in a show's event stream. The first event is 1; 0 means "before
+/// any event", so a seat map stamped 0 has seen none.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct Sequence(pub u64);
+
+impl Sequence {
+    /// The one after this.
+    pub const fn next(self) -> Sequence {
+        Sequence(self.0 + 1)
+    }
+}
+
+/// Why a waiter left the queue without getting seats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaitEnd {
+    /// The waiter cancelled.
+    Cancelled,
+    /// The wait ran past the policy's `max_wait`.
+    Expired,
+    /// Too few seats could ever free up (the rest are booked).
+    SoldOut,
+}
+
+/// What changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum Change {
+    /// Seats were held.
+    Held {
+        /// The hold.
+        hold: HoldId,
+        /// Its seats.
+        seats: Vec<SeatId>,
+    },
+    /// A hold was released by its holder; the seats are free.
+    Released {
+        /// The hold.
+        hold: HoldId,
+        /// Its seats.
+        seats: Vec<SeatId>,
+    },
+    /// A hold ran out; the seats are free.
+    Expired {
+        /// The hold.
+        hold: HoldId,
+        /// Its seats.
+        seats: Vec<SeatId>,
+    },
+    /// A hold was paid; the seats are booked.
+    Booked {
+        /// The new booking.
+        booking: BookingId,
+        /// The hold it came from.
+        hold: HoldId,
+        /// Its seats.
+        seats: Vec<SeatId>,
+    },
+    /// A booking was cancelled; the seats are free.
+    Cancelled {
+        /// The booking.
+        booking: BookingId,
+        /// Its seats.
+        seats: Vec<SeatId>,
+    },
+    /// Someone joined the waitlist.
+    WaitJoined {
+        /// The wait.
+        wait: WaitId,
+        /// Seats wanted.
+        count: u8,
+    },
+    /// Freed seats went to a waiter as a new hold.
+    Offered {
+        /// The wait that was served.
+        wait: WaitId,
+        /// The hold made for the waiter.
+        hold: HoldId,
+        /// Its seats.
+        seats: Vec<SeatId>,
+    },
+    /// A waiter left without seats.
+    WaitEnded {
+        /// The wait.
+        wait: WaitId,
+        /// Why.
+        reason: WaitEnd,
+    },
+}
+
+/// One numbered change of one show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShowEvent {
+    /// The show.
+    pub show: ShowId,
+    /// Its position in the show's stream.
+    pub seq: Sequence,
+    /// When it happened.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// What happened.
+    pub change: Change,
+}
+
+/// A live feed of a show's events, in order, without gaps. It ends with an
+/// [`ReservationError::EventsGone`] item if the subscriber falls too far
+/// behind; reload the seat map and subscribe again from its sequence.
+pub type EventStream = Pin<Box<dyn Stream<Item = Result<ShowEvent, ReservationError>> + Send>>;

@@ -1,0 +1,313 @@
+//! Holds: seats kept for one holder for a few minutes while they pay.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::str::FromStr;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::catalog::CategoryCode;
+use crate::error::ReservationError;
+use crate::ids::{BookingId, HoldId, HolderId, SeatId, ShowId};
+use crate::limits::{MAX_SEATS_PER_REQUEST, SeatCount};
+use crate::money::Money;
+
+/// The secret that proves a hold is yours: whoever presents it may confirm
+/// or release the hold (together with the holder id).
+///
+/// It names the show (so a store finds the hold without a global index) and
+/// carries 256 random bits from the operating system's CSPRNG. Its text form
+/// is 64 URL-safe characters. `Debug` does not print the secret.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct HoldToken {
+    show: ShowId,
+    secret: [u8; 32],
+}
+
+/// Text that is not a hold token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("malformed hold token")]
+pub struct MalformedToken;
+
+impl HoldToken {
+    /// A fresh token for a hold on `show`.
+    pub fn generate(show: ShowId) -> Self {
+        Self {
+            show,
+            secret: rand::random(),
+        }
+    }
+
+    /// The show the hold is on.
+    pub fn show(&self) -> ShowId {
+        self.show
+    }
+
+    /// The random part, for stores that index holds by it.
+    pub fn secret(&self) -> &[u8; 32] {
+        &self.secret
+    }
+
+    /// Rebuilds a token from its parts (for stores reading it back).
+    pub fn from_parts(show: ShowId, secret: [u8; 32]) -> Self {
+        Self { show, secret }
+    }
+}
+
+impl fmt::Display for HoldToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut bytes = [0u8; 48];
+        bytes[..16].copy_from_slice(self.show.as_uuid().as_bytes());
+        bytes[16..].copy_from_slice(&self.secret);
+        f.write_str(&URL_SAFE_NO_PAD.encode(bytes))
+    }
+}
+
+impl fmt::Debug for HoldToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HoldToken")
+            .field("show", &self.show)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FromStr for HoldToken {
+    type Err = MalformedToken;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.len() != 64 {
+            return Err(MalformedToken);
+        }
+        let bytes = URL_SAFE_NO_PAD.decode(s).map_err(|_| MalformedToken)?;
+        let show: [u8; 16] = bytes
+            .get(..16)
+            .and_then(|b| b.try_into().ok())
+            .ok_or(MalformedToken)?;
+        let secret: [u8; 32] = bytes
+            .get(16..)
+            .and_then(|b| b.try_into().ok())
+            .ok_or(MalformedToken)?;
+        Ok(Self {
+            show: ShowId::from_uuid(uuid::Uuid::from_bytes(show)),
+            secret,
+        })
+    }
+}
+
+impl Serialize for HoldToken {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for HoldToken {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// 1..=10 distinct seats, in the order asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "Vec<SeatId>", into = "Vec<SeatId>")]
+pub struct SeatList(Vec<SeatId>);
+
+impl SeatList {
+    /// Checks the count and that no seat repeats.
+    pub fn new(seats: Vec<SeatId>) -> Result<Self, ReservationError> {
+        if seats.is_empty() || seats.len() > usize::from(MAX_SEATS_PER_REQUEST) {
+            return Err(ReservationError::InvalidSeatCount(seats.len()));
+        }
+        let mut seen = HashSet::with_capacity(seats.len());
+        if let Some(dup) = seats.iter().find(|s| !seen.insert(**s)) {
+            return Err(ReservationError::DuplicateSeat(*dup));
+        }
+        Ok(Self(seats))
+    }
+
+    /// The seats.
+    pub fn as_slice(&self) -> &[SeatId] {
+        &self.0
+    }
+
+    /// How many.
+    pub fn count(&self) -> SeatCount {
+        // The constructor guarantees 1..=10.
+        SeatCount::new(self.0.len() as u64).unwrap_or(SeatCount::ONE)
+    }
+}
+
+impl TryFrom<Vec<SeatId>> for SeatList {
+    type Error = ReservationError;
+    fn try_from(value: Vec<SeatId>) -> Result<Self, Self::Error> {
+        Self::new(value)
+    }
+}
+
+impl From<SeatList> for Vec<SeatId> {
+    fn from(value: SeatList) -> Self {
+        value.0
+    }
+}
+
+/// Which seats best-available may choose from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeatFilter {
+    /// Only seats of this price category.
+    pub category: Option<CategoryCode>,
+    /// Only accessible seats.
+    #[serde(default)]
+    pub accessible: bool,
+}
+
+/// What to hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SeatSelection {
+    /// Exactly these seats.
+    Seats(SeatList),
+    /// The best `count` free seats passing `filter`, chosen by
+    /// [`best_available`](crate::seating::best_available).
+    BestAvailable {
+        /// How many.
+        count: SeatCount,
+        /// Restrictions.
+        #[serde(default)]
+        filter: SeatFilter,
+    },
+}
+
+/// A request to hold seats of one show for one holder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HoldRequest {
+    /// The show.
+    pub show: ShowId,
+    /// Who holds.
+    pub holder: HolderId,
+    /// Which seats.
+    pub seats: SeatSelection,
+}
+
+/// A seat in a hold or a booking, with its price.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PricedSeat {
+    /// The seat.
+    pub seat: SeatId,
+    /// Its label, such as "F12".
+    pub label: String,
+    /// Its price category.
+    pub category: CategoryCode,
+    /// Its price for this show.
+    pub price: Money,
+}
+
+/// Where a hold stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "state", content = "booking")]
+pub enum HoldState {
+    /// The seats are held; it can be confirmed or released.
+    Active,
+    /// Paid for: the seats are booked.
+    Confirmed(BookingId),
+}
+
+/// Seats held for one holder until `expires_at`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hold {
+    /// Public id (appears in events).
+    pub id: HoldId,
+    /// The capability to confirm or release it. Show it only to its holder.
+    pub token: HoldToken,
+    /// The show.
+    pub show: ShowId,
+    /// Who holds it.
+    pub holder: HolderId,
+    /// The seats with prices.
+    pub seats: Vec<PricedSeat>,
+    /// Sum of the prices.
+    pub total: Money,
+    /// When it was made.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// The expiry to show the buyer. The seats stay held until
+    /// `expires_at + policy.grace`.
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    /// Active or confirmed.
+    pub state: HoldState,
+}
+
+/// Why a seat could not be held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Taken {
+    /// Held by someone else: it may free up, so waiting can make sense.
+    Held,
+    /// Held by you already, in another hold.
+    HeldByYou,
+    /// Sold.
+    Booked,
+}
+
+/// A seat of a refused hold that is not available.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SeatConflict {
+    /// The seat.
+    pub seat: SeatId,
+    /// Its label.
+    pub label: String,
+    /// Why it is taken.
+    pub taken: Taken,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_round_trips_and_is_long_enough() {
+        let token = HoldToken::generate(ShowId::random());
+        let text = token.to_string();
+        assert_eq!(text.len(), 64);
+        assert_eq!(text.parse::<HoldToken>(), Ok(token.clone()));
+        assert_ne!(HoldToken::generate(token.show()), token);
+    }
+
+    #[test]
+    fn token_debug_hides_the_secret() {
+        let token = HoldToken::generate(ShowId::random());
+        assert!(!format!("{token:?}").contains(&token.to_string()[22..]));
+    }
+
+    #[test]
+    fn truncated_or_garbled_tokens_are_rejected() {
+        let text = HoldToken::generate(ShowId::random()).to_string();
+        assert_eq!(text[..63].parse::<HoldToken>(), Err(MalformedToken));
+        assert_eq!(
+            format!("{}!", &text[..63]).parse::<HoldToken>(),
+            Err(MalformedToken)
+        );
+        assert_eq!("".parse::<HoldToken>(), Err(MalformedToken));
+    }
+
+    #[test]
+    fn seat_lists_are_one_to_ten_distinct_seats() {
+        let a = SeatId::random();
+        assert!(matches!(
+            SeatList::new(vec![]),
+            Err(ReservationError::InvalidSeatCount(0))
+        ));
+        assert!(
+            matches!(SeatList::new(vec![a, a]), Err(ReservationError::DuplicateSeat(s)) if s == a)
+        );
+        let eleven = (0..11).map(|_| SeatId::random()).collect();
+        assert!(matches!(
+            SeatList::new(eleven),
+            Err(ReservationError::InvalidSeatCount(11))
+        ));
+        assert_eq!(SeatList::new(vec![a]).map(|l| l.count().get()), Ok(1));
+    }
+}

@@ -1,0 +1,92 @@
+//! The limits and timings that keep a sale fair: how many seats one request
+//! and one holder may take, how long a hold lasts, how long a wait lasts.
+
+use serde::{Deserialize, Serialize};
+use time::Duration;
+
+/// Most seats one hold or one wait may ask for.
+pub const MAX_SEATS_PER_REQUEST: u8 = 10;
+
+/// How many seats a request asks for: 1..=[`MAX_SEATS_PER_REQUEST`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "u64", into = "u8")]
+pub struct SeatCount(u8);
+
+/// A seat count of 0 or more than 10.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a request takes 1 to {max} seats, not {0}", max = MAX_SEATS_PER_REQUEST)]
+pub struct InvalidSeatCount(pub u64);
+
+impl SeatCount {
+    /// One seat.
+    pub const ONE: SeatCount = SeatCount(1);
+    /// The maximum, ten seats.
+    pub const MAX: SeatCount = SeatCount(MAX_SEATS_PER_REQUEST);
+
+    /// A checked count.
+    pub fn new(count: u64) -> Result<Self, InvalidSeatCount> {
+        match u8::try_from(count) {
+            Ok(n) if (1..=MAX_SEATS_PER_REQUEST).contains(&n) => Ok(Self(n)),
+            _ => Err(InvalidSeatCount(count)),
+        }
+    }
+
+    /// The count.
+    pub const fn get(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl TryFrom<u64> for SeatCount {
+    type Error = InvalidSeatCount;
+    fn try_from(value: u64) -> Result<Self, Self::Error> {
+        Self::new(value)
+    }
+}
+
+impl From<SeatCount> for u8 {
+    fn from(value: SeatCount) -> Self {
+        value.0
+    }
+}
+
+/// The rules of a sale. One policy applies to every show of a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    /// How long a hold lasts, as shown to the buyer. Default 5 minutes.
+    pub hold_time: Duration,
+    /// How much longer the server keeps a hold after its shown expiry before
+    /// freeing the seats, so a client whose clock runs a little late never
+    /// sees a payment refused while its timer still runs. Default 5 seconds.
+    pub grace: Duration,
+    /// Most seats one holder may hold and wait for in one show at a time,
+    /// counting active holds and waits (not bookings). Default 10.
+    pub max_seats_per_holder: u16,
+    /// How long a place in a waitlist lasts. Default 1 hour.
+    pub max_wait: Duration,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            hold_time: Duration::minutes(5),
+            grace: Duration::seconds(5),
+            max_seats_per_holder: 10,
+            max_wait: Duration::hours(1),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seat_count_accepts_one_to_ten() {
+        assert!(SeatCount::new(0).is_err());
+        assert_eq!(SeatCount::new(1).map(SeatCount::get), Ok(1));
+        assert_eq!(SeatCount::new(10).map(SeatCount::get), Ok(10));
+        assert_eq!(SeatCount::new(11), Err(InvalidSeatCount(11)));
+        assert_eq!(SeatCount::new(u64::MAX), Err(InvalidSeatCount(u64::MAX)));
+    }
+}

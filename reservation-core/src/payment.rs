@@ -1,0 +1,269 @@
+//! Payments: the [`PaymentGateway`] port and a fake gateway for tests and demos.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use async_trait::async_trait;
+use parking_lot::Mutex;
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{HoldId, HolderId};
+use crate::money::Money;
+
+/// A card number: 12 to 19 digits passing the Luhn check. Spaces and dashes
+/// are ignored when parsing. `Debug` shows only the last four digits.
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct CardNumber(String);
+
+/// Text that is not a card number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("not a valid card number (12-19 digits with a correct check digit)")]
+pub struct InvalidCardNumber;
+
+impl CardNumber {
+    /// Parses and checks a card number.
+    pub fn parse(text: &str) -> Result<Self, InvalidCardNumber> {
+        let digits: String = text.chars().filter(|c| *c != ' ' && *c != '-').collect();
+        if !(12..=19).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(InvalidCardNumber);
+        }
+        let sum: u32 = digits
+            .bytes()
+            .rev()
+            .enumerate()
+            .map(|(i, b)| {
+                let d = u32::from(b - b'0');
+                if i % 2 == 1 {
+                    if d * 2 > 9 { d * 2 - 9 } else { d * 2 }
+                } else {
+                    d
+                }
+            })
+            .sum();
+        if sum % 10 == 0 {
+            Ok(Self(digits))
+        } else {
+            Err(InvalidCardNumber)
+        }
+    }
+
+    /// The last four digits, for receipts.
+    pub fn last4(&self) -> &str {
+        &self.0[self.0.len() - 4..]
+    }
+
+    /// All digits.
+    pub fn digits(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for CardNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CardNumber(**** {})", self.last4())
+    }
+}
+
+impl TryFrom<String> for CardNumber {
+    type Error = InvalidCardNumber;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<CardNumber> for String {
+    fn from(value: CardNumber) -> Self {
+        value.0
+    }
+}
+
+/// A charge to make.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChargeRequest {
+    /// The hold being paid for. Gateways must treat it as an idempotency key:
+    /// charging the same hold twice charges once and returns the same receipt.
+    pub idempotency_key: HoldId,
+    /// Who pays.
+    pub holder: HolderId,
+    /// How much.
+    pub amount: Money,
+    /// With which card.
+    pub card: CardNumber,
+}
+
+/// Proof of a successful charge.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct PaymentReceipt {
+    /// The gateway's reference for the charge.
+    pub reference: String,
+    /// Amount charged.
+    pub amount: Money,
+    /// Last four digits of the card.
+    pub card_last4: String,
+}
+
+/// A charge that did not go through.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PaymentError {
+    /// The card was refused; nothing was charged. Another card may work.
+    #[error("payment declined: {0}")]
+    Declined(String),
+    /// The gateway failed; nothing was charged. Trying again later may work.
+    #[error("payment service unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// A payment service. Implementations are called through `dyn`, so this trait
+/// uses `async-trait` (native `async fn` in traits is not object-safe).
+#[async_trait]
+pub trait PaymentGateway: Send + Sync {
+    /// Charges once per `request.idempotency_key`.
+    async fn charge(&self, request: &ChargeRequest) -> Result<PaymentReceipt, PaymentError>;
+
+    /// Returns a charge (for example when a hold expired while paying).
+    async fn refund(&self, receipt: &PaymentReceipt) -> Result<(), PaymentError>;
+}
+
+/// Test card numbers understood by [`FakeGateway`].
+pub mod test_cards {
+    /// Always approved.
+    pub const APPROVED: &str = "4242 4242 4242 4242";
+    /// Always declined ("card declined").
+    pub const DECLINED: &str = "4000 0000 0000 0002";
+    /// Declined for insufficient funds.
+    pub const INSUFFICIENT_FUNDS: &str = "4000 0000 0000 9995";
+    /// The gateway fails (processing error).
+    pub const GATEWAY_ERROR: &str = "4000 0000 0000 0119";
+}
+
+/// An in-process gateway for tests and the demo. Any valid card number is
+/// approved except the decline and failure numbers in [`test_cards`].
+/// Clones share state.
+#[derive(Debug, Clone, Default)]
+pub struct FakeGateway {
+    inner: Arc<FakeState>,
+}
+
+#[derive(Debug, Default)]
+struct FakeState {
+    charges: Mutex<HashMap<HoldId, PaymentReceipt>>,
+    attempts: AtomicU64,
+    refunds: Mutex<Vec<PaymentReceipt>>,
+}
+
+impl FakeGateway {
+    /// A gateway with no charges yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Distinct charges made (one per idempotency key).
+    pub fn charges(&self) -> usize {
+        self.inner.charges.lock().len()
+    }
+
+    /// Calls to `charge`, including repeats and refusals.
+    pub fn attempts(&self) -> u64 {
+        self.inner.attempts.load(Ordering::Relaxed)
+    }
+
+    /// Refunds made.
+    pub fn refunds(&self) -> Vec<PaymentReceipt> {
+        self.inner.refunds.lock().clone()
+    }
+
+    /// The charge made for `hold`, if any.
+    pub fn charge_for(&self, hold: HoldId) -> Option<PaymentReceipt> {
+        self.inner.charges.lock().get(&hold).cloned()
+    }
+}
+
+#[async_trait]
+impl PaymentGateway for FakeGateway {
+    async fn charge(&self, request: &ChargeRequest) -> Result<PaymentReceipt, PaymentError> {
+        self.inner.attempts.fetch_add(1, Ordering::Relaxed);
+        let digits = request.card.digits();
+        let is = |card: &str| card.replace(' ', "") == digits;
+        if is(test_cards::DECLINED) {
+            return Err(PaymentError::Declined("card declined".to_owned()));
+        }
+        if is(test_cards::INSUFFICIENT_FUNDS) {
+            return Err(PaymentError::Declined("insufficient funds".to_owned()));
+        }
+        if is(test_cards::GATEWAY_ERROR) {
+            return Err(PaymentError::Unavailable("processing error".to_owned()));
+        }
+        let mut charges = self.inner.charges.lock();
+        let receipt = charges
+            .entry(request.idempotency_key)
+            .or_insert_with(|| PaymentReceipt {
+                reference: format!("fake_{}", request.idempotency_key.as_uuid().simple()),
+                amount: request.amount,
+                card_last4: request.card.last4().to_owned(),
+            });
+        Ok(receipt.clone())
+    }
+
+    async fn refund(&self, receipt: &PaymentReceipt) -> Result<(), PaymentError> {
+        self.inner.refunds.lock().push(receipt.clone());
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::Currency;
+
+    fn request(card: &str) -> ChargeRequest {
+        ChargeRequest {
+            idempotency_key: HoldId::random(),
+            holder: HolderId::random(),
+            amount: Money::new(1000, Currency::EUR),
+            card: CardNumber::parse(card).unwrap(),
+        }
+    }
+
+    #[test]
+    fn card_numbers_are_luhn_checked() {
+        assert!(CardNumber::parse(test_cards::APPROVED).is_ok());
+        assert!(CardNumber::parse("4242 4242 4242 4241").is_err());
+        assert!(CardNumber::parse("4242").is_err());
+        assert!(CardNumber::parse("abcd efgh ijkl mnop").is_err());
+        assert_eq!(
+            format!("{:?}", CardNumber::parse(test_cards::APPROVED).unwrap()),
+            "CardNumber(**** 4242)"
+        );
+    }
+
+    #[tokio::test]
+    async fn fake_gateway_charges_once_per_key() {
+        let gateway = FakeGateway::new();
+        let req = request(test_cards::APPROVED);
+        let first = gateway.charge(&req).await.unwrap();
+        let second = gateway.charge(&req).await.unwrap();
+        assert_eq!(first, second);
+        assert_eq!(gateway.charges(), 1);
+        assert_eq!(gateway.attempts(), 2);
+    }
+
+    #[tokio::test]
+    async fn fake_gateway_declines_and_fails_by_card() {
+        let gateway = FakeGateway::new();
+        assert!(matches!(
+            gateway.charge(&request(test_cards::DECLINED)).await,
+            Err(PaymentError::Declined(_))
+        ));
+        assert!(matches!(
+            gateway.charge(&request(test_cards::INSUFFICIENT_FUNDS)).await,
+            Err(PaymentError::Declined(r)) if r.contains("insufficient")
+        ));
+        assert!(matches!(
+            gateway.charge(&request(test_cards::GATEWAY_ERROR)).await,
+            Err(PaymentError::Unavailable(_))
+        ));
+        assert_eq!(gateway.charges(), 0);
+    }
+}

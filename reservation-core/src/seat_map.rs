@@ -1,0 +1,65 @@
+//! Seat maps: a consistent snapshot of a show's seats.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::events::Sequence;
+use crate::ids::{SeatId, ShowId};
+
+/// The state of one seat as every reader sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SeatStatus {
+    /// Free to hold.
+    Available,
+    /// In someone's hold (maybe yours; see [`SeatView::mine`]).
+    Held,
+    /// Sold (maybe to you).
+    Booked,
+}
+
+/// One seat in a seat map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeatView {
+    /// The seat.
+    pub seat: SeatId,
+    /// Its status.
+    pub status: SeatStatus,
+    /// Held or booked by the caller.
+    pub mine: bool,
+}
+
+/// Seat counts of a show.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Availability {
+    /// Free seats.
+    pub available: u32,
+    /// Held seats.
+    pub held: u32,
+    /// Booked seats.
+    pub booked: u32,
+}
+
+impl Availability {
+    /// All seats.
+    pub fn capacity(&self) -> u32 {
+        self.available + self.held + self.booked
+    }
+}
+
+/// Every seat of a show at one instant, stamped with the sequence of the
+/// last event it includes: apply events after `seq` to keep it current.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeatMap {
+    /// The show.
+    pub show: ShowId,
+    /// Last event reflected.
+    pub seq: Sequence,
+    /// When it was taken.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// Every seat, in the hall's plan order.
+    pub seats: Vec<SeatView>,
+    /// Totals.
+    pub counts: Availability,
+}

@@ -1,0 +1,249 @@
+//! The storage ports. Every method of [`ReservationStore`] is one atomic unit:
+//! it either happens completely or not at all, and no other call observes it
+//! half done. The PostgreSQL adapter runs each in one transaction; the memory
+//! store under one show lock.
+//!
+//! The traits use `async-trait` because applications pick a store at run time
+//! (memory for the demo, PostgreSQL in production) and hold it as
+//! `Arc<dyn ReservationStore>`; native `async fn` in traits is not object-safe.
+//!
+//! Every operation takes `now` from the caller's [`Clock`](crate::Clock)
+//! (the [`Reservations`](crate::Reservations) engine passes it), so expiry is
+//! deterministic in tests. Each operation first *settles* the show at `now`:
+//! holds past `expires_at + grace` free their seats, waits past their limit
+//! end, and freed seats are served to the waitlist. So a hold whose time is
+//! up is gone for every read and write, whether or not [`sweep`] ran.
+//!
+//! [`sweep`]: ReservationStore::sweep
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use crate::booking::Booking;
+use crate::catalog::search::{SearchError, SearchPage, SearchQuery};
+use crate::catalog::{
+    CatalogError, City, Event, EventSummary, Hall, Performer, Show, Venue, VenueShowtimes,
+};
+use crate::error::ReservationError;
+use crate::events::{EventStream, Sequence, ShowEvent};
+use crate::hold::{Hold, HoldRequest, HoldToken};
+use crate::ids::{
+    BookingId, CityId, EventId, HallId, HolderId, PerformerId, ShowId, VenueId, WaitId,
+};
+use crate::limits::Policy;
+use crate::payment::PaymentReceipt;
+use crate::seat_map::{Availability, SeatMap};
+use crate::waitlist::{Wait, WaitRequest, WaitStatus};
+
+/// Result of a catalog read: `None`-like misses are [`CatalogError::Unknown`].
+pub type CatalogResult<T> = Result<T, CatalogError>;
+
+/// Reads of the catalog: what a storefront browses.
+#[async_trait]
+pub trait Catalog: Send + Sync {
+    /// All cities, by name.
+    async fn cities(&self) -> CatalogResult<Vec<City>>;
+    /// One city.
+    async fn city(&self, id: CityId) -> CatalogResult<City>;
+    /// One venue.
+    async fn venue(&self, id: VenueId) -> CatalogResult<Venue>;
+    /// Venues of a city, by name.
+    async fn venues_in_city(&self, city: CityId) -> CatalogResult<Vec<Venue>>;
+    /// One hall with its layout.
+    async fn hall(&self, id: HallId) -> CatalogResult<Hall>;
+    /// One event.
+    async fn event(&self, id: EventId) -> CatalogResult<Event>;
+    /// One performer.
+    async fn performer(&self, id: PerformerId) -> CatalogResult<Performer>;
+    /// One show.
+    async fn show(&self, id: ShowId) -> CatalogResult<Show>;
+    /// Events with a show in `city` starting at or after `from`, earliest first.
+    async fn events_in_city(
+        &self,
+        city: CityId,
+        from: OffsetDateTime,
+    ) -> CatalogResult<Vec<EventSummary>>;
+    /// Shows of `event` in `city` from `from` on, grouped by venue (venues by
+    /// their earliest show, shows by start time).
+    async fn showtimes(
+        &self,
+        event: EventId,
+        city: CityId,
+        from: OffsetDateTime,
+    ) -> CatalogResult<Vec<VenueShowtimes>>;
+    /// Events with a show at `venue` from `from` on, earliest first.
+    async fn events_at_venue(
+        &self,
+        venue: VenueId,
+        from: OffsetDateTime,
+    ) -> CatalogResult<Vec<EventSummary>>;
+    /// Typo-tolerant search with filters and cursor pagination.
+    async fn search(&self, query: &SearchQuery) -> Result<SearchPage, SearchError>;
+}
+
+/// Writes to the catalog. Each checks that what it refers to exists.
+#[async_trait]
+pub trait CatalogAdmin: Send + Sync {
+    /// Adds a city.
+    async fn add_city(&self, city: City) -> CatalogResult<()>;
+    /// Adds a venue in an existing city.
+    async fn add_venue(&self, venue: Venue) -> CatalogResult<()>;
+    /// Adds a hall to an existing venue.
+    async fn add_hall(&self, hall: Hall) -> CatalogResult<()>;
+    /// Adds a performer.
+    async fn add_performer(&self, performer: Performer) -> CatalogResult<()>;
+    /// Adds an event whose performers exist.
+    async fn add_event(&self, event: Event) -> CatalogResult<()>;
+    /// Schedules a show; every seat of its hall starts available.
+    async fn add_show(&self, show: Show) -> CatalogResult<()>;
+}
+
+/// What [`ReservationStore::begin_checkout`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Checkout {
+    /// The hold is active: charge `hold.total` with `hold.id` as the key.
+    Pay(Hold),
+    /// The hold was confirmed before: here is its booking.
+    AlreadyBooked(Booking),
+}
+
+/// The seat lifecycle, holds, bookings, waitlist and events.
+#[async_trait]
+pub trait ReservationStore: Send + Sync {
+    /// The rules this store applies.
+    fn policy(&self) -> Policy;
+
+    /// Holds seats, all or nothing.
+    ///
+    /// Refusals: `UnknownShow`, `UnknownSeat`, `SeatOfAnotherShow`,
+    /// `UnknownCategory`, `SeatsTaken` (listing every taken seat),
+    /// `NotEnoughSeats` (best available), `OverHolderLimit`.
+    async fn hold(
+        &self,
+        request: &HoldRequest,
+        now: OffsetDateTime,
+    ) -> Result<Hold, ReservationError>;
+
+    /// The hold behind `token`, if it belongs to `holder`.
+    /// Refusals: `InvalidHoldToken`, `HoldExpired`.
+    async fn hold_status(
+        &self,
+        token: &HoldToken,
+        holder: HolderId,
+        now: OffsetDateTime,
+    ) -> Result<Hold, ReservationError>;
+
+    /// Releases an active hold: its seats are free (or go to the waitlist) at once.
+    /// Refusals: `InvalidHoldToken`, `HoldExpired`, and releasing a confirmed
+    /// hold is refused as `InvalidHoldToken` (cancel the booking instead).
+    async fn release(
+        &self,
+        token: &HoldToken,
+        holder: HolderId,
+        now: OffsetDateTime,
+    ) -> Result<(), ReservationError>;
+
+    /// First half of confirming: checks the hold and says whether to charge.
+    /// Refusals: `InvalidHoldToken`, `HoldExpired`.
+    async fn begin_checkout(
+        &self,
+        token: &HoldToken,
+        holder: HolderId,
+        now: OffsetDateTime,
+    ) -> Result<Checkout, ReservationError>;
+
+    /// Second half: books the held seats and records the booking with one
+    /// ticket per seat, atomically. If the hold was already confirmed, returns
+    /// that booking. Refusals: `InvalidHoldToken`, `HoldExpired` (the caller
+    /// refunds `receipt`).
+    async fn complete_checkout(
+        &self,
+        token: &HoldToken,
+        holder: HolderId,
+        receipt: &PaymentReceipt,
+        now: OffsetDateTime,
+    ) -> Result<Booking, ReservationError>;
+
+    /// One booking of `holder`. Refusal: `UnknownBooking`.
+    async fn booking(
+        &self,
+        booking: BookingId,
+        holder: HolderId,
+    ) -> Result<Booking, ReservationError>;
+
+    /// Cancels a booking: its seats are free (or go to the waitlist) at once.
+    /// Refusals: `UnknownBooking`, `BookingAlreadyCancelled`.
+    async fn cancel_booking(
+        &self,
+        booking: BookingId,
+        holder: HolderId,
+        now: OffsetDateTime,
+    ) -> Result<Booking, ReservationError>;
+
+    /// Joins the waitlist (see [`waitlist`](crate::waitlist) for the policy).
+    /// Refusals: `UnknownShow`, `UnknownCategory`, `SeatsAvailable`,
+    /// `SoldOut`, `AlreadyWaiting`, `OverHolderLimit`.
+    async fn join_waitlist(
+        &self,
+        request: &WaitRequest,
+        now: OffsetDateTime,
+    ) -> Result<Wait, ReservationError>;
+
+    /// Position and estimate, the offered hold, or why the wait ended.
+    /// Refusal: `UnknownWait`.
+    async fn wait_status(
+        &self,
+        wait: WaitId,
+        holder: HolderId,
+        now: OffsetDateTime,
+    ) -> Result<WaitStatus, ReservationError>;
+
+    /// Leaves the waitlist. Refusal: `UnknownWait` (also once it has ended).
+    async fn cancel_wait(
+        &self,
+        wait: WaitId,
+        holder: HolderId,
+        now: OffsetDateTime,
+    ) -> Result<(), ReservationError>;
+
+    /// A consistent snapshot of every seat; `viewer`'s seats are marked mine.
+    async fn seat_map(
+        &self,
+        show: ShowId,
+        viewer: Option<HolderId>,
+        now: OffsetDateTime,
+    ) -> Result<SeatMap, ReservationError>;
+
+    /// Seat counts of a show.
+    async fn availability(
+        &self,
+        show: ShowId,
+        now: OffsetDateTime,
+    ) -> Result<Availability, ReservationError>;
+
+    /// Settles every show with something due at `now`: frees expired holds,
+    /// ends expired waits, serves the waitlist, emitting events. Returns how
+    /// many holds and waits it ended. Safe to run concurrently and repeatedly.
+    async fn sweep(&self, now: OffsetDateTime) -> Result<usize, ReservationError>;
+
+    /// Events of `show` after `after`, oldest first, at most `limit`.
+    /// Refusal: `EventsGone` if some of them are no longer kept.
+    async fn events_since(
+        &self,
+        show: ShowId,
+        after: Sequence,
+        limit: usize,
+    ) -> Result<Vec<ShowEvent>, ReservationError>;
+
+    /// Every event of `show` after `after`, then live ones as they happen.
+    async fn subscribe(
+        &self,
+        show: ShowId,
+        after: Sequence,
+    ) -> Result<EventStream, ReservationError>;
+}
+
+/// Everything a store of the full product provides.
+pub trait Store: Catalog + CatalogAdmin + ReservationStore {}
+
+impl<T: Catalog + CatalogAdmin + ReservationStore> Store for T {}

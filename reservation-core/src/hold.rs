@@ -308,6 +308,9 @@ mod tests {
             SeatList::new(eleven),
             Err(ReservationError::InvalidSeatCount(11))
         ));
-        assert_eq!(SeatList::new(vec![a]).map(|l| l.count().get()), Ok(1));
+        assert_eq!(
+            SeatList::new(vec![a]).map(|l| l.count().get()).ok(),
+            Some(1)
+        );
     }
 }

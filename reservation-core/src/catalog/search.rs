@@ -155,3 +155,53 @@ pub enum SearchError {
     #[error("the date range is empty (start must be before end)")]
     EmptyDateRange,
 }
+
+/// Placeholder in-memory index (replaced by the real one).
+#[derive(Debug, Default)]
+pub struct SearchIndex {
+    events: Vec<(
+        crate::catalog::Event,
+        Vec<(crate::catalog::Show, crate::catalog::Venue)>,
+    )>,
+}
+
+impl SearchIndex {
+    /// An empty index.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds or replaces an event.
+    pub fn upsert_event(&mut self, event: &Event, _performer_names: &[String]) {
+        self.events.retain(|(e, _)| e.id != event.id);
+        self.events.push((event.clone(), Vec::new()));
+    }
+
+    /// Adds a show of an indexed event.
+    pub fn add_show(&mut self, show: &crate::catalog::Show, venue: &crate::catalog::Venue) {
+        if let Some((_, shows)) = self.events.iter_mut().find(|(e, _)| e.id == show.event) {
+            shows.push((show.clone(), venue.clone()));
+        }
+    }
+
+    /// Runs a query.
+    pub fn search(&self, query: &SearchQuery) -> Result<SearchPage, SearchError> {
+        let text = query.text.to_lowercase();
+        let hits = self
+            .events
+            .iter()
+            .filter(|(e, _)| e.title.to_lowercase().contains(&text))
+            .filter_map(|(e, shows)| {
+                let first = shows.iter().map(|(s, _)| s.starts_at).min()?;
+                Some(SearchHit {
+                    event: e.clone(),
+                    score: 0.0,
+                    first_show: first,
+                    shows: shows.len() as u32,
+                })
+            })
+            .take(query.limit.get())
+            .collect();
+        Ok(SearchPage { hits, next: None })
+    }
+}

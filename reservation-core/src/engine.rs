@@ -1,0 +1,217 @@
+//! [`Reservations`]: the operations a storefront calls, with the clock and the
+//! payment gateway wired in.
+
+use std::sync::Arc;
+
+use crate::booking::Booking;
+use crate::clock::Clock;
+use crate::error::ReservationError;
+use crate::events::{EventStream, Sequence};
+use crate::hold::{Hold, HoldRequest, HoldToken};
+use crate::ids::{BookingId, HolderId, ShowId, WaitId};
+use crate::payment::{CardNumber, ChargeRequest, PaymentError, PaymentGateway};
+use crate::seat_map::SeatMap;
+use crate::store::{Checkout, ReservationStore};
+use crate::waitlist::{Wait, WaitRequest, WaitStatus};
+
+/// The reservation engine: a store, a payment gateway and a clock.
+///
+/// Cheap to clone; clones share everything.
+#[derive(Clone)]
+pub struct Reservations {
+    store: Arc<dyn ReservationStore>,
+    payments: Arc<dyn PaymentGateway>,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for Reservations {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reservations")
+            .field("policy", &self.store.policy())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Reservations {
+    /// An engine over `store`, charging through `payments`, telling time by `clock`.
+    pub fn new(
+        store: Arc<dyn ReservationStore>,
+        payments: Arc<dyn PaymentGateway>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            store,
+            payments,
+            clock,
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn ReservationStore> {
+        &self.store
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Holds seats, all or nothing. See [`ReservationStore::hold`].
+    pub async fn hold(&self, request: &HoldRequest) -> Result<Hold, ReservationError> {
+        self.store.hold(request, self.clock.now()).await
+    }
+
+    /// The hold behind `token`.
+    pub async fn hold_status(
+        &self,
+        token: &HoldToken,
+        holder: HolderId,
+    ) -> Result<Hold, ReservationError> {
+        self.store
+            .hold_status(token, holder, self.clock.now())
+            .await
+    }
+
+    /// Releases a hold; its seats are free at once.
+    pub async fn release(
+        &self,
+        token: &HoldToken,
+        holder: HolderId,
+    ) -> Result<(), ReservationError> {
+        self.store.release(token, holder, self.clock.now()).await
+    }
+
+    /// Pays for a hold and books its seats.
+    ///
+    /// The charge uses the hold's id as idempotency key, so a hold is charged
+    /// at most once however often this is called; a confirmed hold returns
+    /// its booking without charging. A declined card leaves the hold as it
+    /// was. If the hold runs out (or is released) while the charge is in
+    /// flight, the charge is refunded and `HoldExpired` returned. If the store
+    /// fails after the charge, calling again completes the booking without a
+    /// second charge.
+    pub async fn confirm(
+        &self,
+        token: &HoldToken,
+        holder: HolderId,
+        card: CardNumber,
+    ) -> Result<Booking, ReservationError> {
+        let hold = match self
+            .store
+            .begin_checkout(token, holder, self.clock.now())
+            .await?
+        {
+            Checkout::AlreadyBooked(booking) => return Ok(booking),
+            Checkout::Pay(hold) => hold,
+        };
+        let request = ChargeRequest {
+            idempotency_key: hold.id,
+            holder,
+            amount: hold.total,
+            card,
+        };
+        let receipt = self.payments.charge(&request).await.map_err(|e| match e {
+            PaymentError::Declined(reason) => ReservationError::PaymentDeclined(reason),
+            PaymentError::Unavailable(reason) => ReservationError::PaymentUnavailable(reason),
+        })?;
+        match self
+            .store
+            .complete_checkout(token, holder, &receipt, self.clock.now())
+            .await
+        {
+            Err(refused) if refused.is_refusal() => {
+                // The seats are gone: give the money back. A failed refund is
+                // left to the gateway's reconciliation; the refusal still stands.
+                let _ = self.payments.refund(&receipt).await;
+                Err(refused)
+            }
+            outcome => outcome,
+        }
+    }
+
+    /// One of `holder`'s bookings.
+    pub async fn booking(
+        &self,
+        booking: BookingId,
+        holder: HolderId,
+    ) -> Result<Booking, ReservationError> {
+        self.store.booking(booking, holder).await
+    }
+
+    /// Cancels a booking, frees its seats and refunds its payment.
+    pub async fn cancel_booking(
+        &self,
+        booking: BookingId,
+        holder: HolderId,
+    ) -> Result<Booking, ReservationError> {
+        let booking = self
+            .store
+            .cancel_booking(booking, holder, self.clock.now())
+            .await?;
+        self.payments
+            .refund(&booking.payment)
+            .await
+            .map_err(|e| ReservationError::PaymentUnavailable(e.to_string()))?;
+        Ok(booking)
+    }
+
+    /// Joins a show's waitlist.
+    pub async fn join_waitlist(&self, request: &WaitRequest) -> Result<Wait, ReservationError> {
+        self.store.join_waitlist(request, self.clock.now()).await
+    }
+
+    /// Where a wait stands.
+    pub async fn wait_status(
+        &self,
+        wait: WaitId,
+        holder: HolderId,
+    ) -> Result<WaitStatus, ReservationError> {
+        self.store.wait_status(wait, holder, self.clock.now()).await
+    }
+
+    /// Leaves a waitlist.
+    pub async fn cancel_wait(
+        &self,
+        wait: WaitId,
+        holder: HolderId,
+    ) -> Result<(), ReservationError> {
+        self.store.cancel_wait(wait, holder, self.clock.now()).await
+    }
+
+    /// A show's seat map as `viewer` sees it.
+    pub async fn seat_map(
+        &self,
+        show: ShowId,
+        viewer: Option<HolderId>,
+    ) -> Result<SeatMap, ReservationError> {
+        self.store.seat_map(show, viewer, self.clock.now()).await
+    }
+
+    /// A show's events after `after`, then live ones.
+    pub async fn subscribe(
+        &self,
+        show: ShowId,
+        after: Sequence,
+    ) -> Result<EventStream, ReservationError> {
+        self.store.subscribe(show, after).await
+    }
+
+    /// Settles every show now (see [`ReservationStore::sweep`]).
+    pub async fn sweep(&self) -> Result<usize, ReservationError> {
+        self.store.sweep(self.clock.now()).await
+    }
+
+    /// Sweeps every `period`, forever: spawn it next to the server and abort
+    /// it on shutdown. Reads stay correct without it (expiry is lazy); it
+    /// makes expiries and waitlist offers happen, and their events go out,
+    /// even on shows nobody touches.
+    pub async fn run_sweeper(&self, period: std::time::Duration) {
+        let mut ticks = tokio::time::interval(period);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            // A failed sweep is retried on the next tick.
+            let _ = self.sweep().await;
+        }
+    }
+}

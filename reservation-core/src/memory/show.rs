@@ -1,0 +1,828 @@
+//! One show's seats, holds, bookings and waitlist: the seat lifecycle as a
+//! state machine. The memory store keeps one per show behind a mutex, so each
+//! method here is one atomic step.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+
+use crate::booking::{Booking, BookingStatus, Ticket};
+use crate::catalog::{CategoryCode, SeatIndex, SeatingPlan, Show};
+use crate::error::ReservationError;
+use crate::events::{Change, EventStream, Sequence, ShowEvent, WaitEnd};
+use crate::hold::{
+    Hold, HoldRequest, HoldState, HoldToken, PricedSeat, SeatConflict, SeatFilter, SeatSelection,
+    Taken,
+};
+use crate::ids::{BookingId, HoldId, HolderId, SeatId, TicketId, WaitId};
+use crate::limits::{Policy, SeatCount};
+use crate::memory::event_log::EventLog;
+use crate::money::Money;
+use crate::payment::PaymentReceipt;
+use crate::seat_map::{Availability, SeatMap, SeatStatus, SeatView};
+use crate::seating::best_available;
+use crate::store::Checkout;
+use crate::waitlist::{Wait, WaitRequest, WaitStatus, Waiter, serve_in_order};
+
+type Secret = [u8; 32];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Free,
+    Held(HolderId),
+    Booked(HolderId),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HoldPhase {
+    Active,
+    Expired,
+    Confirmed(BookingId),
+}
+
+struct HoldRecord {
+    id: HoldId,
+    holder: HolderId,
+    seats: Vec<SeatIndex>,
+    created_at: OffsetDateTime,
+    expires_at: OffsetDateTime,
+    phase: HoldPhase,
+}
+
+enum WaitPhase {
+    /// In line; the key of its entry in `ShowState::line`.
+    Waiting(u64),
+    /// Served with the hold behind this secret.
+    Offered(Secret),
+    Ended(WaitEnd),
+}
+
+struct WaitRecord {
+    wait: Wait,
+    category: Option<u16>,
+    phase: WaitPhase,
+}
+
+pub(crate) struct ShowState {
+    show: Arc<Show>,
+    plan: Arc<SeatingPlan>,
+    /// Price and code per layout category index.
+    categories: Vec<(CategoryCode, Money)>,
+    policy: Policy,
+    seats: Vec<Slot>,
+    counts: Availability,
+    holds: HashMap<Secret, HoldRecord>,
+    /// Active holds by the instant the server frees them (`expires_at + grace`).
+    deadlines: BTreeMap<(OffsetDateTime, HoldId), Secret>,
+    bookings: HashMap<BookingId, Booking>,
+    waits: HashMap<WaitId, WaitRecord>,
+    /// Waits in line, by join order.
+    line: BTreeMap<u64, WaitId>,
+    next_in_line: u64,
+    /// Seats each holder holds or waits for (the per-holder limit).
+    load: HashMap<HolderId, u16>,
+    log: EventLog,
+}
+
+impl ShowState {
+    pub(crate) fn new(
+        show: Arc<Show>,
+        plan: Arc<SeatingPlan>,
+        categories: Vec<(CategoryCode, Money)>,
+        policy: Policy,
+        backlog: usize,
+    ) -> Self {
+        let capacity = plan.len();
+        Self {
+            log: EventLog::new(show.id, backlog),
+            show,
+            plan,
+            categories,
+            policy,
+            seats: vec![Slot::Free; capacity],
+            counts: Availability {
+                available: capacity as u32,
+                held: 0,
+                booked: 0,
+            },
+            holds: HashMap::new(),
+            deadlines: BTreeMap::new(),
+            bookings: HashMap::new(),
+            waits: HashMap::new(),
+            line: BTreeMap::new(),
+            next_in_line: 0,
+            load: HashMap::new(),
+        }
+    }
+
+    // ---- settling: lazy expiry and the waitlist -------------------------------------------
+
+    /// Brings the show up to `now`: frees holds past `expires_at + grace`,
+    /// ends waits past their limit and serves the waitlist. Returns how many
+    /// holds and waits it ended.
+    pub(crate) fn settle(&mut self, now: OffsetDateTime) -> usize {
+        let mut ended = 0;
+        while let Some((&(free_at, _), &secret)) = self.deadlines.first_key_value() {
+            if free_at > now {
+                break;
+            }
+            self.deadlines.pop_first();
+            self.end_hold(&secret, HoldPhase::Expired, now);
+            ended += 1;
+        }
+        while let Some((&order, &wait)) = self.line.first_key_value() {
+            // Waits expire in join order: every wait lasts the same `max_wait`.
+            if self
+                .waits
+                .get(&wait)
+                .is_some_and(|w| w.wait.expires_at > now)
+            {
+                break;
+            }
+            self.line.remove(&order);
+            self.end_wait(wait, WaitEnd::Expired, now);
+            ended += 1;
+        }
+        if ended > 0 {
+            self.serve_waitlist(now);
+        }
+        ended
+    }
+
+    /// The FCFS policy (see [`crate::waitlist`]): offers free seats to waiters
+    /// in join order, then drops waiters who can no longer be served.
+    fn serve_waitlist(&mut self, now: OffsetDateTime) {
+        if self.line.is_empty() {
+            return;
+        }
+        let waiters: Vec<Waiter> = self
+            .line
+            .values()
+            .filter_map(|id| self.waits.get(id))
+            .map(|w| Waiter {
+                id: w.wait.id,
+                count: w.wait.count,
+                category: w.category,
+            })
+            .collect();
+        let mut free: Vec<bool> = self.seats.iter().map(|s| *s == Slot::Free).collect();
+        for (wait_id, seats) in serve_in_order(&self.plan, &mut free, &waiters) {
+            let Some(record) = self.waits.get(&wait_id) else {
+                continue;
+            };
+            let holder = record.wait.holder;
+            if let WaitPhase::Waiting(order) = record.phase {
+                self.line.remove(&order);
+            }
+            // The wait's seats become the hold's: the holder's load is unchanged.
+            let (secret, hold, seats) = self.create_hold(holder, seats, now);
+            if let Some(record) = self.waits.get_mut(&wait_id) {
+                record.phase = WaitPhase::Offered(secret);
+            }
+            self.log.push(
+                now,
+                Change::Offered {
+                    wait: wait_id,
+                    hold,
+                    seats,
+                },
+            );
+        }
+        self.drop_unservable(now);
+    }
+
+    /// Ends the waits that fewer seats than they need could ever satisfy:
+    /// free seats plus seats held by others, in their category.
+    fn drop_unservable(&mut self, now: OffsetDateTime) {
+        if self.line.is_empty() {
+            return;
+        }
+        let categories = self.categories.len();
+        let mut open = vec![0u32; categories];
+        let mut held_by: HashMap<HolderId, Vec<u32>> = HashMap::new();
+        for (i, slot) in self.seats.iter().enumerate() {
+            let category = usize::from(self.plan.seat(SeatIndex(i as u32)).category);
+            match slot {
+                Slot::Free => open[category] += 1,
+                Slot::Held(holder) => {
+                    open[category] += 1;
+                    held_by
+                        .entry(*holder)
+                        .or_insert_with(|| vec![0; categories])[category] += 1;
+                }
+                Slot::Booked(_) => {}
+            }
+        }
+        let sum = |counts: &[u32], category: Option<u16>| -> u32 {
+            category.map_or_else(|| counts.iter().sum(), |c| counts[usize::from(c)])
+        };
+        let doomed: Vec<(u64, WaitId)> = self
+            .line
+            .iter()
+            .filter_map(|(order, id)| {
+                let w = self.waits.get(id)?;
+                let own = held_by
+                    .get(&w.wait.holder)
+                    .map_or(0, |mine| sum(mine, w.category));
+                let possible = sum(&open, w.category) - own;
+                (possible < w.wait.count.get() as u32).then_some((*order, *id))
+            })
+            .collect();
+        for (order, id) in doomed {
+            self.line.remove(&order);
+            self.end_wait(id, WaitEnd::SoldOut, now);
+        }
+    }
+
+    fn end_wait(&mut self, id: WaitId, reason: WaitEnd, now: OffsetDateTime) {
+        let Some(record) = self.waits.get_mut(&id) else {
+            return;
+        };
+        record.phase = WaitPhase::Ended(reason);
+        let (holder, count) = (record.wait.holder, record.wait.count.get() as u16);
+        self.unload(holder, count);
+        self.log.push(now, Change::WaitEnded { wait: id, reason });
+    }
+
+    // ---- holds ----------------------------------------------------------------------------
+
+    pub(crate) fn hold(
+        &mut self,
+        request: &HoldRequest,
+        now: OffsetDateTime,
+    ) -> Result<Hold, ReservationError> {
+        self.settle(now);
+        let seats = match &request.seats {
+            SeatSelection::Seats(list) => {
+                self.check_limit(request.holder, list.count())?;
+                let seats = list
+                    .as_slice()
+                    .iter()
+                    .map(|id| {
+                        self.plan
+                            .index_of(*id)
+                            .ok_or(ReservationError::UnknownSeat(*id))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                let conflicts: Vec<SeatConflict> = seats
+                    .iter()
+                    .filter_map(|&i| {
+                        let taken = match self.seats[i.get()] {
+                            Slot::Free => return None,
+                            Slot::Held(holder) if holder == request.holder => Taken::HeldByYou,
+                            Slot::Held(_) => Taken::Held,
+                            Slot::Booked(_) => Taken::Booked,
+                        };
+                        Some(SeatConflict {
+                            seat: self.plan.seat(i).id,
+                            label: self.plan.label(i).to_owned(),
+                            taken,
+                        })
+                    })
+                    .collect();
+                if !conflicts.is_empty() {
+                    return Err(ReservationError::SeatsTaken(conflicts));
+                }
+                seats
+            }
+            SeatSelection::BestAvailable { count, filter } => {
+                self.check_limit(request.holder, *count)?;
+                let eligible = self.eligibility(filter)?;
+                let slots = &self.seats;
+                best_available(
+                    &self.plan,
+                    count.get(),
+                    |i| slots[i.get()] == Slot::Free,
+                    &eligible,
+                )
+                .ok_or_else(|| ReservationError::NotEnoughSeats {
+                    requested: count.get(),
+                    available: (0..slots.len() as u32)
+                        .map(SeatIndex)
+                        .filter(|i| slots[i.get()] == Slot::Free && eligible(*i))
+                        .count(),
+                })?
+            }
+        };
+        *self.load.entry(request.holder).or_default() += seats.len() as u16;
+        let (secret, hold, seats) = self.create_hold(request.holder, seats, now);
+        self.log.push(now, Change::Held { hold, seats });
+        self.hold_view(&secret)
+            .ok_or(ReservationError::InvalidHoldToken)
+    }
+
+    fn check_limit(&self, holder: HolderId, count: SeatCount) -> Result<(), ReservationError> {
+        let active = self.load.get(&holder).copied().unwrap_or(0);
+        let limit = self.policy.max_seats_per_holder;
+        if active + count.get() as u16 > limit {
+            return Err(ReservationError::OverHolderLimit {
+                limit,
+                active,
+                requested: count.get() as u16,
+            });
+        }
+        Ok(())
+    }
+
+    fn category_index(&self, code: &CategoryCode) -> Result<u16, ReservationError> {
+        self.categories
+            .iter()
+            .position(|(c, _)| c == code)
+            .map(|i| i as u16)
+            .ok_or_else(|| ReservationError::UnknownCategory(code.clone()))
+    }
+
+    fn eligibility(
+        &self,
+        filter: &SeatFilter,
+    ) -> Result<impl Fn(SeatIndex) -> bool + use<'_>, ReservationError> {
+        let category = filter
+            .category
+            .as_ref()
+            .map(|c| self.category_index(c))
+            .transpose()?;
+        let accessible = filter.accessible;
+        let plan = &self.plan;
+        Ok(move |i: SeatIndex| {
+            let seat = plan.seat(i);
+            category.is_none_or(|c| seat.category == c) && (!accessible || seat.flags.accessible)
+        })
+    }
+
+    /// Marks `seats` held and records the hold. The caller has checked the
+    /// seats are free, accounted for the holder's load, and logs the event.
+    fn create_hold(
+        &mut self,
+        holder: HolderId,
+        seats: Vec<SeatIndex>,
+        now: OffsetDateTime,
+    ) -> (Secret, HoldId, Vec<SeatId>) {
+        let token = HoldToken::generate(self.show.id);
+        let secret = *token.secret();
+        let id = HoldId::random();
+        for seat in &seats {
+            self.seats[seat.get()] = Slot::Held(holder);
+        }
+        let n = seats.len() as u32;
+        self.counts.available -= n;
+        self.counts.held += n;
+        let expires_at = now + self.policy.hold_time;
+        self.deadlines
+            .insert((expires_at + self.policy.grace, id), secret);
+        let ids = self.seat_ids(&seats);
+        self.holds.insert(
+            secret,
+            HoldRecord {
+                id,
+                holder,
+                seats,
+                created_at: now,
+                expires_at,
+                phase: HoldPhase::Active,
+            },
+        );
+        (secret, id, ids)
+    }
+
+    /// Ends an active hold: frees its seats (released or expired) or books them.
+    fn end_hold(&mut self, secret: &Secret, phase: HoldPhase, now: OffsetDateTime) {
+        let Some(record) = self.holds.get_mut(secret) else {
+            return;
+        };
+        if record.phase != HoldPhase::Active {
+            return;
+        }
+        record.phase = phase;
+        let (id, holder, seats) = (record.id, record.holder, record.seats.clone());
+        self.deadlines
+            .remove(&(record.expires_at + self.policy.grace, id));
+        let slot = match phase {
+            HoldPhase::Confirmed(_) => Slot::Booked(holder),
+            _ => Slot::Free,
+        };
+        for seat in &seats {
+            self.seats[seat.get()] = slot;
+        }
+        let n = seats.len() as u32;
+        self.counts.held -= n;
+        match phase {
+            HoldPhase::Confirmed(_) => self.counts.booked += n,
+            _ => self.counts.available += n,
+        }
+        self.unload(holder, n as u16);
+        let seats = self.seat_ids(&seats);
+        let change = match phase {
+            HoldPhase::Confirmed(booking) => Change::Booked {
+                booking,
+                hold: id,
+                seats,
+            },
+            HoldPhase::Expired => Change::Expired { hold: id, seats },
+            HoldPhase::Active => Change::Released { hold: id, seats },
+        };
+        self.log.push(now, change);
+    }
+
+    fn unload(&mut self, holder: HolderId, n: u16) {
+        if let Some(load) = self.load.get_mut(&holder) {
+            *load = load.saturating_sub(n);
+            if *load == 0 {
+                self.load.remove(&holder);
+            }
+        }
+    }
+
+    /// The holder's record behind `token`; another holder's looks unknown.
+    fn record(&self, token: &HoldToken, holder: HolderId) -> Result<&HoldRecord, ReservationError> {
+        self.holds
+            .get(token.secret())
+            .filter(|r| r.holder == holder)
+            .ok_or(ReservationError::InvalidHoldToken)
+    }
+
+    pub(crate) fn hold_status(
+        &mut self,
+        token: &HoldToken,
+        holder: HolderId,
+        now: OffsetDateTime,
+    ) -> Result<Hold, ReservationError> {
+        self.settle(now);
+        if self.record(token, holder)?.phase == HoldPhase::Expired {
+            return Err(ReservationError::HoldExpired);
+        }
+        self.hold_view(token.secret())
+            .ok_or(ReservationError::InvalidHoldToken)
+    }
+
+    pub(crate) fn release(
+        &mut self,
+        token: &HoldToken,
+        holder: HolderId,
+        now: OffsetDateTime,
+    ) -> Result<(), ReservationError> {
+        self.settle(now);
+        match self.record(token, holder)?.phase {
+            HoldPhase::Expired => Err(ReservationError::HoldExpired),
+            HoldPhase::Confirmed(_) => Err(ReservationError::InvalidHoldToken),
+            HoldPhase::Active => {
+                // `Active` as the end phase means "released".
+                self.end_hold(token.secret(), HoldPhase::Active, now);
+                self.holds.remove(token.secret());
+                self.serve_waitlist(now);
+                Ok(())
+            }
+        }
+    }
+
+    pub(crate) fn begin_checkout(
+        &mut self,
+        token: &HoldToken,
+        holder: HolderId,
+        now: OffsetDateTime,
+    ) -> Result<Checkout, ReservationError> {
+        self.settle(now);
+        match self.record(token, holder)?.phase {
+            HoldPhase::Expired => Err(ReservationError::HoldExpired),
+            HoldPhase::Confirmed(booking) => self
+                .bookings
+                .get(&booking)
+                .cloned()
+                .map(Checkout::AlreadyBooked)
+                .ok_or(ReservationError::UnknownBooking(booking)),
+            HoldPhase::Active => self
+                .hold_view(token.secret())
+                .map(Checkout::Pay)
+                .ok_or(ReservationError::InvalidHoldToken),
+        }
+    }
+
+    pub(crate) fn complete_checkout(
+        &mut self,
+        token: &HoldToken,
+        holder: HolderId,
+        receipt: &PaymentReceipt,
+        now: OffsetDateTime,
+    ) -> Result<Booking, ReservationError> {
+        self.settle(now);
+        let record = self.record(token, holder)?;
+        match record.phase {
+            HoldPhase::Expired => return Err(ReservationError::HoldExpired),
+            HoldPhase::Confirmed(booking) => {
+                return self
+                    .bookings
+                    .get(&booking)
+                    .cloned()
+                    .ok_or(ReservationError::UnknownBooking(booking));
+            }
+            HoldPhase::Active => {}
+        }
+        let hold_id = record.id;
+        let tickets: Vec<Ticket> = record
+            .seats
+            .iter()
+            .map(|&i| Ticket {
+                id: TicketId::random(),
+                seat: self.priced(i),
+            })
+            .collect();
+        let booking = Booking {
+            id: BookingId::random(),
+            show: self.show.id,
+            holder,
+            hold: hold_id,
+            total: self.total(tickets.iter().map(|t| t.seat.price)),
+            tickets,
+            payment: receipt.clone(),
+            created_at: now,
+            status: BookingStatus::Confirmed,
+        };
+        self.end_hold(token.secret(), HoldPhase::Confirmed(booking.id), now);
+        self.bookings.insert(booking.id, booking.clone());
+        // Fewer seats can free up now: some waiters may be beyond hope.
+        self.drop_unservable(now);
+        Ok(booking)
+    }
+
+    // ---- bookings -------------------------------------------------------------------------
+
+    pub(crate) fn booking(
+        &self,
+        id: BookingId,
+        holder: HolderId,
+    ) -> Result<Booking, ReservationError> {
+        self.bookings
+            .get(&id)
+            .filter(|b| b.holder == holder)
+            .cloned()
+            .ok_or(ReservationError::UnknownBooking(id))
+    }
+
+    pub(crate) fn cancel_booking(
+        &mut self,
+        id: BookingId,
+        holder: HolderId,
+        now: OffsetDateTime,
+    ) -> Result<Booking, ReservationError> {
+        self.settle(now);
+        let booking = self
+            .bookings
+            .get_mut(&id)
+            .filter(|b| b.holder == holder)
+            .ok_or(ReservationError::UnknownBooking(id))?;
+        if booking.status != BookingStatus::Confirmed {
+            return Err(ReservationError::BookingAlreadyCancelled(id));
+        }
+        booking.status = BookingStatus::Cancelled { at: now };
+        let booking = booking.clone();
+        let seats: Vec<SeatId> = booking.tickets.iter().map(|t| t.seat.seat).collect();
+        for seat in &seats {
+            if let Some(i) = self.plan.index_of(*seat) {
+                self.seats[i.get()] = Slot::Free;
+            }
+        }
+        let n = seats.len() as u32;
+        self.counts.booked -= n;
+        self.counts.available += n;
+        self.log.push(now, Change::Cancelled { booking: id, seats });
+        self.serve_waitlist(now);
+        Ok(booking)
+    }
+
+    // ---- waitlist -------------------------------------------------------------------------
+
+    pub(crate) fn join_waitlist(
+        &mut self,
+        request: &WaitRequest,
+        now: OffsetDateTime,
+    ) -> Result<Wait, ReservationError> {
+        self.settle(now);
+        let category = request
+            .category
+            .as_ref()
+            .map(|c| self.category_index(c))
+            .transpose()?;
+        if let Some(existing) = self
+            .waits
+            .values()
+            .find(|w| w.wait.holder == request.holder && matches!(w.phase, WaitPhase::Waiting(_)))
+        {
+            return Err(ReservationError::AlreadyWaiting(existing.wait.id));
+        }
+        let in_category =
+            |i: usize| category.is_none_or(|c| self.plan.seat(SeatIndex(i as u32)).category == c);
+        let (mut free, mut held_by_others) = (0, 0);
+        for (i, slot) in self.seats.iter().enumerate() {
+            match slot {
+                Slot::Free if in_category(i) => free += 1,
+                Slot::Held(h) if *h != request.holder && in_category(i) => held_by_others += 1,
+                _ => {}
+            }
+        }
+        let wanted = request.count.get();
+        if free >= wanted {
+            return Err(ReservationError::SeatsAvailable { available: free });
+        }
+        if free + held_by_others < wanted {
+            return Err(ReservationError::SoldOut);
+        }
+        self.check_limit(request.holder, request.count)?;
+        let wait = Wait {
+            id: WaitId::random(),
+            show: self.show.id,
+            holder: request.holder,
+            count: request.count,
+            category: request.category.clone(),
+            joined_at: now,
+            expires_at: now + self.policy.max_wait,
+        };
+        let order = self.next_in_line;
+        self.next_in_line += 1;
+        self.line.insert(order, wait.id);
+        *self.load.entry(request.holder).or_default() += wanted as u16;
+        self.waits.insert(
+            wait.id,
+            WaitRecord {
+                wait: wait.clone(),
+                category,
+                phase: WaitPhase::Waiting(order),
+            },
+        );
+        self.log.push(
+            now,
+            Change::WaitJoined {
+                wait: wait.id,
+                count: request.count.into(),
+            },
+        );
+        Ok(wait)
+    }
+
+    pub(crate) fn wait_status(
+        &mut self,
+        id: WaitId,
+        holder: HolderId,
+        now: OffsetDateTime,
+    ) -> Result<WaitStatus, ReservationError> {
+        self.settle(now);
+        let record = self
+            .waits
+            .get(&id)
+            .filter(|w| w.wait.holder == holder)
+            .ok_or(ReservationError::UnknownWait(id))?;
+        Ok(match &record.phase {
+            WaitPhase::Waiting(order) => WaitStatus::Waiting {
+                wait: record.wait.clone(),
+                position: self.line.range(..*order).count() as u32 + 1,
+                estimated_offer_at: self.estimate(*order),
+            },
+            WaitPhase::Offered(secret) => match self.holds.get(secret).map(|h| h.phase) {
+                Some(HoldPhase::Active | HoldPhase::Confirmed(_)) => match self.hold_view(secret) {
+                    Some(hold) => WaitStatus::Offered { hold },
+                    None => WaitStatus::Ended {
+                        reason: WaitEnd::Cancelled,
+                    },
+                },
+                Some(HoldPhase::Expired) => WaitStatus::Ended {
+                    reason: WaitEnd::Expired,
+                },
+                None => WaitStatus::Ended {
+                    reason: WaitEnd::Cancelled,
+                },
+            },
+            WaitPhase::Ended(reason) => WaitStatus::Ended { reason: *reason },
+        })
+    }
+
+    /// When the waiter at `order` would be served if every hold not made for
+    /// a waiter ran out unpaid: the free-at instant of the k-th earliest such
+    /// hold seat, where k covers the seats of everyone up to and including it.
+    fn estimate(&self, order: u64) -> Option<OffsetDateTime> {
+        let needed: usize = self
+            .line
+            .range(..=order)
+            .filter_map(|(_, id)| self.waits.get(id))
+            .map(|w| w.wait.count.get())
+            .sum();
+        let free = self.counts.available as usize;
+        let missing = needed.saturating_sub(free);
+        let mut freeing: Vec<(OffsetDateTime, usize)> = self
+            .deadlines
+            .iter()
+            .filter_map(|(&(at, _), s)| Some((at, self.holds.get(s)?.seats.len())))
+            .collect();
+        freeing.sort_unstable();
+        let mut have = 0;
+        freeing.into_iter().find_map(|(at, n)| {
+            have += n;
+            (have >= missing).then_some(at)
+        })
+    }
+
+    pub(crate) fn cancel_wait(
+        &mut self,
+        id: WaitId,
+        holder: HolderId,
+        now: OffsetDateTime,
+    ) -> Result<(), ReservationError> {
+        self.settle(now);
+        let record = self
+            .waits
+            .get(&id)
+            .filter(|w| w.wait.holder == holder)
+            .ok_or(ReservationError::UnknownWait(id))?;
+        let WaitPhase::Waiting(order) = record.phase else {
+            return Err(ReservationError::UnknownWait(id));
+        };
+        self.line.remove(&order);
+        self.end_wait(id, WaitEnd::Cancelled, now);
+        Ok(())
+    }
+
+    // ---- reads ----------------------------------------------------------------------------
+
+    pub(crate) fn seat_map(&mut self, viewer: Option<HolderId>, now: OffsetDateTime) -> SeatMap {
+        self.settle(now);
+        let seats = self
+            .seats
+            .iter()
+            .zip(self.plan.seats())
+            .map(|(slot, seat)| {
+                let (status, owner) = match slot {
+                    Slot::Free => (SeatStatus::Available, None),
+                    Slot::Held(h) => (SeatStatus::Held, Some(*h)),
+                    Slot::Booked(h) => (SeatStatus::Booked, Some(*h)),
+                };
+                SeatView {
+                    seat: seat.id,
+                    status,
+                    mine: viewer.is_some() && owner == viewer,
+                }
+            })
+            .collect();
+        SeatMap {
+            show: self.show.id,
+            seq: self.log.last(),
+            at: now,
+            seats,
+            counts: self.counts,
+        }
+    }
+
+    pub(crate) fn availability(&mut self, now: OffsetDateTime) -> Availability {
+        self.settle(now);
+        self.counts
+    }
+
+    pub(crate) fn events_since(
+        &self,
+        after: Sequence,
+        limit: usize,
+    ) -> Result<Vec<ShowEvent>, ReservationError> {
+        self.log.since(after, limit)
+    }
+
+    pub(crate) fn subscribe(&mut self, after: Sequence) -> Result<EventStream, ReservationError> {
+        self.log.subscribe(after)
+    }
+
+    // ---- views ----------------------------------------------------------------------------
+
+    fn priced(&self, i: SeatIndex) -> PricedSeat {
+        let seat = self.plan.seat(i);
+        let (category, price) = self.categories[usize::from(seat.category)].clone();
+        PricedSeat {
+            seat: seat.id,
+            label: self.plan.label(i).to_owned(),
+            category,
+            price,
+        }
+    }
+
+    fn total(&self, prices: impl Iterator<Item = Money>) -> Money {
+        prices.fold(Money::zero(self.show.prices.currency()), |a, b| a + b)
+    }
+
+    fn seat_ids(&self, seats: &[SeatIndex]) -> Vec<SeatId> {
+        seats.iter().map(|&i| self.plan.seat(i).id).collect()
+    }
+
+    fn hold_view(&self, secret: &Secret) -> Option<Hold> {
+        let record = self.holds.get(secret)?;
+        let seats: Vec<PricedSeat> = record.seats.iter().map(|&i| self.priced(i)).collect();
+        Some(Hold {
+            id: record.id,
+            token: HoldToken::from_parts(self.show.id, *secret),
+            show: self.show.id,
+            holder: record.holder,
+            total: self.total(seats.iter().map(|s| s.price)),
+            seats,
+            created_at: record.created_at,
+            expires_at: record.expires_at,
+            state: match record.phase {
+                HoldPhase::Confirmed(booking) => HoldState::Confirmed(booking),
+                _ => HoldState::Active,
+            },
+        })
+    }
+}

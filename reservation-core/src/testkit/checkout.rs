@@ -1,0 +1,258 @@
+//! Paying: confirm, idempotency, expiry and declines; cancelling bookings.
+
+use time::Duration;
+
+use super::fixture::{Fixture, card};
+use crate::booking::BookingStatus;
+use crate::error::ReservationError;
+use crate::hold::HoldState;
+use crate::ids::HolderId;
+use crate::payment::test_cards;
+use crate::seat_map::SeatStatus;
+use crate::store::Store;
+
+/// Confirming charges the hold's total once and books its seats, with one
+/// ticket per seat carrying the seat's label and price.
+pub async fn confirm_books_one_ticket_per_seat<S: Store + 'static>(store: S) {
+    let f = Fixture::seed(store).await;
+    let me = HolderId::random();
+    let hold = f
+        .hold(f.show, me, &["H3", "H4", "J10"])
+        .await
+        .expect("hold");
+    let booking = f
+        .engine
+        .confirm(&hold.token, me, f.card())
+        .await
+        .expect("confirm");
+    assert_eq!(booking.status, BookingStatus::Confirmed);
+    assert_eq!(
+        (booking.show, booking.holder, booking.hold),
+        (f.show, me, hold.id)
+    );
+    let tickets: Vec<(&str, i64)> = booking
+        .tickets
+        .iter()
+        .map(|t| (t.seat.label.as_str(), t.seat.price.minor))
+        .collect();
+    assert_eq!(tickets, [("H3", 900), ("H4", 900), ("J10", 1500)]);
+    let mut ids: Vec<_> = booking.tickets.iter().map(|t| t.id).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), 3, "ticket ids are distinct");
+    assert_eq!(booking.total.minor, 3300);
+    assert_eq!(booking.payment.amount, booking.total);
+    assert_eq!(f.gateway.charges(), 1);
+    assert_eq!(
+        f.gateway.charge_for(hold.id).map(|r| r.amount.minor),
+        Some(3300)
+    );
+    let map = f.engine.seat_map(f.show, Some(me)).await.expect("map");
+    let booked: Vec<_> = map
+        .seats
+        .iter()
+        .filter(|s| s.status == SeatStatus::Booked)
+        .collect();
+    assert_eq!(booked.len(), 3);
+    assert!(booked.iter().all(|s| s.mine));
+    assert_eq!(
+        f.engine.booking(booking.id, me).await.expect("read back"),
+        booking
+    );
+    assert!(matches!(
+        f.engine.booking(booking.id, HolderId::random()).await,
+        Err(ReservationError::UnknownBooking(_))
+    ));
+    assert_eq!(
+        f.engine
+            .hold_status(&hold.token, me)
+            .await
+            .expect("hold")
+            .state,
+        HoldState::Confirmed(booking.id)
+    );
+}
+
+/// Confirming twice returns the same booking and charges once; a booked hold
+/// never expires.
+pub async fn confirm_is_idempotent<S: Store + 'static>(store: S) {
+    let f = Fixture::seed(store).await;
+    let me = HolderId::random();
+    let hold = f.hold(f.show, me, &["A1"]).await.expect("hold");
+    let first = f
+        .engine
+        .confirm(&hold.token, me, f.card())
+        .await
+        .expect("confirm");
+    let second = f
+        .engine
+        .confirm(&hold.token, me, f.card())
+        .await
+        .expect("confirm again");
+    assert_eq!(first, second);
+    assert_eq!(f.gateway.charges(), 1);
+    f.advance(Duration::hours(2));
+    assert_eq!(
+        f.engine
+            .confirm(&hold.token, me, f.card())
+            .await
+            .expect("still booked"),
+        first
+    );
+    assert_eq!(
+        f.engine
+            .seat_map(f.show, None)
+            .await
+            .expect("map")
+            .counts
+            .booked,
+        1
+    );
+    assert!(matches!(
+        f.engine.release(&hold.token, me).await,
+        Err(ReservationError::InvalidHoldToken)
+    ));
+    assert!(matches!(
+        f.engine
+            .confirm(&hold.token, HolderId::random(), f.card())
+            .await,
+        Err(ReservationError::InvalidHoldToken)
+    ));
+}
+
+/// After the server-side expiry (shown expiry + grace) confirming fails with
+/// `HoldExpired` and nothing is charged; within the grace it still works.
+pub async fn confirm_after_expiry_fails_without_charge<S: Store + 'static>(store: S) {
+    let f = Fixture::seed(store).await;
+    let me = HolderId::random();
+    let late = f.hold(f.show, me, &["B1"]).await.expect("hold");
+    let in_grace = f.hold(f.show, me, &["B2"]).await.expect("hold");
+    f.clock.set(in_grace.expires_at + Duration::seconds(1));
+    f.engine
+        .confirm(&in_grace.token, me, f.card())
+        .await
+        .expect("within the grace period");
+    f.clock.set(late.expires_at + f.policy.grace);
+    assert!(matches!(
+        f.engine.confirm(&late.token, me, f.card()).await,
+        Err(ReservationError::HoldExpired)
+    ));
+    assert_eq!(f.gateway.charges(), 1);
+    assert!(f.gateway.charge_for(late.id).is_none());
+}
+
+/// A declined or failed payment leaves the hold active until it expires; a
+/// later payment with a good card goes through.
+pub async fn declined_payment_keeps_the_hold<S: Store + 'static>(store: S) {
+    let f = Fixture::seed(store).await;
+    let me = HolderId::random();
+    let hold = f.hold(f.show, me, &["C1", "C2"]).await.expect("hold");
+    assert!(matches!(
+        f.engine
+            .confirm(&hold.token, me, card(test_cards::DECLINED))
+            .await,
+        Err(ReservationError::PaymentDeclined(_))
+    ));
+    assert!(matches!(
+        f.engine
+            .confirm(&hold.token, me, card(test_cards::GATEWAY_ERROR))
+            .await,
+        Err(ReservationError::PaymentUnavailable(_))
+    ));
+    let status = f
+        .engine
+        .hold_status(&hold.token, me)
+        .await
+        .expect("still held");
+    assert_eq!(
+        (status.state, status.expires_at),
+        (HoldState::Active, hold.expires_at)
+    );
+    assert_eq!(
+        f.engine
+            .seat_map(f.show, None)
+            .await
+            .expect("map")
+            .counts
+            .held,
+        2
+    );
+    let booking = f
+        .engine
+        .confirm(&hold.token, me, f.card())
+        .await
+        .expect("good card");
+    assert_eq!(booking.tickets.len(), 2);
+    assert_eq!(f.gateway.charges(), 1);
+}
+
+/// If the hold is freed between the charge and the booking, the charge is
+/// refunded and the caller told the hold expired.
+pub async fn hold_lost_during_payment_is_refunded<S: Store + 'static>(store: S) {
+    let f = Fixture::seed(store).await;
+    let me = HolderId::random();
+    let hold = f.hold(f.show, me, &["D1"]).await.expect("hold");
+    // The store's second step sees the hold already expired.
+    let crate::store::Checkout::Pay(quote) = f
+        .store
+        .begin_checkout(&hold.token, me, f.now())
+        .await
+        .expect("checkout")
+    else {
+        panic!("fresh hold must be payable")
+    };
+    let receipt = crate::payment::PaymentReceipt {
+        reference: "r1".into(),
+        amount: quote.total,
+        card_last4: "4242".into(),
+    };
+    let after = hold.expires_at + f.policy.grace;
+    assert!(matches!(
+        f.store
+            .complete_checkout(&hold.token, me, &receipt, after)
+            .await,
+        Err(ReservationError::HoldExpired)
+    ));
+    assert_eq!(
+        f.store
+            .availability(f.show, after)
+            .await
+            .expect("counts")
+            .booked,
+        0
+    );
+}
+
+/// Cancelling a booking frees its seats at once and refunds the payment;
+/// cancelling again, or someone else's booking, is refused.
+pub async fn cancel_booking_frees_and_refunds<S: Store + 'static>(store: S) {
+    let f = Fixture::seed(store).await;
+    let (me, other) = (HolderId::random(), HolderId::random());
+    let hold = f.hold(f.show, me, &["E1", "E2"]).await.expect("hold");
+    let booking = f
+        .engine
+        .confirm(&hold.token, me, f.card())
+        .await
+        .expect("book");
+    assert!(matches!(
+        f.engine.cancel_booking(booking.id, other).await,
+        Err(ReservationError::UnknownBooking(_))
+    ));
+    let cancelled = f
+        .engine
+        .cancel_booking(booking.id, me)
+        .await
+        .expect("cancel");
+    assert!(matches!(cancelled.status, BookingStatus::Cancelled { .. }));
+    assert_eq!(f.gateway.refunds(), vec![booking.payment.clone()]);
+    assert!(matches!(
+        f.engine.cancel_booking(booking.id, me).await,
+        Err(ReservationError::BookingAlreadyCancelled(_))
+    ));
+    f.hold(f.show, other, &["E1", "E2"])
+        .await
+        .expect("seats free again");
+    assert!(matches!(
+        f.engine.booking(booking.id, me).await.map(|b| b.status),
+        Ok(BookingStatus::Cancelled { .. })
+    ));
+}

@@ -1,0 +1,75 @@
+//! The behaviour spec as a conformance suite every store must pass
+//! (feature `testkit`).
+//!
+//! Each scenario is a plain `async fn(store)` taking a fresh, empty store
+//! built with [`policy()`]; it seeds the [`Fixture`] catalog and asserts one
+//! behaviour users rely on. Run them all with [`conformance_tests!`]:
+//!
+//! ```ignore
+//! mod conformance {
+//!     reservation_core::conformance_tests!(|policy| async move {
+//!         reservation_core::MemoryStore::new(policy)
+//!     });
+//! }
+//! ```
+//!
+//! The macro expands to one `#[tokio::test]` per scenario on a multi-threaded
+//! runtime, so the calling crate needs `tokio` with the `macros` and
+//! `rt-multi-thread` features as a dev-dependency.
+
+pub mod catalog;
+pub mod checkout;
+pub mod concurrency;
+pub mod events;
+mod fixture;
+pub mod holds;
+pub mod waitlist;
+
+pub use fixture::{Fixture, PREMIUM_PRICE, STANDARD_PRICE, card, policy};
+
+/// Expands to one test per conformance scenario for the store that `$make`
+/// builds: `$make` is called as `$make(policy).await` for every test and
+/// must return a fresh, empty store applying `policy`.
+#[macro_export]
+macro_rules! conformance_tests {
+    ($make:expr) => {
+        $crate::conformance_tests!(@scenarios $make;
+            holds::hold_takes_the_seats_with_prices,
+            holds::hold_is_all_or_nothing,
+            holds::bad_hold_requests_are_refused,
+            holds::holder_limit_spans_holds_and_waits,
+            holds::hold_expires_lazily_after_grace,
+            holds::release_frees_seats_at_once,
+            holds::re_holding_does_not_reset_the_countdown,
+            holds::best_available_picks_adjacent_seats,
+            checkout::confirm_books_one_ticket_per_seat,
+            checkout::confirm_is_idempotent,
+            checkout::confirm_after_expiry_fails_without_charge,
+            checkout::declined_payment_keeps_the_hold,
+            checkout::hold_lost_during_payment_is_refunded,
+            checkout::cancel_booking_frees_and_refunds,
+            waitlist::waiting_requires_seats_held_by_others,
+            waitlist::freed_seats_go_to_waiters_in_join_order,
+            waitlist::a_large_request_does_not_block_a_small_one,
+            waitlist::sold_out_waiters_are_dropped,
+            waitlist::waits_expire_and_can_be_cancelled,
+            waitlist::wait_status_tells_position_and_estimate,
+            events::events_are_gap_free_and_replay_to_the_seat_map,
+            events::subscribers_resume_then_follow_live,
+            events::sweep_expires_due_holds,
+            catalog::browse_city_event_venue,
+            catalog::catalog_writes_are_checked,
+            catalog::search_tolerates_typos,
+            concurrency::racing_holders_never_double_book,
+        );
+    };
+    (@scenarios $make:expr; $($module:ident :: $name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $name() {
+                let store = ($make)($crate::testkit::policy()).await;
+                $crate::testkit::$module::$name(store).await;
+            }
+        )*
+    };
+}

@@ -72,6 +72,7 @@ impl<S: Store + 'static> Fixture<S> {
     /// If the store refuses the catalog: that is a conformance failure.
     pub async fn seed(store: S) -> Self {
         let store = Arc::new(store);
+        let policy = store.policy();
         let clock = ManualClock::fixed();
         let gateway = FakeGateway::new();
         let engine = Reservations::new(
@@ -170,7 +171,7 @@ impl<S: Store + 'static> Fixture<S> {
             engine,
             clock,
             gateway,
-            policy: store.policy(),
+            policy,
             city: city.id,
             venue: venue.id,
             event: event.id,

@@ -10,7 +10,7 @@ use crate::events::{EventStream, Sequence};
 use crate::hold::{Hold, HoldRequest, HoldToken};
 use crate::ids::{BookingId, HolderId, ShowId, WaitId};
 use crate::payment::{CardNumber, ChargeRequest, PaymentError, PaymentGateway};
-use crate::seat_map::SeatMap;
+use crate::seat_map::{Availability, SeatMap};
 use crate::store::{Checkout, ReservationStore};
 use crate::waitlist::{Wait, WaitRequest, WaitStatus};
 
@@ -185,6 +185,11 @@ impl Reservations {
         viewer: Option<HolderId>,
     ) -> Result<SeatMap, ReservationError> {
         self.store.seat_map(show, viewer, self.clock.now()).await
+    }
+
+    /// A show's seat counts.
+    pub async fn availability(&self, show: ShowId) -> Result<Availability, ReservationError> {
+        self.store.availability(show, self.clock.now()).await
     }
 
     /// A show's events after `after`, then live ones.

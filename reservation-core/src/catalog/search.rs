@@ -2,13 +2,111 @@
 //! and cursor pagination.
 //!
 //! The query types here are shared by every store; [`SearchIndex`] is the
-//! in-memory implementation the memory store uses.
+//! in-memory implementation the memory store uses. The rules below are the
+//! product's search contract: every store must answer a [`SearchQuery`] the
+//! same way.
+//!
+//! # Validation
+//!
+//! A query is checked before anything is searched, in this order:
+//!
+//! 1. text longer than 200 characters (Unicode scalar values) →
+//!    [`SearchError::TextTooLong`];
+//! 2. a [`Near::radius_km`] that is not finite or not above zero →
+//!    [`SearchError::InvalidRadius`];
+//! 3. `starts_after >= starts_before` (when both are set) →
+//!    [`SearchError::EmptyDateRange`];
+//! 4. a cursor that does not decode, is truncated or altered, or was made for
+//!    the other [`SearchSort`] → [`SearchError::InvalidCursor`].
+//!
+//! Page sizes are checked when the [`PageSize`] is built. Any other input,
+//! such as SQL or HTML fragments, emoji or control characters, is just text:
+//! it never panics and only matches what its words match.
+//!
+//! # Text
+//!
+//! Text is lowercased, Unicode combining marks are dropped and common Latin
+//! diacritics are folded (`é` → `e`, `ß` → `ss`, `ø` → `o`), then it is split
+//! into tokens at every character that is not alphanumeric (Unicode-aware).
+//! An event's searchable fields and their weights are:
+//!
+//! | field                              | weight |
+//! |------------------------------------|--------|
+//! | title                              | 3.0    |
+//! | performer names                    | 2.0    |
+//! | genres                             | 1.5    |
+//! | names of the venues of its shows   | 1.0    |
+//! | description                        | 0.5    |
+//!
+//! Every query token must match some token of the event (AND). Repeated
+//! query tokens count once. A query token matches an event token with a
+//! quality of
+//!
+//! - 1.0 when they are equal;
+//! - 0.8 when the query token (at least 2 characters) is a prefix of it;
+//! - 0.6 / 0.4 when their optimal-string-alignment distance is 1 / 2, where
+//!   query tokens of 4 to 7 characters allow distance 1 and tokens of 8 or more
+//!   characters allow distance 2. Tokens shorter than 4 characters never
+//!   match by typo.
+//!
+//! A query token scores the best quality × field weight over all the event's
+//! tokens; the event's score is the sum over the query tokens.
+//!
+//! Text that is empty or only whitespace matches every event with score 0.
+//! Text that is not blank but has no tokens (only punctuation, emoji or
+//! control characters) matches nothing.
+//!
+//! # Filters
+//!
+//! `kind` and `performer` are properties of the event; `city`, `venue`, the
+//! date range (`starts_after <= starts_at < starts_before`) and `near` (venue
+//! within `radius_km` great-circle kilometres of `point`) are checked per show.
+//! An event is a hit when its text matches and at least one of its shows
+//! passes every filter; [`SearchHit::first_show`] is the start of its
+//! earliest passing show and [`SearchHit::shows`] counts its passing shows.
+//! Events without a passing show (or without shows) are never hits.
+//!
+//! # Order
+//!
+//! - [`SearchSort::Relevance`]: score descending, then first show ascending,
+//!   then event id ascending. With blank text every score is 0, so this is the
+//!   start-time order.
+//! - [`SearchSort::StartTime`]: first show ascending, then event id ascending.
+//!
+//! # Pagination
+//!
+//! Pages hold at most [`SearchQuery::limit`] hits. [`SearchPage::next`] is
+//! `Some` exactly when more hits follow. The cursor is an opaque base64url
+//! string holding the sort order and the sort key of the page's last hit
+//! (score, first show, event id); the next page holds the hits strictly after
+//! that key in the sort order, as the index is at that moment. Following the
+//! cursors from the first page therefore yields every hit exactly once and in
+//! order, and a page never repeats or skips a hit because the event the cursor
+//! points at has changed or disappeared. A cursor carries a checksum, so
+//! truncated or altered cursors are refused rather than misread; it is not a
+//! signature and holds nothing secret.
+//!
+//! # The in-memory index
+//!
+//! [`SearchIndex`] keeps a vocabulary (token → events with the token's best
+//! field weight). Exact matches are a lookup, prefix matches a range scan, and
+//! typo matches a scan of the vocabulary that skips tokens whose length or
+//! character set cannot be within the allowed distance. Filters are evaluated
+//! over each text-matching event's shows, which are kept sorted by start so
+//! date ranges are binary searches.
 
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::Bound;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+use uuid::Uuid;
 
-use crate::catalog::{Event, EventKind, GeoPoint};
-use crate::ids::{CityId, PerformerId, VenueId};
+use crate::catalog::{Event, EventKind, GeoPoint, Show, Venue};
+use crate::ids::{CityId, EventId, PerformerId, ShowId, VenueId};
 
 /// Most results a page may ask for.
 pub const MAX_PAGE_SIZE: u16 = 100;
@@ -156,13 +254,78 @@ pub enum SearchError {
     EmptyDateRange,
 }
 
-/// Placeholder in-memory index (replaced by the real one).
+/// Longest accepted query text, in characters.
+const MAX_TEXT_CHARS: usize = 200;
+
+/// Field weights (see the module docs).
+const TITLE_WEIGHT: f32 = 3.0;
+const PERFORMER_WEIGHT: f32 = 2.0;
+const GENRE_WEIGHT: f32 = 1.5;
+const VENUE_WEIGHT: f32 = 1.0;
+const DESCRIPTION_WEIGHT: f32 = 0.5;
+
+/// Match qualities (see the module docs).
+const EXACT: f32 = 1.0;
+const PREFIX: f32 = 0.8;
+const ONE_TYPO: f32 = 0.6;
+const TWO_TYPOS: f32 = 0.4;
+
+/// An in-memory search index over events and their shows.
+///
+/// It implements the contract in the [module docs](self). It does no locking
+/// of its own: the owner serialises writes against reads.
 #[derive(Debug, Default)]
 pub struct SearchIndex {
-    events: Vec<(
-        crate::catalog::Event,
-        Vec<(crate::catalog::Show, crate::catalog::Venue)>,
-    )>,
+    /// Indexed events.
+    events: HashMap<EventId, IndexedEvent>,
+    /// Token → events containing it (with the token's best field weight).
+    vocab: BTreeMap<Box<str>, Term>,
+    /// Which event each indexed show belongs to.
+    show_owner: HashMap<ShowId, EventId>,
+}
+
+/// A vocabulary entry.
+#[derive(Debug)]
+struct Term {
+    /// Length in characters.
+    chars: usize,
+    /// [`char_mask`] of the token.
+    mask: u64,
+    /// Events containing the token, with the best weight of the fields it is in.
+    postings: HashMap<EventId, f32>,
+}
+
+impl Term {
+    fn new(token: &str) -> Self {
+        Self {
+            chars: token.chars().count(),
+            mask: char_mask(token),
+            postings: HashMap::new(),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct IndexedEvent {
+    event: Event,
+    /// Tokens of the event's own fields and performer names, with weights.
+    base_tokens: HashMap<Box<str>, f32>,
+    /// Names of the venues the event has shows at.
+    venue_names: BTreeMap<VenueId, String>,
+    /// Everything currently in the vocabulary for this event.
+    tokens: HashMap<Box<str>, f32>,
+    /// Shows, sorted by (start, id).
+    shows: Vec<IndexedShow>,
+}
+
+#[derive(Debug)]
+struct IndexedShow {
+    id: ShowId,
+    starts_at: OffsetDateTime,
+    start_ns: i128,
+    venue: VenueId,
+    city: CityId,
+    location: GeoPoint,
 }
 
 impl SearchIndex {
@@ -171,37 +334,1634 @@ impl SearchIndex {
         Self::default()
     }
 
-    /// Adds or replaces an event.
-    pub fn upsert_event(&mut self, event: &Event, _performer_names: &[String]) {
-        self.events.retain(|(e, _)| e.id != event.id);
-        self.events.push((event.clone(), Vec::new()));
+    /// Adds or replaces an event; performer names are searchable text.
+    ///
+    /// Replacing an event keeps the shows already added for it.
+    pub fn upsert_event(&mut self, event: &Event, performer_names: &[String]) {
+        let mut base_tokens = HashMap::new();
+        add_field(&mut base_tokens, &event.title, TITLE_WEIGHT);
+        for name in performer_names {
+            add_field(&mut base_tokens, name, PERFORMER_WEIGHT);
+        }
+        for genre in &event.genres {
+            add_field(&mut base_tokens, genre, GENRE_WEIGHT);
+        }
+        add_field(&mut base_tokens, &event.description, DESCRIPTION_WEIGHT);
+
+        let entry = self.events.entry(event.id).or_insert_with(|| IndexedEvent {
+            event: event.clone(),
+            base_tokens: HashMap::new(),
+            venue_names: BTreeMap::new(),
+            tokens: HashMap::new(),
+            shows: Vec::new(),
+        });
+        entry.event = event.clone();
+        entry.base_tokens = base_tokens;
+        reindex(&mut self.vocab, entry);
     }
 
-    /// Adds a show of an indexed event.
-    pub fn add_show(&mut self, show: &crate::catalog::Show, venue: &crate::catalog::Venue) {
-        if let Some((_, shows)) = self.events.iter_mut().find(|(e, _)| e.id == show.event) {
-            shows.push((show.clone(), venue.clone()));
+    /// Adds a show of an indexed event (ignored if the event is unknown). The
+    /// venue supplies the city, location and searchable venue name.
+    ///
+    /// Adding a show id again replaces the earlier show, also when it now
+    /// names another event. The venue's name is searchable text of the show's
+    /// event while the event has a show there; a show passing a renamed venue
+    /// replaces the old name on that event.
+    pub fn add_show(&mut self, show: &Show, venue: &Venue) {
+        if !self.events.contains_key(&show.event) {
+            return;
         }
+        if let Some(previous) = self.show_owner.remove(&show.id) {
+            self.detach_show(previous, show.id);
+        }
+        let Some(entry) = self.events.get_mut(&show.event) else {
+            return;
+        };
+        let indexed = IndexedShow {
+            id: show.id,
+            starts_at: show.starts_at,
+            start_ns: show.starts_at.unix_timestamp_nanos(),
+            venue: venue.id,
+            city: venue.city,
+            location: venue.location,
+        };
+        let at = entry
+            .shows
+            .partition_point(|s| (s.start_ns, s.id) < (indexed.start_ns, indexed.id));
+        entry.shows.insert(at, indexed);
+        match entry.venue_names.insert(venue.id, venue.name.clone()) {
+            Some(previous) if previous == venue.name => {}
+            // Renamed: the old name's tokens must go.
+            Some(_) => reindex(&mut self.vocab, entry),
+            None => add_tokens(&mut self.vocab, entry, &venue.name, VENUE_WEIGHT),
+        }
+        self.show_owner.insert(show.id, show.event);
     }
 
     /// Runs a query.
-    pub fn search(&self, query: &SearchQuery) -> Result<SearchPage, SearchError> {
-        let text = query.text.to_lowercase();
-        let hits = self
-            .events
-            .iter()
-            .filter(|(e, _)| e.title.to_lowercase().contains(&text))
-            .filter_map(|(e, shows)| {
-                let first = shows.iter().map(|(s, _)| s.starts_at).min()?;
-                Some(SearchHit {
-                    event: e.clone(),
-                    score: 0.0,
-                    first_show: first,
-                    shows: shows.len() as u32,
-                })
+    ///
+    /// # Errors
+    ///
+    /// The query is invalid (see "Validation" in the [module docs](self)).
+    pub fn search<'a>(&'a self, query: &SearchQuery) -> Result<SearchPage, SearchError> {
+        if query.text.chars().nth(MAX_TEXT_CHARS).is_some() {
+            return Err(SearchError::TextTooLong);
+        }
+        if let Some(near) = &query.near
+            && !(near.radius_km.is_finite() && near.radius_km > 0.0)
+        {
+            return Err(SearchError::InvalidRadius);
+        }
+        if let (Some(after), Some(before)) = (query.starts_after, query.starts_before)
+            && after >= before
+        {
+            return Err(SearchError::EmptyDateRange);
+        }
+        let sort = query.sort;
+        let resume = query
+            .cursor
+            .as_ref()
+            .map(|cursor| SortKey::decode(cursor, sort))
+            .transpose()?;
+
+        let filter = ShowFilter::new(query);
+        let consider = |entry: &'a IndexedEvent, score: f32| -> Option<Found<'a>> {
+            let event = &entry.event;
+            if query.kind.is_some_and(|kind| kind != event.kind)
+                || query
+                    .performer
+                    .is_some_and(|p| !event.performers.contains(&p))
+            {
+                return None;
+            }
+            let (first, shows) = filter.apply(&entry.shows)?;
+            let key = SortKey {
+                score,
+                start_ns: first.start_ns,
+                id: event.id,
+            };
+            if resume
+                .as_ref()
+                .is_some_and(|after| key.cmp_in(after, sort) != Ordering::Greater)
+            {
+                return None;
+            }
+            Some(Found {
+                key,
+                entry,
+                first_show: first.starts_at,
+                shows,
             })
-            .take(query.limit.get())
+        };
+
+        let text = query.text.trim();
+        let mut found: Vec<Found<'a>> = if text.is_empty() {
+            self.events
+                .values()
+                .filter_map(|entry| consider(entry, 0.0))
+                .collect()
+        } else {
+            self.match_text(text)
+                .into_iter()
+                .filter_map(|(id, score)| consider(self.events.get(&id)?, score))
+                .collect()
+        };
+
+        let limit = query.limit.get();
+        let more = found.len() > limit;
+        if more {
+            found.select_nth_unstable_by(limit, |a, b| a.key.cmp_in(&b.key, sort));
+            found.truncate(limit);
+        }
+        found.sort_unstable_by(|a, b| a.key.cmp_in(&b.key, sort));
+        let next = if more {
+            found.last().map(|last| last.key.encode(sort))
+        } else {
+            None
+        };
+        let hits = found
+            .into_iter()
+            .map(|f| SearchHit {
+                event: f.entry.event.clone(),
+                score: f.key.score,
+                first_show: f.first_show,
+                shows: f.shows,
+            })
             .collect();
-        Ok(SearchPage { hits, next: None })
+        Ok(SearchPage { hits, next })
+    }
+
+    /// Removes a show from an event, dropping the venue's name from the
+    /// event's searchable text when it was its last show there.
+    fn detach_show(&mut self, event: EventId, show: ShowId) {
+        let Some(entry) = self.events.get_mut(&event) else {
+            return;
+        };
+        let Some(at) = entry.shows.iter().position(|s| s.id == show) else {
+            return;
+        };
+        let removed = entry.shows.remove(at);
+        if !entry.shows.iter().any(|s| s.venue == removed.venue) {
+            entry.venue_names.remove(&removed.venue);
+            reindex(&mut self.vocab, entry);
+        }
+    }
+
+    /// Events matching every token of `text` (not blank), with their scores.
+    fn match_text(&self, text: &str) -> HashMap<EventId, f32> {
+        let mut tokens = tokenize(text);
+        let mut seen = HashSet::new();
+        tokens.retain(|t| seen.insert(t.clone()));
+        let mut matched: Option<HashMap<EventId, f32>> = None;
+        for token in &tokens {
+            let best = self.match_token(&QueryToken::new(token), matched.as_ref());
+            matched = Some(match matched {
+                None => best,
+                Some(previous) => previous
+                    .into_iter()
+                    .filter_map(|(id, score)| best.get(&id).map(|b| (id, score + b)))
+                    .collect(),
+            });
+            if matched.as_ref().is_some_and(HashMap::is_empty) {
+                break;
+            }
+        }
+        matched.unwrap_or_default()
+    }
+
+    /// The best quality × weight of `token` per event, only for events in
+    /// `within` when given.
+    fn match_token(
+        &self,
+        token: &QueryToken<'_>,
+        within: Option<&HashMap<EventId, f32>>,
+    ) -> HashMap<EventId, f32> {
+        match within {
+            // Few events left: looking at their own tokens is cheaper than
+            // scanning the vocabulary.
+            Some(within)
+                if within
+                    .keys()
+                    .filter_map(|id| self.events.get(id))
+                    .map(|entry| entry.tokens.len())
+                    .sum::<usize>()
+                    <= self.vocab.len() / 4 =>
+            {
+                self.match_token_by_events(token, within)
+            }
+            _ => self.match_token_by_vocabulary(token, within),
+        }
+    }
+
+    /// [`Self::match_token`] over the tokens of the events in `within`.
+    fn match_token_by_events(
+        &self,
+        token: &QueryToken<'_>,
+        within: &HashMap<EventId, f32>,
+    ) -> HashMap<EventId, f32> {
+        within
+            .keys()
+            .filter_map(|id| {
+                let entry = self.events.get(id)?;
+                let best = entry
+                    .tokens
+                    .iter()
+                    .filter_map(|(candidate, weight)| {
+                        let quality = token.quality(
+                            candidate,
+                            candidate.chars().count(),
+                            char_mask(candidate),
+                        )?;
+                        Some(quality * weight)
+                    })
+                    .reduce(f32::max)?;
+                Some((*id, best))
+            })
+            .collect()
+    }
+
+    /// [`Self::match_token`] over the vocabulary.
+    fn match_token_by_vocabulary(
+        &self,
+        token: &QueryToken<'_>,
+        within: Option<&HashMap<EventId, f32>>,
+    ) -> HashMap<EventId, f32> {
+        let mut best: HashMap<EventId, f32> = HashMap::new();
+        let mut credit = |term: &Term, quality: f32| {
+            for (id, weight) in &term.postings {
+                if within.is_some_and(|w| !w.contains_key(id)) {
+                    continue;
+                }
+                let score = quality * weight;
+                let slot = best.entry(*id).or_insert(score);
+                if score > *slot {
+                    *slot = score;
+                }
+            }
+        };
+
+        if let Some(term) = self.vocab.get(token.text) {
+            credit(term, EXACT);
+        }
+        if token.chars >= 2 {
+            let longer = self
+                .vocab
+                .range::<str, _>((Bound::Excluded(token.text), Bound::Unbounded))
+                .take_while(|(candidate, _)| candidate.starts_with(token.text));
+            for (_, term) in longer {
+                credit(term, PREFIX);
+            }
+        }
+        if token.max_typos > 0 {
+            for (candidate, term) in &self.vocab {
+                if let Some(quality) = token.typo_quality(candidate, term.chars, term.mask) {
+                    credit(term, quality);
+                }
+            }
+        }
+        best
+    }
+}
+
+/// A query token with what matching it needs.
+struct QueryToken<'q> {
+    text: &'q str,
+    chars: usize,
+    mask: u64,
+    /// Edits a typo match may need: 0 below 4 characters, 1 up to 7, else 2.
+    max_typos: usize,
+}
+
+impl<'q> QueryToken<'q> {
+    fn new(text: &'q str) -> Self {
+        let chars = text.chars().count();
+        Self {
+            text,
+            chars,
+            mask: char_mask(text),
+            max_typos: match chars {
+                0..=3 => 0,
+                4..=7 => 1,
+                _ => 2,
+            },
+        }
+    }
+
+    /// How well this token matches the document token `candidate` (of
+    /// `chars` characters and [`char_mask`] `mask`), if at all.
+    fn quality(&self, candidate: &str, chars: usize, mask: u64) -> Option<f32> {
+        if candidate == self.text {
+            Some(EXACT)
+        } else if self.chars >= 2 && candidate.starts_with(self.text) {
+            Some(PREFIX)
+        } else {
+            self.typo_quality(candidate, chars, mask)
+        }
+    }
+
+    /// The typo quality against `candidate`, if it is 1 or 2 (allowed) edits
+    /// away.
+    fn typo_quality(&self, candidate: &str, chars: usize, mask: u64) -> Option<f32> {
+        if self.max_typos == 0
+            || chars.abs_diff(self.chars) > self.max_typos
+            || (mask & !self.mask).count_ones() as usize > self.max_typos
+            || (self.mask & !mask).count_ones() as usize > self.max_typos
+        {
+            return None;
+        }
+        match strsim::osa_distance(self.text, candidate) {
+            1 => Some(ONE_TYPO),
+            2 if self.max_typos >= 2 => Some(TWO_TYPOS),
+            _ => None,
+        }
+    }
+}
+
+/// Replaces the event's postings in the vocabulary with its current tokens.
+fn reindex(vocab: &mut BTreeMap<Box<str>, Term>, entry: &mut IndexedEvent) {
+    let id = entry.event.id;
+    for token in entry.tokens.keys() {
+        let emptied = match vocab.get_mut(token) {
+            Some(term) => {
+                term.postings.remove(&id);
+                term.postings.is_empty()
+            }
+            None => false,
+        };
+        if emptied {
+            vocab.remove(token);
+        }
+    }
+    let mut tokens = entry.base_tokens.clone();
+    for name in entry.venue_names.values() {
+        add_field(&mut tokens, name, VENUE_WEIGHT);
+    }
+    for (token, weight) in &tokens {
+        vocab
+            .entry(token.clone())
+            .or_insert_with(|| Term::new(token))
+            .postings
+            .insert(id, *weight);
+    }
+    entry.tokens = tokens;
+}
+
+/// Adds the tokens of `text` with `weight` to an indexed event, keeping each
+/// token's best weight.
+fn add_tokens(
+    vocab: &mut BTreeMap<Box<str>, Term>,
+    entry: &mut IndexedEvent,
+    text: &str,
+    weight: f32,
+) {
+    for token in tokenize(text) {
+        let token = token.into_boxed_str();
+        if entry.tokens.get(&token).is_some_and(|w| *w >= weight) {
+            continue;
+        }
+        vocab
+            .entry(token.clone())
+            .or_insert_with(|| Term::new(&token))
+            .postings
+            .insert(entry.event.id, weight);
+        entry.tokens.insert(token, weight);
+    }
+}
+
+/// Adds the tokens of `text` with `weight`, keeping each token's best weight.
+fn add_field(tokens: &mut HashMap<Box<str>, f32>, text: &str, weight: f32) {
+    for token in tokenize(text) {
+        let slot = tokens.entry(token.into_boxed_str()).or_insert(weight);
+        if weight > *slot {
+            *slot = weight;
+        }
+    }
+}
+
+/// Lowercases, drops combining marks, folds Latin diacritics and splits at
+/// non-alphanumeric characters.
+fn tokenize(text: &str) -> Vec<String> {
+    let mut tokens = Vec::new();
+    let mut current = String::new();
+    for c in text.chars() {
+        for lower in c.to_lowercase() {
+            if is_combining_mark(lower) {
+                continue;
+            }
+            if lower.is_alphanumeric() {
+                push_folded(lower, &mut current);
+            } else if !current.is_empty() {
+                tokens.push(std::mem::take(&mut current));
+            }
+        }
+    }
+    if !current.is_empty() {
+        tokens.push(current);
+    }
+    tokens
+}
+
+/// Combining diacritical marks (as left by decomposed text such as `e\u{301}`).
+fn is_combining_mark(c: char) -> bool {
+    matches!(
+        c,
+        '\u{0300}'..='\u{036F}'
+            | '\u{1AB0}'..='\u{1AFF}'
+            | '\u{1DC0}'..='\u{1DFF}'
+            | '\u{20D0}'..='\u{20FF}'
+            | '\u{FE20}'..='\u{FE2F}'
+    )
+}
+
+/// Pushes `c` (lowercase) with common Latin diacritics removed.
+fn push_folded(c: char, out: &mut String) {
+    let folded = match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => "a",
+        'æ' => "ae",
+        'ç' | 'ć' | 'ĉ' | 'ċ' | 'č' => "c",
+        'ď' | 'đ' | 'ð' => "d",
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ĕ' | 'ė' | 'ę' | 'ě' => "e",
+        'ĝ' | 'ğ' | 'ġ' | 'ģ' => "g",
+        'ĥ' | 'ħ' => "h",
+        'ì' | 'í' | 'î' | 'ï' | 'ĩ' | 'ī' | 'ĭ' | 'į' | 'ı' => "i",
+        'ĵ' => "j",
+        'ķ' => "k",
+        'ĺ' | 'ļ' | 'ľ' | 'ŀ' | 'ł' => "l",
+        'ñ' | 'ń' | 'ņ' | 'ň' => "n",
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ŏ' | 'ő' => "o",
+        'œ' => "oe",
+        'ŕ' | 'ŗ' | 'ř' => "r",
+        'ś' | 'ŝ' | 'ş' | 'š' | 'ș' => "s",
+        'ß' => "ss",
+        'ţ' | 'ť' | 'ŧ' | 'ț' => "t",
+        'þ' => "th",
+        'ù' | 'ú' | 'û' | 'ü' | 'ũ' | 'ū' | 'ŭ' | 'ů' | 'ű' | 'ų' => "u",
+        'ŵ' => "w",
+        'ý' | 'ÿ' | 'ŷ' => "y",
+        'ź' | 'ż' | 'ž' => "z",
+        _ => {
+            out.push(c);
+            return;
+        }
+    };
+    out.push_str(folded);
+}
+
+/// A 64-bit set of the token's characters (hashed by code point). Two tokens
+/// within `d` edits differ in at most `d` characters each way, so more
+/// differing bits rule a candidate out without computing the distance.
+fn char_mask(token: &str) -> u64 {
+    token
+        .chars()
+        .fold(0, |mask, c| mask | 1u64 << (u32::from(c) % 64))
+}
+
+/// Show-level filters of a query.
+struct ShowFilter {
+    city: Option<CityId>,
+    venue: Option<VenueId>,
+    after_ns: Option<i128>,
+    before_ns: Option<i128>,
+    near: Option<NearFilter>,
+}
+
+struct NearFilter {
+    point: GeoPoint,
+    radius_km: f64,
+    /// Shows further away in latitude alone are out of range.
+    max_lat_delta: f64,
+}
+
+impl ShowFilter {
+    fn new(query: &SearchQuery) -> Self {
+        /// Kilometres per degree of latitude on the sphere `distance_km` uses.
+        const KM_PER_DEGREE: f64 = 6371.0 * std::f64::consts::PI / 180.0;
+        Self {
+            city: query.city,
+            venue: query.venue,
+            after_ns: query.starts_after.map(OffsetDateTime::unix_timestamp_nanos),
+            before_ns: query
+                .starts_before
+                .map(OffsetDateTime::unix_timestamp_nanos),
+            near: query.near.map(|near| NearFilter {
+                point: near.point,
+                radius_km: near.radius_km,
+                max_lat_delta: near.radius_km / KM_PER_DEGREE * 1.001 + 1e-9,
+            }),
+        }
+    }
+
+    /// The earliest passing show and the number of passing shows, or `None`
+    /// when no show passes. `shows` is sorted by start.
+    fn apply<'a>(&self, shows: &'a [IndexedShow]) -> Option<(&'a IndexedShow, u32)> {
+        let from = self
+            .after_ns
+            .map_or(0, |after| shows.partition_point(|s| s.start_ns < after));
+        let to = self.before_ns.map_or(shows.len(), |before| {
+            shows.partition_point(|s| s.start_ns < before)
+        });
+        let mut first = None;
+        let mut count = 0u32;
+        for show in shows.get(from..to).unwrap_or_default() {
+            if self.passes(show) {
+                count = count.saturating_add(1);
+                first.get_or_insert(show);
+            }
+        }
+        first.map(|show| (show, count))
+    }
+
+    fn passes(&self, show: &IndexedShow) -> bool {
+        if self.city.is_some_and(|city| city != show.city)
+            || self.venue.is_some_and(|venue| venue != show.venue)
+        {
+            return false;
+        }
+        match &self.near {
+            None => true,
+            Some(near) => {
+                (show.location.lat() - near.point.lat()).abs() <= near.max_lat_delta
+                    && show.location.distance_km(near.point) <= near.radius_km
+            }
+        }
+    }
+}
+
+/// A hit before it is turned into a [`SearchHit`].
+struct Found<'a> {
+    key: SortKey,
+    entry: &'a IndexedEvent,
+    first_show: OffsetDateTime,
+    shows: u32,
+}
+
+/// The position of a hit in the result order.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct SortKey {
+    score: f32,
+    start_ns: i128,
+    id: EventId,
+}
+
+/// Cursor layout: version, sort, score bits, start nanos, event id, checksum.
+const CURSOR_VERSION: u8 = 1;
+const CURSOR_PAYLOAD: usize = 1 + 1 + 4 + 16 + 16;
+const CURSOR_BYTES: usize = CURSOR_PAYLOAD + 4;
+
+impl SortKey {
+    /// Orders keys as `sort` lists them.
+    fn cmp_in(&self, other: &Self, sort: SearchSort) -> Ordering {
+        let by_time = self
+            .start_ns
+            .cmp(&other.start_ns)
+            .then_with(|| self.id.cmp(&other.id));
+        match sort {
+            SearchSort::Relevance => other.score.total_cmp(&self.score).then(by_time),
+            SearchSort::StartTime => by_time,
+        }
+    }
+
+    fn encode(&self, sort: SearchSort) -> Cursor {
+        let score = match sort {
+            SearchSort::Relevance => self.score,
+            SearchSort::StartTime => 0.0,
+        };
+        let mut bytes = Vec::with_capacity(CURSOR_BYTES);
+        bytes.push(CURSOR_VERSION);
+        bytes.push(sort_tag(sort));
+        bytes.extend_from_slice(&score.to_bits().to_be_bytes());
+        bytes.extend_from_slice(&self.start_ns.to_be_bytes());
+        bytes.extend_from_slice(self.id.as_uuid().as_bytes());
+        let sum = checksum(&bytes);
+        bytes.extend_from_slice(&sum.to_be_bytes());
+        Cursor(URL_SAFE_NO_PAD.encode(bytes))
+    }
+
+    fn decode(cursor: &Cursor, sort: SearchSort) -> Result<Self, SearchError> {
+        const INVALID: SearchError = SearchError::InvalidCursor;
+        // 4 base64 characters per 3 bytes, without padding.
+        if cursor.0.len() != (CURSOR_BYTES * 4).div_ceil(3) {
+            return Err(INVALID);
+        }
+        let bytes = URL_SAFE_NO_PAD.decode(&cursor.0).map_err(|_| INVALID)?;
+        let bytes: [u8; CURSOR_BYTES] = bytes.try_into().map_err(|_| INVALID)?;
+        let (payload, sum) = bytes.split_at(CURSOR_PAYLOAD);
+        if checksum(payload).to_be_bytes() != sum {
+            return Err(INVALID);
+        }
+        let [version, tag, rest @ ..] = bytes;
+        if version != CURSOR_VERSION || tag != sort_tag(sort) {
+            return Err(INVALID);
+        }
+        let (score, rest) = rest.split_at(4);
+        let (start, rest) = rest.split_at(16);
+        let (id, _) = rest.split_at(16);
+        let score = f32::from_bits(u32::from_be_bytes(score.try_into().map_err(|_| INVALID)?));
+        let start_ns = i128::from_be_bytes(start.try_into().map_err(|_| INVALID)?);
+        let id = EventId::from_uuid(Uuid::from_bytes(id.try_into().map_err(|_| INVALID)?));
+        let score_ok = match sort {
+            SearchSort::Relevance => score.is_finite() && score >= 0.0,
+            SearchSort::StartTime => score.to_bits() == 0,
+        };
+        if !score_ok || OffsetDateTime::from_unix_timestamp_nanos(start_ns).is_err() {
+            return Err(INVALID);
+        }
+        Ok(Self {
+            score,
+            start_ns,
+            id,
+        })
+    }
+}
+
+fn sort_tag(sort: SearchSort) -> u8 {
+    match sort {
+        SearchSort::Relevance => 1,
+        SearchSort::StartTime => 2,
+    }
+}
+
+/// FNV-1a (32 bit): catches truncated and altered cursors.
+fn checksum(bytes: &[u8]) -> u32 {
+    bytes.iter().fold(0x811c_9dc5, |hash, byte| {
+        (hash ^ u32::from(*byte)).wrapping_mul(0x0100_0193)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use time::macros::datetime;
+
+    use super::*;
+    use crate::catalog::{Hall, PriceList, grid_layout};
+    use crate::ids::HallId;
+    use crate::money::{Currency, Money};
+
+    fn venue(city: CityId, name: &str, lat: f64, lon: f64) -> Venue {
+        Venue {
+            id: VenueId::random(),
+            city,
+            name: name.to_owned(),
+            address: "Somewhere 1".to_owned(),
+            postal_code: "10000".to_owned(),
+            location: GeoPoint::new(lat, lon).unwrap(),
+        }
+    }
+
+    fn event(
+        kind: EventKind,
+        title: &str,
+        description: &str,
+        genres: &[&str],
+        performers: &[PerformerId],
+    ) -> Event {
+        Event {
+            id: EventId::random(),
+            kind,
+            title: title.to_owned(),
+            description: description.to_owned(),
+            genres: genres.iter().map(|g| (*g).to_owned()).collect(),
+            performers: performers.to_vec(),
+            duration_minutes: 120,
+            rating: None,
+        }
+    }
+
+    fn add_event(index: &mut SearchIndex, event: &Event, performer_names: &[&str]) -> EventId {
+        let names: Vec<String> = performer_names.iter().map(|n| (*n).to_owned()).collect();
+        index.upsert_event(event, &names);
+        event.id
+    }
+
+    fn show_of(event: EventId, venue: &Venue, starts_at: OffsetDateTime) -> Show {
+        let hall = Hall::new(HallId::random(), venue.id, "1", grid_layout("h", 3, 4, 0)).unwrap();
+        Show {
+            id: ShowId::random(),
+            event,
+            hall: hall.id(),
+            venue: venue.id,
+            city: venue.city,
+            starts_at,
+            prices: PriceList::uniform(&hall.layout().categories, Money::new(900, Currency::EUR)),
+        }
+    }
+
+    fn add_show(index: &mut SearchIndex, event: EventId, venue: &Venue, starts_at: OffsetDateTime) {
+        index.add_show(&show_of(event, venue, starts_at), venue);
+    }
+
+    /// A small hand-made catalog in Berlin, Munich and Hamburg.
+    struct Catalog {
+        index: SearchIndex,
+        berlin: CityId,
+        munich: CityId,
+        hamburg: CityId,
+        zoo: Venue,
+        elbe: Venue,
+        downey: PerformerId,
+        tribute: PerformerId,
+        avengers: EventId,
+        ultron: EventId,
+        interstellar: EventId,
+        renaissance: EventId,
+        blue: EventId,
+        hamlet: EventId,
+        brunch: EventId,
+    }
+
+    fn catalog() -> Catalog {
+        let (berlin, munich, hamburg) = (CityId::random(), CityId::random(), CityId::random());
+        let zoo = venue(berlin, "Zoo Palast", 52.505, 13.337);
+        let phil = venue(berlin, "Philharmonie", 52.51, 13.37);
+        let schaubuehne = venue(berlin, "Schaubühne", 52.4996, 13.3036);
+        let olympia = venue(munich, "Olympiahalle", 48.175, 11.55);
+        let elbe = venue(hamburg, "Elbphilharmonie", 53.541, 9.984);
+        let (downey, johansson, mcconaughey, beyonce, tribute, eidinger) = (
+            PerformerId::random(),
+            PerformerId::random(),
+            PerformerId::random(),
+            PerformerId::random(),
+            PerformerId::random(),
+            PerformerId::random(),
+        );
+        let mut index = SearchIndex::new();
+        let avengers = add_event(
+            &mut index,
+            &event(
+                EventKind::Movie,
+                "Avengers: Endgame",
+                "Earth's mightiest heroes assemble one final time.",
+                &["action", "superhero"],
+                &[downey, johansson],
+            ),
+            &["Robert Downey Jr.", "Scarlett Johansson"],
+        );
+        let ultron = add_event(
+            &mut index,
+            &event(
+                EventKind::Movie,
+                "Avengers: Age of Ultron",
+                "The team faces a rogue machine.",
+                &["action", "superhero"],
+                &[downey, johansson],
+            ),
+            &["Robert Downey Jr.", "Scarlett Johansson"],
+        );
+        let interstellar = add_event(
+            &mut index,
+            &event(
+                EventKind::Movie,
+                "Interstellar",
+                "Explorers travel through a wormhole in space.",
+                &["science fiction"],
+                &[mcconaughey],
+            ),
+            &["Matthew McConaughey"],
+        );
+        let renaissance = add_event(
+            &mut index,
+            &event(
+                EventKind::Concert,
+                "Renaissance World Tour",
+                "Live with a full band and dancers.",
+                &["pop", "r&b"],
+                &[beyonce],
+            ),
+            &["Beyoncé"],
+        );
+        let blue = add_event(
+            &mut index,
+            &event(
+                EventKind::Concert,
+                "Kind of Blue Live",
+                "An evening of modal jazz classics.",
+                &["jazz"],
+                &[tribute],
+            ),
+            &["Miles Davis Tribute Band"],
+        );
+        let hamlet = add_event(
+            &mut index,
+            &event(
+                EventKind::Theatre,
+                "Hamlet",
+                "A prince avenges his father.",
+                &["drama", "classic"],
+                &[eidinger],
+            ),
+            &["Lars Eidinger"],
+        );
+        let brunch = add_event(
+            &mut index,
+            &event(
+                EventKind::Concert,
+                "Jazz Brunch",
+                "Swing standards with breakfast.",
+                &["jazz"],
+                &[tribute],
+            ),
+            &["Miles Davis Tribute Band"],
+        );
+        add_show(&mut index, avengers, &zoo, datetime!(2030-05-01 20:00 UTC));
+        add_show(&mut index, avengers, &zoo, datetime!(2030-05-02 20:00 UTC));
+        add_show(
+            &mut index,
+            avengers,
+            &olympia,
+            datetime!(2030-05-03 18:00 UTC),
+        );
+        add_show(
+            &mut index,
+            interstellar,
+            &zoo,
+            datetime!(2030-05-01 17:00 UTC),
+        );
+        add_show(
+            &mut index,
+            interstellar,
+            &olympia,
+            datetime!(2030-05-04 20:00 UTC),
+        );
+        add_show(
+            &mut index,
+            renaissance,
+            &olympia,
+            datetime!(2030-06-10 20:00 UTC),
+        );
+        add_show(
+            &mut index,
+            renaissance,
+            &elbe,
+            datetime!(2030-06-12 20:00 UTC),
+        );
+        add_show(&mut index, blue, &phil, datetime!(2030-05-01 20:00 UTC));
+        add_show(&mut index, blue, &elbe, datetime!(2030-07-01 20:00 UTC));
+        add_show(
+            &mut index,
+            hamlet,
+            &schaubuehne,
+            datetime!(2030-05-01 20:00 UTC),
+        );
+        add_show(&mut index, brunch, &phil, datetime!(2030-04-01 11:00 UTC));
+        Catalog {
+            index,
+            berlin,
+            munich,
+            hamburg,
+            zoo,
+            elbe,
+            downey,
+            tribute,
+            avengers,
+            ultron,
+            interstellar,
+            renaissance,
+            blue,
+            hamlet,
+            brunch,
+        }
+    }
+
+    fn text(text: &str) -> SearchQuery {
+        SearchQuery {
+            text: text.to_owned(),
+            limit: PageSize::new(MAX_PAGE_SIZE).unwrap(),
+            ..SearchQuery::default()
+        }
+    }
+
+    fn ids(page: &SearchPage) -> Vec<EventId> {
+        page.hits.iter().map(|h| h.event.id).collect()
+    }
+
+    fn search(index: &SearchIndex, query: &SearchQuery) -> SearchPage {
+        index.search(query).unwrap()
+    }
+
+    fn sorted(mut ids: Vec<EventId>) -> Vec<EventId> {
+        ids.sort();
+        ids
+    }
+
+    /// Follows the cursors from the first page; checks each page's size.
+    fn walk(index: &SearchIndex, query: &SearchQuery, limit: u16) -> Vec<SearchHit> {
+        let mut query = query.clone();
+        query.limit = PageSize::new(limit).unwrap();
+        query.cursor = None;
+        let mut all = Vec::new();
+        for _ in 0..1000 {
+            let page = search(index, &query);
+            assert!(page.hits.len() <= usize::from(limit));
+            if page.next.is_some() {
+                assert_eq!(
+                    page.hits.len(),
+                    usize::from(limit),
+                    "only full pages have a next"
+                );
+            }
+            all.extend(page.hits);
+            match page.next {
+                Some(cursor) => query.cursor = Some(cursor),
+                None => return all,
+            }
+        }
+        panic!("pagination did not end");
+    }
+
+    #[test]
+    fn one_typo_is_tolerated_two_are_not_in_short_words() {
+        let c = catalog();
+        let page = search(&c.index, &text("avngers"));
+        assert_eq!(ids(&page), vec![c.avengers]);
+        assert_eq!(page.hits[0].score, ONE_TYPO * TITLE_WEIGHT);
+        assert!(search(&c.index, &text("avngrs")).hits.is_empty());
+        // 4..=7 characters allow one edit, including a transposition.
+        assert_eq!(ids(&search(&c.index, &text("hmalet"))), vec![c.hamlet]);
+        assert!(search(&c.index, &text("hmlte")).hits.is_empty());
+    }
+
+    #[test]
+    fn long_words_tolerate_two_typos() {
+        let c = catalog();
+        let page = search(&c.index, &text("intrstelar"));
+        assert_eq!(ids(&page), vec![c.interstellar]);
+        assert_eq!(page.hits[0].score, TWO_TYPOS * TITLE_WEIGHT);
+        assert!(search(&c.index, &text("intrstlar")).hits.is_empty());
+    }
+
+    #[test]
+    fn short_words_never_match_by_typo() {
+        let c = catalog();
+        assert!(search(&c.index, &text("pap")).hits.is_empty());
+        assert_eq!(ids(&search(&c.index, &text("pop"))), vec![c.renaissance]);
+    }
+
+    #[test]
+    fn prefixes_match_from_two_characters() {
+        let c = catalog();
+        let page = search(&c.index, &text("aven"));
+        // Title prefix beats description prefix ("avenges").
+        assert_eq!(ids(&page), vec![c.avengers, c.hamlet]);
+        assert_eq!(page.hits[0].score, PREFIX * TITLE_WEIGHT);
+        assert_eq!(page.hits[1].score, PREFIX * DESCRIPTION_WEIGHT);
+        assert_eq!(ids(&search(&c.index, &text("ja"))), vec![c.brunch, c.blue]);
+        // One character only matches whole tokens.
+        assert!(search(&c.index, &text("j")).hits.is_empty());
+    }
+
+    #[test]
+    fn exact_matches_outrank_typos_and_fields_are_weighted() {
+        let c = catalog();
+        let page = search(&c.index, &text("avengers"));
+        assert_eq!(ids(&page), vec![c.avengers, c.hamlet]);
+        assert_eq!(page.hits[0].score, TITLE_WEIGHT);
+        assert_eq!(page.hits[1].score, ONE_TYPO * DESCRIPTION_WEIGHT);
+        // "jazz" is Jazz Brunch's title but Kind of Blue's genre.
+        let page = search(&c.index, &text("jazz"));
+        assert_eq!(ids(&page), vec![c.brunch, c.blue]);
+        assert_eq!(page.hits[0].score, TITLE_WEIGHT);
+        assert_eq!(page.hits[1].score, GENRE_WEIGHT);
+    }
+
+    #[test]
+    fn performers_genres_and_venue_names_are_searchable() {
+        let c = catalog();
+        let page = search(&c.index, &text("Downey"));
+        assert_eq!(ids(&page), vec![c.avengers]);
+        assert_eq!(page.hits[0].score, PERFORMER_WEIGHT);
+        assert_eq!(ids(&search(&c.index, &text("superhero"))), vec![c.avengers]);
+        let page = search(&c.index, &text("zoo palast"));
+        assert_eq!(ids(&page), vec![c.interstellar, c.avengers]);
+        assert_eq!(page.hits[0].score, 2.0 * VENUE_WEIGHT);
+        assert_eq!(
+            ids(&search(&c.index, &text("wormhole"))),
+            vec![c.interstellar]
+        );
+    }
+
+    #[test]
+    fn case_and_diacritics_are_folded() {
+        let c = catalog();
+        for query in ["beyonce", "BEYONCÉ", "Beyonce\u{301}"] {
+            assert_eq!(
+                ids(&search(&c.index, &text(query))),
+                vec![c.renaissance],
+                "{query}"
+            );
+        }
+        for query in ["schaubuhne", "Schaubühne"] {
+            assert_eq!(
+                ids(&search(&c.index, &text(query))),
+                vec![c.hamlet],
+                "{query}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_query_word_must_match() {
+        let c = catalog();
+        assert_eq!(
+            ids(&search(&c.index, &text("avengers downey"))),
+            vec![c.avengers]
+        );
+        assert_eq!(ids(&search(&c.index, &text("jazz swing"))), vec![c.brunch]);
+        assert!(
+            search(&c.index, &text("interstellar downey"))
+                .hits
+                .is_empty()
+        );
+        // Punctuation separates words.
+        assert_eq!(ids(&search(&c.index, &text("r&b"))), vec![c.renaissance]);
+        let page = search(&c.index, &text("avengers endgame"));
+        assert_eq!(page.hits[0].score, 2.0 * TITLE_WEIGHT);
+        // A repeated word counts once.
+        let page = search(&c.index, &text("jazz jazz"));
+        assert_eq!(page.hits[0].score, TITLE_WEIGHT);
+    }
+
+    #[test]
+    fn events_without_a_passing_show_are_not_hits() {
+        let c = catalog();
+        // Ultron matches the text but has no shows at all.
+        assert!(search(&c.index, &text("ultron")).hits.is_empty());
+        assert!(!ids(&search(&c.index, &text(""))).contains(&c.ultron));
+        // Avengers matches the text but plays nowhere in Hamburg.
+        let mut query = text("avengers endgame");
+        query.city = Some(c.hamburg);
+        assert!(search(&c.index, &query).hits.is_empty());
+    }
+
+    #[test]
+    fn first_show_and_count_reflect_passing_shows() {
+        let c = catalog();
+        let mut query = text("endgame");
+        let hit = &search(&c.index, &query).hits[0];
+        assert_eq!(
+            (hit.first_show, hit.shows),
+            (datetime!(2030-05-01 20:00 UTC), 3)
+        );
+        query.city = Some(c.munich);
+        let hit = &search(&c.index, &query).hits[0];
+        assert_eq!(
+            (hit.first_show, hit.shows),
+            (datetime!(2030-05-03 18:00 UTC), 1)
+        );
+    }
+
+    #[test]
+    fn city_filter() {
+        let c = catalog();
+        let mut query = text("");
+        query.city = Some(c.berlin);
+        let page = search(&c.index, &query);
+        let mut same_time = vec![c.avengers, c.blue, c.hamlet];
+        same_time.sort();
+        let expected: Vec<EventId> = [c.brunch, c.interstellar]
+            .into_iter()
+            .chain(same_time)
+            .collect();
+        assert_eq!(ids(&page), expected);
+        assert!(page.hits.iter().all(|h| h.score == 0.0));
+        query.city = Some(c.munich);
+        assert_eq!(
+            ids(&search(&c.index, &query)),
+            vec![c.avengers, c.interstellar, c.renaissance]
+        );
+    }
+
+    #[test]
+    fn venue_filter() {
+        let c = catalog();
+        let mut query = text("");
+        query.venue = Some(c.elbe.id);
+        let page = search(&c.index, &query);
+        assert_eq!(ids(&page), vec![c.renaissance, c.blue]);
+        assert_eq!(page.hits[1].first_show, datetime!(2030-07-01 20:00 UTC));
+        query.venue = Some(c.zoo.id);
+        query.text = "live".to_owned();
+        assert!(search(&c.index, &query).hits.is_empty());
+    }
+
+    #[test]
+    fn performer_filter() {
+        let c = catalog();
+        let mut query = text("");
+        query.performer = Some(c.downey);
+        assert_eq!(ids(&search(&c.index, &query)), vec![c.avengers]);
+        query.performer = Some(c.tribute);
+        assert_eq!(ids(&search(&c.index, &query)), vec![c.brunch, c.blue]);
+        query.text = "hamlet".to_owned();
+        assert!(search(&c.index, &query).hits.is_empty());
+    }
+
+    #[test]
+    fn kind_filter() {
+        let c = catalog();
+        let mut query = text("");
+        query.kind = Some(EventKind::Theatre);
+        assert_eq!(ids(&search(&c.index, &query)), vec![c.hamlet]);
+        query.kind = Some(EventKind::Movie);
+        assert_eq!(
+            ids(&search(&c.index, &query)),
+            vec![c.interstellar, c.avengers]
+        );
+        query.kind = Some(EventKind::Concert);
+        query.text = "avengers".to_owned();
+        assert!(search(&c.index, &query).hits.is_empty());
+    }
+
+    #[test]
+    fn date_range_includes_start_and_excludes_end() {
+        let c = catalog();
+        let mut query = text("");
+        query.starts_after = Some(datetime!(2030-05-01 20:00 UTC));
+        query.starts_before = Some(datetime!(2030-05-02 00:00 UTC));
+        let page = search(&c.index, &query);
+        assert_eq!(
+            sorted(ids(&page)),
+            sorted(vec![c.avengers, c.blue, c.hamlet])
+        );
+        assert!(page.hits.iter().all(|h| h.shows == 1));
+        query.starts_after = None;
+        query.starts_before = Some(datetime!(2030-05-01 20:00 UTC));
+        assert_eq!(
+            ids(&search(&c.index, &query)),
+            vec![c.brunch, c.interstellar]
+        );
+        // Other offsets denote the same instants.
+        query.starts_before = Some(datetime!(2030-05-01 22:00 +02:00));
+        assert_eq!(
+            ids(&search(&c.index, &query)),
+            vec![c.brunch, c.interstellar]
+        );
+        query.starts_before = None;
+        query.starts_after = Some(datetime!(2030-06-11 00:00 UTC));
+        let page = search(&c.index, &query);
+        assert_eq!(ids(&page), vec![c.renaissance, c.blue]);
+        assert_eq!(page.hits[0].first_show, datetime!(2030-06-12 20:00 UTC));
+    }
+
+    #[test]
+    fn distance_filter() {
+        let c = catalog();
+        let near = |lat, lon, radius_km| {
+            let mut query = text("");
+            query.near = Some(Near {
+                point: GeoPoint::new(lat, lon).unwrap(),
+                radius_km,
+            });
+            query
+        };
+        // Munich centre; the Olympiahalle is about 4.5 km away.
+        assert_eq!(
+            ids(&search(&c.index, &near(48.137, 11.575, 10.0))),
+            vec![c.avengers, c.interstellar, c.renaissance]
+        );
+        assert!(search(&c.index, &near(48.137, 11.575, 3.0)).hits.is_empty());
+        // Hamburg centre.
+        assert_eq!(
+            ids(&search(&c.index, &near(53.55, 9.99, 5.0))),
+            vec![c.renaissance, c.blue]
+        );
+        // Berlin centre, with text: Endgame plays in Berlin and Munich.
+        let mut query = near(52.52, 13.405, 15.0);
+        query.text = "endgame".to_owned();
+        let hit = &search(&c.index, &query).hits[0];
+        assert_eq!(hit.shows, 2);
+        // Large enough to span Berlin to Munich (about 500 km).
+        let all = search(&c.index, &near(52.52, 13.405, 1000.0));
+        assert_eq!(all.hits.len(), 6);
+        assert!(search(&c.index, &near(0.0, 0.0, 100.0)).hits.is_empty());
+    }
+
+    #[test]
+    fn relevance_breaks_ties_by_first_show_then_id() {
+        let mut index = SearchIndex::new();
+        let zoo = venue(CityId::random(), "Zoo", 52.5, 13.3);
+        let matinee = || event(EventKind::Movie, "Matinee", "", &[], &[]);
+        let a = add_event(&mut index, &matinee(), &[]);
+        let b = add_event(&mut index, &matinee(), &[]);
+        let early = add_event(&mut index, &matinee(), &[]);
+        let described = add_event(
+            &mut index,
+            &event(
+                EventKind::Movie,
+                "Early Bird",
+                "A matinee screening.",
+                &[],
+                &[],
+            ),
+            &[],
+        );
+        add_show(&mut index, a, &zoo, datetime!(2030-01-02 15:00 UTC));
+        add_show(&mut index, b, &zoo, datetime!(2030-01-02 15:00 UTC));
+        add_show(&mut index, early, &zoo, datetime!(2030-01-01 15:00 UTC));
+        add_show(&mut index, described, &zoo, datetime!(2029-12-31 10:00 UTC));
+        let (first, second) = (a.min(b), a.max(b));
+
+        let mut query = text("matinee");
+        let page = search(&index, &query);
+        assert_eq!(ids(&page), vec![early, first, second, described]);
+        let scores: Vec<f32> = page.hits.iter().map(|h| h.score).collect();
+        assert_eq!(scores, vec![3.0, 3.0, 3.0, 0.5]);
+
+        query.sort = SearchSort::StartTime;
+        let page = search(&index, &query);
+        assert_eq!(ids(&page), vec![described, early, first, second]);
+        // Scores are still reported.
+        assert_eq!(page.hits[0].score, 0.5);
+    }
+
+    #[test]
+    fn blank_text_relevance_is_start_time_order() {
+        let c = catalog();
+        for blank in ["", "   ", "\t\n"] {
+            let mut query = text(blank);
+            let by_relevance = search(&c.index, &query);
+            query.sort = SearchSort::StartTime;
+            let by_time = search(&c.index, &query);
+            assert_eq!(by_relevance.hits, by_time.hits);
+            assert_eq!(by_time.hits.len(), 6);
+            assert_eq!(by_time.hits[0].event.id, c.brunch);
+            assert_eq!(by_time.hits[5].event.id, c.renaissance);
+            assert!(
+                by_time
+                    .hits
+                    .windows(2)
+                    .all(|w| (w[0].first_show, w[0].event.id) < (w[1].first_show, w[1].event.id))
+            );
+        }
+    }
+
+    #[test]
+    fn pages_of_one_and_two_walk_every_hit_once_in_order() {
+        let c = catalog();
+        for query_text in ["", "jazz", "avengers", "live"] {
+            for sort in [SearchSort::Relevance, SearchSort::StartTime] {
+                let mut query = text(query_text);
+                query.sort = sort;
+                let full = search(&c.index, &query);
+                assert!(full.next.is_none());
+                for limit in [1, 2] {
+                    let walked = walk(&c.index, &query, limit);
+                    assert_eq!(walked, full.hits, "{query_text:?} {sort:?} {limit}");
+                    let mut unique = sorted(ids(&full));
+                    unique.dedup();
+                    assert_eq!(unique.len(), walked.len());
+                }
+            }
+        }
+        assert_eq!(walk(&c.index, &text(""), 1).len(), 6);
+    }
+
+    #[test]
+    fn the_last_page_has_no_cursor() {
+        let c = catalog();
+        let mut query = text("jazz");
+        query.limit = PageSize::new(2).unwrap();
+        let page = search(&c.index, &query);
+        assert_eq!(page.hits.len(), 2);
+        assert!(page.next.is_none());
+        query.limit = PageSize::new(1).unwrap();
+        let page = search(&c.index, &query);
+        assert_eq!(ids(&page), vec![c.brunch]);
+        query.cursor = page.next;
+        let page = search(&c.index, &query);
+        assert_eq!(ids(&page), vec![c.blue]);
+        assert!(page.next.is_none());
+    }
+
+    #[test]
+    fn cursor_keeps_its_place_when_its_event_stops_matching() {
+        let mut index = SearchIndex::new();
+        let zoo = venue(CityId::random(), "Zoo", 52.5, 13.3);
+        let mut events = Vec::new();
+        for day in 1..=4u8 {
+            let e = event(EventKind::Movie, "Matinee", "", &[], &[]);
+            add_event(&mut index, &e, &[]);
+            let at = datetime!(2030-01-01 15:00 UTC) + time::Duration::days(i64::from(day));
+            add_show(&mut index, e.id, &zoo, at);
+            events.push(e);
+        }
+        let mut query = text("matinee");
+        query.limit = PageSize::new(2).unwrap();
+        let page = search(&index, &query);
+        assert_eq!(ids(&page), vec![events[0].id, events[1].id]);
+        // The cursor's event is renamed (so no longer matches) before page 2.
+        let mut renamed = events[1].clone();
+        renamed.title = "Sold out".to_owned();
+        index.upsert_event(&renamed, &[]);
+        assert!(search(&index, &text("matinee")).hits.len() == 3);
+        query.cursor = page.next;
+        let page = search(&index, &query);
+        assert_eq!(ids(&page), vec![events[2].id, events[3].id]);
+        assert!(page.next.is_none());
+        // The renamed event kept its show.
+        assert_eq!(ids(&search(&index, &text("sold out"))), vec![events[1].id]);
+    }
+
+    #[test]
+    fn forged_truncated_and_cross_sort_cursors_are_rejected() {
+        let c = catalog();
+        let mut query = text("");
+        query.limit = PageSize::new(2).unwrap();
+        let Cursor(cursor) = search(&c.index, &query).next.unwrap();
+        let mut by_time_query = query.clone();
+        by_time_query.sort = SearchSort::StartTime;
+        let Cursor(by_time) = search(&c.index, &by_time_query).next.unwrap();
+        let with = |cursor: &str, sort| {
+            let mut q = query.clone();
+            q.cursor = Some(Cursor(cursor.to_owned()));
+            q.sort = sort;
+            c.index.search(&q)
+        };
+        assert!(with(&cursor, SearchSort::Relevance).is_ok());
+
+        let mut forged = Vec::new();
+        for at in [0, 3, 10, 30, cursor.len() - 1] {
+            let mut bytes = cursor.clone().into_bytes();
+            bytes[at] = if bytes[at] == b'A' { b'B' } else { b'A' };
+            forged.push(String::from_utf8(bytes).unwrap());
+        }
+        let truncated = [
+            &cursor[..cursor.len() - 1],
+            &cursor[..cursor.len() - 4],
+            &cursor[..10],
+            "",
+        ];
+        let garbage = [
+            format!("{cursor}A"),
+            format!("{cursor}=="),
+            "not a cursor".to_owned(),
+            "A".repeat(cursor.len()),
+            "!".repeat(cursor.len()),
+            "é".repeat(cursor.len()),
+            "A".repeat(100_000),
+        ];
+        for bad in forged
+            .iter()
+            .map(String::as_str)
+            .chain(truncated)
+            .chain(garbage.iter().map(String::as_str))
+        {
+            assert_eq!(
+                with(bad, SearchSort::Relevance),
+                Err(SearchError::InvalidCursor),
+                "{bad:?}"
+            );
+        }
+        // Made for relevance order, used for start-time order, and back.
+        assert_eq!(
+            with(&cursor, SearchSort::StartTime),
+            Err(SearchError::InvalidCursor)
+        );
+        assert!(with(&by_time, SearchSort::StartTime).is_ok());
+        assert_eq!(
+            with(&by_time, SearchSort::Relevance),
+            Err(SearchError::InvalidCursor)
+        );
+    }
+
+    #[test]
+    fn well_formed_cursors_with_impossible_keys_are_rejected() {
+        let c = catalog();
+        let key = |score, start_ns| SortKey {
+            score,
+            start_ns,
+            id: EventId::random(),
+        };
+        let relevance = [
+            key(f32::NAN, 0),
+            key(f32::INFINITY, 0),
+            key(-1.0, 0),
+            key(1.0, i128::MAX),
+        ];
+        for bad in relevance {
+            let mut query = text("jazz");
+            query.cursor = Some(bad.encode(SearchSort::Relevance));
+            assert_eq!(c.index.search(&query), Err(SearchError::InvalidCursor));
+        }
+        let mut query = text("jazz");
+        query.cursor = Some(key(1.0, 0).encode(SearchSort::Relevance));
+        assert!(c.index.search(&query).is_ok());
+    }
+
+    #[test]
+    fn invalid_queries_are_refused() {
+        let c = catalog();
+        assert_eq!(
+            c.index.search(&text(&"a".repeat(201))),
+            Err(SearchError::TextTooLong)
+        );
+        // The limit counts characters, not bytes.
+        assert!(c.index.search(&text(&"é".repeat(200))).is_ok());
+        for radius_km in [0.0, -5.0, f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            let mut query = text("jazz");
+            query.near = Some(Near {
+                point: GeoPoint::new(52.5, 13.4).unwrap(),
+                radius_km,
+            });
+            assert_eq!(
+                c.index.search(&query),
+                Err(SearchError::InvalidRadius),
+                "{radius_km}"
+            );
+        }
+        let mut query = text("jazz");
+        query.starts_after = Some(datetime!(2030-05-01 20:00 UTC));
+        query.starts_before = Some(datetime!(2030-05-01 20:00 UTC));
+        assert_eq!(c.index.search(&query), Err(SearchError::EmptyDateRange));
+        query.starts_before = Some(datetime!(2030-04-01 20:00 UTC));
+        assert_eq!(c.index.search(&query), Err(SearchError::EmptyDateRange));
+        // Text is checked first.
+        query.text = "x".repeat(500);
+        assert_eq!(c.index.search(&query), Err(SearchError::TextTooLong));
+        assert_eq!(PageSize::new(0), Err(SearchError::InvalidPageSize(0)));
+        assert_eq!(PageSize::new(101), Err(SearchError::InvalidPageSize(101)));
+    }
+
+    #[test]
+    fn injection_strings_and_odd_text_match_nothing() {
+        let c = catalog();
+        for odd in [
+            "'; DROP TABLE events; --",
+            "<script>alert(1)</script>",
+            "\" OR 1=1 --",
+            "%' OR '%'='",
+            "🎬🍿",
+            "\u{0}\u{7}\u{1b}[31m",
+            "\u{202e}\u{200b}",
+            "--",
+            "ﷺ 𝕏 ǅ İ",
+        ] {
+            let page = c.index.search(&text(odd)).unwrap();
+            assert!(page.hits.is_empty(), "{odd:?}");
+            assert!(page.next.is_none());
+        }
+    }
+
+    #[test]
+    fn replacing_an_event_replaces_its_text_and_keeps_its_shows() {
+        let mut c = catalog();
+        let mut renamed = event(EventKind::Movie, "Dune", "Spice.", &[], &[]);
+        renamed.id = c.interstellar;
+        c.index.upsert_event(&renamed, &[]);
+        assert!(search(&c.index, &text("interstellar")).hits.is_empty());
+        assert!(search(&c.index, &text("mcconaughey")).hits.is_empty());
+        let page = search(&c.index, &text("dune"));
+        assert_eq!(ids(&page), vec![c.interstellar]);
+        assert_eq!(page.hits[0].shows, 2);
+        assert_eq!(page.hits[0].event.title, "Dune");
+        // Venue names of its shows are still searchable.
+        assert_eq!(
+            ids(&search(&c.index, &text("dune olympiahalle"))),
+            vec![c.interstellar]
+        );
+    }
+
+    #[test]
+    fn shows_of_unknown_events_are_ignored_and_shows_can_move() {
+        let mut c = catalog();
+        let stray = show_of(EventId::random(), &c.zoo, datetime!(2030-05-01 12:00 UTC));
+        c.index.add_show(&stray, &c.zoo);
+        assert_eq!(search(&c.index, &text("")).hits.len(), 6);
+
+        // A show added again under another event moves there.
+        let mut moved = show_of(c.hamlet, &c.elbe, datetime!(2030-08-01 20:00 UTC));
+        c.index.add_show(&moved, &c.elbe);
+        assert_eq!(
+            ids(&search(&c.index, &text("hamlet elbphilharmonie"))),
+            vec![c.hamlet]
+        );
+        moved.event = c.ultron;
+        let elbe = c.elbe.clone();
+        c.index.add_show(&moved, &elbe);
+        assert!(
+            search(&c.index, &text("hamlet elbphilharmonie"))
+                .hits
+                .is_empty()
+        );
+        let page = search(&c.index, &text("ultron"));
+        assert_eq!(ids(&page), vec![c.ultron]);
+        assert_eq!(page.hits[0].first_show, datetime!(2030-08-01 20:00 UTC));
+        assert_eq!(ids(&search(&c.index, &text("hamlet"))), vec![c.hamlet]);
+    }
+
+    #[test]
+    fn renamed_venues_are_searchable_under_the_new_name_only() {
+        let mut c = catalog();
+        let mut renamed = c.elbe.clone();
+        renamed.name = "Laeiszhalle".to_owned();
+        let show = show_of(c.blue, &renamed, datetime!(2030-09-01 20:00 UTC));
+        c.index.add_show(&show, &renamed);
+        assert_eq!(ids(&search(&c.index, &text("laeiszhalle"))), vec![c.blue]);
+        assert_eq!(
+            ids(&search(&c.index, &text("elbphilharmonie"))),
+            vec![c.renaissance]
+        );
+    }
+
+    #[test]
+    fn both_ways_of_matching_a_word_agree() {
+        let c = catalog();
+        let (generated, _) = generated();
+        let words = [
+            "avengers",
+            "avngers",
+            "aven",
+            "a",
+            "jazz",
+            "jaz",
+            "intrstelar",
+            "hmalet",
+            "live",
+            "lve",
+            "matinee",
+            "matine",
+            "mattinee",
+            "rock",
+            "rokc",
+            "nigth",
+            "op",
+            "zzz",
+        ];
+        for index in [&c.index, &generated] {
+            let all: HashMap<EventId, f32> = index.events.keys().map(|id| (*id, 0.0)).collect();
+            for word in words {
+                let token = QueryToken::new(word);
+                let by_events = index.match_token_by_events(&token, &all);
+                let by_vocabulary = index.match_token_by_vocabulary(&token, Some(&all));
+                assert_eq!(by_events, by_vocabulary, "{word}");
+                assert_eq!(index.match_token_by_vocabulary(&token, None), by_vocabulary);
+            }
+        }
+    }
+
+    #[test]
+    fn tokenizer_folds_and_splits() {
+        assert_eq!(
+            tokenize("Beyoncé & JAY-Z: Straße, Øresund 2030"),
+            vec!["beyonce", "jay", "z", "strasse", "oresund", "2030"]
+        );
+        assert_eq!(tokenize("東京 ドーム"), vec!["東京", "ドーム"]);
+        assert!(tokenize("🎬 -- !!").is_empty());
+    }
+
+    /// A generated catalog (< 100 events) with many score and time ties.
+    fn generated() -> (SearchIndex, Vec<CityId>) {
+        const WORDS: [&str; 8] = [
+            "matinee", "jazz", "avengers", "night", "live", "opera", "comedy", "rock",
+        ];
+        let cities: Vec<CityId> = (0..3).map(|_| CityId::random()).collect();
+        let venues: Vec<Venue> = cities
+            .iter()
+            .enumerate()
+            .map(|(i, city)| venue(*city, WORDS[i + 3], 50.0 + i as f64, 10.0))
+            .collect();
+        let kinds = [EventKind::Movie, EventKind::Concert, EventKind::Theatre];
+        let mut index = SearchIndex::new();
+        for i in 0..60usize {
+            let e = event(
+                kinds[i % 3],
+                &format!("{} {}", WORDS[i % 8], WORDS[(i / 8) % 8]),
+                WORDS[(i * 3) % 8],
+                &[WORDS[(i * 5) % 8]],
+                &[],
+            );
+            add_event(&mut index, &e, &[]);
+            let base = datetime!(2030-01-01 18:00 UTC);
+            if i % 11 != 0 {
+                let at = base + time::Duration::hours(((i * 7) % 5) as i64);
+                add_show(&mut index, e.id, &venues[i % 3], at);
+                let later = base + time::Duration::days((i % 4) as i64);
+                add_show(&mut index, e.id, &venues[(i + 1) % 3], later);
+            }
+        }
+        (index, cities)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+
+        #[test]
+        fn pages_concatenate_to_the_full_result(
+            limit in 1u16..=15,
+            relevance in any::<bool>(),
+            text_choice in 0usize..8,
+            city_choice in 0usize..4,
+        ) {
+            let (index, cities) = generated();
+            let texts = ["", "matinee", "jaz", "night live", "avngers", "o", "zzz", "rock rock"];
+            let mut query = text(texts[text_choice]);
+            query.sort = if relevance { SearchSort::Relevance } else { SearchSort::StartTime };
+            query.city = cities.get(city_choice).copied();
+            let full = index.search(&query).unwrap();
+            prop_assert!(full.next.is_none());
+            prop_assert!(full.hits.len() < 100);
+            let walked = walk(&index, &query, limit);
+            prop_assert_eq!(walked, full.hits);
+        }
     }
 }

@@ -1,1 +1,121 @@
-fn main() {}
+//! Embed the Seatwise engine: create a show, hold the best three seats, pay,
+//! and print the tickets.
+//!
+//! Run it with `cargo run --example quickstart`.
+
+use std::error::Error;
+use std::sync::Arc;
+
+use reservation_core::catalog::{
+    City, Event, EventKind, GeoPoint, Hall, PriceList, Show, Venue, grid_layout,
+};
+use reservation_core::payment::{CardNumber, FakeGateway, test_cards};
+use reservation_core::{
+    CatalogAdmin, CityId, Currency, EventId, HallId, HoldRequest, HolderId, MemoryStore, Money,
+    Policy, Reservations, SeatCount, SeatFilter, SeatSelection, ShowId, SystemClock, VenueId,
+};
+use time::{Duration, OffsetDateTime};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn Error>> {
+    // 1. A store with the default rules: 5-minute holds, 10 seats per buyer.
+    let store = MemoryStore::new(Policy::default());
+
+    // 2. A catalog: a city, a cinema with one 12 x 16 hall, a movie, a show.
+    let location = GeoPoint::new(52.52, 13.405)?;
+    let city = City {
+        id: CityId::random(),
+        name: "Berlin".into(),
+        country: "DE".into(),
+        location,
+    };
+    let venue = Venue {
+        id: VenueId::random(),
+        city: city.id,
+        name: "Kino Mitte".into(),
+        address: "Rosenthaler Str. 1".into(),
+        postal_code: "10119".into(),
+        location,
+    };
+    let hall = Hall::new(
+        HallId::random(),
+        venue.id,
+        "Saal 1",
+        grid_layout("kino-mitte-1", 12, 16, 2),
+    )?;
+    let event = Event {
+        id: EventId::random(),
+        kind: EventKind::Movie,
+        title: "Metropolis".into(),
+        description: "Fritz Lang's silent classic, restored.".into(),
+        genres: vec!["science fiction".into()],
+        performers: vec![],
+        duration_minutes: 153,
+        rating: Some("FSK 6".into()),
+    };
+    let show = Show {
+        id: ShowId::random(),
+        event: event.id,
+        hall: hall.id(),
+        venue: venue.id,
+        city: city.id,
+        starts_at: OffsetDateTime::now_utc() + Duration::days(1),
+        prices: PriceList::uniform(&hall.layout().categories, Money::new(1150, Currency::EUR)),
+    };
+    let show_id = show.id;
+    store.add_city(city).await?;
+    store.add_venue(venue).await?;
+    store.add_hall(hall).await?;
+    store.add_event(event).await?;
+    store.add_show(show).await?;
+
+    // 3. The engine: the store, a payment gateway (a fake one here) and a clock.
+    let engine = Reservations::new(
+        Arc::new(store),
+        Arc::new(FakeGateway::new()),
+        Arc::new(SystemClock),
+    );
+
+    // 4. Hold the best three seats together for an anonymous buyer.
+    let buyer = HolderId::random();
+    let hold = engine
+        .hold(&HoldRequest {
+            show: show_id,
+            holder: buyer,
+            seats: SeatSelection::BestAvailable {
+                count: SeatCount::new(3)?,
+                filter: SeatFilter::default(),
+            },
+        })
+        .await?;
+    let labels: Vec<&str> = hold.seats.iter().map(|s| s.label.as_str()).collect();
+    println!(
+        "Held {} for {} until {}",
+        labels.join(", "),
+        hold.total,
+        hold.expires_at
+    );
+
+    // 5. Pay. The hold token is the buyer's proof; the hold id is the payment's
+    //    idempotency key, so paying twice charges once.
+    let booking = engine
+        .confirm(&hold.token, buyer, CardNumber::parse(test_cards::APPROVED)?)
+        .await?;
+    println!(
+        "Booking {} paid {} (card ending {})",
+        booking.id, booking.total, booking.payment.card_last4
+    );
+    for ticket in &booking.tickets {
+        println!(
+            "  ticket {}  seat {:>4}  {}",
+            ticket.id, ticket.seat.label, ticket.seat.price
+        );
+    }
+
+    let counts = engine.availability(show_id).await?;
+    println!(
+        "Seats now: {} available, {} held, {} booked",
+        counts.available, counts.held, counts.booked
+    );
+    Ok(())
+}

@@ -42,7 +42,7 @@ impl CardNumber {
                 }
             })
             .sum();
-        if sum % 10 == 0 {
+        if sum.is_multiple_of(10) {
             Ok(Self(digits))
         } else {
             Err(InvalidCardNumber)

@@ -7,6 +7,8 @@
 //! - waiters were offered seats in the order the model (FCFS) says;
 //! - the event stream has no gaps and replaying it gives the seat map.
 
+#![allow(clippy::unwrap_used)] // a test may panic on setup failure
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -602,16 +604,17 @@ impl Run {
         );
         // Offers become holds the holder can pay for: learn their tokens.
         for (w, wait) in self.model.waits.iter().enumerate() {
-            if let WaitPhase::Offered(hold) = wait.phase {
-                if self.tokens.get(hold).is_none_or(Option::is_none) {
-                    let status = self
-                        .f
-                        .engine
-                        .wait_status(self.waits[w], self.holders[wait.holder])
-                        .await;
-                    if let Ok(WaitStatus::Offered { hold: offered }) = status {
-                        set_token(&mut self.tokens, hold, offered.token);
-                    }
+            let WaitPhase::Offered(hold) = wait.phase else {
+                continue;
+            };
+            if self.tokens.get(hold).is_none_or(Option::is_none) {
+                let status = self
+                    .f
+                    .engine
+                    .wait_status(self.waits[w], self.holders[wait.holder])
+                    .await;
+                if let Ok(WaitStatus::Offered { hold: offered }) = status {
+                    set_token(&mut self.tokens, hold, offered.token);
                 }
             }
         }

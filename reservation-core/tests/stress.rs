@@ -2,6 +2,8 @@
 //! 2,000 seats until the show is sold out. Every seat ends with exactly one
 //! owner, and the seats of successful bookings are exactly the seats sold.
 
+#![allow(clippy::unwrap_used)] // a test may panic on setup failure
+
 use std::collections::HashSet;
 use std::sync::Arc;
 

@@ -1,5 +1,106 @@
-//! Seatwise reservation core: sell seats without ever double-booking.
-#![doc = "\n(crate docs are completed below)\n"]
+//! Seatwise reservation core: sell seats without ever selling one twice.
+//!
+//! A storage-agnostic engine for cinema and event ticketing: catalog and
+//! search, seat maps, holds of up to 10 seats for 5 minutes (all or
+//! nothing), payment and booking, expiry, and a first-come-first-served
+//! waitlist, behind traits that an in-memory store and a PostgreSQL adapter
+//! implement.
+//!
+//! # Example
+//!
+//! ```
+//! use std::sync::Arc;
+//! use reservation_core::catalog::{City, Event, EventKind, GeoPoint, Hall, PriceList, Show, Venue, grid_layout};
+//! use reservation_core::payment::{CardNumber, FakeGateway, test_cards};
+//! use reservation_core::*;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let store = MemoryStore::new(Policy::default());
+//! let here = GeoPoint::new(51.5, -0.12)?;
+//! let city = City { id: CityId::random(), name: "London".into(), country: "GB".into(), location: here };
+//! let venue = Venue { id: VenueId::random(), city: city.id, name: "Odeon".into(),
+//!     address: "Leicester Sq".into(), postal_code: "WC2H 7JY".into(), location: here };
+//! let hall = Hall::new(HallId::random(), venue.id, "Screen 1", grid_layout("odeon-1", 10, 12, 2))?;
+//! let event = Event { id: EventId::random(), kind: EventKind::Movie, title: "Dune".into(),
+//!     description: String::new(), genres: vec![], performers: vec![], duration_minutes: 155, rating: None };
+//! let show = Show { id: ShowId::random(), event: event.id, hall: hall.id(), venue: venue.id, city: city.id,
+//!     starts_at: time::OffsetDateTime::now_utc() + time::Duration::days(1),
+//!     prices: PriceList::uniform(&hall.layout().categories, Money::new(1200, Currency::GBP)) };
+//! let show_id = show.id;
+//! store.add_city(city).await?;
+//! store.add_venue(venue).await?;
+//! store.add_hall(hall).await?;
+//! store.add_event(event).await?;
+//! store.add_show(show).await?;
+//!
+//! let engine = Reservations::new(Arc::new(store), Arc::new(FakeGateway::new()), Arc::new(SystemClock));
+//! let me = HolderId::random();
+//! let hold = engine.hold(&HoldRequest {
+//!     show: show_id,
+//!     holder: me,
+//!     seats: SeatSelection::BestAvailable { count: SeatCount::new(2)?, filter: SeatFilter::default() },
+//! }).await?;
+//! let booking = engine.confirm(&hold.token, me, CardNumber::parse(test_cards::APPROVED)?).await?;
+//! assert_eq!(booking.tickets.len(), 2);
+//! assert_eq!(engine.availability(show_id).await?.booked, 2);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Seat lifecycle
+//!
+//! ```text
+//!             hold (all or nothing)            confirm (payment)
+//!  available ───────────────────────▶ held ───────────────────────▶ booked
+//!      ▲                               │                              │
+//!      │  release, or expiry at        │                              │
+//!      └─── expires_at + grace ────────┘                              │
+//!      └──────────────────── cancel booking (refund) ─────────────────┘
+//! ```
+//!
+//! Expiry is lazy: every operation first settles the show at the caller's
+//! `now`, so a hold whose time is up is free for every read and write whether
+//! or not [`ReservationStore::sweep`] ran. Seats that free up go to the
+//! [`waitlist`] first (first come, first served) before anyone else can see
+//! them.
+//!
+//! # Guarantees
+//!
+//! - No seat is ever held or booked by two holders: each store operation is
+//!   atomic (see [`ReservationStore`]).
+//! - A hold takes every seat asked for or none, and a refusal names each
+//!   taken seat and whether it is held (may free up) or booked.
+//! - At most [`Policy::max_seats_per_holder`] seats per holder and show, held
+//!   or waited for; at most [`MAX_SEATS_PER_REQUEST`] per request.
+//! - A hold is charged at most once; confirming twice returns the same
+//!   booking; a hold that expired is never charged.
+//! - Every change is an event with a gap-free per-show [`Sequence`];
+//!   applying them to a [`SeatMap`] keeps it exact.
+//!
+//! # Layout
+//!
+//! - `ids`, `money`, `limits`: newtypes that make bad values unrepresentable
+//!   ([`ShowId`], [`SeatCount`] 1..=10, [`Money`] in minor units, [`Policy`]).
+//! - [`catalog`]: cities, venues, halls with checked seating layouts
+//!   ([`catalog::SeatingPlan`]), events, performers, shows; [`catalog::search`]
+//!   holds the query types and the in-memory typo-tolerant index.
+//! - [`seating`]: best-available seat choice with orphan-seat avoidance.
+//! - `hold`, `booking`, [`payment`]: requests and results of the sale, the
+//!   [`payment::PaymentGateway`] port and a fake gateway.
+//! - [`waitlist`]: the FCFS policy, written down, and its pure core.
+//! - `events`, `seat_map`: what readers see.
+//! - `store`: the ports ([`Catalog`], [`CatalogAdmin`], [`ReservationStore`]);
+//!   `memory`: the in-memory store ([`MemoryStore`]); `engine`: the
+//!   [`Reservations`] facade that adds the clock and payments.
+//! - `testkit` (feature `testkit`): the behaviour spec as a conformance suite
+//!   for any store, `conformance_tests!`.
+//!
+//! # Async traits
+//!
+//! The ports are called through `dyn` (an application picks its store at run
+//! time), so they use `async-trait`; native `async fn` in traits is not
+//! object-safe. [`Clock`] is synchronous.
 
 mod booking;
 pub mod catalog;

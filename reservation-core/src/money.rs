@@ -20,6 +20,8 @@ impl Currency {
     pub const EUR: Currency = Currency(*b"EUR");
     /// US dollar.
     pub const USD: Currency = Currency(*b"USD");
+    /// Pound sterling.
+    pub const GBP: Currency = Currency(*b"GBP");
 
     /// Parses a three-letter code.
     pub fn parse(code: &str) -> Result<Self, InvalidCurrency> {

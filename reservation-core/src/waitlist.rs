@@ -16,7 +16,7 @@
 //! 1. Go through the waiters in the order they joined.
 //! 2. A waiter whose request fits the seats free at that point (at least N
 //!    free seats of its category) gets a new hold of the best N of them
-//!    ([`best_available`](crate::seating::best_available)), with a fresh hold
+//!    ([`best_available`]), with a fresh hold
 //!    time, and an [`Offered`](crate::Change::Offered) event. The wait ends.
 //! 3. A waiter whose request does not fit keeps its place; the next waiter is
 //!    tried with the seats still free.

@@ -3,14 +3,15 @@
 //!
 //! Each scenario is a plain `async fn(store)` taking a fresh, empty store
 //! built with [`policy()`]; it seeds the [`Fixture`] catalog and asserts one
-//! behaviour users rely on. Run them all with [`conformance_tests!`]:
+//! behaviour users rely on. Run them all with [`conformance_tests!`](crate::conformance_tests):
 //!
-//! ```ignore
+//! ```no_run
 //! mod conformance {
 //!     reservation_core::conformance_tests!(|policy| async move {
 //!         reservation_core::MemoryStore::new(policy)
 //!     });
 //! }
+//! # fn main() {}
 //! ```
 //!
 //! The macro expands to one `#[tokio::test]` per scenario on a multi-threaded

@@ -122,7 +122,9 @@ impl Reservations {
             Err(refused) if refused.is_refusal() => {
                 // The seats are gone: give the money back. A failed refund is
                 // left to the gateway's reconciliation; the refusal still stands.
-                let _ = self.payments.refund(&receipt).await;
+                if let Err(error) = self.payments.refund(&receipt).await {
+                    tracing::error!(%error, reference = %receipt.reference, "refund after a lost hold failed");
+                }
                 Err(refused)
             }
             outcome => outcome,
@@ -138,7 +140,9 @@ impl Reservations {
         self.store.booking(booking, holder).await
     }
 
-    /// Cancels a booking, frees its seats and refunds its payment.
+    /// Cancels a booking, frees its seats and refunds its payment. The
+    /// cancellation stands even if the refund call fails; that failure is
+    /// logged for the gateway's reconciliation.
     pub async fn cancel_booking(
         &self,
         booking: BookingId,
@@ -148,10 +152,9 @@ impl Reservations {
             .store
             .cancel_booking(booking, holder, self.clock.now())
             .await?;
-        self.payments
-            .refund(&booking.payment)
-            .await
-            .map_err(|e| ReservationError::PaymentUnavailable(e.to_string()))?;
+        if let Err(error) = self.payments.refund(&booking.payment).await {
+            tracing::error!(%error, booking = %booking.id, reference = %booking.payment.reference, "refund failed");
+        }
         Ok(booking)
     }
 
@@ -215,8 +218,11 @@ impl Reservations {
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
-            // A failed sweep is retried on the next tick.
-            let _ = self.sweep().await;
+            match self.sweep().await {
+                Ok(0) => {}
+                Ok(ended) => tracing::debug!(ended, "sweep ended holds and waits"),
+                Err(error) => tracing::warn!(%error, "sweep failed; retrying on the next tick"),
+            }
         }
     }
 }

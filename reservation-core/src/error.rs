@@ -86,6 +86,12 @@ pub enum ReservationError {
         /// Matching seats free now.
         available: usize,
     },
+    /// The show has started: no more holds or waits.
+    #[error("sales have closed: the show started at {starts_at}")]
+    SalesClosed {
+        /// When the show started.
+        starts_at: time::OffsetDateTime,
+    },
     /// Too few seats are free or held: they are booked and will not free up.
     #[error("sold out: not enough seats can become available")]
     SoldOut,

@@ -117,7 +117,8 @@ pub trait ReservationStore: Send + Sync {
     ///
     /// Refusals: `UnknownShow`, `UnknownSeat`, `SeatOfAnotherShow`,
     /// `UnknownCategory`, `SeatsTaken` (listing every taken seat),
-    /// `NotEnoughSeats` (best available), `OverHolderLimit`.
+    /// `NotEnoughSeats` (best available), `OverHolderLimit`, `SalesClosed`
+    /// (the show has started).
     async fn hold(
         &self,
         request: &HoldRequest,
@@ -182,7 +183,8 @@ pub trait ReservationStore: Send + Sync {
 
     /// Joins the waitlist (see [`waitlist`](crate::waitlist) for the policy).
     /// Refusals: `UnknownShow`, `UnknownCategory`, `SeatsAvailable`,
-    /// `SoldOut`, `AlreadyWaiting`, `OverHolderLimit`.
+    /// `SoldOut`, `AlreadyWaiting`, `OverHolderLimit`, `SalesClosed`. A wait
+    /// ends when the show starts, if not before.
     async fn join_waitlist(
         &self,
         request: &WaitRequest,

@@ -24,8 +24,8 @@
 //!    of its category are free or held by others: the rest are booked) is
 //!    dropped with a [`WaitEnded`](crate::Change::WaitEnded) `SoldOut` event.
 //!
-//! Waits also end when they reach the policy's `max_wait` (`Expired`) or are
-//! cancelled (`Cancelled`).
+//! Waits also end when they reach the policy's `max_wait` or the show starts
+//! (`Expired`), or are cancelled (`Cancelled`).
 //!
 //! **Guarantee.** A later waiter is never given seats an earlier waiter could
 //! have taken at that moment: a waiter is skipped only when the seats then

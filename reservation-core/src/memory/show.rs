@@ -253,6 +253,7 @@ impl ShowState {
         now: OffsetDateTime,
     ) -> Result<Hold, ReservationError> {
         self.settle(now);
+        self.check_on_sale(now)?;
         let seats = match &request.seats {
             SeatSelection::Seats(list) => {
                 self.check_limit(request.holder, list.count())?;
@@ -310,6 +311,16 @@ impl ShowState {
         self.log.push(now, Change::Held { hold, seats });
         self.hold_view(&secret)
             .ok_or(ReservationError::InvalidHoldToken)
+    }
+
+    /// Seats are sold until the show starts.
+    fn check_on_sale(&self, now: OffsetDateTime) -> Result<(), ReservationError> {
+        if now >= self.show.starts_at {
+            return Err(ReservationError::SalesClosed {
+                starts_at: self.show.starts_at,
+            });
+        }
+        Ok(())
     }
 
     fn check_limit(&self, holder: HolderId, count: SeatCount) -> Result<(), ReservationError> {
@@ -597,16 +608,14 @@ impl ShowState {
         now: OffsetDateTime,
     ) -> Result<Wait, ReservationError> {
         self.settle(now);
+        self.check_on_sale(now)?;
         let category = request
             .category
             .as_ref()
             .map(|c| self.category_index(c))
             .transpose()?;
-        if let Some(existing) = self
-            .waits
-            .values()
-            .find(|w| w.wait.holder == request.holder && matches!(w.phase, WaitPhase::Waiting(_)))
-        {
+        let mut waiting = self.line.values().filter_map(|id| self.waits.get(id));
+        if let Some(existing) = waiting.find(|w| w.wait.holder == request.holder) {
             return Err(ReservationError::AlreadyWaiting(existing.wait.id));
         }
         let in_category =
@@ -634,7 +643,8 @@ impl ShowState {
             count: request.count,
             category: request.category.clone(),
             joined_at: now,
-            expires_at: now + self.policy.max_wait,
+            // A wait ends when the show starts, at the latest.
+            expires_at: (now + self.policy.max_wait).min(self.show.starts_at),
         };
         let order = self.next_in_line;
         self.next_in_line += 1;

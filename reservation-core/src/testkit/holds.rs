@@ -345,3 +345,55 @@ pub async fn best_available_picks_adjacent_seats<S: Store + 'static>(store: S) {
         })
     ));
 }
+
+/// Sales close when the show starts: no new holds or waits, and waits end.
+/// A hold made before the start can still be paid for.
+pub async fn sales_close_when_the_show_starts<S: Store + 'static>(store: S) {
+    let f = Fixture::seed(store).await;
+    let starts_at = f.store.show(f.small_show).await.expect("show").starts_at;
+    f.clock.set(starts_at - Duration::minutes(2));
+    let (me, waiter) = (HolderId::random(), HolderId::random());
+    let hold = f
+        .hold(
+            f.small_show,
+            me,
+            &["A1", "A2", "A3", "A4", "B1", "B2", "B3", "B4"],
+        )
+        .await
+        .expect("hold all");
+    let request = crate::waitlist::WaitRequest {
+        show: f.small_show,
+        holder: waiter,
+        count: crate::limits::SeatCount::new(2).expect("count"),
+        category: None,
+    };
+    let wait = f.engine.join_waitlist(&request).await.expect("wait");
+    assert_eq!(
+        wait.expires_at, starts_at,
+        "a wait ends at the show's start at the latest"
+    );
+    f.clock.set(starts_at);
+    assert!(matches!(
+        f.hold(f.small_show, HolderId::random(), &["A1"]).await,
+        Err(ReservationError::SalesClosed { starts_at: s }) if s == starts_at
+    ));
+    assert!(matches!(
+        f.engine
+            .join_waitlist(&crate::waitlist::WaitRequest {
+                holder: HolderId::random(),
+                ..request
+            })
+            .await,
+        Err(ReservationError::SalesClosed { .. })
+    ));
+    assert_eq!(
+        f.engine.wait_status(wait.id, waiter).await.expect("status"),
+        crate::waitlist::WaitStatus::Ended {
+            reason: crate::events::WaitEnd::Expired
+        }
+    );
+    f.engine
+        .confirm(&hold.token, me, f.card())
+        .await
+        .expect("a hold made before the start can be paid");
+}

@@ -43,6 +43,7 @@ macro_rules! conformance_tests {
             holds::release_frees_seats_at_once,
             holds::re_holding_does_not_reset_the_countdown,
             holds::best_available_picks_adjacent_seats,
+            holds::sales_close_when_the_show_starts,
             checkout::confirm_books_one_ticket_per_seat,
             checkout::confirm_is_idempotent,
             checkout::confirm_after_expiry_fails_without_charge,

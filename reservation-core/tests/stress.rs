@@ -8,101 +8,34 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use rand::Rng;
-use reservation_core::catalog::{
-    City, Event, EventKind, GeoPoint, Hall, PriceList, Show, Venue, grid_layout,
-};
-use reservation_core::payment::{CardNumber, FakeGateway, test_cards};
+use reservation_core::testkit::{Fixture, random_seats};
 use reservation_core::{
-    CatalogAdmin, CityId, Currency, EventId, HallId, HoldRequest, HolderId, MemoryStore, Money,
-    Policy, ReservationError, Reservations, SeatCount, SeatFilter, SeatId, SeatList, SeatSelection,
-    SeatStatus, ShowId, SystemClock, VenueId,
+    HoldRequest, HolderId, MemoryStore, Policy, ReservationError, SeatCount, SeatFilter, SeatId,
+    SeatSelection, SeatStatus,
 };
 
 const TASKS: usize = 256;
 
-async fn sold_out_show(store: &MemoryStore) -> (ShowId, Vec<SeatId>) {
-    let location = GeoPoint::new(48.85, 2.35).unwrap();
-    let city = City {
-        id: CityId::random(),
-        name: "Paris".into(),
-        country: "FR".into(),
-        location,
-    };
-    let venue = Venue {
-        id: VenueId::random(),
-        city: city.id,
-        name: "Arena".into(),
-        address: "-".into(),
-        postal_code: "75001".into(),
-        location,
-    };
-    let hall = Hall::new(
-        HallId::random(),
-        venue.id,
-        "Main",
-        grid_layout("stress", 40, 50, 5),
-    )
-    .unwrap();
-    let event = Event {
-        id: EventId::random(),
-        kind: EventKind::Concert,
-        title: "Hot show".into(),
-        description: String::new(),
-        genres: vec![],
-        performers: vec![],
-        duration_minutes: 120,
-        rating: None,
-    };
-    let show = Show {
-        id: ShowId::random(),
-        event: event.id,
-        hall: hall.id(),
-        venue: venue.id,
-        city: city.id,
-        starts_at: time::OffsetDateTime::now_utc() + time::Duration::days(7),
-        prices: PriceList::uniform(&hall.layout().categories, Money::new(5000, Currency::EUR)),
-    };
-    let seats = hall.plan().seats().iter().map(|s| s.id).collect();
-    let id = show.id;
-    store.add_city(city).await.unwrap();
-    store.add_venue(venue).await.unwrap();
-    store.add_hall(hall).await.unwrap();
-    store.add_event(event).await.unwrap();
-    store.add_show(show).await.unwrap();
-    (id, seats)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn racing_buyers_sell_out_without_double_booking() {
-    let store = MemoryStore::new(Policy::default());
-    let (show, seats) = sold_out_show(&store).await;
-    let seats = Arc::new(seats);
-    let engine = Reservations::new(
-        Arc::new(store.clone()),
-        Arc::new(FakeGateway::new()),
-        Arc::new(SystemClock),
-    );
-    let card = CardNumber::parse(test_cards::APPROVED).unwrap();
+    let f = Fixture::seed(MemoryStore::new(Policy::default())).await;
+    let (show, hall) = f.add_grid_show(40, 50, 5).await;
+    let seats: Arc<Vec<SeatId>> = Arc::new(hall.plan().seats().iter().map(|s| s.id).collect());
     let tasks: Vec<_> = (0..TASKS)
         .map(|task| {
-            let (engine, seats, card) = (engine.clone(), Arc::clone(&seats), card.clone());
+            let (engine, seats, card) = (f.engine.clone(), Arc::clone(&seats), f.card());
             tokio::spawn(async move {
                 let holder = HolderId::random();
                 let (mut bought, mut conflicts) = (Vec::new(), 0u32);
                 loop {
+                    // Half the buyers ask for the best 4, half pick 1-4 seats on the map.
                     let selection = if task % 2 == 0 {
                         SeatSelection::BestAvailable {
                             count: SeatCount::new(4).unwrap(),
                             filter: SeatFilter::default(),
                         }
                     } else {
-                        let mut rng = rand::rng();
-                        let n = rng.random_range(1..=4);
-                        let mut pick = HashSet::new();
-                        while pick.len() < n {
-                            pick.insert(seats[rng.random_range(0..seats.len())]);
-                        }
-                        SeatSelection::Seats(SeatList::new(pick.into_iter().collect()).unwrap())
+                        SeatSelection::Seats(random_seats(&seats, rand::rng().random_range(1..=4)))
                     };
                     match engine
                         .hold(&HoldRequest {
@@ -144,7 +77,7 @@ async fn racing_buyers_sell_out_without_double_booking() {
             assert!(owners.insert(seat), "seat {seat} was sold twice");
         }
     }
-    let map = engine.seat_map(show, None).await.unwrap();
+    let map = f.engine.seat_map(show, None).await.unwrap();
     assert_eq!(owners.len(), 2000, "every seat sold exactly once");
     assert_eq!(
         (map.counts.booked, map.counts.held, map.counts.available),

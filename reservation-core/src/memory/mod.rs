@@ -99,12 +99,20 @@ impl MemoryStore {
             .ok_or(ReservationError::UnknownShow(id))
     }
 
-    fn show_of<K: std::hash::Hash + Eq>(
-        index: &DashMap<K, ShowId>,
-        key: &K,
-        missing: ReservationError,
-    ) -> Result<ShowId, ReservationError> {
-        index.get(key).map(|s| *s).ok_or(missing)
+    /// The show a hold token names; an unknown show is an unknown token.
+    fn token_show(&self, token: &HoldToken) -> Result<Arc<Mutex<ShowState>>, ReservationError> {
+        self.show(token.show())
+            .map_err(|_| ReservationError::InvalidHoldToken)
+    }
+
+    fn booking_show(&self, booking: BookingId) -> Result<Arc<Mutex<ShowState>>, ReservationError> {
+        let show = self.inner.bookings.get(&booking).map(|s| *s);
+        self.show(show.ok_or(ReservationError::UnknownBooking(booking))?)
+    }
+
+    fn wait_show(&self, wait: WaitId) -> Result<Arc<Mutex<ShowState>>, ReservationError> {
+        let show = self.inner.waits.get(&wait).map(|s| *s);
+        self.show(show.ok_or(ReservationError::UnknownWait(wait))?)
     }
 
     /// Turns "no such seat in this show" into "a seat of another show" when
@@ -266,9 +274,7 @@ impl ReservationStore for MemoryStore {
         holder: HolderId,
         now: OffsetDateTime,
     ) -> Result<Hold, ReservationError> {
-        let show = self
-            .show(token.show())
-            .map_err(|_| ReservationError::InvalidHoldToken)?;
+        let show = self.token_show(token)?;
         show.lock().hold_status(token, holder, now)
     }
 
@@ -278,9 +284,7 @@ impl ReservationStore for MemoryStore {
         holder: HolderId,
         now: OffsetDateTime,
     ) -> Result<(), ReservationError> {
-        let show = self
-            .show(token.show())
-            .map_err(|_| ReservationError::InvalidHoldToken)?;
+        let show = self.token_show(token)?;
         show.lock().release(token, holder, now)
     }
 
@@ -290,9 +294,7 @@ impl ReservationStore for MemoryStore {
         holder: HolderId,
         now: OffsetDateTime,
     ) -> Result<Checkout, ReservationError> {
-        let show = self
-            .show(token.show())
-            .map_err(|_| ReservationError::InvalidHoldToken)?;
+        let show = self.token_show(token)?;
         show.lock().begin_checkout(token, holder, now)
     }
 
@@ -303,9 +305,7 @@ impl ReservationStore for MemoryStore {
         receipt: &PaymentReceipt,
         now: OffsetDateTime,
     ) -> Result<Booking, ReservationError> {
-        let show = self
-            .show(token.show())
-            .map_err(|_| ReservationError::InvalidHoldToken)?;
+        let show = self.token_show(token)?;
         let booking = show.lock().complete_checkout(token, holder, receipt, now)?;
         self.inner.bookings.insert(booking.id, booking.show);
         Ok(booking)
@@ -316,12 +316,7 @@ impl ReservationStore for MemoryStore {
         booking: BookingId,
         holder: HolderId,
     ) -> Result<Booking, ReservationError> {
-        let show = Self::show_of(
-            &self.inner.bookings,
-            &booking,
-            ReservationError::UnknownBooking(booking),
-        )?;
-        self.show(show)?.lock().booking(booking, holder)
+        self.booking_show(booking)?.lock().booking(booking, holder)
     }
 
     async fn cancel_booking(
@@ -330,12 +325,9 @@ impl ReservationStore for MemoryStore {
         holder: HolderId,
         now: OffsetDateTime,
     ) -> Result<Booking, ReservationError> {
-        let show = Self::show_of(
-            &self.inner.bookings,
-            &booking,
-            ReservationError::UnknownBooking(booking),
-        )?;
-        self.show(show)?.lock().cancel_booking(booking, holder, now)
+        self.booking_show(booking)?
+            .lock()
+            .cancel_booking(booking, holder, now)
     }
 
     async fn join_waitlist(
@@ -357,12 +349,7 @@ impl ReservationStore for MemoryStore {
         holder: HolderId,
         now: OffsetDateTime,
     ) -> Result<WaitStatus, ReservationError> {
-        let show = Self::show_of(
-            &self.inner.waits,
-            &wait,
-            ReservationError::UnknownWait(wait),
-        )?;
-        self.show(show)?.lock().wait_status(wait, holder, now)
+        self.wait_show(wait)?.lock().wait_status(wait, holder, now)
     }
 
     async fn cancel_wait(
@@ -371,12 +358,7 @@ impl ReservationStore for MemoryStore {
         holder: HolderId,
         now: OffsetDateTime,
     ) -> Result<(), ReservationError> {
-        let show = Self::show_of(
-            &self.inner.waits,
-            &wait,
-            ReservationError::UnknownWait(wait),
-        )?;
-        self.show(show)?.lock().cancel_wait(wait, holder, now)
+        self.wait_show(wait)?.lock().cancel_wait(wait, holder, now)
     }
 
     async fn seat_map(

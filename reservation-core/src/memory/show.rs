@@ -675,11 +675,7 @@ impl ShowState {
         now: OffsetDateTime,
     ) -> Result<WaitStatus, ReservationError> {
         self.settle(now);
-        let record = self
-            .waits
-            .get(&id)
-            .filter(|w| w.wait.holder == holder)
-            .ok_or(ReservationError::UnknownWait(id))?;
+        let record = self.wait_record(id, holder)?;
         Ok(match &record.phase {
             WaitPhase::Waiting(order) => WaitStatus::Waiting {
                 wait: record.wait.clone(),
@@ -729,6 +725,14 @@ impl ShowState {
         })
     }
 
+    /// The holder's wait `id`; another holder's looks unknown.
+    fn wait_record(&self, id: WaitId, holder: HolderId) -> Result<&WaitRecord, ReservationError> {
+        self.waits
+            .get(&id)
+            .filter(|w| w.wait.holder == holder)
+            .ok_or(ReservationError::UnknownWait(id))
+    }
+
     pub(crate) fn cancel_wait(
         &mut self,
         id: WaitId,
@@ -736,11 +740,7 @@ impl ShowState {
         now: OffsetDateTime,
     ) -> Result<(), ReservationError> {
         self.settle(now);
-        let record = self
-            .waits
-            .get(&id)
-            .filter(|w| w.wait.holder == holder)
-            .ok_or(ReservationError::UnknownWait(id))?;
+        let record = self.wait_record(id, holder)?;
         let WaitPhase::Waiting(order) = record.phase else {
             return Err(ReservationError::UnknownWait(id));
         };

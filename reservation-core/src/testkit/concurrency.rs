@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use rand::Rng;
 
-use super::fixture::Fixture;
+use super::fixture::{Fixture, random_seats};
 use crate::catalog::SeatIndex;
-use crate::hold::{HoldRequest, SeatFilter, SeatList, SeatSelection};
+use crate::hold::{HoldRequest, SeatFilter, SeatSelection};
 use crate::ids::{HolderId, SeatId};
 use crate::limits::SeatCount;
 use crate::store::Store;
@@ -34,15 +34,8 @@ pub async fn racing_holders_never_double_book<S: Store + 'static>(store: S) {
                             filter: SeatFilter::default(),
                         }
                     } else {
-                        let mut rng = rand::rng();
-                        let n = rng.random_range(1..=4);
-                        let mut seats = HashSet::new();
-                        while seats.len() < n {
-                            seats.insert(contested[rng.random_range(0..contested.len())]);
-                        }
-                        SeatSelection::Seats(
-                            SeatList::new(seats.into_iter().collect()).expect("list"),
-                        )
+                        let n = rand::rng().random_range(1..=4);
+                        SeatSelection::Seats(random_seats(&contested, n))
                     };
                     let request = HoldRequest {
                         show: f.show,

@@ -250,6 +250,40 @@ impl<S: Store + 'static> Fixture<S> {
         card(test_cards::APPROVED)
     }
 
+    /// Adds a show of the fixture's event in a new `rows` x `seats_per_row`
+    /// hall of the fixture's venue (the back `premium_rows` rows premium).
+    ///
+    /// # Panics
+    /// If the store refuses it: that is a conformance failure.
+    pub async fn add_grid_show(
+        &self,
+        rows: u16,
+        seats_per_row: u16,
+        premium_rows: u16,
+    ) -> (ShowId, Hall) {
+        let name = format!("grid-{}", uuid::Uuid::new_v4().simple());
+        let hall = Hall::new(
+            HallId::random(),
+            self.venue,
+            "Grid",
+            grid_layout(&name, rows, seats_per_row, premium_rows),
+        )
+        .expect("valid grid layout");
+        let show = Show {
+            id: ShowId::random(),
+            event: self.event,
+            hall: hall.id(),
+            venue: self.venue,
+            city: self.city,
+            starts_at: self.now() + Duration::days(1),
+            prices: PriceList::uniform(&hall.layout().categories, STANDARD_PRICE),
+        };
+        let id = show.id;
+        self.store.add_hall(hall.clone()).await.expect("add hall");
+        self.store.add_show(show).await.expect("add show");
+        (id, hall)
+    }
+
     /// Holds every free seat of `show` but `leave_free`, for fresh holders
     /// (10 seats each, best available). Returns the holds.
     pub async fn fill(&self, show: ShowId, leave_free: u32) -> Vec<Hold> {
@@ -293,6 +327,16 @@ impl<S: Store + 'static> Fixture<S> {
     pub fn free_at_from_now(&self) -> OffsetDateTime {
         self.clock.now() + self.policy.hold_time + self.policy.grace
     }
+}
+
+/// `n` distinct seats drawn at random from `seats` (`n <= seats.len()`).
+pub fn random_seats(seats: &[SeatId], n: usize) -> SeatList {
+    use rand::seq::IndexedRandom as _;
+    let picked: Vec<SeatId> = seats
+        .choose_multiple(&mut rand::rng(), n)
+        .copied()
+        .collect();
+    SeatList::new(picked).expect("1 to 10 distinct seats")
 }
 
 /// Parses a test card number.

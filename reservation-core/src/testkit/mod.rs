@@ -26,7 +26,7 @@ mod fixture;
 pub mod holds;
 pub mod waitlist;
 
-pub use fixture::{Fixture, PREMIUM_PRICE, STANDARD_PRICE, card, policy};
+pub use fixture::{Fixture, PREMIUM_PRICE, STANDARD_PRICE, card, policy, random_seats};
 
 /// Expands to one test per conformance scenario for the store that `$make`
 /// builds: `$make` is called as `$make(policy).await` for every test and

@@ -39,6 +39,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::catalog::{CategoryCode, SeatIndex, SeatingPlan};
+use crate::error::ReservationError;
 use crate::events::WaitEnd;
 use crate::hold::Hold;
 use crate::ids::{HolderId, ShowId, WaitId};
@@ -107,11 +108,24 @@ pub enum WaitStatus {
     },
 }
 
-/// One waiter as [`serve_in_order`] sees it.
+/// Who has a seat, as the waitlist policy sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeatHolding {
+    /// Available.
+    Free,
+    /// In a hold of this holder.
+    Held(HolderId),
+    /// Booked by this holder.
+    Booked(HolderId),
+}
+
+/// One waiter as the policy functions see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Waiter {
     /// The wait.
     pub id: WaitId,
+    /// Who waits.
+    pub holder: HolderId,
     /// Seats wanted.
     pub count: SeatCount,
     /// Index of the wanted category in the layout, if any.
@@ -139,4 +153,64 @@ pub fn serve_in_order<'w>(
         }
     }
     served
+}
+
+/// Seats per layout category that are free, or held by anyone but `holder`:
+/// the seats that `holder` could still get.
+fn open_seats(
+    plan: &SeatingPlan,
+    seats: &[SeatHolding],
+    holder: HolderId,
+    category: Option<u16>,
+) -> (usize, usize) {
+    let (mut free, mut held_by_others) = (0, 0);
+    for (i, seat) in seats.iter().enumerate() {
+        if category.is_some_and(|c| plan.seat(SeatIndex(i as u32)).category != c) {
+            continue;
+        }
+        match seat {
+            SeatHolding::Free => free += 1,
+            SeatHolding::Held(h) if *h != holder => held_by_others += 1,
+            _ => {}
+        }
+    }
+    (free, held_by_others)
+}
+
+/// Whether `holder` may join the waitlist for `count` seats (of `category`,
+/// a layout category index): `SeatsAvailable` if that many are free now,
+/// `SoldOut` if fewer are free or held by others.
+pub fn admission(
+    plan: &SeatingPlan,
+    seats: &[SeatHolding],
+    holder: HolderId,
+    count: SeatCount,
+    category: Option<u16>,
+) -> Result<(), ReservationError> {
+    let (free, held_by_others) = open_seats(plan, seats, holder, category);
+    if free >= count.get() {
+        return Err(ReservationError::SeatsAvailable { available: free });
+    }
+    if free + held_by_others < count.get() {
+        return Err(ReservationError::SoldOut);
+    }
+    Ok(())
+}
+
+/// Step 4 of the policy: the waiters whose request can no longer be met,
+/// because fewer seats of their category are free or held by others than
+/// they want (the rest are booked, or their own).
+pub fn beyond_reach<'w>(
+    plan: &SeatingPlan,
+    seats: &[SeatHolding],
+    waiters: impl IntoIterator<Item = &'w Waiter>,
+) -> Vec<WaitId> {
+    waiters
+        .into_iter()
+        .filter(|w| {
+            let (free, held_by_others) = open_seats(plan, seats, w.holder, w.category);
+            free + held_by_others < w.count.get()
+        })
+        .map(|w| w.id)
+        .collect()
 }

@@ -23,16 +23,11 @@ use crate::payment::PaymentReceipt;
 use crate::seat_map::{Availability, SeatMap, SeatStatus, SeatView};
 use crate::seating::best_available;
 use crate::store::Checkout;
-use crate::waitlist::{Wait, WaitRequest, WaitStatus, Waiter, serve_in_order};
+use crate::waitlist::{
+    SeatHolding, Wait, WaitRequest, WaitStatus, Waiter, admission, beyond_reach, serve_in_order,
+};
 
 type Secret = [u8; 32];
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Slot {
-    Free,
-    Held(HolderId),
-    Booked(HolderId),
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum HoldPhase {
@@ -70,7 +65,7 @@ pub(crate) struct ShowState {
     /// Price and code per layout category index.
     categories: Vec<(CategoryCode, Money)>,
     policy: Policy,
-    seats: Vec<Slot>,
+    seats: Vec<SeatHolding>,
     counts: Availability,
     holds: HashMap<Secret, HoldRecord>,
     /// Active holds by the instant the server frees them (`expires_at + grace`).
@@ -100,7 +95,7 @@ impl ShowState {
             plan,
             categories,
             policy,
-            seats: vec![Slot::Free; capacity],
+            seats: vec![SeatHolding::Free; capacity],
             counts: Availability {
                 available: capacity as u32,
                 held: 0,
@@ -156,17 +151,8 @@ impl ShowState {
         if self.line.is_empty() {
             return;
         }
-        let waiters: Vec<Waiter> = self
-            .line
-            .values()
-            .filter_map(|id| self.waits.get(id))
-            .map(|w| Waiter {
-                id: w.wait.id,
-                count: w.wait.count,
-                category: w.category,
-            })
-            .collect();
-        let mut free: Vec<bool> = self.seats.iter().map(|s| *s == Slot::Free).collect();
+        let waiters = self.waiters();
+        let mut free: Vec<bool> = self.seats.iter().map(|s| *s == SeatHolding::Free).collect();
         for (wait_id, seats) in serve_in_order(&self.plan, &mut free, &waiters) {
             let Some(record) = self.waits.get(&wait_id) else {
                 continue;
@@ -198,41 +184,27 @@ impl ShowState {
         if self.line.is_empty() {
             return;
         }
-        let categories = self.categories.len();
-        let mut open = vec![0u32; categories];
-        let mut held_by: HashMap<HolderId, Vec<u32>> = HashMap::new();
-        for (i, slot) in self.seats.iter().enumerate() {
-            let category = usize::from(self.plan.seat(SeatIndex(i as u32)).category);
-            match slot {
-                Slot::Free => open[category] += 1,
-                Slot::Held(holder) => {
-                    open[category] += 1;
-                    held_by
-                        .entry(*holder)
-                        .or_insert_with(|| vec![0; categories])[category] += 1;
-                }
-                Slot::Booked(_) => {}
+        let waiters = self.waiters();
+        for id in beyond_reach(&self.plan, &self.seats, &waiters) {
+            if let Some(WaitPhase::Waiting(order)) = self.waits.get(&id).map(|w| &w.phase) {
+                self.line.remove(order);
             }
-        }
-        let sum = |counts: &[u32], category: Option<u16>| -> u32 {
-            category.map_or_else(|| counts.iter().sum(), |c| counts[usize::from(c)])
-        };
-        let doomed: Vec<(u64, WaitId)> = self
-            .line
-            .iter()
-            .filter_map(|(order, id)| {
-                let w = self.waits.get(id)?;
-                let own = held_by
-                    .get(&w.wait.holder)
-                    .map_or(0, |mine| sum(mine, w.category));
-                let possible = sum(&open, w.category) - own;
-                (possible < w.wait.count.get() as u32).then_some((*order, *id))
-            })
-            .collect();
-        for (order, id) in doomed {
-            self.line.remove(&order);
             self.end_wait(id, WaitEnd::SoldOut, now);
         }
+    }
+
+    /// The waits in line, in join order.
+    fn waiters(&self) -> Vec<Waiter> {
+        self.line
+            .values()
+            .filter_map(|id| self.waits.get(id))
+            .map(|w| Waiter {
+                id: w.wait.id,
+                holder: w.wait.holder,
+                count: w.wait.count,
+                category: w.category,
+            })
+            .collect()
     }
 
     fn end_wait(&mut self, id: WaitId, reason: WaitEnd, now: OffsetDateTime) {
@@ -270,10 +242,12 @@ impl ShowState {
                     .iter()
                     .filter_map(|&i| {
                         let taken = match self.seats[i.get()] {
-                            Slot::Free => return None,
-                            Slot::Held(holder) if holder == request.holder => Taken::HeldByYou,
-                            Slot::Held(_) => Taken::Held,
-                            Slot::Booked(_) => Taken::Booked,
+                            SeatHolding::Free => return None,
+                            SeatHolding::Held(holder) if holder == request.holder => {
+                                Taken::HeldByYou
+                            }
+                            SeatHolding::Held(_) => Taken::Held,
+                            SeatHolding::Booked(_) => Taken::Booked,
                         };
                         Some(SeatConflict {
                             seat: self.plan.seat(i).id,
@@ -294,14 +268,14 @@ impl ShowState {
                 best_available(
                     &self.plan,
                     count.get(),
-                    |i| slots[i.get()] == Slot::Free,
+                    |i| slots[i.get()] == SeatHolding::Free,
                     &eligible,
                 )
                 .ok_or_else(|| ReservationError::NotEnoughSeats {
                     requested: count.get(),
                     available: (0..slots.len() as u32)
                         .map(SeatIndex)
-                        .filter(|i| slots[i.get()] == Slot::Free && eligible(*i))
+                        .filter(|i| slots[i.get()] == SeatHolding::Free && eligible(*i))
                         .count(),
                 })?
             }
@@ -373,7 +347,7 @@ impl ShowState {
         let secret = *token.secret();
         let id = HoldId::random();
         for seat in &seats {
-            self.seats[seat.get()] = Slot::Held(holder);
+            self.seats[seat.get()] = SeatHolding::Held(holder);
         }
         let n = seats.len() as u32;
         self.counts.available -= n;
@@ -409,8 +383,8 @@ impl ShowState {
         self.deadlines
             .remove(&(record.expires_at + self.policy.grace, id));
         let slot = match phase {
-            HoldPhase::Confirmed(_) => Slot::Booked(holder),
-            _ => Slot::Free,
+            HoldPhase::Confirmed(_) => SeatHolding::Booked(holder),
+            _ => SeatHolding::Free,
         };
         for seat in &seats {
             self.seats[seat.get()] = slot;
@@ -589,7 +563,7 @@ impl ShowState {
         let seats: Vec<SeatId> = booking.tickets.iter().map(|t| t.seat.seat).collect();
         for seat in &seats {
             if let Some(i) = self.plan.index_of(*seat) {
-                self.seats[i.get()] = Slot::Free;
+                self.seats[i.get()] = SeatHolding::Free;
             }
         }
         let n = seats.len() as u32;
@@ -618,23 +592,13 @@ impl ShowState {
         if let Some(existing) = waiting.find(|w| w.wait.holder == request.holder) {
             return Err(ReservationError::AlreadyWaiting(existing.wait.id));
         }
-        let in_category =
-            |i: usize| category.is_none_or(|c| self.plan.seat(SeatIndex(i as u32)).category == c);
-        let (mut free, mut held_by_others) = (0, 0);
-        for (i, slot) in self.seats.iter().enumerate() {
-            match slot {
-                Slot::Free if in_category(i) => free += 1,
-                Slot::Held(h) if *h != request.holder && in_category(i) => held_by_others += 1,
-                _ => {}
-            }
-        }
-        let wanted = request.count.get();
-        if free >= wanted {
-            return Err(ReservationError::SeatsAvailable { available: free });
-        }
-        if free + held_by_others < wanted {
-            return Err(ReservationError::SoldOut);
-        }
+        admission(
+            &self.plan,
+            &self.seats,
+            request.holder,
+            request.count,
+            category,
+        )?;
         self.check_limit(request.holder, request.count)?;
         let wait = Wait {
             id: WaitId::random(),
@@ -649,7 +613,7 @@ impl ShowState {
         let order = self.next_in_line;
         self.next_in_line += 1;
         self.line.insert(order, wait.id);
-        *self.load.entry(request.holder).or_default() += wanted as u16;
+        *self.load.entry(request.holder).or_default() += request.count.get() as u16;
         self.waits.insert(
             wait.id,
             WaitRecord {
@@ -759,9 +723,9 @@ impl ShowState {
             .zip(self.plan.seats())
             .map(|(slot, seat)| {
                 let (status, owner) = match slot {
-                    Slot::Free => (SeatStatus::Available, None),
-                    Slot::Held(h) => (SeatStatus::Held, Some(*h)),
-                    Slot::Booked(h) => (SeatStatus::Booked, Some(*h)),
+                    SeatHolding::Free => (SeatStatus::Available, None),
+                    SeatHolding::Held(h) => (SeatStatus::Held, Some(*h)),
+                    SeatHolding::Booked(h) => (SeatStatus::Booked, Some(*h)),
                 };
                 SeatView {
                     seat: seat.id,

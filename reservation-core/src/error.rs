@@ -1,5 +1,7 @@
 //! Every way a reservation operation can be refused or fail.
 
+use std::sync::Arc;
+
 use crate::catalog::CategoryCode;
 use crate::events::Sequence;
 use crate::hold::SeatConflict;
@@ -102,10 +104,10 @@ pub enum ReservationError {
         /// The oldest sequence still available.
         oldest: Sequence,
     },
-    /// The store failed (database down, ...). The operation may not have
-    /// happened; it is safe to retry.
-    #[error("storage failure: {0}")]
-    Storage(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The store failed (database down, ...). The operation did not
+    /// happen; it is safe to retry.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
 }
 
 impl ReservationError {
@@ -115,3 +117,36 @@ impl ReservationError {
         !matches!(self, Self::Storage(_) | Self::PaymentUnavailable(_))
     }
 }
+
+/// A failure of the storage backend (a lost connection, a full disk), with
+/// its cause. Cheap to clone; two are equal only if they are the same failure.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("storage failure: {0}")]
+pub struct StorageError(#[source] Arc<dyn std::error::Error + Send + Sync>);
+
+impl StorageError {
+    /// Wraps a backend error.
+    pub fn new(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self(Arc::new(error))
+    }
+
+    /// The backend's error, for stores that inspect their own failures
+    /// (`downcast_ref` it to the backend's type).
+    pub fn cause(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        &*self.0
+    }
+}
+
+impl From<Box<dyn std::error::Error + Send + Sync>> for StorageError {
+    fn from(error: Box<dyn std::error::Error + Send + Sync>) -> Self {
+        Self(Arc::from(error))
+    }
+}
+
+impl PartialEq for StorageError {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for StorageError {}

@@ -124,7 +124,7 @@ pub mod waitlist;
 pub use booking::{Booking, BookingStatus, Ticket};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use engine::Reservations;
-pub use error::ReservationError;
+pub use error::{ReservationError, StorageError};
 pub use events::{Change, EventStream, Sequence, ShowEvent, WaitEnd};
 pub use hold::{
     Hold, HoldRequest, HoldState, HoldToken, MalformedToken, PricedSeat, SeatConflict, SeatFilter,

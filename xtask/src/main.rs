@@ -1,8 +1,11 @@
 //! Project tasks, run as `cargo xtask <task>` (an alias in `.cargo/config.toml`).
 //!
 //! - `cargo xtask test`: everything CI checks, in order: formatting, clippy,
-//!   the whole test suite, the docs, and the examples. Stops at the first
-//!   failure and says which step failed.
+//!   the whole test suite (PostgreSQL tests included: see [`postgres`] for
+//!   how a server is found or started), the docs, and the examples. Stops at
+//!   the first failure and says which step failed.
+
+mod postgres;
 
 use std::process::{Command, ExitCode};
 use std::time::Instant;
@@ -83,11 +86,30 @@ const TEST_STEPS: &[Step] = &[
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.task {
-        Task::Test { quick } => run_steps(TEST_STEPS.iter().filter(|step| !(quick && step.lint))),
+        Task::Test { quick } => {
+            let server = match postgres::Server::find_or_start() {
+                Ok(server) => server,
+                Err(why) => {
+                    eprintln!("==> cannot run the PostgreSQL tests: {why}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            println!(
+                "==> PostgreSQL tests use {}{}",
+                server.url,
+                if server.is_throwaway() {
+                    " (throwaway)"
+                } else {
+                    ""
+                }
+            );
+            let env = [("DATABASE_URL", server.url.clone())];
+            run_steps(TEST_STEPS.iter().filter(|step| !(quick && step.lint)), &env)
+        }
     }
 }
 
-fn run_steps<'a>(steps: impl Iterator<Item = &'a Step>) -> ExitCode {
+fn run_steps<'a>(steps: impl Iterator<Item = &'a Step>, env: &[(&str, String)]) -> ExitCode {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let started = Instant::now();
     for step in steps {
@@ -96,6 +118,7 @@ fn run_steps<'a>(steps: impl Iterator<Item = &'a Step>) -> ExitCode {
         let status = Command::new(&cargo)
             .args(step.args)
             .envs(step.env.iter().copied())
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .status();
         match status {
             Ok(status) if status.success() => {

@@ -308,17 +308,22 @@ pub enum CatalogError {
     /// The layout is unusable.
     #[error(transparent)]
     Layout(#[from] LayoutError),
+    /// The store failed; nothing was written.
+    #[error(transparent)]
+    Storage(#[from] crate::error::StorageError),
 }
 
 impl CatalogError {
-    pub(crate) fn unknown(kind: &'static str, id: impl ToString) -> Self {
+    /// A missing `kind` (such as "venue") with this id.
+    pub fn unknown(kind: &'static str, id: impl ToString) -> Self {
         Self::Unknown {
             kind,
             id: id.to_string(),
         }
     }
 
-    pub(crate) fn duplicate(kind: &'static str, id: impl ToString) -> Self {
+    /// A `kind` whose id is taken.
+    pub fn duplicate(kind: &'static str, id: impl ToString) -> Self {
         Self::Duplicate {
             kind,
             id: id.to_string(),

@@ -252,6 +252,9 @@ pub enum SearchError {
     /// `starts_after` is not before `starts_before`.
     #[error("the date range is empty (start must be before end)")]
     EmptyDateRange,
+    /// The store failed.
+    #[error(transparent)]
+    Storage(#[from] crate::error::StorageError),
 }
 
 /// Longest accepted query text, in characters.
@@ -404,25 +407,8 @@ impl SearchIndex {
     ///
     /// The query is invalid (see "Validation" in the [module docs](self)).
     pub fn search<'a>(&'a self, query: &SearchQuery) -> Result<SearchPage, SearchError> {
-        if query.text.chars().nth(MAX_TEXT_CHARS).is_some() {
-            return Err(SearchError::TextTooLong);
-        }
-        if let Some(near) = &query.near
-            && !(near.radius_km.is_finite() && near.radius_km > 0.0)
-        {
-            return Err(SearchError::InvalidRadius);
-        }
-        if let (Some(after), Some(before)) = (query.starts_after, query.starts_before)
-            && after >= before
-        {
-            return Err(SearchError::EmptyDateRange);
-        }
+        let resume = validate(query)?;
         let sort = query.sort;
-        let resume = query
-            .cursor
-            .as_ref()
-            .map(|cursor| SortKey::decode(cursor, sort))
-            .transpose()?;
 
         let filter = ShowFilter::new(query);
         let consider = |entry: &'a IndexedEvent, score: f32| -> Option<Found<'a>> {
@@ -621,6 +607,123 @@ impl SearchIndex {
         }
         best
     }
+}
+
+/// Checks a query against the rules in "Validation" (module docs) and
+/// decodes its cursor. Every store calls this first.
+pub fn validate(query: &SearchQuery) -> Result<Option<SortKey>, SearchError> {
+    if query.text.chars().nth(MAX_TEXT_CHARS).is_some() {
+        return Err(SearchError::TextTooLong);
+    }
+    if let Some(near) = &query.near
+        && !(near.radius_km.is_finite() && near.radius_km > 0.0)
+    {
+        return Err(SearchError::InvalidRadius);
+    }
+    if let (Some(after), Some(before)) = (query.starts_after, query.starts_before)
+        && after >= before
+    {
+        return Err(SearchError::EmptyDateRange);
+    }
+    query
+        .cursor
+        .as_ref()
+        .map(|cursor| SortKey::decode(cursor, query.sort))
+        .transpose()
+}
+
+/// Orders `hits` (all hits of `query`, in any order) as the query asks and
+/// cuts the page after the query's cursor: for stores that find the hits
+/// themselves. Fails like [`validate`].
+pub fn paginate(query: &SearchQuery, hits: Vec<SearchHit>) -> Result<SearchPage, SearchError> {
+    let resume = validate(query)?;
+    let sort = query.sort;
+    let key = |hit: &SearchHit| SortKey {
+        score: hit.score,
+        start_ns: hit.first_show.unix_timestamp_nanos(),
+        id: hit.event.id,
+    };
+    let mut hits: Vec<(SortKey, SearchHit)> = hits
+        .into_iter()
+        .map(|hit| (key(&hit), hit))
+        .filter(|(k, _)| {
+            resume
+                .as_ref()
+                .is_none_or(|after| k.cmp_in(after, sort) == Ordering::Greater)
+        })
+        .collect();
+    hits.sort_unstable_by(|a, b| a.0.cmp_in(&b.0, sort));
+    let limit = query.limit.get();
+    let next = (hits.len() > limit).then(|| hits[limit - 1].0.encode(sort));
+    hits.truncate(limit);
+    Ok(SearchPage {
+        hits: hits.into_iter().map(|(_, hit)| hit).collect(),
+        next,
+    })
+}
+
+/// One event's searchable words with their field weights, for stores that
+/// score candidates themselves with the same rules as [`SearchIndex`].
+#[derive(Debug, Clone, Default)]
+pub struct EventText {
+    tokens: HashMap<Box<str>, f32>,
+}
+
+impl EventText {
+    /// The words of `event`, its performers' names and the names of the
+    /// venues it plays at.
+    pub fn new(event: &Event, performer_names: &[String], venue_names: &[String]) -> Self {
+        let mut tokens = HashMap::new();
+        add_field(&mut tokens, &event.title, TITLE_WEIGHT);
+        for name in performer_names {
+            add_field(&mut tokens, name, PERFORMER_WEIGHT);
+        }
+        for genre in &event.genres {
+            add_field(&mut tokens, genre, GENRE_WEIGHT);
+        }
+        for name in venue_names {
+            add_field(&mut tokens, name, VENUE_WEIGHT);
+        }
+        add_field(&mut tokens, &event.description, DESCRIPTION_WEIGHT);
+        Self { tokens }
+    }
+
+    /// The relevance of `text` for this event, or `None` unless every word of
+    /// `text` matches (blank text scores 0).
+    pub fn score(&self, text: &str) -> Option<f32> {
+        let mut words = tokenize(text);
+        let mut seen = HashSet::new();
+        words.retain(|w| seen.insert(w.clone()));
+        if text.trim().is_empty() {
+            return Some(0.0);
+        }
+        if words.is_empty() {
+            return None;
+        }
+        words.iter().try_fold(0.0, |sum, word| {
+            let token = QueryToken::new(word);
+            let best = self
+                .tokens
+                .iter()
+                .filter_map(|(candidate, weight)| {
+                    Some(
+                        token.quality(
+                            candidate,
+                            candidate.chars().count(),
+                            char_mask(candidate),
+                        )? * weight,
+                    )
+                })
+                .reduce(f32::max)?;
+            Some(sum + best)
+        })
+    }
+}
+
+/// The words of `text` as search compares them: lowercased, combining marks
+/// dropped, common Latin diacritics folded, split at non-alphanumerics.
+pub fn words(text: &str) -> Vec<String> {
+    tokenize(text)
 }
 
 /// A query token with what matching it needs.
@@ -895,9 +998,9 @@ struct Found<'a> {
     shows: u32,
 }
 
-/// The position of a hit in the result order.
+/// The position of a hit in the result order (what a cursor encodes).
 #[derive(Debug, Clone, Copy, PartialEq)]
-struct SortKey {
+pub struct SortKey {
     score: f32,
     start_ns: i128,
     id: EventId,

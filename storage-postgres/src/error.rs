@@ -1,0 +1,17 @@
+//! Turning database failures into the core's error types.
+
+use reservation_core::StorageError;
+
+/// Any backend failure as a `StorageError`, convertible into every core error.
+pub(crate) fn storage(error: impl std::error::Error + Send + Sync + 'static) -> StorageError {
+    StorageError::new(error)
+}
+
+/// Whether the transaction failed only because of a conflict with another
+/// one (serialization failure or deadlock) and may simply be run again.
+pub(crate) fn is_retryable(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .and_then(|e| e.code())
+        .is_some_and(|code| code == "40001" || code == "40P01")
+}

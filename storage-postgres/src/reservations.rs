@@ -1,0 +1,811 @@
+//! The seat lifecycle on PostgreSQL: each method is one [`ShowTx`].
+
+use async_trait::async_trait;
+use reservation_core::catalog::SeatIndex;
+use reservation_core::payment::PaymentReceipt;
+use reservation_core::seating::best_available;
+use reservation_core::waitlist::{SeatHolding, admission};
+use reservation_core::{
+    Availability, Booking, BookingId, BookingStatus, Change, Checkout, EventStream, Hold,
+    HoldRequest, HoldToken, HolderId, Policy, ReservationError, ReservationStore, SeatConflict,
+    SeatMap, SeatSelection, SeatStatus, SeatView, Sequence, ShowEvent, ShowId, Taken, Ticket,
+    TicketId, Wait, WaitEnd, WaitId, WaitRequest, WaitStatus,
+};
+use sqlx::Row;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::PgStore;
+use crate::error::storage;
+use crate::show_tx::{ACTIVE, BOOKED, CONFIRMED, ENDED, EXPIRED, FREE, OFFERED, ShowTx, WAITING};
+
+impl PgStore {
+    /// Locks and settles `show` for one operation.
+    pub(crate) async fn begin(
+        &self,
+        show: ShowId,
+        now: OffsetDateTime,
+    ) -> Result<ShowTx, ReservationError> {
+        let meta = self.meta(show).await?;
+        ShowTx::begin(self.pool(), meta, self.policy(), now, false)
+            .await?
+            .ok_or(ReservationError::UnknownShow(show))
+    }
+
+    /// Like [`begin`](Self::begin) for a hold token: an unknown show is an unknown token.
+    async fn begin_for_token(
+        &self,
+        token: &HoldToken,
+        now: OffsetDateTime,
+    ) -> Result<ShowTx, ReservationError> {
+        match self.begin(token.show(), now).await {
+            Err(ReservationError::UnknownShow(_)) => Err(ReservationError::InvalidHoldToken),
+            other => other,
+        }
+    }
+
+    /// The show of a booking or wait, found by its own id.
+    async fn show_of(&self, table: &str, id: Uuid) -> Result<Option<ShowId>, ReservationError> {
+        let show: Option<Uuid> =
+            sqlx::query_scalar(&format!("SELECT show_id FROM {table} WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await
+                .map_err(storage)?;
+        Ok(show.map(ShowId::from_uuid))
+    }
+
+    async fn booking_tx(
+        &self,
+        booking: BookingId,
+        now: OffsetDateTime,
+    ) -> Result<ShowTx, ReservationError> {
+        let show = self.show_of("bookings", booking.as_uuid()).await?;
+        self.begin(show.ok_or(ReservationError::UnknownBooking(booking))?, now)
+            .await
+    }
+
+    async fn wait_tx(&self, wait: WaitId, now: OffsetDateTime) -> Result<ShowTx, ReservationError> {
+        let show = self.show_of("waits", wait.as_uuid()).await?;
+        self.begin(show.ok_or(ReservationError::UnknownWait(wait))?, now)
+            .await
+    }
+
+    /// Turns "no such seat in this show" into "a seat of another show" when
+    /// the seat exists elsewhere.
+    async fn explain_unknown_seat(
+        &self,
+        show: ShowId,
+        error: ReservationError,
+    ) -> ReservationError {
+        let ReservationError::UnknownSeat(seat) = error else {
+            return error;
+        };
+        let elsewhere = sqlx::query_scalar::<_, i32>("SELECT 1 FROM hall_seats WHERE seat_id = $1")
+            .bind(seat.as_uuid())
+            .fetch_optional(self.pool())
+            .await;
+        match elsewhere {
+            Ok(Some(_)) => ReservationError::SeatOfAnotherShow { seat, show },
+            Ok(None) => ReservationError::UnknownSeat(seat),
+            Err(e) => storage(e).into(),
+        }
+    }
+
+    async fn hold_in(
+        &self,
+        t: &mut ShowTx,
+        request: &HoldRequest,
+    ) -> Result<Hold, ReservationError> {
+        if t.now >= t.meta.show.starts_at {
+            return Err(ReservationError::SalesClosed {
+                starts_at: t.meta.show.starts_at,
+            });
+        }
+        let count = match &request.seats {
+            SeatSelection::Seats(list) => list.count(),
+            SeatSelection::BestAvailable { count, .. } => *count,
+        };
+        let active = t.load(request.holder).await?;
+        let limit = t.policy.max_seats_per_holder;
+        if active + count.get() as u16 > limit {
+            return Err(ReservationError::OverHolderLimit {
+                limit,
+                active,
+                requested: count.get() as u16,
+            });
+        }
+        let seats = match &request.seats {
+            SeatSelection::Seats(list) => {
+                let seats = list
+                    .as_slice()
+                    .iter()
+                    .map(|id| {
+                        t.meta
+                            .plan
+                            .index_of(*id)
+                            .ok_or(ReservationError::UnknownSeat(*id))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                let indexes: Vec<i32> = seats.iter().map(|s| s.0 as i32).collect();
+                // The show lock keeps these rows as read until the update below.
+                let taken = sqlx::query(
+                    "SELECT seat_index, status, holder FROM seats
+                     WHERE show_id = $1 AND seat_index = ANY($2) AND status <> $3 ORDER BY seat_index",
+                )
+                .bind(t.id().as_uuid())
+                .bind(&indexes)
+                .bind(FREE)
+                .fetch_all(t.conn())
+                .await
+                .map_err(storage)?;
+                if !taken.is_empty() {
+                    let mut conflicts = Vec::with_capacity(taken.len());
+                    for row in taken {
+                        let index =
+                            SeatIndex(row.try_get::<i32, _>("seat_index").map_err(storage)? as u32);
+                        let holder: Option<Uuid> = row.try_get("holder").map_err(storage)?;
+                        let taken = match row.try_get::<i16, _>("status").map_err(storage)? {
+                            BOOKED => Taken::Booked,
+                            _ if holder == Some(request.holder.as_uuid()) => Taken::HeldByYou,
+                            _ => Taken::Held,
+                        };
+                        let seat = t.meta.plan.seat(index).id;
+                        conflicts.push(SeatConflict {
+                            seat,
+                            label: t.meta.plan.label(index).to_owned(),
+                            taken,
+                        });
+                    }
+                    let order: Vec<_> = list.as_slice().to_vec();
+                    conflicts.sort_by_key(|c| order.iter().position(|s| *s == c.seat));
+                    return Err(ReservationError::SeatsTaken(conflicts));
+                }
+                seats
+            }
+            SeatSelection::BestAvailable { count, filter } => {
+                let category = filter
+                    .category
+                    .as_ref()
+                    .map(|c| t.meta.category_index(c))
+                    .transpose()?;
+                let plan = std::sync::Arc::clone(&t.meta.plan);
+                let eligible = |i: SeatIndex| {
+                    let seat = plan.seat(i);
+                    category.is_none_or(|c| seat.category == c)
+                        && (!filter.accessible || seat.flags.accessible)
+                };
+                let free: Vec<bool> = t
+                    .holdings()
+                    .await?
+                    .iter()
+                    .map(|s| *s == SeatHolding::Free)
+                    .collect();
+                best_available(&plan, count.get(), |i| free[i.get()], eligible).ok_or_else(
+                    || ReservationError::NotEnoughSeats {
+                        requested: count.get(),
+                        available: (0..free.len())
+                            .filter(|&i| free[i] && eligible(SeatIndex(i as u32)))
+                            .count(),
+                    },
+                )?
+            }
+        };
+        let hold = t.create_hold(request.holder, &seats).await?;
+        let ids = t.meta.seat_ids(&seats);
+        t.log(Change::Held {
+            hold: hold.id,
+            seats: ids,
+        });
+        Ok(hold)
+    }
+
+    async fn booking_in(
+        t: &mut ShowTx,
+        booking: BookingId,
+    ) -> Result<Option<Booking>, ReservationError> {
+        let doc: Option<sqlx::types::Json<Booking>> =
+            sqlx::query_scalar("SELECT doc FROM bookings WHERE show_id = $1 AND id = $2")
+                .bind(t.id().as_uuid())
+                .bind(booking.as_uuid())
+                .fetch_optional(t.conn())
+                .await
+                .map_err(storage)?;
+        Ok(doc.map(|d| d.0))
+    }
+
+    async fn wait_row(
+        t: &mut ShowTx,
+        wait: WaitId,
+        holder: HolderId,
+    ) -> Result<WaitRow, ReservationError> {
+        let row = sqlx::query(
+            "SELECT holder, seat_count, category, line_order, joined_at, expires_at, state, end_reason, offered_secret
+             FROM waits WHERE show_id = $1 AND id = $2",
+        )
+        .bind(t.id().as_uuid())
+        .bind(wait.as_uuid())
+        .fetch_optional(t.conn())
+        .await
+        .map_err(storage)?;
+        let row = row.ok_or(ReservationError::UnknownWait(wait))?;
+        let row =
+            WaitRow::read(wait, t.id(), &row).map_err(reservation_core::StorageError::from)?;
+        if row.wait.holder != holder {
+            return Err(ReservationError::UnknownWait(wait));
+        }
+        Ok(row)
+    }
+
+    /// When the waiter at `line_order` would be served if every hold ran out
+    /// unpaid (see the memory store for the same rule).
+    async fn estimate(
+        t: &mut ShowTx,
+        line_order: i64,
+    ) -> Result<Option<OffsetDateTime>, ReservationError> {
+        let needed: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(sum(seat_count), 0) FROM waits WHERE show_id = $1 AND state = $2 AND line_order <= $3",
+        )
+        .bind(t.id().as_uuid())
+        .bind(WAITING)
+        .bind(line_order)
+        .fetch_one(t.conn())
+        .await
+        .map_err(storage)?;
+        let missing = usize::try_from(needed)
+            .unwrap_or(0)
+            .saturating_sub(t.counts.available as usize);
+        let freeing = sqlx::query(
+            "SELECT free_at, cardinality(seat_indexes) AS n FROM holds WHERE show_id = $1 AND state = $2 ORDER BY free_at",
+        )
+        .bind(t.id().as_uuid())
+        .bind(ACTIVE)
+        .fetch_all(t.conn())
+        .await
+        .map_err(storage)?;
+        let mut have = 0usize;
+        for row in freeing {
+            have += usize::try_from(row.try_get::<i32, _>("n").map_err(storage)?).unwrap_or(0);
+            if have >= missing {
+                return Ok(Some(row.try_get("free_at").map_err(storage)?));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// A wait as stored.
+struct WaitRow {
+    wait: Wait,
+    line_order: i64,
+    state: i16,
+    end_reason: Option<String>,
+    offered_secret: Option<Vec<u8>>,
+}
+
+impl WaitRow {
+    fn read(
+        id: WaitId,
+        show: ShowId,
+        row: &sqlx::postgres::PgRow,
+    ) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        let count: i16 = row.try_get("seat_count")?;
+        let category: Option<String> = row.try_get("category")?;
+        Ok(Self {
+            wait: Wait {
+                id,
+                show,
+                holder: HolderId::from_uuid(row.try_get("holder")?),
+                count: SeatCount::new(u64::try_from(count)?)?,
+                category: category
+                    .map(|c| reservation_core::catalog::CategoryCode::parse(&c))
+                    .transpose()?,
+                joined_at: row.try_get("joined_at")?,
+                expires_at: row.try_get("expires_at")?,
+            },
+            line_order: row.try_get("line_order")?,
+            state: row.try_get("state")?,
+            end_reason: row.try_get("end_reason")?,
+            offered_secret: row.try_get("offered_secret")?,
+        })
+    }
+}
+
+use reservation_core::SeatCount;
+
+fn end_reason(text: Option<&str>) -> WaitEnd {
+    match text {
+        Some("expired") => WaitEnd::Expired,
+        Some("sold_out") => WaitEnd::SoldOut,
+        _ => WaitEnd::Cancelled,
+    }
+}
+
+#[async_trait]
+impl ReservationStore for PgStore {
+    fn policy(&self) -> Policy {
+        self.inner.policy
+    }
+
+    async fn hold(
+        &self,
+        request: &HoldRequest,
+        now: OffsetDateTime,
+    ) -> Result<Hold, ReservationError> {
+        self.retrying(|| async {
+            let mut t = self.begin(request.show, now).await?;
+            let outcome = self.hold_in(&mut t, request).await;
+            match t.finish(outcome).await {
+                Err(refused) => Err(self.explain_unknown_seat(request.show, refused).await),
+                held => held,
+            }
+        })
+        .await
+    }
+
+    async fn hold_status(
+        &self,
+        token: &HoldToken,
+        holder: HolderId,
+        now: OffsetDateTime,
+    ) -> Result<Hold, ReservationError> {
+        let mut t = self.begin_for_token(token, now).await?;
+        let outcome = match t.hold_row(token, holder).await {
+            Ok(row) if row.state == EXPIRED => Err(ReservationError::HoldExpired),
+            Ok(row) => Ok(t.hold_view(&row)),
+            Err(refused) => Err(refused),
+        };
+        t.finish(outcome).await
+    }
+
+    async fn release(
+        &self,
+        token: &HoldToken,
+        holder: HolderId,
+        now: OffsetDateTime,
+    ) -> Result<(), ReservationError> {
+        self.retrying(|| async {
+            let mut t = self.begin_for_token(token, now).await?;
+            let outcome = async {
+                let row = t.hold_row(token, holder).await?;
+                match row.state {
+                    EXPIRED => return Err(ReservationError::HoldExpired),
+                    CONFIRMED => return Err(ReservationError::InvalidHoldToken),
+                    _ => {}
+                }
+                t.set_seats(&row.seats, FREE, None).await?;
+                sqlx::query("DELETE FROM holds WHERE show_id = $1 AND id = $2")
+                    .bind(t.id().as_uuid())
+                    .bind(row.id.as_uuid())
+                    .execute(t.conn())
+                    .await
+                    .map_err(storage)?;
+                t.counts.held -= row.seats.len() as u32;
+                t.counts.available += row.seats.len() as u32;
+                let seats = t.meta.seat_ids(&row.seats);
+                t.log(Change::Released {
+                    hold: row.id,
+                    seats,
+                });
+                t.serve_waitlist().await
+            }
+            .await;
+            t.finish(outcome).await
+        })
+        .await
+    }
+
+    async fn begin_checkout(
+        &self,
+        token: &HoldToken,
+        holder: HolderId,
+        now: OffsetDateTime,
+    ) -> Result<Checkout, ReservationError> {
+        let mut t = self.begin_for_token(token, now).await?;
+        let outcome = async {
+            let row = t.hold_row(token, holder).await?;
+            match (row.state, row.booking) {
+                (EXPIRED, _) => Err(ReservationError::HoldExpired),
+                (CONFIRMED, Some(booking)) => Self::booking_in(&mut t, booking)
+                    .await?
+                    .map(Checkout::AlreadyBooked)
+                    .ok_or(ReservationError::UnknownBooking(booking)),
+                _ => Ok(Checkout::Pay(t.hold_view(&row))),
+            }
+        }
+        .await;
+        t.finish(outcome).await
+    }
+
+    async fn complete_checkout(
+        &self,
+        token: &HoldToken,
+        holder: HolderId,
+        receipt: &PaymentReceipt,
+        now: OffsetDateTime,
+    ) -> Result<Booking, ReservationError> {
+        self.retrying(|| async {
+            let mut t = self.begin_for_token(token, now).await?;
+            let row = match t.hold_row(token, holder).await {
+                Ok(row) => row,
+                Err(refused) => return t.finish(Err(refused)).await,
+            };
+            match (row.state, row.booking) {
+                (EXPIRED, _) => return t.finish(Err(ReservationError::HoldExpired)).await,
+                (CONFIRMED, Some(booking)) => {
+                    let found = Self::booking_in(&mut t, booking).await;
+                    let found = found.and_then(|b| b.ok_or(ReservationError::UnknownBooking(booking)));
+                    return t.finish(found).await;
+                }
+                _ => {}
+            }
+            let tickets: Vec<Ticket> =
+                row.seats.iter().map(|&i| Ticket { id: TicketId::random(), seat: t.meta.priced(i) }).collect();
+            let booking = Booking {
+                id: BookingId::random(),
+                show: t.id(),
+                holder,
+                hold: row.id,
+                total: t.meta.total(tickets.iter().map(|t| t.seat.price)),
+                tickets,
+                payment: receipt.clone(),
+                created_at: t.now,
+                status: BookingStatus::Confirmed,
+            };
+            let show = t.id().as_uuid();
+            let indexes: Vec<i32> = row.seats.iter().map(|s| s.0 as i32).collect();
+            sqlx::query(
+                "INSERT INTO payments (show_id, hold_id, receipt, created_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (show_id, hold_id) DO NOTHING",
+            )
+            .bind(show)
+            .bind(row.id.as_uuid())
+            .bind(sqlx::types::Json(receipt))
+            .bind(t.now)
+            .execute(t.conn())
+            .await
+            .map_err(storage)?;
+            sqlx::query("INSERT INTO bookings (show_id, id, holder, hold_id, seat_indexes, doc) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(show)
+                .bind(booking.id.as_uuid())
+                .bind(holder.as_uuid())
+                .bind(row.id.as_uuid())
+                .bind(&indexes)
+                .bind(sqlx::types::Json(&booking))
+                .execute(t.conn())
+                .await
+                .map_err(storage)?;
+            let ticket_ids: Vec<Uuid> = booking.tickets.iter().map(|t| t.id.as_uuid()).collect();
+            sqlx::query(
+                "INSERT INTO tickets (show_id, id, booking_id, seat_index)
+                 SELECT $1, id, $2, seat FROM unnest($3::uuid[], $4::int[]) AS t(id, seat)",
+            )
+            .bind(show)
+            .bind(booking.id.as_uuid())
+            .bind(&ticket_ids)
+            .bind(&indexes)
+            .execute(t.conn())
+            .await
+            .map_err(storage)?;
+            sqlx::query("UPDATE holds SET state = $3, booking_id = $4 WHERE show_id = $1 AND id = $2")
+                .bind(show)
+                .bind(row.id.as_uuid())
+                .bind(CONFIRMED)
+                .bind(booking.id.as_uuid())
+                .execute(t.conn())
+                .await
+                .map_err(storage)?;
+            t.set_seats(&row.seats, BOOKED, Some(holder)).await?;
+            t.counts.held -= row.seats.len() as u32;
+            t.counts.booked += row.seats.len() as u32;
+            let seats = t.meta.seat_ids(&row.seats);
+            t.log(Change::Booked { booking: booking.id, hold: row.id, seats });
+            // Fewer seats can free up now: some waiters may be beyond reach.
+            t.drop_unservable().await?;
+            t.commit().await?;
+            Ok(booking)
+        })
+        .await
+    }
+
+    async fn booking(
+        &self,
+        booking: BookingId,
+        holder: HolderId,
+    ) -> Result<Booking, ReservationError> {
+        let doc: Option<sqlx::types::Json<Booking>> =
+            sqlx::query_scalar("SELECT doc FROM bookings WHERE id = $1 AND holder = $2")
+                .bind(booking.as_uuid())
+                .bind(holder.as_uuid())
+                .fetch_optional(self.pool())
+                .await
+                .map_err(storage)?;
+        doc.map(|d| d.0)
+            .ok_or(ReservationError::UnknownBooking(booking))
+    }
+
+    async fn cancel_booking(
+        &self,
+        booking: BookingId,
+        holder: HolderId,
+        now: OffsetDateTime,
+    ) -> Result<Booking, ReservationError> {
+        self.retrying(|| async {
+            let mut t = self.booking_tx(booking, now).await?;
+            let outcome = async {
+                let mut found = Self::booking_in(&mut t, booking)
+                    .await?
+                    .filter(|b| b.holder == holder)
+                    .ok_or(ReservationError::UnknownBooking(booking))?;
+                if found.status != BookingStatus::Confirmed {
+                    return Err(ReservationError::BookingAlreadyCancelled(booking));
+                }
+                found.status = BookingStatus::Cancelled { at: t.now };
+                sqlx::query("UPDATE bookings SET doc = $3 WHERE show_id = $1 AND id = $2")
+                    .bind(t.id().as_uuid())
+                    .bind(booking.as_uuid())
+                    .bind(sqlx::types::Json(&found))
+                    .execute(t.conn())
+                    .await
+                    .map_err(storage)?;
+                let seats: Vec<SeatIndex> = found
+                    .tickets
+                    .iter()
+                    .filter_map(|ticket| t.meta.plan.index_of(ticket.seat.seat))
+                    .collect();
+                t.set_seats(&seats, FREE, None).await?;
+                t.counts.booked -= seats.len() as u32;
+                t.counts.available += seats.len() as u32;
+                let ids = t.meta.seat_ids(&seats);
+                t.log(Change::Cancelled {
+                    booking,
+                    seats: ids,
+                });
+                t.serve_waitlist().await?;
+                Ok(found)
+            }
+            .await;
+            t.finish(outcome).await
+        })
+        .await
+    }
+
+    async fn join_waitlist(
+        &self,
+        request: &WaitRequest,
+        now: OffsetDateTime,
+    ) -> Result<Wait, ReservationError> {
+        self.retrying(|| async {
+            let mut t = self.begin(request.show, now).await?;
+            let outcome = async {
+                if t.now >= t.meta.show.starts_at {
+                    return Err(ReservationError::SalesClosed { starts_at: t.meta.show.starts_at });
+                }
+                let category = request.category.as_ref().map(|c| t.meta.category_index(c)).transpose()?;
+                let existing: Option<Uuid> = sqlx::query_scalar(
+                    "SELECT id FROM waits WHERE show_id = $1 AND holder = $2 AND state = $3 LIMIT 1",
+                )
+                .bind(t.id().as_uuid())
+                .bind(request.holder.as_uuid())
+                .bind(WAITING)
+                .fetch_optional(t.conn())
+                .await
+                .map_err(storage)?;
+                if let Some(existing) = existing {
+                    return Err(ReservationError::AlreadyWaiting(WaitId::from_uuid(existing)));
+                }
+                let holdings = t.holdings().await?;
+                admission(&t.meta.plan, &holdings, request.holder, request.count, category)?;
+                let active = t.load(request.holder).await?;
+                let limit = t.policy.max_seats_per_holder;
+                if active + request.count.get() as u16 > limit {
+                    return Err(ReservationError::OverHolderLimit {
+                        limit,
+                        active,
+                        requested: request.count.get() as u16,
+                    });
+                }
+                let wait = Wait {
+                    id: WaitId::random(),
+                    show: t.id(),
+                    holder: request.holder,
+                    count: request.count,
+                    category: request.category.clone(),
+                    joined_at: t.now,
+                    expires_at: (t.now + t.policy.max_wait).min(t.meta.show.starts_at),
+                };
+                let order = t.take_next_in_line();
+                sqlx::query(
+                    "INSERT INTO waits (show_id, id, holder, seat_count, category, category_index, line_order, joined_at, expires_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(t.id().as_uuid())
+                .bind(wait.id.as_uuid())
+                .bind(wait.holder.as_uuid())
+                .bind(wait.count.get() as i16)
+                .bind(wait.category.as_ref().map(|c| c.as_str().to_owned()))
+                .bind(category.map(|c| c as i16))
+                .bind(order)
+                .bind(wait.joined_at)
+                .bind(wait.expires_at)
+                .execute(t.conn())
+                .await
+                .map_err(storage)?;
+                t.log(Change::WaitJoined { wait: wait.id, count: request.count.into() });
+                Ok(wait)
+            }
+            .await;
+            t.finish(outcome).await
+        })
+        .await
+    }
+
+    async fn wait_status(
+        &self,
+        wait: WaitId,
+        holder: HolderId,
+        now: OffsetDateTime,
+    ) -> Result<WaitStatus, ReservationError> {
+        let mut t = self.wait_tx(wait, now).await?;
+        let outcome = async {
+            let row = Self::wait_row(&mut t, wait, holder).await?;
+            Ok(match row.state {
+                WAITING => {
+                    let ahead: i64 = sqlx::query_scalar(
+                        "SELECT count(*) FROM waits WHERE show_id = $1 AND state = $2 AND line_order < $3",
+                    )
+                    .bind(t.id().as_uuid())
+                    .bind(WAITING)
+                    .bind(row.line_order)
+                    .fetch_one(t.conn())
+                    .await
+                    .map_err(storage)?;
+                    WaitStatus::Waiting {
+                        wait: row.wait,
+                        position: u32::try_from(ahead).unwrap_or(u32::MAX).saturating_add(1),
+                        estimated_offer_at: Self::estimate(&mut t, row.line_order).await?,
+                    }
+                }
+                OFFERED => {
+                    let secret: [u8; 32] = row
+                        .offered_secret
+                        .as_deref()
+                        .and_then(|s| s.try_into().ok())
+                        .ok_or(ReservationError::UnknownWait(wait))?;
+                    let token = HoldToken::from_parts(t.id(), secret);
+                    match t.hold_row(&token, holder).await {
+                        Ok(hold) if hold.state == EXPIRED => WaitStatus::Ended { reason: WaitEnd::Expired },
+                        Ok(hold) => WaitStatus::Offered { hold: t.hold_view(&hold) },
+                        Err(ReservationError::InvalidHoldToken) => WaitStatus::Ended { reason: WaitEnd::Cancelled },
+                        Err(other) => return Err(other),
+                    }
+                }
+                _ => WaitStatus::Ended { reason: end_reason(row.end_reason.as_deref()) },
+            })
+        }
+        .await;
+        t.finish(outcome).await
+    }
+
+    async fn cancel_wait(
+        &self,
+        wait: WaitId,
+        holder: HolderId,
+        now: OffsetDateTime,
+    ) -> Result<(), ReservationError> {
+        self.retrying(|| async {
+            let mut t = self.wait_tx(wait, now).await?;
+            let outcome = async {
+                let row = Self::wait_row(&mut t, wait, holder).await?;
+                if row.state != WAITING {
+                    return Err(ReservationError::UnknownWait(wait));
+                }
+                sqlx::query("UPDATE waits SET state = $3, end_reason = 'cancelled' WHERE show_id = $1 AND id = $2")
+                    .bind(t.id().as_uuid())
+                    .bind(wait.as_uuid())
+                    .bind(ENDED)
+                    .execute(t.conn())
+                    .await
+                    .map_err(storage)?;
+                t.log(Change::WaitEnded { wait, reason: WaitEnd::Cancelled });
+                Ok(())
+            }
+            .await;
+            t.finish(outcome).await
+        })
+        .await
+    }
+
+    async fn seat_map(
+        &self,
+        show: ShowId,
+        viewer: Option<HolderId>,
+        now: OffsetDateTime,
+    ) -> Result<SeatMap, ReservationError> {
+        let mut t = self.begin(show, now).await?;
+        let holdings = t.holdings().await?;
+        let plan = std::sync::Arc::clone(&t.meta.plan);
+        let (counts, at) = (t.counts, t.now);
+        let seq = t.commit().await?;
+        let seats = holdings
+            .iter()
+            .zip(plan.seats())
+            .map(|(holding, seat)| {
+                let (status, owner) = match holding {
+                    SeatHolding::Free => (SeatStatus::Available, None),
+                    SeatHolding::Held(h) => (SeatStatus::Held, Some(*h)),
+                    SeatHolding::Booked(h) => (SeatStatus::Booked, Some(*h)),
+                };
+                SeatView {
+                    seat: seat.id,
+                    status,
+                    mine: viewer.is_some() && owner == viewer,
+                }
+            })
+            .collect();
+        Ok(SeatMap {
+            show,
+            seq,
+            at,
+            seats,
+            counts,
+        })
+    }
+
+    async fn availability(
+        &self,
+        show: ShowId,
+        now: OffsetDateTime,
+    ) -> Result<Availability, ReservationError> {
+        let t = self.begin(show, now).await?;
+        let counts = t.counts;
+        t.finish(Ok(counts)).await
+    }
+
+    async fn sweep(&self, now: OffsetDateTime) -> Result<usize, ReservationError> {
+        let mut ended = 0;
+        loop {
+            let due: Vec<Uuid> = sqlx::query_scalar(
+                "SELECT show_id FROM show_state WHERE next_due <= $1 ORDER BY next_due LIMIT 64",
+            )
+            .bind(now)
+            .fetch_all(self.pool())
+            .await
+            .map_err(storage)?;
+            let mut progressed = false;
+            for show in &due {
+                let meta = self.meta(ShowId::from_uuid(*show)).await?;
+                // Another sweeper or a request has this show: it settles it.
+                let Some(t) = ShowTx::begin(self.pool(), meta, self.policy(), now, true).await?
+                else {
+                    continue;
+                };
+                ended += t.ended;
+                progressed = true;
+                t.commit().await?;
+            }
+            if due.len() < 64 || !progressed {
+                return Ok(ended);
+            }
+        }
+    }
+
+    async fn events_since(
+        &self,
+        show: ShowId,
+        after: Sequence,
+        limit: usize,
+    ) -> Result<Vec<ShowEvent>, ReservationError> {
+        self.meta(show).await?;
+        crate::feed::events_after(self.pool(), show, after, limit).await
+    }
+
+    async fn subscribe(
+        &self,
+        show: ShowId,
+        after: Sequence,
+    ) -> Result<EventStream, ReservationError> {
+        self.meta(show).await?;
+        Ok(self.inner.feed.subscribe(self.pool().clone(), show, after))
+    }
+}

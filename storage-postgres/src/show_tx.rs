@@ -1,0 +1,556 @@
+//! [`ShowTx`]: one transaction on one show. It begins by locking the show's
+//! `show_state` row, settles the show (expiry, waitlist) and collects the
+//! events its changes make; [`ShowTx::commit`] writes them to the outbox with
+//! the next sequence numbers, updates the counters and notifies listeners, all
+//! in the same transaction.
+
+use std::sync::Arc;
+
+use reservation_core::catalog::SeatIndex;
+use reservation_core::waitlist::{SeatHolding, Waiter, beyond_reach, serve_in_order};
+use reservation_core::{
+    Availability, BookingId, Change, Hold, HoldId, HoldState, HoldToken, HolderId, Policy,
+    ReservationError, SeatCount, Sequence, ShowId, WaitEnd, WaitId,
+};
+use sqlx::{PgConnection, Postgres, Row, Transaction};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::error::storage;
+use crate::meta::ShowMeta;
+
+/// Seat status codes in the `seats` table.
+pub(crate) const FREE: i16 = 0;
+pub(crate) const HELD: i16 = 1;
+pub(crate) const BOOKED: i16 = 2;
+
+/// Hold state codes in the `holds` table (released holds are deleted).
+pub(crate) const ACTIVE: i16 = 0;
+pub(crate) const EXPIRED: i16 = 1;
+pub(crate) const CONFIRMED: i16 = 2;
+
+/// Wait state codes in the `waits` table.
+pub(crate) const WAITING: i16 = 0;
+pub(crate) const OFFERED: i16 = 1;
+pub(crate) const ENDED: i16 = 2;
+
+/// A hold as stored.
+pub(crate) struct HoldRow {
+    pub(crate) id: HoldId,
+    pub(crate) secret: [u8; 32],
+    pub(crate) holder: HolderId,
+    pub(crate) seats: Vec<SeatIndex>,
+    pub(crate) created_at: OffsetDateTime,
+    pub(crate) expires_at: OffsetDateTime,
+    pub(crate) state: i16,
+    pub(crate) booking: Option<BookingId>,
+}
+
+pub(crate) struct ShowTx {
+    pub(crate) tx: Transaction<'static, Postgres>,
+    pub(crate) meta: Arc<ShowMeta>,
+    pub(crate) policy: Policy,
+    pub(crate) now: OffsetDateTime,
+    pub(crate) counts: Availability,
+    last_seq: i64,
+    next_in_line: i64,
+    changes: Vec<Change>,
+    /// Holds or waits were added or ended: `next_due` must be recomputed.
+    due_changed: bool,
+    /// Holds and waits ended by settling.
+    pub(crate) ended: usize,
+}
+
+impl ShowTx {
+    /// Locks the show and settles it at `now`. `skip_locked` makes it return
+    /// `None` instead of waiting when another transaction holds the show (for
+    /// sweepers).
+    pub(crate) async fn begin(
+        pool: &sqlx::PgPool,
+        meta: Arc<ShowMeta>,
+        policy: Policy,
+        now: OffsetDateTime,
+        skip_locked: bool,
+    ) -> Result<Option<Self>, ReservationError> {
+        // The database keeps microseconds: use the same precision throughout.
+        let now = now
+            .replace_nanosecond(now.nanosecond() / 1_000 * 1_000)
+            .unwrap_or(now);
+        let mut tx = pool.begin().await.map_err(storage)?;
+        let lock = if skip_locked {
+            "FOR UPDATE SKIP LOCKED"
+        } else {
+            "FOR UPDATE"
+        };
+        let row = sqlx::query(&format!(
+            "SELECT last_seq, next_in_line, next_due, available, held, booked FROM show_state WHERE show_id = $1 {lock}"
+        ))
+        .bind(meta.show.id.as_uuid())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(storage)?;
+        let Some(row) = row else {
+            return if skip_locked {
+                Ok(None)
+            } else {
+                Err(ReservationError::UnknownShow(meta.show.id))
+            };
+        };
+        let count = |name: &str| -> Result<u32, ReservationError> {
+            let n: i32 = row.try_get(name).map_err(storage)?;
+            Ok(u32::try_from(n).unwrap_or(0))
+        };
+        let counts = Availability {
+            available: count("available")?,
+            held: count("held")?,
+            booked: count("booked")?,
+        };
+        let next_due: Option<OffsetDateTime> = row.try_get("next_due").map_err(storage)?;
+        let mut show = Self {
+            last_seq: row.try_get("last_seq").map_err(storage)?,
+            next_in_line: row.try_get("next_in_line").map_err(storage)?,
+            tx,
+            meta,
+            policy,
+            now,
+            counts,
+            changes: Vec::new(),
+            due_changed: false,
+            ended: 0,
+        };
+        if next_due.is_some_and(|due| due <= now) {
+            show.settle().await?;
+        }
+        Ok(Some(show))
+    }
+
+    pub(crate) fn id(&self) -> ShowId {
+        self.meta.show.id
+    }
+
+    fn uuid(&self) -> Uuid {
+        self.meta.show.id.as_uuid()
+    }
+
+    pub(crate) fn conn(&mut self) -> &mut PgConnection {
+        &mut self.tx
+    }
+
+    pub(crate) fn log(&mut self, change: Change) {
+        self.changes.push(change);
+    }
+
+    // ---- settling ---------------------------------------------------------------------------
+
+    /// Frees holds past `free_at`, ends waits past `expires_at`, serves the waitlist.
+    async fn settle(&mut self) -> Result<(), ReservationError> {
+        let expired = sqlx::query(
+            "UPDATE holds SET state = $3 WHERE show_id = $1 AND state = $4 AND free_at <= $2
+             RETURNING id, holder, seat_indexes, free_at",
+        )
+        .bind(self.uuid())
+        .bind(self.now)
+        .bind(EXPIRED)
+        .bind(ACTIVE)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(storage)?;
+        let mut expired: Vec<(OffsetDateTime, Uuid, Vec<i32>)> = expired
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("free_at")?,
+                    r.try_get("id")?,
+                    r.try_get("seat_indexes")?,
+                ))
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(storage)?;
+        expired.sort();
+        for (_, id, seats) in &expired {
+            let seats = self.meta.indexes(seats);
+            self.set_seats(&seats, FREE, None).await?;
+            self.counts.held -= seats.len() as u32;
+            self.counts.available += seats.len() as u32;
+            let seats = self.meta.seat_ids(&seats);
+            self.log(Change::Expired {
+                hold: HoldId::from_uuid(*id),
+                seats,
+            });
+        }
+        let waits = sqlx::query(
+            "UPDATE waits SET state = $3, end_reason = 'expired' WHERE show_id = $1 AND state = $4 AND expires_at <= $2
+             RETURNING id, line_order",
+        )
+        .bind(self.uuid())
+        .bind(self.now)
+        .bind(ENDED)
+        .bind(WAITING)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(storage)?;
+        let mut waits: Vec<(i64, Uuid)> = waits
+            .iter()
+            .map(|r| Ok((r.try_get("line_order")?, r.try_get("id")?)))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(storage)?;
+        waits.sort();
+        for (_, id) in &waits {
+            self.log(Change::WaitEnded {
+                wait: WaitId::from_uuid(*id),
+                reason: WaitEnd::Expired,
+            });
+        }
+        self.ended += expired.len() + waits.len();
+        self.due_changed = true;
+        if !expired.is_empty() || !waits.is_empty() {
+            self.serve_waitlist().await?;
+        }
+        Ok(())
+    }
+
+    /// The waits in line, in join order.
+    async fn waiters(&mut self) -> Result<Vec<Waiter>, ReservationError> {
+        let rows = sqlx::query(
+            "SELECT id, holder, seat_count, category_index FROM waits
+             WHERE show_id = $1 AND state = $2 ORDER BY line_order",
+        )
+        .bind(self.uuid())
+        .bind(WAITING)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(storage)?;
+        rows.iter()
+            .map(|r| {
+                let count: i16 = r.try_get("seat_count").map_err(storage)?;
+                let category: Option<i16> = r.try_get("category_index").map_err(storage)?;
+                Ok(Waiter {
+                    id: WaitId::from_uuid(r.try_get("id").map_err(storage)?),
+                    holder: HolderId::from_uuid(r.try_get("holder").map_err(storage)?),
+                    count: SeatCount::new(u64::try_from(count).unwrap_or(0)).map_err(storage)?,
+                    category: category.and_then(|c| u16::try_from(c).ok()),
+                })
+            })
+            .collect()
+    }
+
+    /// Who has each seat, by seat index.
+    pub(crate) async fn holdings(&mut self) -> Result<Vec<SeatHolding>, ReservationError> {
+        let rows = sqlx::query("SELECT seat_index, status, holder FROM seats WHERE show_id = $1")
+            .bind(self.uuid())
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(storage)?;
+        let mut seats = vec![SeatHolding::Free; self.meta.plan.len()];
+        for row in rows {
+            let index: i32 = row.try_get("seat_index").map_err(storage)?;
+            let status: i16 = row.try_get("status").map_err(storage)?;
+            let holder: Option<Uuid> = row.try_get("holder").map_err(storage)?;
+            let holder = HolderId::from_uuid(holder.unwrap_or_default());
+            if let Some(slot) = usize::try_from(index).ok().and_then(|i| seats.get_mut(i)) {
+                *slot = match status {
+                    HELD => SeatHolding::Held(holder),
+                    BOOKED => SeatHolding::Booked(holder),
+                    _ => SeatHolding::Free,
+                };
+            }
+        }
+        Ok(seats)
+    }
+
+    /// The FCFS policy: freed seats to waiters in join order, then drop the
+    /// waiters beyond reach. Runs in the transaction that freed the seats.
+    pub(crate) async fn serve_waitlist(&mut self) -> Result<(), ReservationError> {
+        let waiters = self.waiters().await?;
+        if waiters.is_empty() {
+            return Ok(());
+        }
+        let holdings = self.holdings().await?;
+        let mut free: Vec<bool> = holdings.iter().map(|s| *s == SeatHolding::Free).collect();
+        let served = serve_in_order(&self.meta.plan, &mut free, &waiters);
+        for (wait, seats) in &served {
+            let Some(waiter) = waiters.iter().find(|w| w.id == *wait) else {
+                continue;
+            };
+            let hold = self.create_hold(waiter.holder, seats).await?;
+            sqlx::query(
+                "UPDATE waits SET state = $3, offered_secret = $4 WHERE show_id = $1 AND id = $2",
+            )
+            .bind(self.uuid())
+            .bind(wait.as_uuid())
+            .bind(OFFERED)
+            .bind(&hold.token.secret()[..])
+            .execute(&mut *self.tx)
+            .await
+            .map_err(storage)?;
+            let seats = self.meta.seat_ids(seats);
+            self.log(Change::Offered {
+                wait: *wait,
+                hold: hold.id,
+                seats,
+            });
+        }
+        if served.is_empty() {
+            self.drop_beyond_reach(&waiters, &holdings).await
+        } else {
+            self.drop_unservable().await
+        }
+    }
+
+    /// Ends the waits that can no longer be served (step 4 of the policy).
+    pub(crate) async fn drop_unservable(&mut self) -> Result<(), ReservationError> {
+        let waiters = self.waiters().await?;
+        if waiters.is_empty() {
+            return Ok(());
+        }
+        let holdings = self.holdings().await?;
+        self.drop_beyond_reach(&waiters, &holdings).await
+    }
+
+    async fn drop_beyond_reach(
+        &mut self,
+        waiters: &[Waiter],
+        holdings: &[SeatHolding],
+    ) -> Result<(), ReservationError> {
+        let doomed = beyond_reach(&self.meta.plan, holdings, waiters);
+        if doomed.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<Uuid> = doomed.iter().map(WaitId::as_uuid).collect();
+        sqlx::query("UPDATE waits SET state = $3, end_reason = 'sold_out' WHERE show_id = $1 AND id = ANY($2)")
+            .bind(self.uuid())
+            .bind(&ids)
+            .bind(ENDED)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(storage)?;
+        for wait in doomed {
+            self.log(Change::WaitEnded {
+                wait,
+                reason: WaitEnd::SoldOut,
+            });
+        }
+        self.due_changed = true;
+        Ok(())
+    }
+
+    // ---- seats and holds --------------------------------------------------------------------
+
+    pub(crate) async fn set_seats(
+        &mut self,
+        seats: &[SeatIndex],
+        status: i16,
+        holder: Option<HolderId>,
+    ) -> Result<(), ReservationError> {
+        let indexes: Vec<i32> = seats.iter().map(|s| s.0 as i32).collect();
+        sqlx::query(
+            "UPDATE seats SET status = $3, holder = $4 WHERE show_id = $1 AND seat_index = ANY($2)",
+        )
+        .bind(self.uuid())
+        .bind(&indexes)
+        .bind(status)
+        .bind(holder.map(|h| h.as_uuid()))
+        .execute(&mut *self.tx)
+        .await
+        .map_err(storage)?;
+        Ok(())
+    }
+
+    /// Holds `seats` (checked free by the caller) for `holder`; the caller logs the event.
+    pub(crate) async fn create_hold(
+        &mut self,
+        holder: HolderId,
+        seats: &[SeatIndex],
+    ) -> Result<Hold, ReservationError> {
+        let token = HoldToken::generate(self.id());
+        let id = HoldId::random();
+        let expires_at = self.now + self.policy.hold_time;
+        self.set_seats(seats, HELD, Some(holder)).await?;
+        let indexes: Vec<i32> = seats.iter().map(|s| s.0 as i32).collect();
+        sqlx::query(
+            "INSERT INTO holds (show_id, id, secret, holder, seat_indexes, created_at, expires_at, free_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(self.uuid())
+        .bind(id.as_uuid())
+        .bind(&token.secret()[..])
+        .bind(holder.as_uuid())
+        .bind(&indexes)
+        .bind(self.now)
+        .bind(expires_at)
+        .bind(expires_at + self.policy.grace)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(storage)?;
+        self.counts.available -= seats.len() as u32;
+        self.counts.held += seats.len() as u32;
+        self.due_changed = true;
+        let row = HoldRow {
+            id,
+            secret: *token.secret(),
+            holder,
+            seats: seats.to_vec(),
+            created_at: self.now,
+            expires_at,
+            state: ACTIVE,
+            booking: None,
+        };
+        Ok(self.hold_view(&row))
+    }
+
+    /// The hold behind `token`, if it is `holder`'s.
+    pub(crate) async fn hold_row(
+        &mut self,
+        token: &HoldToken,
+        holder: HolderId,
+    ) -> Result<HoldRow, ReservationError> {
+        let row = sqlx::query(
+            "SELECT id, holder, seat_indexes, created_at, expires_at, state, booking_id FROM holds
+             WHERE show_id = $1 AND secret = $2",
+        )
+        .bind(self.uuid())
+        .bind(&token.secret()[..])
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(storage)?;
+        let row = row.ok_or(ReservationError::InvalidHoldToken)?;
+        let hold = HoldRow {
+            id: HoldId::from_uuid(row.try_get("id").map_err(storage)?),
+            secret: *token.secret(),
+            holder: HolderId::from_uuid(row.try_get("holder").map_err(storage)?),
+            seats: self.meta.indexes(
+                &row.try_get::<Vec<i32>, _>("seat_indexes")
+                    .map_err(storage)?,
+            ),
+            created_at: row.try_get("created_at").map_err(storage)?,
+            expires_at: row.try_get("expires_at").map_err(storage)?,
+            state: row.try_get("state").map_err(storage)?,
+            booking: row
+                .try_get::<Option<Uuid>, _>("booking_id")
+                .map_err(storage)?
+                .map(BookingId::from_uuid),
+        };
+        if hold.holder != holder {
+            return Err(ReservationError::InvalidHoldToken);
+        }
+        Ok(hold)
+    }
+
+    pub(crate) fn hold_view(&self, row: &HoldRow) -> Hold {
+        let seats: Vec<_> = row.seats.iter().map(|&i| self.meta.priced(i)).collect();
+        Hold {
+            id: row.id,
+            token: HoldToken::from_parts(self.id(), row.secret),
+            show: self.id(),
+            holder: row.holder,
+            total: self.meta.total(seats.iter().map(|s| s.price)),
+            seats,
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+            state: match row.booking {
+                Some(booking) if row.state == CONFIRMED => HoldState::Confirmed(booking),
+                _ => HoldState::Active,
+            },
+        }
+    }
+
+    /// Seats `holder` holds or waits for in this show.
+    pub(crate) async fn load(&mut self, holder: HolderId) -> Result<u16, ReservationError> {
+        let load: i64 = sqlx::query_scalar(
+            "SELECT COALESCE((SELECT sum(cardinality(seat_indexes)) FROM holds
+                              WHERE show_id = $1 AND holder = $2 AND state = $3), 0)
+                  + COALESCE((SELECT sum(seat_count) FROM waits
+                              WHERE show_id = $1 AND holder = $2 AND state = $4), 0)",
+        )
+        .bind(self.uuid())
+        .bind(holder.as_uuid())
+        .bind(ACTIVE)
+        .bind(WAITING)
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(storage)?;
+        Ok(u16::try_from(load).unwrap_or(u16::MAX))
+    }
+
+    pub(crate) fn take_next_in_line(&mut self) -> i64 {
+        self.next_in_line += 1;
+        self.due_changed = true;
+        self.next_in_line
+    }
+
+    // ---- commit -----------------------------------------------------------------------------
+
+    /// Ends the operation: a storage failure rolls everything back (the
+    /// transaction is dropped); anything else, a refusal included, commits,
+    /// so what settling did (expiries, offers) is kept.
+    pub(crate) async fn finish<T>(
+        self,
+        outcome: Result<T, ReservationError>,
+    ) -> Result<T, ReservationError> {
+        if let Err(ReservationError::Storage(failure)) = outcome {
+            return Err(ReservationError::Storage(failure));
+        }
+        self.commit().await?;
+        outcome
+    }
+
+    /// Writes the events with the next sequence numbers, the counters and
+    /// `next_due`, notifies listeners, and commits. Returns the show's last
+    /// sequence number.
+    pub(crate) async fn commit(mut self) -> Result<Sequence, ReservationError> {
+        if self.changes.is_empty() && !self.due_changed {
+            self.tx.commit().await.map_err(storage)?;
+            return Ok(Sequence(u64::try_from(self.last_seq).unwrap_or(0)));
+        }
+        let first = self.last_seq + 1;
+        let seqs: Vec<i64> = (first..first + self.changes.len() as i64).collect();
+        let docs: Vec<serde_json::Value> = self
+            .changes
+            .iter()
+            .map(serde_json::to_value)
+            .collect::<Result<_, _>>()
+            .map_err(storage)?;
+        if !docs.is_empty() {
+            sqlx::query(
+                "INSERT INTO show_events (show_id, seq, at, change)
+                 SELECT $1, seq, $2, change FROM unnest($3::bigint[], $4::jsonb[]) AS e(seq, change)",
+            )
+            .bind(self.uuid())
+            .bind(self.now)
+            .bind(&seqs)
+            .bind(&docs)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(storage)?;
+        }
+        let last_seq = self.last_seq + self.changes.len() as i64;
+        sqlx::query(
+            "UPDATE show_state SET last_seq = $2, next_in_line = $3, available = $4, held = $5, booked = $6,
+                 next_due = CASE WHEN $7 THEN LEAST(
+                     (SELECT min(free_at) FROM holds WHERE show_id = $1 AND state = 0),
+                     (SELECT min(expires_at) FROM waits WHERE show_id = $1 AND state = 0))
+                 ELSE next_due END
+             WHERE show_id = $1",
+        )
+        .bind(self.uuid())
+        .bind(last_seq)
+        .bind(self.next_in_line)
+        .bind(self.counts.available as i32)
+        .bind(self.counts.held as i32)
+        .bind(self.counts.booked as i32)
+        .bind(self.due_changed)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(storage)?;
+        if !docs.is_empty() {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(crate::feed::CHANNEL)
+                .bind(self.uuid().to_string())
+                .execute(&mut *self.tx)
+                .await
+                .map_err(storage)?;
+        }
+        self.tx.commit().await.map_err(storage)?;
+        Ok(Sequence(u64::try_from(last_seq).unwrap_or(0)))
+    }
+}

@@ -67,12 +67,28 @@ async fn template() -> Result<&'static str, sqlx::Error> {
         .map(String::as_str)
 }
 
-/// A store on a fresh, migrated database of its own.
+/// A store on a fresh, migrated database of its own, with a pool of 16.
 ///
 /// # Errors
 /// When no PostgreSQL server is reachable at [`server_url`]: the message says
 /// how to get one.
 pub async fn fresh_store(policy: Policy) -> Result<PgStore, sqlx::Error> {
+    let url = fresh_database().await?;
+    PgStore::from_pool(
+        PgPoolOptions::new()
+            .max_connections(16)
+            .connect(&url)
+            .await?,
+        policy,
+    )
+    .await
+}
+
+/// A fresh, migrated database of its own; returns its URL.
+///
+/// # Errors
+/// As [`fresh_store`].
+pub async fn fresh_database() -> Result<String, sqlx::Error> {
     let template = template().await.map_err(explain)?;
     let name = format!(
         "seatwise_test_{}_{}",
@@ -100,11 +116,7 @@ pub async fn fresh_store(policy: Policy) -> Result<PgStore, sqlx::Error> {
         }
     }
     admin.close().await?;
-    let pool = PgPoolOptions::new()
-        .max_connections(16)
-        .connect(&with_database(&server_url(), &name))
-        .await?;
-    PgStore::from_pool(pool, policy).await
+    Ok(with_database(&server_url(), &name))
 }
 
 /// Drops the test databases of processes that have ended (on Linux, where

@@ -1,0 +1,130 @@
+//! A restart: the pool is closed mid-flow (with requests in flight), a new
+//! store connects to the same database, and holds and the waitlist are intact
+//! and expire on time.
+
+#![allow(clippy::unwrap_used)] // a test may panic on setup failure
+
+use std::sync::Arc;
+
+use reservation_core::testkit::Fixture;
+use reservation_core::{
+    Clock, HoldRequest, HoldState, HolderId, Policy, ReservationError, ReservationStore, SeatCount,
+    SeatList, SeatSelection, WaitRequest, WaitStatus,
+};
+use sqlx::postgres::PgPoolOptions;
+use storage_postgres::PgStore;
+use storage_postgres::testing::fresh_database;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn holds_and_waitlist_survive_a_restart_and_expire_on_time() {
+    let url = fresh_database().await.unwrap();
+    let first = PgStore::from_pool(
+        PgPoolOptions::new()
+            .max_connections(16)
+            .connect(&url)
+            .await
+            .unwrap(),
+        Policy::default(),
+    )
+    .await
+    .unwrap();
+    let f = Arc::new(Fixture::seed(first.clone()).await);
+    let (buyer, waiter) = (HolderId::random(), HolderId::random());
+    let hold = f
+        .hold(
+            f.small_show,
+            buyer,
+            &["A1", "A2", "A3", "A4", "B1", "B2", "B3", "B4"],
+        )
+        .await
+        .unwrap();
+    let request = WaitRequest {
+        show: f.small_show,
+        holder: waiter,
+        count: SeatCount::new(2).unwrap(),
+        category: None,
+    };
+    let wait = f.engine.join_waitlist(&request).await.unwrap();
+
+    // Requests in flight when the pool goes away either happen completely or not at all.
+    let in_flight: Vec<_> = (1..=10)
+        .map(|n| {
+            let f = Arc::clone(&f);
+            tokio::spawn(async move {
+                let seats = SeatList::new(f.seats(f.show, &[format!("F{n}").as_str()])).unwrap();
+                f.engine
+                    .hold(&HoldRequest {
+                        show: f.show,
+                        holder: HolderId::random(),
+                        seats: SeatSelection::Seats(seats),
+                    })
+                    .await
+            })
+        })
+        .collect();
+    // Let some of them reach the database before it goes away.
+    tokio::time::sleep(std::time::Duration::from_millis(15)).await;
+    first.pool().close().await;
+    let mut succeeded = 0;
+    for request in in_flight {
+        match request.await.unwrap() {
+            Ok(_) => succeeded += 1,
+            Err(ReservationError::Storage(_)) => {}
+            Err(other) => panic!("unexpected refusal: {other}"),
+        }
+    }
+
+    // Restart: a new store on the same database.
+    let clock = f.clock.clone();
+    let (show, small_show, policy) = (f.show, f.small_show, f.policy);
+    drop(f);
+    let second = PgStore::connect(&url, Policy::default()).await.unwrap();
+    assert_eq!(
+        second.availability(show, clock.now()).await.unwrap().held,
+        succeeded,
+        "in-flight holds are all or nothing"
+    );
+    let status = second
+        .hold_status(&hold.token, buyer, clock.now())
+        .await
+        .unwrap();
+    assert_eq!(
+        (status.state, status.expires_at),
+        (HoldState::Active, hold.expires_at)
+    );
+    let WaitStatus::Waiting { position, .. } = second
+        .wait_status(wait.id, waiter, clock.now())
+        .await
+        .unwrap()
+    else {
+        panic!("the waiter is still in line")
+    };
+    assert_eq!(position, 1);
+
+    // On time: held until expires_at + grace, then the waiter is served.
+    clock.set(hold.expires_at + policy.grace - time::Duration::milliseconds(1));
+    assert_eq!(
+        second
+            .availability(small_show, clock.now())
+            .await
+            .unwrap()
+            .held,
+        8
+    );
+    clock.set(hold.expires_at + policy.grace);
+    assert!(matches!(
+        second.hold_status(&hold.token, buyer, clock.now()).await,
+        Err(ReservationError::HoldExpired)
+    ));
+    let WaitStatus::Offered { hold: offer } = second
+        .wait_status(wait.id, waiter, clock.now())
+        .await
+        .unwrap()
+    else {
+        panic!("the waiter gets the freed seats")
+    };
+    assert_eq!(offer.seats.len(), 2);
+    println!(
+        "restart: {succeeded} of 10 in-flight holds committed before the pool closed; hold and waitlist intact"
+    );
+}

@@ -11,16 +11,20 @@ use reservation_core::catalog::{
 };
 use reservation_core::payment::{CardNumber, FakeGateway, test_cards};
 use reservation_core::{
-    CatalogAdmin, CityId, Currency, EventId, HallId, HoldRequest, HolderId, MemoryStore, Money,
-    Policy, Reservations, SeatCount, SeatFilter, SeatSelection, ShowId, SystemClock, VenueId,
+    CityId, Currency, EventId, HallId, HoldRequest, HolderId, MemoryStore, Money, Policy,
+    Reservations, SeatCount, SeatFilter, SeatSelection, ShowId, Store, SystemClock, VenueId,
 };
 use time::{Duration, OffsetDateTime};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
     // 1. A store with the default rules: 5-minute holds, 10 seats per buyer.
-    let store = MemoryStore::new(Policy::default());
+    sell_tickets(MemoryStore::new(Policy::default())).await
+}
 
+/// The whole flow on any store (`cargo run --example postgres` runs it on
+/// PostgreSQL).
+pub(crate) async fn sell_tickets<S: Store + 'static>(store: S) -> Result<(), Box<dyn Error>> {
     // 2. A catalog: a city, a cinema with one 12 x 16 hall, a movie, a show.
     let location = GeoPoint::new(52.52, 13.405)?;
     let city = City {
@@ -41,7 +45,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         HallId::random(),
         venue.id,
         "Saal 1",
-        grid_layout("kino-mitte-1", 12, 16, 2),
+        grid_layout(&format!("kino-mitte-{}", HallId::random()), 12, 16, 2),
     )?;
     let event = Event {
         id: EventId::random(),

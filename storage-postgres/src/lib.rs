@@ -105,6 +105,28 @@ pub async fn migrate(pool: &PgPool) -> Result<(), MigrateError> {
     MIGRATOR.run(pool).await
 }
 
+/// Creates the database named in `url` if the server does not have it yet
+/// (connecting to the server's `postgres` database to do so).
+pub async fn create_database_if_missing(url: &str) -> Result<(), sqlx::Error> {
+    use sqlx::{ConnectOptions, Connection};
+    let options: sqlx::postgres::PgConnectOptions = url.parse()?;
+    let Some(name) = options.get_database().map(str::to_owned) else {
+        return Ok(());
+    };
+    let mut admin = options.database("postgres").connect().await?;
+    let exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
+        .bind(&name)
+        .fetch_optional(&mut admin)
+        .await?;
+    if exists.is_none() {
+        let quoted = name.replace('"', "\"\"");
+        sqlx::query(&format!("CREATE DATABASE \"{quoted}\""))
+            .execute(&mut admin)
+            .await?;
+    }
+    admin.close().await
+}
+
 /// How often an operation is retried after a serialization failure or deadlock.
 const RETRIES: usize = 5;
 

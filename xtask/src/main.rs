@@ -35,18 +35,26 @@ struct Step {
     args: &'static [&'static str],
     env: &'static [(&'static str, &'static str)],
     lint: bool,
+    /// Runs with `DATABASE_URL` naming this database on the test server
+    /// instead of the server's admin database.
+    database: Option<&'static str>,
+}
+
+const fn step(name: &'static str, args: &'static [&'static str], lint: bool) -> Step {
+    Step {
+        name,
+        args,
+        env: &[],
+        lint,
+        database: None,
+    }
 }
 
 const TEST_STEPS: &[Step] = &[
-    Step {
-        name: "format",
-        args: &["fmt", "--all", "--check"],
-        env: &[],
-        lint: true,
-    },
-    Step {
-        name: "clippy",
-        args: &[
+    step("format", &["fmt", "--all", "--check"], true),
+    step(
+        "clippy",
+        &[
             "clippy",
             "--workspace",
             "--all-targets",
@@ -54,32 +62,30 @@ const TEST_STEPS: &[Step] = &[
             "-D",
             "warnings",
         ],
-        env: &[],
-        lint: true,
-    },
+        true,
+    ),
+    step("tests", &["test", "--workspace", "--no-fail-fast"], false),
     Step {
-        name: "tests",
-        args: &["test", "--workspace", "--no-fail-fast"],
-        env: &[],
-        lint: false,
-    },
-    Step {
-        name: "docs",
-        args: &["doc", "--no-deps", "--workspace"],
         env: &[("RUSTDOCFLAGS", "-D warnings")],
-        lint: true,
+        ..step("docs", &["doc", "--no-deps", "--workspace"], true)
     },
+    step(
+        "example quickstart",
+        &["run", "--quiet", "--example", "quickstart"],
+        false,
+    ),
+    step(
+        "example waitlist",
+        &["run", "--quiet", "--example", "waitlist"],
+        false,
+    ),
     Step {
-        name: "example quickstart",
-        args: &["run", "--quiet", "--example", "quickstart"],
-        env: &[],
-        lint: false,
-    },
-    Step {
-        name: "example waitlist",
-        args: &["run", "--quiet", "--example", "waitlist"],
-        env: &[],
-        lint: false,
+        database: Some("seatwise_example"),
+        ..step(
+            "example postgres",
+            &["run", "--quiet", "--example", "postgres"],
+            false,
+        )
     },
 ];
 
@@ -94,31 +100,34 @@ fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
-            println!(
-                "==> PostgreSQL tests use {}{}",
-                server.url,
-                if server.is_throwaway() {
-                    " (throwaway)"
-                } else {
-                    ""
-                }
-            );
-            let env = [("DATABASE_URL", server.url.clone())];
-            run_steps(TEST_STEPS.iter().filter(|step| !(quick && step.lint)), &env)
+            let kind = if server.is_throwaway() {
+                " (throwaway)"
+            } else {
+                ""
+            };
+            println!("==> PostgreSQL tests use {}{kind}", server.url);
+            run_steps(
+                TEST_STEPS.iter().filter(|step| !(quick && step.lint)),
+                &server,
+            )
         }
     }
 }
 
-fn run_steps<'a>(steps: impl Iterator<Item = &'a Step>, env: &[(&str, String)]) -> ExitCode {
+fn run_steps<'a>(steps: impl Iterator<Item = &'a Step>, server: &postgres::Server) -> ExitCode {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let started = Instant::now();
     for step in steps {
         println!("==> {} (cargo {})", step.name, step.args.join(" "));
         let step_started = Instant::now();
+        let database_url = match step.database {
+            Some(name) => server.url_of(name),
+            None => server.url.clone(),
+        };
         let status = Command::new(&cargo)
             .args(step.args)
             .envs(step.env.iter().copied())
-            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .env("DATABASE_URL", database_url)
             .status();
         match status {
             Ok(status) if status.success() => {

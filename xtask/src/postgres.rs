@@ -54,6 +54,23 @@ impl Server {
         start_cluster(bin)
     }
 
+    /// The URL of database `name` on this server.
+    pub(crate) fn url_of(&self, name: &str) -> String {
+        let (base, query) = self
+            .url
+            .split_once('?')
+            .map_or((self.url.as_str(), None), |(b, q)| (b, Some(q)));
+        let authority = base.find("://").map_or(0, |i| i + 3);
+        let server = match base[authority..].find('/') {
+            Some(slash) => &base[..authority + slash],
+            None => base,
+        };
+        match query {
+            Some(query) => format!("{server}/{name}?{query}"),
+            None => format!("{server}/{name}"),
+        }
+    }
+
     /// Whether this server was started for this run.
     pub(crate) fn is_throwaway(&self) -> bool {
         self.throwaway.is_some()
@@ -223,6 +240,23 @@ fn start_cluster(bin: PathBuf) -> Result<Server, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn swaps_the_database_in_urls() {
+        let server = |url: &str| Server {
+            url: url.to_owned(),
+            throwaway: None,
+        };
+        assert_eq!(
+            server("postgres://u@h:1/postgres").url_of("x"),
+            "postgres://u@h:1/x"
+        );
+        assert_eq!(
+            server("postgres://u@h:1/db?sslmode=disable").url_of("x"),
+            "postgres://u@h:1/x?sslmode=disable"
+        );
+        assert_eq!(server("postgres://u@h:1").url_of("x"), "postgres://u@h:1/x");
+    }
 
     #[test]
     fn finds_host_and_port_in_urls() {

@@ -78,3 +78,102 @@ pub async fn racing_holders_never_double_book<S: Store + 'static>(store: S) {
     assert_eq!(taken, owners, "the seat map shows exactly the seats won");
     assert_eq!(map.counts.held + map.counts.booked, sold);
 }
+
+/// What a sell-out race measured.
+#[derive(Debug, Default)]
+pub struct SellOut {
+    /// Seats each client bought (one entry per client).
+    pub bought: Vec<Vec<SeatId>>,
+    /// Holds made (each then confirmed).
+    pub holds: u64,
+    /// Holds refused because the seats were taken meanwhile.
+    pub conflicts: u64,
+}
+
+/// `clients` tasks race to buy every seat of `show`, as users would: half
+/// ask for the best 4 seats (or what is left), half pick 1-4 seats they see
+/// free on their seat map, refreshing it after a conflict; each pays at once.
+/// Returns when the show is sold out.
+///
+/// # Panics
+/// On any refusal other than a conflict: that is a conformance failure.
+pub async fn sell_out<S: Store + 'static>(
+    f: &Arc<Fixture<S>>,
+    show: crate::ids::ShowId,
+    clients: usize,
+) -> SellOut {
+    use crate::error::ReservationError;
+    use crate::seat_map::SeatStatus;
+    let tasks: Vec<_> = (0..clients)
+        .map(|client| {
+            let f = Arc::clone(f);
+            tokio::spawn(async move {
+                let holder = HolderId::random();
+                let (mut bought, mut holds, mut conflicts) = (Vec::new(), 0, 0);
+                let free_seats = || async {
+                    let map = f.engine.seat_map(show, None).await.expect("seat map");
+                    map.seats
+                        .iter()
+                        .filter(|s| s.status == SeatStatus::Available)
+                        .map(|s| s.seat)
+                        .collect::<Vec<_>>()
+                };
+                // The map this client looks at: stale until a conflict makes it look again.
+                let mut free = free_seats().await;
+                while !free.is_empty() {
+                    let selection = if client % 2 == 0 {
+                        let count = SeatCount::new(4.min(free.len()) as u64).expect("1 to 4");
+                        SeatSelection::BestAvailable {
+                            count,
+                            filter: SeatFilter::default(),
+                        }
+                    } else {
+                        SeatSelection::Seats(random_seats(
+                            &free,
+                            rand::rng().random_range(1..=4).min(free.len()),
+                        ))
+                    };
+                    match f
+                        .engine
+                        .hold(&HoldRequest {
+                            show,
+                            holder,
+                            seats: selection,
+                        })
+                        .await
+                    {
+                        Ok(hold) => {
+                            holds += 1;
+                            let booking = f
+                                .engine
+                                .confirm(&hold.token, holder, f.card())
+                                .await
+                                .expect("confirm own hold");
+                            bought.extend(booking.tickets.iter().map(|t| t.seat.seat));
+                            free.retain(|seat| {
+                                !booking.tickets.iter().any(|t| t.seat.seat == *seat)
+                            });
+                        }
+                        Err(
+                            ReservationError::SeatsTaken(_)
+                            | ReservationError::NotEnoughSeats { .. },
+                        ) => {
+                            conflicts += 1;
+                            free = free_seats().await;
+                        }
+                        Err(other) => panic!("unexpected refusal: {other}"),
+                    }
+                }
+                (bought, holds, conflicts)
+            })
+        })
+        .collect();
+    let mut report = SellOut::default();
+    for task in tasks {
+        let (bought, holds, conflicts) = task.await.expect("client task");
+        report.bought.push(bought);
+        report.holds += holds;
+        report.conflicts += conflicts;
+    }
+    report
+}

@@ -69,8 +69,10 @@ CREATE TABLE shows (
     starts_at timestamptz NOT NULL,
     prices jsonb NOT NULL
 );
-CREATE INDEX shows_city_start ON shows (city_id, starts_at);
-CREATE INDEX shows_venue_start ON shows (venue_id, starts_at);
+-- Browsing and search walk shows in start order, per city, venue or event.
+CREATE INDEX shows_start ON shows (starts_at, id);
+CREATE INDEX shows_city_start ON shows (city_id, starts_at, id);
+CREATE INDEX shows_venue_start ON shows (venue_id, starts_at, id);
 CREATE INDEX shows_event_start ON shows (event_id, starts_at);
 
 -- One row per show: the lock every booking transaction of the show takes

@@ -69,6 +69,11 @@
 //! when woken, so every instance sees every show's events in order, and a
 //! subscriber resumes from any sequence.
 //!
+//! **Search** finds candidates through indexes (trigram GIN on the events'
+//! words; shows walked in start order from the cursor) and leaves matching,
+//! scoring and paging to the core, so it returns exactly what the memory
+//! store returns (see the `search` tests).
+//!
 //! **Distribution.** Every table on the booking path leads its primary key
 //! with `show_id` and every booking transaction touches one show, so the
 //! schema can be distributed by `show_id` on a Citus-style cluster with each

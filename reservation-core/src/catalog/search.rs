@@ -1012,6 +1012,17 @@ const CURSOR_PAYLOAD: usize = 1 + 1 + 4 + 16 + 16;
 const CURSOR_BYTES: usize = CURSOR_PAYLOAD + 4;
 
 impl SortKey {
+    /// Start of the hit's first passing show.
+    pub fn first_show(&self) -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp_nanos(self.start_ns)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    }
+
+    /// The hit's event.
+    pub fn event(&self) -> EventId {
+        self.id
+    }
+
     /// Orders keys as `sort` lists them.
     fn cmp_in(&self, other: &Self, sort: SearchSort) -> Ordering {
         let by_time = self

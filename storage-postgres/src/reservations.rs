@@ -349,13 +349,16 @@ impl ReservationStore for PgStore {
         holder: HolderId,
         now: OffsetDateTime,
     ) -> Result<Hold, ReservationError> {
-        let mut t = self.begin_for_token(token, now).await?;
-        let outcome = match t.hold_row(token, holder).await {
-            Ok(row) if row.state == EXPIRED => Err(ReservationError::HoldExpired),
-            Ok(row) => Ok(t.hold_view(&row)),
-            Err(refused) => Err(refused),
-        };
-        t.finish(outcome).await
+        self.retrying(|| async {
+            let mut t = self.begin_for_token(token, now).await?;
+            let outcome = match t.hold_row(token, holder).await {
+                Ok(row) if row.state == EXPIRED => Err(ReservationError::HoldExpired),
+                Ok(row) => Ok(t.hold_view(&row)),
+                Err(refused) => Err(refused),
+            };
+            t.finish(outcome).await
+        })
+        .await
     }
 
     async fn release(
@@ -401,20 +404,23 @@ impl ReservationStore for PgStore {
         holder: HolderId,
         now: OffsetDateTime,
     ) -> Result<Checkout, ReservationError> {
-        let mut t = self.begin_for_token(token, now).await?;
-        let outcome = async {
-            let row = t.hold_row(token, holder).await?;
-            match (row.state, row.booking) {
-                (EXPIRED, _) => Err(ReservationError::HoldExpired),
-                (CONFIRMED, Some(booking)) => Self::booking_in(&mut t, booking)
-                    .await?
-                    .map(Checkout::AlreadyBooked)
-                    .ok_or(ReservationError::UnknownBooking(booking)),
-                _ => Ok(Checkout::Pay(t.hold_view(&row))),
+        self.retrying(|| async {
+            let mut t = self.begin_for_token(token, now).await?;
+            let outcome = async {
+                let row = t.hold_row(token, holder).await?;
+                match (row.state, row.booking) {
+                    (EXPIRED, _) => Err(ReservationError::HoldExpired),
+                    (CONFIRMED, Some(booking)) => Self::booking_in(&mut t, booking)
+                        .await?
+                        .map(Checkout::AlreadyBooked)
+                        .ok_or(ReservationError::UnknownBooking(booking)),
+                    _ => Ok(Checkout::Pay(t.hold_view(&row))),
+                }
             }
-        }
-        .await;
-        t.finish(outcome).await
+            .await;
+            t.finish(outcome).await
+        })
+        .await
     }
 
     async fn complete_checkout(
@@ -646,6 +652,8 @@ impl ReservationStore for PgStore {
         holder: HolderId,
         now: OffsetDateTime,
     ) -> Result<WaitStatus, ReservationError> {
+        self.retrying(|| async {
+
         let mut t = self.wait_tx(wait, now).await?;
         let outcome = async {
             let row = Self::wait_row(&mut t, wait, holder).await?;
@@ -685,6 +693,8 @@ impl ReservationStore for PgStore {
         }
         .await;
         t.finish(outcome).await
+            })
+        .await
     }
 
     async fn cancel_wait(
@@ -722,34 +732,37 @@ impl ReservationStore for PgStore {
         viewer: Option<HolderId>,
         now: OffsetDateTime,
     ) -> Result<SeatMap, ReservationError> {
-        let mut t = self.begin(show, now).await?;
-        let holdings = t.holdings().await?;
-        let plan = std::sync::Arc::clone(&t.meta.plan);
-        let (counts, at) = (t.counts, t.now);
-        let seq = t.commit().await?;
-        let seats = holdings
-            .iter()
-            .zip(plan.seats())
-            .map(|(holding, seat)| {
-                let (status, owner) = match holding {
-                    SeatHolding::Free => (SeatStatus::Available, None),
-                    SeatHolding::Held(h) => (SeatStatus::Held, Some(*h)),
-                    SeatHolding::Booked(h) => (SeatStatus::Booked, Some(*h)),
-                };
-                SeatView {
-                    seat: seat.id,
-                    status,
-                    mine: viewer.is_some() && owner == viewer,
-                }
+        self.retrying(|| async {
+            let mut t = self.begin(show, now).await?;
+            let holdings = t.holdings().await?;
+            let plan = std::sync::Arc::clone(&t.meta.plan);
+            let (counts, at) = (t.counts, t.now);
+            let seq = t.commit().await?;
+            let seats = holdings
+                .iter()
+                .zip(plan.seats())
+                .map(|(holding, seat)| {
+                    let (status, owner) = match holding {
+                        SeatHolding::Free => (SeatStatus::Available, None),
+                        SeatHolding::Held(h) => (SeatStatus::Held, Some(*h)),
+                        SeatHolding::Booked(h) => (SeatStatus::Booked, Some(*h)),
+                    };
+                    SeatView {
+                        seat: seat.id,
+                        status,
+                        mine: viewer.is_some() && owner == viewer,
+                    }
+                })
+                .collect();
+            Ok(SeatMap {
+                show,
+                seq,
+                at,
+                seats,
+                counts,
             })
-            .collect();
-        Ok(SeatMap {
-            show,
-            seq,
-            at,
-            seats,
-            counts,
         })
+        .await
     }
 
     async fn availability(
@@ -757,9 +770,12 @@ impl ReservationStore for PgStore {
         show: ShowId,
         now: OffsetDateTime,
     ) -> Result<Availability, ReservationError> {
-        let t = self.begin(show, now).await?;
-        let counts = t.counts;
-        t.finish(Ok(counts)).await
+        self.retrying(|| async {
+            let t = self.begin(show, now).await?;
+            let counts = t.counts;
+            t.finish(Ok(counts)).await
+        })
+        .await
     }
 
     async fn sweep(&self, now: OffsetDateTime) -> Result<usize, ReservationError> {

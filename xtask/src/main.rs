@@ -1,5 +1,7 @@
 //! Project tasks, run as `cargo xtask <task>` (an alias in `.cargo/config.toml`).
 //!
+//! - `cargo xtask serve [--bind ADDR] [--database-url URL]`: builds and
+//!   starts the demo server.
 //! - `cargo xtask test`: everything CI checks, in order: formatting, clippy,
 //!   the whole test suite (PostgreSQL tests included: see [`postgres`] for
 //!   how a server is found or started), the docs, and the examples. Stops at
@@ -21,6 +23,16 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
+    /// Build and start the demo server (in-memory store with demo data, or
+    /// PostgreSQL with `--database-url` / `DATABASE_URL`).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:3000")]
+        bind: String,
+        /// PostgreSQL URL (created and migrated when missing).
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: Option<String>,
+    },
     /// Run every check CI runs: fmt, clippy, tests, docs, examples.
     Test {
         /// Skip formatting, clippy and docs; run only tests and examples.
@@ -92,6 +104,7 @@ const TEST_STEPS: &[Step] = &[
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.task {
+        Task::Serve { bind, database_url } => serve(&bind, database_url.as_deref()),
         Task::Test { quick } => {
             let server = match postgres::Server::find_or_start() {
                 Ok(server) => server,
@@ -110,6 +123,25 @@ fn main() -> ExitCode {
                 TEST_STEPS.iter().filter(|step| !(quick && step.lint)),
                 &server,
             )
+        }
+    }
+}
+
+fn serve(bind: &str, database_url: Option<&str>) -> ExitCode {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let mut command = Command::new(cargo);
+    command.args(["run", "--package", "app-server", "--", "--bind", bind]);
+    match database_url {
+        Some(url) => command.env("DATABASE_URL", url),
+        None => command.env_remove("DATABASE_URL"),
+    };
+    println!("==> starting the demo on http://{bind} (Ctrl-C stops it)");
+    match command.status() {
+        Ok(status) if status.success() => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::FAILURE,
+        Err(error) => {
+            eprintln!("==> could not start cargo: {error}");
+            ExitCode::FAILURE
         }
     }
 }

@@ -1,0 +1,185 @@
+//! Browsing and search.
+
+use axum::Json;
+use axum::extract::State;
+use reservation_core::catalog::search::{
+    Cursor, Near, PageSize, SearchPage, SearchQuery, SearchSort,
+};
+use reservation_core::catalog::{
+    City, Event, EventKind, EventSummary, GeoPoint, Performer, Show, Venue, VenueShowtimes,
+};
+use reservation_core::{Availability, CityId, EventId, PerformerId, VenueId};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::error::ApiError;
+use crate::extract::{ApiPath, ApiQuery};
+use crate::state::AppState;
+
+pub(crate) async fn cities(State(state): State<AppState>) -> Result<Json<Vec<City>>, ApiError> {
+    Ok(Json(state.catalog.cities().await?))
+}
+
+/// `?from=` (RFC 3339) for listings; default now.
+#[derive(Deserialize)]
+pub(crate) struct From {
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    from: Option<OffsetDateTime>,
+}
+
+impl From {
+    fn or_now(&self) -> OffsetDateTime {
+        self.from.unwrap_or_else(OffsetDateTime::now_utc)
+    }
+}
+
+pub(crate) async fn events_in_city(
+    State(state): State<AppState>,
+    ApiPath(city): ApiPath<CityId>,
+    ApiQuery(from): ApiQuery<From>,
+) -> Result<Json<Vec<EventSummary>>, ApiError> {
+    Ok(Json(
+        state.catalog.events_in_city(city, from.or_now()).await?,
+    ))
+}
+
+pub(crate) async fn events_at_venue(
+    State(state): State<AppState>,
+    ApiPath(venue): ApiPath<VenueId>,
+    ApiQuery(from): ApiQuery<From>,
+) -> Result<Json<VenueEvents>, ApiError> {
+    let venue_info = state.catalog.venue(venue).await?;
+    let events = state.catalog.events_at_venue(venue, from.or_now()).await?;
+    Ok(Json(VenueEvents {
+        venue: venue_info,
+        events,
+    }))
+}
+
+/// A venue with what plays there.
+#[derive(Serialize)]
+pub(crate) struct VenueEvents {
+    venue: Venue,
+    events: Vec<EventSummary>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct EventQuery {
+    city: Option<CityId>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    from: Option<OffsetDateTime>,
+}
+
+/// An event with its performers and, in a city, its venues and showtimes
+/// with seat counts.
+#[derive(Serialize)]
+pub(crate) struct EventDetails {
+    event: Event,
+    performers: Vec<Performer>,
+    showtimes: Vec<VenueShows>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct VenueShows {
+    venue: Venue,
+    shows: Vec<ShowAvailability>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct ShowAvailability {
+    #[serde(flatten)]
+    show: Show,
+    availability: Availability,
+}
+
+pub(crate) async fn event(
+    State(state): State<AppState>,
+    ApiPath(event): ApiPath<EventId>,
+    ApiQuery(query): ApiQuery<EventQuery>,
+) -> Result<Json<EventDetails>, ApiError> {
+    let details = state.catalog.event(event).await?;
+    let mut performers = Vec::with_capacity(details.performers.len());
+    for performer in &details.performers {
+        performers.push(state.catalog.performer(*performer).await?);
+    }
+    let mut showtimes = Vec::new();
+    if let Some(city) = query.city {
+        let from = query.from.unwrap_or_else(OffsetDateTime::now_utc);
+        for VenueShowtimes { venue, shows } in state.catalog.showtimes(event, city, from).await? {
+            let mut with_counts = Vec::with_capacity(shows.len());
+            for show in shows {
+                let availability = state.engine.availability(show.id).await?;
+                with_counts.push(ShowAvailability { show, availability });
+            }
+            showtimes.push(VenueShows {
+                venue,
+                shows: with_counts,
+            });
+        }
+    }
+    Ok(Json(EventDetails {
+        event: details,
+        performers,
+        showtimes,
+    }))
+}
+
+/// Search parameters, as a query string.
+#[derive(Deserialize)]
+pub(crate) struct SearchParams {
+    #[serde(default)]
+    q: String,
+    city: Option<CityId>,
+    venue: Option<VenueId>,
+    performer: Option<PerformerId>,
+    kind: Option<EventKind>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    from: Option<OffsetDateTime>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    to: Option<OffsetDateTime>,
+    lat: Option<f64>,
+    lon: Option<f64>,
+    radius_km: Option<f64>,
+    #[serde(default)]
+    sort: SearchSort,
+    limit: Option<u16>,
+    cursor: Option<String>,
+}
+
+pub(crate) async fn search(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<SearchParams>,
+) -> Result<Json<SearchPage>, ApiError> {
+    let near = match (params.lat, params.lon, params.radius_km) {
+        (None, None, None) => None,
+        (Some(lat), Some(lon), Some(radius_km)) => {
+            let point = GeoPoint::new(lat, lon)
+                .map_err(|e| ApiError::bad_request("invalid_position", e.to_string()))?;
+            Some(Near { point, radius_km })
+        }
+        _ => {
+            return Err(ApiError::bad_request(
+                "invalid_position",
+                "lat, lon and radius_km go together",
+            ));
+        }
+    };
+    let query = SearchQuery {
+        text: params.q,
+        city: params.city,
+        venue: params.venue,
+        performer: params.performer,
+        kind: params.kind,
+        starts_after: params.from,
+        starts_before: params.to,
+        near,
+        sort: params.sort,
+        limit: params
+            .limit
+            .map(PageSize::new)
+            .transpose()?
+            .unwrap_or_default(),
+        cursor: params.cursor.map(Cursor),
+    };
+    Ok(Json(state.catalog.search(&query).await?))
+}

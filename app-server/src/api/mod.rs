@@ -1,0 +1,34 @@
+//! The REST API under `/api/v1`: one module per resource.
+
+mod catalog;
+mod events;
+mod holds;
+mod shows;
+mod waits;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::state::AppState;
+
+/// The `/api/v1` routes.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/cities", get(catalog::cities))
+        .route("/cities/{city}/events", get(catalog::events_in_city))
+        .route("/venues/{venue}/events", get(catalog::events_at_venue))
+        .route("/events/{event}", get(catalog::event))
+        .route("/search", get(catalog::search))
+        .route("/shows/{show}", get(shows::show))
+        .route("/shows/{show}/seats", get(shows::seat_map))
+        .route("/shows/{show}/events", get(events::stream))
+        .route("/shows/{show}/holds", post(holds::create))
+        .route("/shows/{show}/waits", post(waits::join))
+        .route("/holds/{token}", get(holds::status).delete(holds::release))
+        .route("/holds/{token}/confirm", post(holds::confirm))
+        .route(
+            "/bookings/{booking}",
+            get(holds::booking).delete(holds::cancel_booking),
+        )
+        .route("/waits/{wait}", get(waits::status).delete(waits::cancel))
+}

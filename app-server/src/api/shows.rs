@@ -1,0 +1,58 @@
+//! A show: what, where, when, the hall's layout, and the live seat map.
+
+use axum::Json;
+use axum::extract::State;
+use reservation_core::catalog::{Event, Layout, Show, Venue};
+use reservation_core::{SeatMap, ShowId};
+use serde::Serialize;
+
+use crate::error::ApiError;
+use crate::extract::ApiPath;
+use crate::session::Session;
+use crate::state::AppState;
+
+/// Everything needed to draw a show's page; the layout has every seat's id,
+/// label, position, category and flags.
+#[derive(Serialize)]
+pub(crate) struct ShowDetails {
+    show: Show,
+    event: Event,
+    venue: Venue,
+    hall: HallView,
+}
+
+#[derive(Serialize)]
+pub(crate) struct HallView {
+    name: String,
+    capacity: usize,
+    layout: Layout,
+}
+
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<ShowId>,
+) -> Result<Json<ShowDetails>, ApiError> {
+    let show = state.catalog.show(id).await?;
+    let event = state.catalog.event(show.event).await?;
+    let venue = state.catalog.venue(show.venue).await?;
+    let hall = state.catalog.hall(show.hall).await?;
+    let hall = HallView {
+        name: hall.name().to_owned(),
+        capacity: hall.capacity(),
+        layout: (**hall.layout()).clone(),
+    };
+    Ok(Json(ShowDetails {
+        show,
+        event,
+        venue,
+        hall,
+    }))
+}
+
+pub(crate) async fn seat_map(
+    State(state): State<AppState>,
+    session: Session,
+    ApiPath(show): ApiPath<ShowId>,
+) -> Result<Json<SeatMap>, ApiError> {
+    Ok(Json(state.engine.seat_map(show, Some(session.0)).await?))
+}

@@ -1,0 +1,45 @@
+//! How the server is configured: flags, or the same names in the environment.
+
+use std::net::SocketAddr;
+
+use clap::Parser;
+use reservation_core::Policy;
+
+/// Seatwise demo server.
+#[derive(Debug, Clone, Parser)]
+#[command(version, about)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "SEATWISE_BIND", default_value = "127.0.0.1:3000")]
+    pub bind: SocketAddr,
+    /// PostgreSQL URL; without it the in-memory store with demo data is used.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// How long a hold lasts, in seconds.
+    #[arg(long, env = "SEATWISE_HOLD_SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..))]
+    pub hold_seconds: u32,
+    /// Extra seconds the server keeps a hold after its shown expiry.
+    #[arg(long, env = "SEATWISE_GRACE_SECONDS", default_value_t = 5)]
+    pub grace_seconds: u32,
+    /// Most seats one session may hold and wait for per show.
+    #[arg(long, env = "SEATWISE_MAX_SEATS", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
+    pub max_seats: u16,
+    /// How long a wait lasts, in seconds.
+    #[arg(long, env = "SEATWISE_MAX_WAIT_SECONDS", default_value_t = 3600, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_wait_seconds: u32,
+    /// Log filter, such as `info` or `app_server=debug,info`.
+    #[arg(long, env = "RUST_LOG", default_value = "info")]
+    pub log: String,
+}
+
+impl Config {
+    /// The sale rules these flags describe.
+    pub fn policy(&self) -> Policy {
+        Policy {
+            hold_time: time::Duration::seconds(i64::from(self.hold_seconds)),
+            grace: time::Duration::seconds(i64::from(self.grace_seconds)),
+            max_seats_per_holder: self.max_seats,
+            max_wait: time::Duration::seconds(i64::from(self.max_wait_seconds)),
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! API errors: every failure is JSON with a stable `code`, a `message` a
+//! person can act on, and (for some) `details`; the status is 4xx for
+//! anything the client did wrong. Internal failures are logged, not shown.
+
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use reservation_core::ReservationError;
+use reservation_core::catalog::CatalogError;
+use reservation_core::catalog::search::SearchError;
+use serde::Serialize;
+
+/// An error response.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    details: Option<serde_json::Value>,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: Inner<'a>,
+}
+
+#[derive(Serialize)]
+struct Inner<'a> {
+    code: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    details: Option<&'a serde_json::Value>,
+}
+
+impl ApiError {
+    /// An error with a status, a stable code and a message.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            details: None,
+        }
+    }
+
+    /// A request that is malformed (bad JSON, path or query).
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    /// Something failed inside; the cause is logged, not shown.
+    pub fn internal(cause: &dyn std::fmt::Display) -> Self {
+        tracing::error!(%cause, "request failed");
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the service is unavailable; please try again",
+        )
+    }
+
+    fn with_details(mut self, details: impl Serialize) -> Self {
+        self.details = serde_json::to_value(details).ok();
+        self
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The stable error code.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Body {
+            error: Inner {
+                code: self.code,
+                message: &self.message,
+                details: self.details.as_ref(),
+            },
+        };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<ReservationError> for ApiError {
+    fn from(error: ReservationError) -> Self {
+        use ReservationError as E;
+        use StatusCode as S;
+        let message = error.to_string();
+        let (status, code) = match &error {
+            E::UnknownShow(_) => (S::NOT_FOUND, "unknown_show"),
+            E::UnknownSeat(_) => (S::UNPROCESSABLE_ENTITY, "unknown_seat"),
+            E::SeatOfAnotherShow { .. } => (S::UNPROCESSABLE_ENTITY, "seat_of_another_show"),
+            E::DuplicateSeat(_) => (S::UNPROCESSABLE_ENTITY, "duplicate_seat"),
+            E::InvalidSeatCount(_) => (S::UNPROCESSABLE_ENTITY, "invalid_seat_count"),
+            E::UnknownCategory(_) => (S::UNPROCESSABLE_ENTITY, "unknown_category"),
+            E::SeatsTaken(conflicts) => {
+                return Self::new(S::CONFLICT, "seats_taken", message).with_details(conflicts);
+            }
+            E::NotEnoughSeats { .. } => (S::CONFLICT, "not_enough_seats"),
+            E::OverHolderLimit { .. } => (S::CONFLICT, "over_holder_limit"),
+            E::InvalidHoldToken => (S::NOT_FOUND, "unknown_hold"),
+            E::HoldExpired => (S::GONE, "hold_expired"),
+            E::PaymentDeclined(_) => (S::PAYMENT_REQUIRED, "payment_declined"),
+            E::PaymentUnavailable(_) => (S::SERVICE_UNAVAILABLE, "payment_unavailable"),
+            E::UnknownBooking(_) => (S::NOT_FOUND, "unknown_booking"),
+            E::BookingAlreadyCancelled(_) => (S::CONFLICT, "booking_already_cancelled"),
+            E::UnknownWait(_) => (S::NOT_FOUND, "unknown_wait"),
+            E::AlreadyWaiting(_) => (S::CONFLICT, "already_waiting"),
+            E::SeatsAvailable { .. } => (S::CONFLICT, "seats_available"),
+            E::SoldOut => (S::CONFLICT, "sold_out"),
+            E::SalesClosed { .. } => (S::CONFLICT, "sales_closed"),
+            E::EventsGone { .. } => (S::GONE, "events_gone"),
+            E::Storage(cause) => return Self::internal(cause),
+        };
+        Self::new(status, code, message)
+    }
+}
+
+impl From<CatalogError> for ApiError {
+    fn from(error: CatalogError) -> Self {
+        match &error {
+            CatalogError::Unknown { .. } => {
+                Self::new(StatusCode::NOT_FOUND, "not_found", error.to_string())
+            }
+            CatalogError::Storage(cause) => Self::internal(cause),
+            _ => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_catalog_data",
+                error.to_string(),
+            ),
+        }
+    }
+}
+
+impl From<SearchError> for ApiError {
+    fn from(error: SearchError) -> Self {
+        let code = match &error {
+            SearchError::InvalidCursor => "invalid_cursor",
+            SearchError::InvalidPageSize(_) => "invalid_page_size",
+            SearchError::TextTooLong => "text_too_long",
+            SearchError::InvalidRadius => "invalid_radius",
+            SearchError::EmptyDateRange => "empty_date_range",
+            SearchError::Storage(cause) => return Self::internal(cause),
+        };
+        Self::bad_request(code, error.to_string())
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        let status = rejection.status();
+        let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            "body_too_large"
+        } else {
+            "invalid_json"
+        };
+        Self::new(
+            if status.is_client_error() {
+                status
+            } else {
+                StatusCode::BAD_REQUEST
+            },
+            code,
+            rejection.body_text(),
+        )
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        Self::bad_request("invalid_path", rejection.body_text())
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        Self::bad_request("invalid_query", rejection.body_text())
+    }
+}

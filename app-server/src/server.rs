@@ -1,0 +1,65 @@
+//! Building the store and running the server.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reservation_core::{MemoryStore, Store};
+use storage_postgres::PgStore;
+
+use crate::config::Config;
+use crate::state::AppState;
+
+/// How often the sweeper settles due holds and waits.
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
+
+/// The store the configuration asks for, with the demo catalog loaded when
+/// it is empty.
+pub async fn store(
+    config: &Config,
+) -> Result<Arc<dyn Store>, Box<dyn std::error::Error + Send + Sync>> {
+    let store: Arc<dyn Store> = match &config.database_url {
+        Some(url) => {
+            storage_postgres::create_database_if_missing(url).await?;
+            Arc::new(PgStore::connect(url, config.policy()).await?)
+        }
+        None => Arc::new(MemoryStore::new(config.policy())),
+    };
+    if store.cities().await?.is_empty() {
+        let loaded = crate::demo::load(store.as_ref(), time::OffsetDateTime::now_utc()).await?;
+        tracing::info!(?loaded, "demo catalog loaded");
+    }
+    Ok(store)
+}
+
+/// Serves `config.bind` until Ctrl-C or SIGTERM, sweeping in the background.
+pub async fn run(config: Config) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let store = store(&config).await?;
+    let state = AppState::demo(store);
+    let engine = state.engine.clone();
+    let sweeper = tokio::spawn(async move { engine.run_sweeper(SWEEP_EVERY).await });
+    let listener = tokio::net::TcpListener::bind(config.bind).await?;
+    tracing::info!("serving on http://{}", listener.local_addr()?);
+    axum::serve(listener, crate::app(state))
+        .with_graceful_shutdown(shutdown())
+        .await?;
+    sweeper.abort();
+    Ok(())
+}
+
+async fn shutdown() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => return interrupt.await.unwrap_or_default(),
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    interrupt.await.unwrap_or_default();
+}

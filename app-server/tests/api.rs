@@ -1,0 +1,351 @@
+//! The REST API through the router, without a socket.
+
+#![allow(clippy::unwrap_used)] // a test may panic on setup failure
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use app_server::{AppState, SESSION_COOKIE, app};
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use reservation_core::testkit::Fixture;
+use reservation_core::{MemoryStore, Policy, Store};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+/// A router over the testkit fixture (manual clock, fake gateway).
+async fn fixture_app() -> (Router, Arc<Fixture<MemoryStore>>) {
+    let f = Arc::new(Fixture::seed(MemoryStore::new(Policy::default())).await);
+    let store: Arc<dyn Store> = f.store.clone();
+    let state = AppState::new(
+        store,
+        Arc::new(f.gateway.clone()),
+        Arc::new(f.clock.clone()),
+    );
+    (app(state), f)
+}
+
+/// A browser: keeps its session cookie between requests.
+struct Client {
+    app: Router,
+    cookie: Option<String>,
+}
+
+impl Client {
+    fn new(app: &Router) -> Self {
+        Self {
+            app: app.clone(),
+            cookie: None,
+        }
+    }
+
+    async fn send(&mut self, method: &str, uri: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut request = Request::builder().method(method).uri(uri);
+        if let Some(cookie) = &self.cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        let body = match body {
+            Some(json) => {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                Body::from(json.to_string())
+            }
+            None => Body::empty(),
+        };
+        let response = self
+            .app
+            .clone()
+            .oneshot(request.body(body).unwrap())
+            .await
+            .unwrap();
+        if let Some(set) = response.headers().get(header::SET_COOKIE) {
+            let pair = set.to_str().unwrap().split(';').next().unwrap().to_owned();
+            assert!(pair.starts_with(SESSION_COOKIE));
+            self.cookie = Some(pair);
+        }
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let json = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+        };
+        (status, json)
+    }
+
+    async fn get(&mut self, uri: &str) -> (StatusCode, Value) {
+        self.send("GET", uri, None).await
+    }
+
+    async fn post(&mut self, uri: &str, body: Value) -> (StatusCode, Value) {
+        self.send("POST", uri, Some(body)).await
+    }
+}
+
+#[tokio::test]
+async fn health_and_unknown_routes() {
+    let (app, _) = fixture_app().await;
+    let mut client = Client::new(&app);
+    let response = app
+        .clone()
+        .oneshot(Request::get("/healthz").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let (status, body) = client.get("/api/v1/nope").await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("no_such_route"))
+    );
+}
+
+#[tokio::test]
+async fn the_demo_catalog_is_a_real_storefront() {
+    let store = MemoryStore::new(Policy::default());
+    let now = time::OffsetDateTime::now_utc();
+    let loaded = app_server::demo::load(&store, now).await.unwrap();
+    assert!(
+        loaded.cities >= 5 && loaded.venues >= 20 && loaded.events >= 30,
+        "{loaded:?}"
+    );
+    assert!(loaded.largest_hall >= 2000, "{loaded:?}");
+    let app = app(AppState::demo(Arc::new(store)));
+    let mut client = Client::new(&app);
+    let (_, cities) = client.get("/api/v1/cities").await;
+    let berlin = cities
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "Berlin")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, events) = client.get(&format!("/api/v1/cities/{berlin}/events")).await;
+    assert_eq!(status, StatusCode::OK);
+    let events = events.as_array().unwrap();
+    assert!(
+        events.len() >= 10,
+        "Berlin shows many events ({})",
+        events.len()
+    );
+    // Showtimes span the next two weeks.
+    let event = events[0]["event"]["id"].as_str().unwrap();
+    let (_, details) = client
+        .get(&format!("/api/v1/events/{event}?city={berlin}"))
+        .await;
+    let venue = &details["showtimes"][0];
+    assert!(
+        venue["shows"][0]["availability"]["available"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    // Typo-tolerant search.
+    let (status, found) = client.get("/api/v1/search?q=metropolsi").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(found["hits"][0]["event"]["title"], "Metropolis");
+}
+
+#[tokio::test]
+async fn a_session_holds_pays_and_only_it_sees_its_booking() {
+    let (app, f) = fixture_app().await;
+    let (mut me, mut other) = (Client::new(&app), Client::new(&app));
+    let show = f.show;
+    let (status, map) = me.get(&format!("/api/v1/shows/{show}/seats")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(map["seats"].as_array().unwrap().len(), 200);
+    let seats = f.seats(show, &["E5", "E6"]);
+    let (status, hold) = me
+        .post(
+            &format!("/api/v1/shows/{show}/holds"),
+            json!({ "seats": seats }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{hold}");
+    let token = hold["token"].as_str().unwrap().to_owned();
+    // Another session: the same seats are taken, and the token is unknown to it.
+    let (status, refused) = other
+        .post(
+            &format!("/api/v1/shows/{show}/holds"),
+            json!({ "seats": seats }),
+        )
+        .await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("seats_taken"))
+    );
+    assert_eq!(refused["error"]["details"][0]["taken"], "held");
+    let (status, _) = other
+        .post(
+            &format!("/api/v1/holds/{token}/confirm"),
+            json!({ "card_number": "4242 4242 4242 4242" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // Declined, then paid.
+    let (status, declined) = me
+        .post(
+            &format!("/api/v1/holds/{token}/confirm"),
+            json!({ "card_number": "4000 0000 0000 0002" }),
+        )
+        .await;
+    assert_eq!(
+        (status, declined["error"]["code"].as_str()),
+        (StatusCode::PAYMENT_REQUIRED, Some("payment_declined"))
+    );
+    let (status, booking) = me
+        .post(
+            &format!("/api/v1/holds/{token}/confirm"),
+            json!({ "card_number": "4242 4242 4242 4242" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{booking}");
+    assert_eq!(booking["tickets"].as_array().unwrap().len(), 2);
+    let id = booking["id"].as_str().unwrap();
+    assert_eq!(
+        me.get(&format!("/api/v1/bookings/{id}")).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        other.get(&format!("/api/v1/bookings/{id}")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (_, map) = me.get(&format!("/api/v1/shows/{show}/seats")).await;
+    let mine = map["seats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["mine"] == true)
+        .count();
+    assert_eq!(mine, 2);
+}
+
+#[tokio::test]
+async fn bad_input_gets_json_errors_with_4xx() {
+    let (app, f) = fixture_app().await;
+    let mut client = Client::new(&app);
+    let show = f.show;
+    let cases = [
+        (
+            "POST",
+            format!("/api/v1/shows/{show}/holds"),
+            Some(json!({ "seats": [] })),
+        ),
+        (
+            "POST",
+            format!("/api/v1/shows/{show}/holds"),
+            Some(json!({ "best_available": { "count": 11 } })),
+        ),
+        (
+            "POST",
+            format!("/api/v1/shows/{show}/holds"),
+            Some(json!({ "nonsense": true })),
+        ),
+        ("GET", "/api/v1/shows/not-a-uuid/seats".to_owned(), None),
+        ("GET", format!("/api/v1/holds/{}", "x".repeat(64)), None),
+        ("GET", "/api/v1/search?limit=0".to_owned(), None),
+        ("GET", "/api/v1/search?cursor=forged".to_owned(), None),
+        (
+            "GET",
+            "/api/v1/search?lat=91&lon=0&radius_km=5".to_owned(),
+            None,
+        ),
+        (
+            "GET",
+            format!("/api/v1/shows/{}", uuid::Uuid::new_v4()),
+            None,
+        ),
+    ];
+    for (method, uri, body) in cases {
+        let (status, error) = client.send(method, &uri, body).await;
+        assert!(status.is_client_error(), "{method} {uri}: {status}");
+        assert!(
+            error["error"]["code"].is_string() && error["error"]["message"].is_string(),
+            "{method} {uri}: {error}"
+        );
+    }
+    let raw = Request::post(format!("/api/v1/shows/{show}/holds"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from("{not json"))
+        .unwrap();
+    let response = app.oneshot(raw).await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn waiting_through_the_api() {
+    let (app, f) = fixture_app().await;
+    let (mut holder, mut waiter) = (Client::new(&app), Client::new(&app));
+    let show = f.small_show;
+    let all = f.seats(show, &["A1", "A2", "A3", "A4", "B1", "B2", "B3", "B4"]);
+    let (status, _) = holder
+        .post(
+            &format!("/api/v1/shows/{show}/holds"),
+            json!({ "seats": all }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, wait) = waiter
+        .post(
+            &format!("/api/v1/shows/{show}/waits"),
+            json!({ "count": 2 }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{wait}");
+    let id = wait["id"].as_str().unwrap();
+    let (_, status) = waiter.get(&format!("/api/v1/waits/{id}")).await;
+    assert_eq!(
+        (status["state"].as_str(), status["position"].as_u64()),
+        (Some("waiting"), Some(1))
+    );
+    f.advance(f.policy.hold_time + f.policy.grace);
+    let (_, status) = waiter.get(&format!("/api/v1/waits/{id}")).await;
+    assert_eq!(status["state"], "offered");
+    assert_eq!(status["hold"]["seats"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        holder.get(&format!("/api/v1/waits/{id}")).await.0,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn the_event_stream_sends_changes_with_their_sequence() {
+    let (app, f) = fixture_app().await;
+    let show = f.show;
+    let request = Request::get(format!("/api/v1/shows/{show}/events"))
+        .body(Body::empty())
+        .unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    assert_eq!(
+        response.headers()[header::CONTENT_TYPE],
+        "text/event-stream"
+    );
+    let mut body = response.into_body();
+    let mut client = Client::new(&app);
+    let seats = f.seats(show, &["J1"]);
+    client
+        .post(
+            &format!("/api/v1/shows/{show}/holds"),
+            json!({ "seats": seats }),
+        )
+        .await;
+    let mut text = String::new();
+    while !text.contains("\n\n") {
+        let frame = tokio::time::timeout(Duration::from_secs(5), body.frame())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        if let Ok(data) = frame.into_data() {
+            text.push_str(std::str::from_utf8(&data).unwrap());
+        }
+    }
+    assert!(
+        text.contains("id: 1")
+            && text.contains("event: change")
+            && text.contains("\"type\":\"held\""),
+        "{text}"
+    );
+}

@@ -20,17 +20,25 @@ pub struct ApiError {
     details: Option<serde_json::Value>,
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
-    error: Inner<'a>,
+/// Every error response.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
+pub(crate) struct Body {
+    error: Inner,
 }
 
-#[derive(Serialize)]
-struct Inner<'a> {
-    code: &'a str,
-    message: &'a str,
+/// What went wrong.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ErrorDetail)]
+pub(crate) struct Inner {
+    /// Stable machine-readable code, such as `seats_taken`.
+    code: &'static str,
+    /// What happened and what to do, for people.
+    message: String,
+    /// More, for some codes (the taken seats of `seats_taken`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    details: Option<&'a serde_json::Value>,
+    #[schema(value_type = Option<Object>)]
+    details: Option<serde_json::Value>,
 }
 
 impl ApiError {
@@ -80,8 +88,8 @@ impl IntoResponse for ApiError {
         let body = Body {
             error: Inner {
                 code: self.code,
-                message: &self.message,
-                details: self.details.as_ref(),
+                message: self.message,
+                details: self.details,
             },
         };
         (self.status, Json(body)).into_response()

@@ -349,3 +349,63 @@ async fn the_event_stream_sends_changes_with_their_sequence() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn the_openapi_document_covers_every_route() {
+    let (app, _) = fixture_app().await;
+    let (status, doc) = Client::new(&app).get("/api/v1/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let mut paths: Vec<(String, String)> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, ops)| {
+            ops.as_object()
+                .unwrap()
+                .keys()
+                .map(move |method| (method.clone(), path.clone()))
+        })
+        .collect();
+    paths.sort();
+    let mut expected: Vec<(String, String)> = [
+        ("get", "/api/v1/cities"),
+        ("get", "/api/v1/cities/{city}/events"),
+        ("get", "/api/v1/venues/{venue}/events"),
+        ("get", "/api/v1/events/{event}"),
+        ("get", "/api/v1/search"),
+        ("get", "/api/v1/shows/{show}"),
+        ("get", "/api/v1/shows/{show}/seats"),
+        ("get", "/api/v1/shows/{show}/events"),
+        ("post", "/api/v1/shows/{show}/holds"),
+        ("post", "/api/v1/shows/{show}/waits"),
+        ("get", "/api/v1/holds/{token}"),
+        ("delete", "/api/v1/holds/{token}"),
+        ("post", "/api/v1/holds/{token}/confirm"),
+        ("get", "/api/v1/bookings/{booking}"),
+        ("delete", "/api/v1/bookings/{booking}"),
+        ("get", "/api/v1/waits/{wait}"),
+        ("delete", "/api/v1/waits/{wait}"),
+        ("get", "/api/v1/openapi.json"),
+    ]
+    .iter()
+    .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+    .collect();
+    expected.sort();
+    assert_eq!(paths, expected);
+    for schema in [
+        "Hold",
+        "SeatSelection",
+        "SeatMap",
+        "Booking",
+        "WaitStatus",
+        "ShowEvent",
+        "Error",
+        "Layout",
+    ] {
+        assert!(
+            doc["components"]["schemas"][schema].is_object(),
+            "schema {schema} is documented"
+        );
+    }
+}

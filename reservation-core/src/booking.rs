@@ -10,6 +10,7 @@ use crate::payment::PaymentReceipt;
 
 /// One admission: one seat of one show.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Ticket {
     /// Id (what a QR code would carry).
     pub id: TicketId,
@@ -20,6 +21,7 @@ pub struct Ticket {
 
 /// Whether a booking still stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "status")]
 pub enum BookingStatus {
     /// Valid; the seats are booked.
@@ -34,6 +36,7 @@ pub enum BookingStatus {
 
 /// A confirmed purchase.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Booking {
     /// Id.
     pub id: BookingId,

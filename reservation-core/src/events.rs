@@ -16,6 +16,7 @@ use crate::ids::{BookingId, HoldId, SeatId, ShowId, WaitId};
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct Sequence(pub u64);
 
@@ -28,6 +29,7 @@ impl Sequence {
 
 /// Why a waiter left the queue without getting seats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum WaitEnd {
     /// The waiter cancelled.
@@ -40,6 +42,7 @@ pub enum WaitEnd {
 
 /// What changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum Change {
     /// Seats were held.
@@ -106,6 +109,7 @@ pub enum Change {
 
 /// One numbered change of one show.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ShowEvent {
     /// The show.
     pub show: ShowId,

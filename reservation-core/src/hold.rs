@@ -57,6 +57,21 @@ impl HoldToken {
     }
 }
 
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for HoldToken {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .min_length(Some(64))
+            .max_length(Some(64))
+            .description(Some("The hold's secret token: show it only to its holder."))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for HoldToken {}
+
 impl fmt::Display for HoldToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut bytes = [0u8; 48];
@@ -112,6 +127,7 @@ impl<'de> Deserialize<'de> for HoldToken {
 
 /// 1..=10 distinct seats, in the order asked for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = Vec<String>))]
 #[serde(try_from = "Vec<SeatId>", into = "Vec<SeatId>")]
 pub struct SeatList(Vec<SeatId>);
 
@@ -155,6 +171,7 @@ impl From<SeatList> for Vec<SeatId> {
 
 /// Which seats best-available may choose from.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SeatFilter {
     /// Only seats of this price category.
     pub category: Option<CategoryCode>,
@@ -165,6 +182,7 @@ pub struct SeatFilter {
 
 /// What to hold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SeatSelection {
     /// Exactly these seats.
@@ -182,6 +200,7 @@ pub enum SeatSelection {
 
 /// A request to hold seats of one show for one holder.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HoldRequest {
     /// The show.
     pub show: ShowId,
@@ -193,6 +212,7 @@ pub struct HoldRequest {
 
 /// A seat in a hold or a booking, with its price.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PricedSeat {
     /// The seat.
     pub seat: SeatId,
@@ -206,6 +226,7 @@ pub struct PricedSeat {
 
 /// Where a hold stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "state", content = "booking")]
 pub enum HoldState {
     /// The seats are held; it can be confirmed or released.
@@ -216,6 +237,7 @@ pub enum HoldState {
 
 /// Seats held for one holder until `expires_at`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Hold {
     /// Public id (appears in events).
     pub id: HoldId,
@@ -242,6 +264,7 @@ pub struct Hold {
 
 /// Why a seat could not be held.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Taken {
     /// Held by someone else: it may free up, so waiting can make sense.
@@ -254,6 +277,7 @@ pub enum Taken {
 
 /// A seat of a refused hold that is not available.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SeatConflict {
     /// The seat.
     pub seat: SeatId,

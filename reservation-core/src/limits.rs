@@ -9,6 +9,7 @@ pub const MAX_SEATS_PER_REQUEST: u8 = 10;
 
 /// How many seats a request asks for: 1..=[`MAX_SEATS_PER_REQUEST`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = u8))]
 #[serde(try_from = "u64", into = "u8")]
 pub struct SeatCount(u8);
 

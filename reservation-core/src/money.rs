@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// An ISO 4217 currency code such as `EUR`: three ASCII uppercase letters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String, example = "EUR"))]
 #[serde(try_from = "String", into = "String")]
 pub struct Currency([u8; 3]);
 
@@ -59,6 +60,7 @@ impl fmt::Display for Currency {
 
 /// An amount of money in minor units of a currency.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Money {
     /// Amount in the minor unit (cents for EUR).
     pub minor: i64,

@@ -14,6 +14,7 @@ use crate::money::Money;
 /// A card number: 12 to 19 digits passing the Luhn check. Spaces and dashes
 /// are ignored when parsing. `Debug` shows only the last four digits.
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String, example = "4242 4242 4242 4242"))]
 #[serde(try_from = "String", into = "String")]
 pub struct CardNumber(String);
 
@@ -95,6 +96,7 @@ pub struct ChargeRequest {
 
 /// Proof of a successful charge.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PaymentReceipt {
     /// The gateway's reference for the charge.
     pub reference: String,

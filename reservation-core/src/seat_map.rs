@@ -8,6 +8,7 @@ use crate::ids::{SeatId, ShowId};
 
 /// The state of one seat as every reader sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SeatStatus {
     /// Free to hold.
@@ -20,6 +21,7 @@ pub enum SeatStatus {
 
 /// One seat in a seat map.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SeatView {
     /// The seat.
     pub seat: SeatId,
@@ -31,6 +33,7 @@ pub struct SeatView {
 
 /// Seat counts of a show.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Availability {
     /// Free seats.
     pub available: u32,
@@ -50,6 +53,7 @@ impl Availability {
 /// Every seat of a show at one instant, stamped with the sequence of the
 /// last event it includes: apply events after `seq` to keep it current.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SeatMap {
     /// The show.
     pub show: ShowId,

@@ -48,6 +48,7 @@ use crate::seating::best_available;
 
 /// A request to wait for seats.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WaitRequest {
     /// The show.
     pub show: ShowId,
@@ -61,6 +62,7 @@ pub struct WaitRequest {
 
 /// A place in a waitlist.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Wait {
     /// Id (with the holder, the capability to query or cancel it).
     pub id: WaitId,
@@ -82,6 +84,7 @@ pub struct Wait {
 
 /// Where a wait stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "state")]
 pub enum WaitStatus {
     /// Still in line.

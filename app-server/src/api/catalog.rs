@@ -16,37 +16,41 @@ use crate::error::ApiError;
 use crate::extract::{ApiPath, ApiQuery};
 use crate::state::AppState;
 
+#[utoipa::path(get, path = "/api/v1/cities", tag = "catalog", responses((status = 200, body = Vec<City>)))]
 pub(crate) async fn cities(State(state): State<AppState>) -> Result<Json<Vec<City>>, ApiError> {
     Ok(Json(state.catalog.cities().await?))
 }
 
 /// `?from=` (RFC 3339) for listings; default now.
-#[derive(Deserialize)]
-pub(crate) struct From {
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct Since {
     #[serde(default, with = "time::serde::rfc3339::option")]
     from: Option<OffsetDateTime>,
 }
 
-impl From {
+impl Since {
     fn or_now(&self) -> OffsetDateTime {
         self.from.unwrap_or_else(OffsetDateTime::now_utc)
     }
 }
 
+#[utoipa::path(get, path = "/api/v1/cities/{city}/events", tag = "catalog", params(("city" = CityId, Path), Since), responses((status = 200, body = Vec<EventSummary>), (status = 404, description = "Not found", body = crate::error::Body)))]
 pub(crate) async fn events_in_city(
     State(state): State<AppState>,
     ApiPath(city): ApiPath<CityId>,
-    ApiQuery(from): ApiQuery<From>,
+    ApiQuery(from): ApiQuery<Since>,
 ) -> Result<Json<Vec<EventSummary>>, ApiError> {
     Ok(Json(
         state.catalog.events_in_city(city, from.or_now()).await?,
     ))
 }
 
+#[utoipa::path(get, path = "/api/v1/venues/{venue}/events", tag = "catalog", params(("venue" = VenueId, Path), Since), responses((status = 200, body = VenueEvents), (status = 404, description = "Not found", body = crate::error::Body)))]
 pub(crate) async fn events_at_venue(
     State(state): State<AppState>,
     ApiPath(venue): ApiPath<VenueId>,
-    ApiQuery(from): ApiQuery<From>,
+    ApiQuery(from): ApiQuery<Since>,
 ) -> Result<Json<VenueEvents>, ApiError> {
     let venue_info = state.catalog.venue(venue).await?;
     let events = state.catalog.events_at_venue(venue, from.or_now()).await?;
@@ -57,14 +61,16 @@ pub(crate) async fn events_at_venue(
 }
 
 /// A venue with what plays there.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct VenueEvents {
     venue: Venue,
     events: Vec<EventSummary>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct EventQuery {
+    /// List the venues and showtimes in this city.
     city: Option<CityId>,
     #[serde(default, with = "time::serde::rfc3339::option")]
     from: Option<OffsetDateTime>,
@@ -72,26 +78,27 @@ pub(crate) struct EventQuery {
 
 /// An event with its performers and, in a city, its venues and showtimes
 /// with seat counts.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct EventDetails {
     event: Event,
     performers: Vec<Performer>,
     showtimes: Vec<VenueShows>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct VenueShows {
     venue: Venue,
     shows: Vec<ShowAvailability>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct ShowAvailability {
     #[serde(flatten)]
     show: Show,
     availability: Availability,
 }
 
+#[utoipa::path(get, path = "/api/v1/events/{event}", tag = "catalog", params(("event" = EventId, Path), EventQuery), responses((status = 200, body = EventDetails), (status = 404, description = "Not found", body = crate::error::Body)))]
 pub(crate) async fn event(
     State(state): State<AppState>,
     ApiPath(event): ApiPath<EventId>,
@@ -125,7 +132,8 @@ pub(crate) async fn event(
 }
 
 /// Search parameters, as a query string.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct SearchParams {
     #[serde(default)]
     q: String,
@@ -146,6 +154,7 @@ pub(crate) struct SearchParams {
     cursor: Option<String>,
 }
 
+#[utoipa::path(get, path = "/api/v1/search", tag = "catalog", params(SearchParams), responses((status = 200, body = SearchPage), (status = 400, description = "Invalid query", body = crate::error::Body)))]
 pub(crate) async fn search(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<SearchParams>,

@@ -16,11 +16,14 @@ use crate::error::ApiError;
 use crate::extract::{ApiPath, ApiQuery};
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct After {
+    /// Resume after this sequence number (or send `Last-Event-ID`).
     after: Option<u64>,
 }
 
+#[utoipa::path(get, path = "/api/v1/shows/{show}/events", tag = "shows", params(("show" = ShowId, Path), After, ("Last-Event-ID" = Option<u64>, Header, description = "The last sequence seen")), responses((status = 200, description = "Server-Sent Events: `change` events whose data is a ShowEvent and whose id is its sequence; `resync` when the client must reload the seat map", content_type = "text/event-stream", body = reservation_core::ShowEvent), (status = 404, description = "Not found", body = crate::error::Body)))]
 pub(crate) async fn stream(
     State(state): State<AppState>,
     headers: HeaderMap,

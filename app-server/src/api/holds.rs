@@ -21,6 +21,8 @@ fn token(text: &str) -> Result<HoldToken, ApiError> {
 }
 
 /// `{"seats": [ids]}` or `{"best_available": {"count": n, "filter": {...}}}`.
+#[utoipa::path(post, operation_id = "create_hold",
+    path = "/api/v1/shows/{show}/holds", tag = "holds", params(("show" = ShowId, Path)), request_body = SeatSelection, responses((status = 201, body = Hold), (status = 404, description = "Not found", body = crate::error::Body), (status = 409, description = "Refused: seats taken, limit reached, ...", body = crate::error::Body), (status = 422, description = "Invalid request", body = crate::error::Body)))]
 pub(crate) async fn create(
     State(state): State<AppState>,
     session: Session,
@@ -38,6 +40,8 @@ pub(crate) async fn create(
     Ok((StatusCode::CREATED, Json(hold)))
 }
 
+#[utoipa::path(get, operation_id = "hold_status",
+    path = "/api/v1/holds/{token}", tag = "holds", params(("token" = String, Path)), responses((status = 200, body = Hold), (status = 404, description = "Not found", body = crate::error::Body), (status = 410, description = "The hold expired", body = crate::error::Body)))]
 pub(crate) async fn status(
     State(state): State<AppState>,
     session: Session,
@@ -48,6 +52,8 @@ pub(crate) async fn status(
     ))
 }
 
+#[utoipa::path(delete, operation_id = "release_hold",
+    path = "/api/v1/holds/{token}", tag = "holds", params(("token" = String, Path)), responses((status = 204, description = "Released"), (status = 404, description = "Not found", body = crate::error::Body), (status = 410, description = "The hold expired", body = crate::error::Body)))]
 pub(crate) async fn release(
     State(state): State<AppState>,
     session: Session,
@@ -57,11 +63,14 @@ pub(crate) async fn release(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+/// A card payment.
+#[derive(Deserialize, utoipa::ToSchema)]
 pub(crate) struct Payment {
     card_number: CardNumber,
 }
 
+#[utoipa::path(post, operation_id = "confirm_hold",
+    path = "/api/v1/holds/{token}/confirm", tag = "holds", params(("token" = String, Path)), request_body = Payment, responses((status = 200, body = Booking), (status = 402, description = "Declined", body = crate::error::Body), (status = 404, description = "Not found", body = crate::error::Body), (status = 410, description = "The hold expired", body = crate::error::Body), (status = 422, description = "Invalid request", body = crate::error::Body)))]
 pub(crate) async fn confirm(
     State(state): State<AppState>,
     session: Session,
@@ -76,6 +85,8 @@ pub(crate) async fn confirm(
     ))
 }
 
+#[utoipa::path(get, operation_id = "get_booking",
+    path = "/api/v1/bookings/{booking}", tag = "holds", params(("booking" = BookingId, Path)), responses((status = 200, body = Booking), (status = 404, description = "Not found", body = crate::error::Body)))]
 pub(crate) async fn booking(
     State(state): State<AppState>,
     session: Session,
@@ -84,6 +95,8 @@ pub(crate) async fn booking(
     Ok(Json(state.engine.booking(id, session.0).await?))
 }
 
+#[utoipa::path(delete, operation_id = "cancel_booking",
+    path = "/api/v1/bookings/{booking}", tag = "holds", params(("booking" = BookingId, Path)), responses((status = 200, body = Booking), (status = 404, description = "Not found", body = crate::error::Body), (status = 409, description = "Refused: seats taken, limit reached, ...", body = crate::error::Body)))]
 pub(crate) async fn cancel_booking(
     State(state): State<AppState>,
     session: Session,

@@ -3,6 +3,7 @@
 mod catalog;
 mod events;
 mod holds;
+mod openapi;
 mod shows;
 mod waits;
 
@@ -31,4 +32,5 @@ pub(crate) fn routes() -> Router<AppState> {
             get(holds::booking).delete(holds::cancel_booking),
         )
         .route("/waits/{wait}", get(waits::status).delete(waits::cancel))
+        .route("/openapi.json", get(openapi::document))
 }

@@ -13,7 +13,7 @@ use crate::state::AppState;
 
 /// Everything needed to draw a show's page; the layout has every seat's id,
 /// label, position, category and flags.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct ShowDetails {
     show: Show,
     event: Event,
@@ -21,13 +21,14 @@ pub(crate) struct ShowDetails {
     hall: HallView,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct HallView {
     name: String,
     capacity: usize,
     layout: Layout,
 }
 
+#[utoipa::path(get, path = "/api/v1/shows/{show}", tag = "shows", params(("show" = ShowId, Path)), responses((status = 200, body = ShowDetails), (status = 404, description = "Not found", body = crate::error::Body)))]
 pub(crate) async fn show(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<ShowId>,
@@ -49,6 +50,7 @@ pub(crate) async fn show(
     }))
 }
 
+#[utoipa::path(get, path = "/api/v1/shows/{show}/seats", tag = "shows", params(("show" = ShowId, Path)), responses((status = 200, description = "Every seat; the caller's are `mine`", body = SeatMap), (status = 404, description = "Not found", body = crate::error::Body)))]
 pub(crate) async fn seat_map(
     State(state): State<AppState>,
     session: Session,

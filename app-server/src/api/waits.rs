@@ -12,12 +12,15 @@ use crate::extract::{ApiJson, ApiPath};
 use crate::session::Session;
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+/// What to wait for.
+#[derive(Deserialize, utoipa::ToSchema)]
 pub(crate) struct Join {
     count: SeatCount,
     category: Option<CategoryCode>,
 }
 
+#[utoipa::path(post, operation_id = "join_waitlist",
+    path = "/api/v1/shows/{show}/waits", tag = "waits", params(("show" = ShowId, Path)), request_body = Join, responses((status = 201, body = Wait), (status = 404, description = "Not found", body = crate::error::Body), (status = 409, description = "Refused: seats taken, limit reached, ...", body = crate::error::Body), (status = 422, description = "Invalid request", body = crate::error::Body)))]
 pub(crate) async fn join(
     State(state): State<AppState>,
     session: Session,
@@ -36,6 +39,8 @@ pub(crate) async fn join(
     ))
 }
 
+#[utoipa::path(get, operation_id = "wait_status",
+    path = "/api/v1/waits/{wait}", tag = "waits", params(("wait" = WaitId, Path)), responses((status = 200, body = WaitStatus), (status = 404, description = "Not found", body = crate::error::Body)))]
 pub(crate) async fn status(
     State(state): State<AppState>,
     session: Session,
@@ -44,6 +49,8 @@ pub(crate) async fn status(
     Ok(Json(state.engine.wait_status(wait, session.0).await?))
 }
 
+#[utoipa::path(delete, operation_id = "cancel_wait",
+    path = "/api/v1/waits/{wait}", tag = "waits", params(("wait" = WaitId, Path)), responses((status = 204, description = "Left the line"), (status = 404, description = "Not found", body = crate::error::Body)))]
 pub(crate) async fn cancel(
     State(state): State<AppState>,
     session: Session,

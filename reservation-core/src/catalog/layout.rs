@@ -15,6 +15,7 @@ use crate::ids::{HallId, SeatId, VenueId};
 
 /// A point in layout coordinates. The stage or screen is at the top (small `y`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Point {
     /// Horizontal position.
     pub x: f32,
@@ -40,6 +41,7 @@ impl Point {
 
 /// The code of a price category within a layout, such as `A` or `premium`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String, example = "A"))]
 #[serde(try_from = "String", into = "String")]
 pub struct CategoryCode(String);
 
@@ -89,6 +91,7 @@ impl fmt::Display for CategoryCode {
 
 /// A price category of a layout (the show sets the price per category).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PriceCategory {
     /// Short code seats refer to.
     pub code: CategoryCode,
@@ -98,6 +101,7 @@ pub struct PriceCategory {
 
 /// Properties of a seat that matter to buyers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SeatFlags {
     /// Wheelchair space or seat with step-free access.
     pub accessible: bool,
@@ -109,6 +113,7 @@ pub struct SeatFlags {
 
 /// One seat as drawn on the layout.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Seat {
     /// Stable id.
     pub id: SeatId,
@@ -127,6 +132,7 @@ pub struct Seat {
 
 /// A row of seats.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Row {
     /// Row label, such as "F".
     pub label: String,
@@ -137,6 +143,7 @@ pub struct Row {
 /// A block of rows, such as "Stalls" or "Balcony". Aisles separate sections:
 /// seats of different sections are never adjacent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Section {
     /// Display name.
     pub name: String,
@@ -146,6 +153,7 @@ pub struct Section {
 
 /// The stage or screen, drawn as a rectangle.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Stage {
     /// "Screen" or "Stage".
     pub label: String,
@@ -159,6 +167,7 @@ pub struct Stage {
 
 /// A hall's seating as the venue describes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Layout {
     /// The stage or screen.
     pub stage: Stage,
@@ -213,6 +222,7 @@ pub enum LayoutError {
 
 /// Dense index of a seat within its hall's [`SeatingPlan`], `0..plan.len()`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SeatIndex(pub u32);
 
 impl SeatIndex {

@@ -19,6 +19,7 @@ pub use layout::{
 
 /// A position on Earth in degrees.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(try_from = "RawGeoPoint")]
 pub struct GeoPoint {
     lat: f64,
@@ -82,6 +83,7 @@ impl GeoPoint {
 
 /// A city with venues.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct City {
     /// Id.
     pub id: CityId,
@@ -95,6 +97,7 @@ pub struct City {
 
 /// A place where shows happen.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Venue {
     /// Id.
     pub id: VenueId,
@@ -112,6 +115,7 @@ pub struct Venue {
 
 /// An artist, band or cast member.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Performer {
     /// Id.
     pub id: PerformerId,
@@ -121,6 +125,7 @@ pub struct Performer {
 
 /// What kind of event it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     /// A film screening.
@@ -135,6 +140,7 @@ pub enum EventKind {
 
 /// A movie or concert, independent of where and when it plays.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Event {
     /// Id.
     pub id: EventId,
@@ -156,6 +162,7 @@ pub struct Event {
 
 /// Prices of a show, one per price category of its hall, in one currency.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = std::collections::BTreeMap<String, Money>))]
 pub struct PriceList(BTreeMap<CategoryCode, Money>);
 
 /// A price list that does not fit the hall.
@@ -236,6 +243,7 @@ impl PriceList {
 
 /// One event in one hall at one time: what people buy seats for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Show {
     /// Id.
     pub id: ShowId,
@@ -256,6 +264,7 @@ pub struct Show {
 
 /// An event in a browse list, with when it next plays.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventSummary {
     /// The event.
     pub event: Event,
@@ -268,6 +277,7 @@ pub struct EventSummary {
 
 /// A venue with the listed shows of one event, earliest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VenueShowtimes {
     /// The venue.
     pub venue: Venue,

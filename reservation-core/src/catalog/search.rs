@@ -113,6 +113,7 @@ pub const MAX_PAGE_SIZE: u16 = 100;
 
 /// Results per page, 1..=[`MAX_PAGE_SIZE`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = u16))]
 #[serde(try_from = "u16", into = "u16")]
 pub struct PageSize(u16);
 
@@ -153,6 +154,7 @@ impl From<PageSize> for u16 {
 
 /// Only shows within `radius_km` of `point`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Near {
     /// Centre.
     pub point: GeoPoint,
@@ -162,6 +164,7 @@ pub struct Near {
 
 /// Result order.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SearchSort {
     /// Best text match first (ties: earliest show, then id). Without text,
@@ -175,12 +178,14 @@ pub enum SearchSort {
 /// An opaque position in a result list, handed out as
 /// [`SearchPage::next`] and passed back to get the following page.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct Cursor(pub String);
 
 /// A search over events. Filters apply to shows: an event matches when the
 /// text matches it and at least one of its shows passes every filter.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SearchQuery {
     /// Free text; typos are tolerated. Empty means "everything that passes the filters".
     pub text: String,
@@ -212,6 +217,7 @@ pub struct SearchQuery {
 
 /// One matching event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SearchHit {
     /// The event.
     pub event: Event,
@@ -226,6 +232,7 @@ pub struct SearchHit {
 
 /// A page of results.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SearchPage {
     /// The hits, in the query's order.
     pub hits: Vec<SearchHit>,

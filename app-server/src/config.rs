@@ -27,6 +27,9 @@ pub struct Config {
     /// How long a wait lasts, in seconds.
     #[arg(long, env = "SEATWISE_MAX_WAIT_SECONDS", default_value_t = 3600, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_wait_seconds: u32,
+    /// Directory with the pages' static files (`pkg/`), built by `cargo xtask serve`.
+    #[arg(long, env = "SEATWISE_SITE_ROOT", default_value = "target/site")]
+    pub site_root: String,
     /// Log filter, such as `info` or `app_server=debug,info`.
     #[arg(long, env = "RUST_LOG", default_value = "info")]
     pub log: String,

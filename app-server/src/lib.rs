@@ -22,21 +22,62 @@ mod session;
 mod state;
 
 use axum::Router;
+use axum::extract::Request;
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, post};
+use leptos::prelude::provide_context;
+use leptos_axum::LeptosRoutes;
 
 pub use error::ApiError;
 pub use session::{COOKIE as SESSION_COOKIE, Session};
 pub use state::AppState;
 
-/// The whole HTTP application over `state`.
-pub fn app(state: AppState) -> Router {
+pub use leptos::config::LeptosOptions;
+
+/// Where the pages' static files (`pkg/`: the WASM bundle, its loader, the
+/// CSS) are served from.
+pub fn site(site_root: &str) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("app_web")
+        .site_root(site_root)
+        .site_pkg_dir("pkg")
+        .build()
+}
+
+/// The whole HTTP application: the pages, their server functions, the REST
+/// API and the health check, over `state`, with static files from `site`.
+pub fn app(state: AppState, site: LeptosOptions) -> Router {
+    let backend = app_web::Backend {
+        catalog: state.catalog.clone(),
+    };
+    let context = move || provide_context(backend.clone());
+    let server_fns = {
+        let context = context.clone();
+        move |request: Request| {
+            leptos_axum::handle_server_fns_with_context(context.clone(), request)
+        }
+    };
+    let shell = {
+        let site = site.clone();
+        move || app_web::app::shell(site.clone())
+    };
+    let pages = Router::new()
+        .route("/_server/{*function}", post(server_fns))
+        .leptos_routes_with_context(
+            &site,
+            leptos_axum::generate_route_list(app_web::app::App),
+            context,
+            shell,
+        )
+        .fallback(leptos_axum::file_and_error_handler(app_web::app::shell))
+        .with_state(site);
     Router::new()
         .nest("/api/v1", api::routes().fallback(not_found))
         .route("/healthz", get(|| async { "ok" }))
+        .with_state(state)
+        .merge(pages)
         .layer(axum::middleware::from_fn(session::ensure_session))
         .layer(tower_http::trace::TraceLayer::new_for_http())
-        .with_state(state)
 }
 
 async fn not_found() -> ApiError {

@@ -39,7 +39,7 @@ pub async fn run(config: Config) -> Result<(), Box<dyn std::error::Error + Send 
     let sweeper = tokio::spawn(async move { engine.run_sweeper(SWEEP_EVERY).await });
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
     tracing::info!("serving on http://{}", listener.local_addr()?);
-    axum::serve(listener, crate::app(state))
+    axum::serve(listener, crate::app(state, crate::site(&config.site_root)))
         .with_graceful_shutdown(shutdown())
         .await?;
     sweeper.abort();

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use app_server::{AppState, SESSION_COOKIE, app};
+use app_server::{AppState, SESSION_COOKIE, app, site};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -24,7 +24,7 @@ async fn fixture_app() -> (Router, Arc<Fixture<MemoryStore>>) {
         Arc::new(f.gateway.clone()),
         Arc::new(f.clock.clone()),
     );
-    (app(state), f)
+    (app(state, site("target/site")), f)
 }
 
 /// A browser: keeps its session cookie between requests.
@@ -110,7 +110,7 @@ async fn the_demo_catalog_is_a_real_storefront() {
         "{loaded:?}"
     );
     assert!(loaded.largest_hall >= 2000, "{loaded:?}");
-    let app = app(AppState::demo(Arc::new(store)));
+    let app = app(AppState::demo(Arc::new(store)), site("target/site"));
     let mut client = Client::new(&app);
     let (_, cities) = client.get("/api/v1/cities").await;
     let berlin = cities

@@ -8,6 +8,7 @@
 //!   the first failure and says which step failed.
 
 mod postgres;
+mod site;
 
 use std::process::{Command, ExitCode};
 use std::time::Instant;
@@ -119,18 +120,45 @@ fn main() -> ExitCode {
                 ""
             };
             println!("==> PostgreSQL tests use {}{kind}", server.url);
-            run_steps(
+            let outcome = run_steps(
                 TEST_STEPS.iter().filter(|step| !(quick && step.lint)),
                 &server,
-            )
+            );
+            if quick || outcome != ExitCode::SUCCESS {
+                return outcome;
+            }
+            // The browser side must keep building too.
+            println!("==> pages (app-web for wasm32-unknown-unknown)");
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+            let workspace = workspace();
+            match site::Site::new(&workspace).build(&cargo, &workspace) {
+                Ok(()) => {
+                    println!("==> pages passed");
+                    ExitCode::SUCCESS
+                }
+                Err(why) => {
+                    eprintln!("==> pages FAILED: {why}");
+                    ExitCode::FAILURE
+                }
+            }
         }
     }
 }
 
 fn serve(bind: &str, database_url: Option<&str>) -> ExitCode {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let workspace = workspace();
+    let site = site::Site::new(&workspace);
+    println!("==> building the pages' browser side");
+    if let Err(why) = site.build(&cargo, &workspace) {
+        eprintln!("==> cannot build the pages: {why}");
+        return ExitCode::FAILURE;
+    }
     let mut command = Command::new(cargo);
-    command.args(["run", "--package", "app-server", "--", "--bind", bind]);
+    command
+        .current_dir(&workspace)
+        .args(["run", "--package", "app-server", "--", "--bind", bind]);
+    command.arg("--site-root").arg(&site.root);
     match database_url {
         Some(url) => command.env("DATABASE_URL", url),
         None => command.env_remove("DATABASE_URL"),
@@ -144,6 +172,14 @@ fn serve(bind: &str, database_url: Option<&str>) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The workspace root (xtask's parent directory).
+fn workspace() -> std::path::PathBuf {
+    let manifest = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .parent()
+        .map_or(manifest.clone(), std::path::Path::to_path_buf)
 }
 
 fn run_steps<'a>(steps: impl Iterator<Item = &'a Step>, server: &postgres::Server) -> ExitCode {

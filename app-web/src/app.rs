@@ -1,0 +1,49 @@
+//! The document shell and the routes.
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::{SsrMode, path};
+
+use crate::pages::{CityPage, HomePage};
+
+/// The HTML document around the app (rendered on the server only).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The storefront.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="seatwise" href="/pkg/seatwise.css"/>
+        <Title text="Seatwise"/>
+        <Router>
+            <header class="top">
+                <A href="/">"Seatwise"</A>
+            </header>
+            <main>
+                <Routes fallback=|| view! { <p class="notice">"Page not found."</p> }>
+                    // Async: the server sends each page complete, so it reads
+                    // fine with JavaScript off.
+                    <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/cities/:city") view=CityPage ssr=SsrMode::Async/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

@@ -1,0 +1,22 @@
+//! The Seatwise storefront: Leptos components rendered on the server
+//! (feature `ssr`, used by `app-server`) and hydrated in the browser
+//! (feature `hydrate`, compiled to WASM). Never enable both.
+//!
+//! Pages load data through server functions ([`data`]), which call the
+//! reservation library on the server; the browser bundle only knows the small
+//! view types they return, so it stays free of the library and small.
+
+pub mod app;
+pub mod data;
+pub mod pages;
+
+#[cfg(feature = "ssr")]
+pub use data::Backend;
+
+/// Browser entry point: takes over the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

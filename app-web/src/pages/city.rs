@@ -1,0 +1,40 @@
+//! A city: what plays there.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use crate::data::city_events;
+
+/// The events showing in one city.
+#[component]
+pub fn CityPage() -> impl IntoView {
+    let params = use_params_map();
+    let city = move || params.read().get("city").unwrap_or_default();
+    let page = Resource::new(city, city_events);
+    view! {
+        <Suspense fallback=|| view! { <p class="notice">"Loading..."</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(page) => view! {
+                        <h1>"What's on in " {page.city.name}</h1>
+                        <ul class="cards">
+                            {page
+                                .events
+                                .into_iter()
+                                .map(|event| view! {
+                                    <li>
+                                        <strong>{event.title}</strong>
+                                        <span class="muted">{event.kind} " · " {event.genres.join(", ")}</span>
+                                        <span>{event.shows} " shows, next " {event.next_show}</span>
+                                    </li>
+                                })
+                                .collect_view()}
+                        </ul>
+                    }
+                    .into_any(),
+                    Err(error) => view! { <p class="error">{error.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,38 @@
+//! Home: pick a city.
+
+use leptos::prelude::*;
+
+use crate::data::list_cities;
+
+/// The home page: the cities with shows.
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let cities = Resource::new(|| (), |_| list_cities());
+    view! {
+        <h1>"Tickets for cinemas, concerts and theatre"</h1>
+        <h2>"Choose your city"</h2>
+        <Suspense fallback=|| view! { <p class="notice">"Loading cities..."</p> }>
+            {move || Suspend::new(async move {
+                match cities.await {
+                    Ok(list) => view! {
+                        <ul class="cards">
+                            {list
+                                .into_iter()
+                                .map(|city| view! {
+                                    <li>
+                                        <a href=format!("/cities/{}", city.id)>
+                                            <strong>{city.name}</strong>
+                                            <span class="muted">{city.country}</span>
+                                        </a>
+                                    </li>
+                                })
+                                .collect_view()}
+                        </ul>
+                    }
+                    .into_any(),
+                    Err(error) => view! { <p class="error">{error.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

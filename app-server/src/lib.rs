@@ -49,6 +49,7 @@ pub fn site(site_root: &str) -> LeptosOptions {
 pub fn app(state: AppState, site: LeptosOptions) -> Router {
     let backend = app_web::Backend {
         catalog: state.catalog.clone(),
+        engine: state.engine.clone(),
     };
     let context = move || provide_context(backend.clone());
     let server_fns = {

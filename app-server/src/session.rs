@@ -28,6 +28,8 @@ pub(crate) async fn ensure_session(jar: CookieJar, mut request: Request, next: N
         .and_then(|c| c.value().parse::<HolderId>().ok());
     let holder = existing.unwrap_or_else(HolderId::random);
     request.extensions_mut().insert(Session(holder));
+    // The pages read the visitor from the same request.
+    request.extensions_mut().insert(app_web::Visitor(holder));
     let response = next.run(request).await;
     if existing.is_some() {
         return response;

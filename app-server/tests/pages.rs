@@ -84,3 +84,86 @@ async fn an_unknown_city_says_so() {
     let (_, _, html) = page(&format!("/cities/{}", uuid::Uuid::new_v4())).await;
     assert!(main_of(&html).contains("class=\"error\""), "{html}");
 }
+
+#[tokio::test]
+async fn an_event_lists_venues_and_showtimes_by_day() {
+    let f = Fixture::seed(MemoryStore::new(Policy::default())).await;
+    let store: Arc<dyn Store> = f.store.clone();
+    let app = app(
+        AppState::new(
+            store,
+            Arc::new(f.gateway.clone()),
+            Arc::new(f.clock.clone()),
+        ),
+        site("target/site"),
+    );
+    let uri = format!("/events/{}?city={}", f.event, f.city);
+    let response = app
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let html = String::from_utf8(
+        response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap();
+    let main = main_of(&html);
+    assert!(
+        main.contains("Grand Cinema") && main.contains("Robert Downey Jr."),
+        "{main}"
+    );
+    assert!(
+        main.contains(&format!("/shows/{}", f.show))
+            && main.contains(&format!("/shows/{}", f.small_show)),
+        "{main}"
+    );
+}
+
+#[tokio::test]
+async fn a_show_draws_every_seat_with_its_state() {
+    let f = Fixture::seed(MemoryStore::new(Policy::default())).await;
+    let me = reservation_core::HolderId::random();
+    f.hold(f.small_show, me, &["A1", "A2"]).await.unwrap();
+    let store: Arc<dyn Store> = f.store.clone();
+    let app = app(
+        AppState::new(
+            store,
+            Arc::new(f.gateway.clone()),
+            Arc::new(f.clock.clone()),
+        ),
+        site("target/site"),
+    );
+    let uri = format!("/shows/{}", f.small_show);
+    let response = app
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let html = String::from_utf8(
+        response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap();
+    let main = main_of(&html);
+    assert_eq!(main.matches("<circle").count(), 8, "one circle per seat");
+    assert_eq!(main.matches("class=\"seat held").count(), 2, "{main}");
+    assert!(
+        main.contains("aria-label=\"Seat A1, 9.00 EUR, held\""),
+        "{main}"
+    );
+    // Text nodes are separated by hydration markers.
+    assert!(
+        main.replace("<!>", "")
+            .contains("6 seats available, 2 held, 0 sold"),
+        "{main}"
+    );
+}

@@ -11,7 +11,7 @@ pub mod data;
 pub mod pages;
 
 #[cfg(feature = "ssr")]
-pub use data::Backend;
+pub use data::{Backend, Visitor};
 
 /// Browser entry point: takes over the server-rendered page.
 #[cfg(feature = "hydrate")]

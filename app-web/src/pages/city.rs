@@ -15,7 +15,9 @@ pub fn CityPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="notice">"Loading..."</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(page) => view! {
+                    Ok(page) => {
+                        let city_id = page.city.id.clone();
+                        view! {
                         <h1>"What's on in " {page.city.name}</h1>
                         <ul class="cards">
                             {page
@@ -23,15 +25,18 @@ pub fn CityPage() -> impl IntoView {
                                 .into_iter()
                                 .map(|event| view! {
                                     <li>
-                                        <strong>{event.title}</strong>
-                                        <span class="muted">{event.kind} " · " {event.genres.join(", ")}</span>
-                                        <span>{event.shows} " shows, next " {event.next_show}</span>
+                                        <a href=format!("/events/{}?city={}", event.id, city_id)>
+                                            <strong>{event.title}</strong>
+                                            <span class="muted">{event.kind} " · " {event.genres.join(", ")}</span>
+                                            <span>{event.shows} " shows, next " {event.next_show}</span>
+                                        </a>
                                     </li>
                                 })
                                 .collect_view()}
                         </ul>
                     }
-                    .into_any(),
+                    .into_any()
+                    }
                     Err(error) => view! { <p class="error">{error.to_string()}</p> }.into_any(),
                 }
             })}

@@ -1,7 +1,11 @@
 //! One module per page.
 
 pub mod city;
+pub mod event;
 pub mod home;
+pub mod show;
 
 pub use city::CityPage;
+pub use event::EventPage;
 pub use home::HomePage;
+pub use show::ShowPage;

@@ -1,0 +1,68 @@
+//! An event in a city: venues and showtimes, by venue and day.
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::data::event_page;
+
+/// Venues and showtimes of one event in one city.
+#[component]
+pub fn EventPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let key = move || {
+        (
+            params.read().get("event").unwrap_or_default(),
+            query.read().get("city").unwrap_or_default(),
+        )
+    };
+    let page = Resource::new(key, |(event, city)| event_page(event, city));
+    view! {
+        <Suspense fallback=|| view! { <p class="notice">"Loading..."</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(page) => view! {
+                        <h1>{page.title}</h1>
+                        <p class="muted">{page.facts}</p>
+                        <p>{page.description}</p>
+                        {(!page.performers.is_empty()).then(|| view! { <p>"With " {page.performers.join(", ")}</p> })}
+                        <h2>"Showtimes in " {page.city}</h2>
+                        {page
+                            .venues
+                            .into_iter()
+                            .map(|venue| view! {
+                                <section class="venue">
+                                    <h3>{venue.venue} <span class="muted">" · " {venue.address}</span></h3>
+                                    {venue
+                                        .days
+                                        .into_iter()
+                                        .map(|day| view! {
+                                            <div class="day">
+                                                <span class="day-name">{day.day}</span>
+                                                {day
+                                                    .shows
+                                                    .into_iter()
+                                                    .map(|show| {
+                                                        let label = format!("{} with {} seats free", show.time, show.available);
+                                                        view! {
+                                                            <a class="time" href=format!("/shows/{}", show.id) aria-label=label>
+                                                                {show.time}
+                                                                <small>{show.available} " free"</small>
+                                                            </a>
+                                                        }
+                                                    })
+                                                    .collect_view()}
+                                            </div>
+                                        })
+                                        .collect_view()}
+                                </section>
+                            })
+                            .collect_view()}
+                    }
+                    .into_any(),
+                    Err(error) => view! { <p class="error">{error.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

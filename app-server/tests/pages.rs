@@ -167,3 +167,77 @@ async fn a_show_draws_every_seat_with_its_state() {
         "{main}"
     );
 }
+
+/// GETs `uri` as the session of `holder`.
+async fn page_as(app: &axum::Router, uri: &str, holder: reservation_core::HolderId) -> String {
+    let request = Request::get(uri)
+        .header(
+            header::COOKIE,
+            format!("{}={holder}", app_server::SESSION_COOKIE),
+        )
+        .body(Body::empty())
+        .unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    String::from_utf8(
+        response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap()
+    .replace("<!>", "")
+}
+
+#[tokio::test]
+async fn checkout_and_booking_belong_to_their_session() {
+    let f = Fixture::seed(MemoryStore::new(Policy::default())).await;
+    let store: Arc<dyn Store> = f.store.clone();
+    let app = app(
+        AppState::new(
+            store,
+            Arc::new(f.gateway.clone()),
+            Arc::new(f.clock.clone()),
+        ),
+        site("target/site"),
+    );
+    let (me, other) = (
+        reservation_core::HolderId::random(),
+        reservation_core::HolderId::random(),
+    );
+    let hold = f.hold(f.show, me, &["J5", "J6"]).await.unwrap();
+    let checkout = page_as(&app, &format!("/checkout/{}", hold.token), me).await;
+    let main = main_of(&checkout);
+    assert!(
+        main.contains("Seat J5") && main.contains("30.00 EUR"),
+        "{main}"
+    );
+    assert!(
+        main.contains("held for 5:00") || main.contains("held for 4:59"),
+        "{main}"
+    );
+    assert!(
+        main.contains("<form") && main.contains("name=\"card\""),
+        "a payment form that works without JavaScript"
+    );
+    let theirs = page_as(&app, &format!("/checkout/{}", hold.token), other).await;
+    assert!(
+        main_of(&theirs).contains("class=\"error\""),
+        "another session cannot see the hold"
+    );
+    let booking = f.engine.confirm(&hold.token, me, f.card()).await.unwrap();
+    let confirmation = page_as(&app, &format!("/bookings/{}", booking.id), me).await;
+    let main = main_of(&confirmation);
+    assert!(
+        main.contains("Booked: Avengers: Endgame")
+            && main.contains(&booking.tickets[0].id.to_string()),
+        "{main}"
+    );
+    let theirs = page_as(&app, &format!("/bookings/{}", booking.id), other).await;
+    assert!(
+        main_of(&theirs).contains("does not exist"),
+        "another session cannot see the booking"
+    );
+}

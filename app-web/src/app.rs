@@ -5,7 +5,7 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
-use crate::pages::{CityPage, EventPage, HomePage, ShowPage};
+use crate::pages::{BookingPage, CheckoutPage, CityPage, EventPage, HomePage, ShowPage};
 
 /// The HTML document around the app (rendered on the server only).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -44,6 +44,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/cities/:city") view=CityPage ssr=SsrMode::Async/>
                     <Route path=path!("/events/:event") view=EventPage ssr=SsrMode::Async/>
                     <Route path=path!("/shows/:show") view=ShowPage ssr=SsrMode::Async/>
+                    <Route path=path!("/checkout/:token") view=CheckoutPage ssr=SsrMode::Async/>
+                    <Route path=path!("/bookings/:booking") view=BookingPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

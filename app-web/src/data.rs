@@ -4,6 +4,15 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+/// What a failed server function says, for people (without the
+/// framework's "error running server function" prefix).
+pub fn message(error: &ServerFnError) -> String {
+    match error {
+        ServerFnError::ServerError(message) => message.clone(),
+        other => other.to_string(),
+    }
+}
+
 /// A city in a list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CityView {
@@ -90,7 +99,7 @@ pub async fn city_events(city: String) -> Result<CityListing, ServerFnError> {
         .city(id)
         .await
         .map_err(|e| ServerFnError::new(e.to_string()))?;
-    let now = time::OffsetDateTime::now_utc();
+    let now = backend.engine.clock().now();
     let events = backend
         .catalog
         .events_in_city(id, now)
@@ -198,7 +207,7 @@ pub async fn event_page(event: String, city: String) -> Result<EventPageData, Se
                 .name,
         );
     }
-    let now = time::OffsetDateTime::now_utc();
+    let now = backend.engine.clock().now();
     let day_format =
         format_description!("[weekday repr:short] [day padding:none] [month repr:short]");
     let time_format = format_description!("[hour]:[minute]");
@@ -269,6 +278,8 @@ pub struct SeatDot {
     pub category: String,
     /// Price, formatted.
     pub price: String,
+    /// Price in minor units (cents), for totals.
+    pub cents: i64,
     /// "available", "held" or "booked".
     pub status: String,
     /// Held or booked by this visitor.
@@ -307,6 +318,10 @@ pub struct ShowPageData {
     pub counts: (u32, u32, u32),
     /// The seat map's event sequence (to follow live changes from).
     pub seq: u64,
+    /// The show's id.
+    pub id: String,
+    /// Currency code of the prices.
+    pub currency: String,
 }
 
 /// A show's seat map as this visitor sees it.
@@ -349,6 +364,7 @@ pub async fn show_page(show: String) -> Result<ShowPageData, ServerFnError> {
                 x: seat.position.x,
                 y: seat.position.y,
                 price: price_of(&category),
+                cents: show.prices.get(&category).map_or(0, |m| m.minor),
                 category: category.to_string(),
                 status: serde_json::to_value(view.status)
                     .ok()
@@ -389,6 +405,8 @@ pub async fn show_page(show: String) -> Result<ShowPageData, ServerFnError> {
         prices,
         counts: (map.counts.available, map.counts.held, map.counts.booked),
         seq: map.seq.0,
+        id: id.to_string(),
+        currency: show.prices.currency().to_string(),
     })
 }
 
@@ -396,3 +414,220 @@ pub async fn show_page(show: String) -> Result<ShowPageData, ServerFnError> {
 #[cfg(feature = "ssr")]
 #[derive(Debug, Clone, Copy)]
 pub struct Visitor(pub reservation_core::HolderId);
+
+#[cfg(feature = "ssr")]
+fn visitor() -> Result<reservation_core::HolderId, ServerFnError> {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<Visitor>().map(|v| v.0))
+        .ok_or_else(|| ServerFnError::new("no session"))
+}
+
+#[cfg(feature = "ssr")]
+fn hold_token(text: &str) -> Result<reservation_core::HoldToken, ServerFnError> {
+    text.parse()
+        .map_err(|_| ServerFnError::new("This hold does not exist (any more)."))
+}
+
+/// Holds the chosen seats; returns the hold's token.
+// The generated argument struct's fields are the show and seat ids.
+#[allow(missing_docs)]
+#[server(prefix = "/_server")]
+pub async fn hold_seats(show: String, seats: Vec<String>) -> Result<String, ServerFnError> {
+    let show: reservation_core::ShowId = show
+        .parse()
+        .map_err(|_| ServerFnError::new("no such show"))?;
+    let seats = seats
+        .iter()
+        .map(|s| s.parse().map_err(|_| ServerFnError::new("no such seat")))
+        .collect::<Result<Vec<reservation_core::SeatId>, _>>()?;
+    let seats = reservation_core::SeatList::new(seats).map_err(failed)?;
+    let request = reservation_core::HoldRequest {
+        show,
+        holder: visitor()?,
+        seats: reservation_core::SeatSelection::Seats(seats),
+    };
+    Ok(backend()?
+        .engine
+        .hold(&request)
+        .await
+        .map_err(failed)?
+        .token
+        .to_string())
+}
+
+/// Holds the best `count` seats; returns the hold's token.
+// The generated argument struct's fields are the show id and the count.
+#[allow(missing_docs)]
+#[server(prefix = "/_server")]
+pub async fn hold_best(show: String, count: u8) -> Result<String, ServerFnError> {
+    let show: reservation_core::ShowId = show
+        .parse()
+        .map_err(|_| ServerFnError::new("no such show"))?;
+    let count = reservation_core::SeatCount::new(u64::from(count)).map_err(failed)?;
+    let seats = reservation_core::SeatSelection::BestAvailable {
+        count,
+        filter: reservation_core::SeatFilter::default(),
+    };
+    let request = reservation_core::HoldRequest {
+        show,
+        holder: visitor()?,
+        seats,
+    };
+    Ok(backend()?
+        .engine
+        .hold(&request)
+        .await
+        .map_err(failed)?
+        .token
+        .to_string())
+}
+
+/// A line of a hold or booking.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeatLine {
+    /// Seat label.
+    pub label: String,
+    /// Price, formatted.
+    pub price: String,
+    /// Ticket id (bookings only).
+    pub ticket: Option<String>,
+}
+
+/// The checkout page of a hold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckoutData {
+    /// The hold's token.
+    pub token: String,
+    /// The show's id.
+    pub show: String,
+    /// Event title.
+    pub title: String,
+    /// The held seats.
+    pub seats: Vec<SeatLine>,
+    /// Total, formatted.
+    pub total: String,
+    /// Seconds left before the hold expires (as shown to the buyer).
+    pub seconds_left: i64,
+}
+
+/// A hold of this visitor, for checkout.
+// The generated argument struct's field `token` is the hold token.
+#[allow(missing_docs)]
+#[server(prefix = "/_server")]
+pub async fn checkout_page(token: String) -> Result<CheckoutData, ServerFnError> {
+    let parsed = hold_token(&token)?;
+    let backend = backend()?;
+    let hold = backend
+        .engine
+        .hold_status(&parsed, visitor()?)
+        .await
+        .map_err(failed)?;
+    if let reservation_core::HoldState::Confirmed(booking) = hold.state {
+        leptos_axum::redirect(&format!("/bookings/{booking}"));
+    }
+    let event = backend.catalog.show(hold.show).await.map_err(failed)?.event;
+    let title = backend.catalog.event(event).await.map_err(failed)?.title;
+    let now = backend.engine.clock().now();
+    Ok(CheckoutData {
+        token,
+        show: hold.show.to_string(),
+        title,
+        seats: hold
+            .seats
+            .iter()
+            .map(|s| SeatLine {
+                label: s.label.clone(),
+                price: s.price.to_string(),
+                ticket: None,
+            })
+            .collect(),
+        total: hold.total.to_string(),
+        seconds_left: (hold.expires_at - now).whole_seconds().max(0),
+    })
+}
+
+/// Pays for a hold with a card and goes to the booking.
+// The generated argument struct's fields are the hold token and the card number.
+#[allow(missing_docs)]
+#[server(prefix = "/_server")]
+pub async fn pay(token: String, card: String) -> Result<(), ServerFnError> {
+    let card = reservation_core::payment::CardNumber::parse(&card).map_err(failed)?;
+    let booking = backend()?
+        .engine
+        .confirm(&hold_token(&token)?, visitor()?, card)
+        .await
+        .map_err(failed)?;
+    leptos_axum::redirect(&format!("/bookings/{}", booking.id));
+    Ok(())
+}
+
+/// Releases a hold and goes back to the show.
+// The generated argument struct's field `token` is the hold token.
+#[allow(missing_docs)]
+#[server(prefix = "/_server")]
+pub async fn release_hold(token: String) -> Result<(), ServerFnError> {
+    let parsed = hold_token(&token)?;
+    backend()?
+        .engine
+        .release(&parsed, visitor()?)
+        .await
+        .map_err(failed)?;
+    leptos_axum::redirect(&format!("/shows/{}", parsed.show()));
+    Ok(())
+}
+
+/// A booking of this visitor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BookingData {
+    /// Booking id.
+    pub id: String,
+    /// Event title.
+    pub title: String,
+    /// Tickets.
+    pub tickets: Vec<SeatLine>,
+    /// Total paid, formatted.
+    pub total: String,
+    /// Last four digits of the card.
+    pub card: String,
+    /// Cancelled.
+    pub cancelled: bool,
+}
+
+/// One of this visitor's bookings.
+// The generated argument struct's field `id` is the booking id.
+#[allow(missing_docs)]
+#[server(prefix = "/_server")]
+pub async fn booking_page(id: String) -> Result<BookingData, ServerFnError> {
+    let booking_id: reservation_core::BookingId = id
+        .parse()
+        .map_err(|_| ServerFnError::new("no such booking"))?;
+    let backend = backend()?;
+    let booking = backend
+        .engine
+        .booking(booking_id, visitor()?)
+        .await
+        .map_err(failed)?;
+    let event = backend
+        .catalog
+        .show(booking.show)
+        .await
+        .map_err(failed)?
+        .event;
+    let title = backend.catalog.event(event).await.map_err(failed)?.title;
+    Ok(BookingData {
+        id,
+        title,
+        tickets: booking
+            .tickets
+            .iter()
+            .map(|t| SeatLine {
+                label: t.seat.label.clone(),
+                price: t.seat.price.to_string(),
+                ticket: Some(t.id.to_string()),
+            })
+            .collect(),
+        total: booking.total.to_string(),
+        card: booking.payment.card_last4.clone(),
+        cancelled: booking.status != reservation_core::BookingStatus::Confirmed,
+    })
+}

@@ -30,8 +30,9 @@ pub(crate) struct Since {
 }
 
 impl Since {
-    fn or_now(&self) -> OffsetDateTime {
-        self.from.unwrap_or_else(OffsetDateTime::now_utc)
+    /// The given instant, or now by the engine's clock.
+    fn or_now(&self, state: &AppState) -> OffsetDateTime {
+        self.from.unwrap_or_else(|| state.engine.clock().now())
     }
 }
 
@@ -42,7 +43,10 @@ pub(crate) async fn events_in_city(
     ApiQuery(from): ApiQuery<Since>,
 ) -> Result<Json<Vec<EventSummary>>, ApiError> {
     Ok(Json(
-        state.catalog.events_in_city(city, from.or_now()).await?,
+        state
+            .catalog
+            .events_in_city(city, from.or_now(&state))
+            .await?,
     ))
 }
 
@@ -53,7 +57,10 @@ pub(crate) async fn events_at_venue(
     ApiQuery(from): ApiQuery<Since>,
 ) -> Result<Json<VenueEvents>, ApiError> {
     let venue_info = state.catalog.venue(venue).await?;
-    let events = state.catalog.events_at_venue(venue, from.or_now()).await?;
+    let events = state
+        .catalog
+        .events_at_venue(venue, from.or_now(&state))
+        .await?;
     Ok(Json(VenueEvents {
         venue: venue_info,
         events,
@@ -111,7 +118,7 @@ pub(crate) async fn event(
     }
     let mut showtimes = Vec::new();
     if let Some(city) = query.city {
-        let from = query.from.unwrap_or_else(OffsetDateTime::now_utc);
+        let from = query.from.unwrap_or_else(|| state.engine.clock().now());
         for VenueShowtimes { venue, shows } in state.catalog.showtimes(event, city, from).await? {
             let mut with_counts = Vec::with_capacity(shows.len());
             for show in shows {

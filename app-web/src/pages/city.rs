@@ -37,7 +37,7 @@ pub fn CityPage() -> impl IntoView {
                     }
                     .into_any()
                     }
-                    Err(error) => view! { <p class="error">{error.to_string()}</p> }.into_any(),
+                    Err(error) => view! { <p class="error">{crate::data::message(&error)}</p> }.into_any(),
                 }
             })}
         </Suspense>

@@ -60,7 +60,7 @@ pub fn EventPage() -> impl IntoView {
                             .collect_view()}
                     }
                     .into_any(),
-                    Err(error) => view! { <p class="error">{error.to_string()}</p> }.into_any(),
+                    Err(error) => view! { <p class="error">{crate::data::message(&error)}</p> }.into_any(),
                 }
             })}
         </Suspense>

@@ -30,7 +30,7 @@ pub fn HomePage() -> impl IntoView {
                         </ul>
                     }
                     .into_any(),
-                    Err(error) => view! { <p class="error">{error.to_string()}</p> }.into_any(),
+                    Err(error) => view! { <p class="error">{crate::data::message(&error)}</p> }.into_any(),
                 }
             })}
         </Suspense>

@@ -1,10 +1,14 @@
 //! One module per page.
 
+pub mod booking;
+pub mod checkout;
 pub mod city;
 pub mod event;
 pub mod home;
 pub mod show;
 
+pub use booking::BookingPage;
+pub use checkout::CheckoutPage;
 pub use city::CityPage;
 pub use event::EventPage;
 pub use home::HomePage;

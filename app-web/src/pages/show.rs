@@ -1,9 +1,12 @@
 //! A show: its seat map, drawn from the hall's layout.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_navigate, use_params_map};
 
-use crate::data::{SeatDot, show_page};
+use crate::data::{HoldBest, HoldSeats, SeatDot, show_page};
+
+/// Most seats one visitor may pick (the library enforces it too).
+const MAX_SEATS: usize = 10;
 
 /// Margin around the seats in the drawing, in layout units.
 const MARGIN: f32 = 12.0;
@@ -24,7 +27,7 @@ pub fn ShowPage() -> impl IntoView {
                             <h1>{page.title}</h1>
                             <p class="muted">{page.place} " · " {page.starts}</p>
                             <p>{available} " seats available, " {held} " held, " {booked} " sold"</p>
-                            <SeatMap seats=page.seats stage=page.stage/>
+                            <Picker show=page.id seats=page.seats stage=page.stage currency=page.currency/>
                             <ul class="legend">
                                 <li><span class="swatch available"></span>"Available"</li>
                                 <li><span class="swatch held"></span>"Held"</li>
@@ -35,16 +38,119 @@ pub fn ShowPage() -> impl IntoView {
                         }
                         .into_any()
                     }
-                    Err(error) => view! { <p class="error">{error.to_string()}</p> }.into_any(),
+                    Err(error) => view! { <p class="error">{crate::data::message(&error)}</p> }.into_any(),
                 }
             })}
         </Suspense>
     }
 }
 
-/// The seats as SVG, scaled to the layout's extent, with the stage.
+/// The seat map with selection, the running total, and the hold buttons.
 #[component]
-fn SeatMap(seats: Vec<SeatDot>, stage: (String, f32, f32, f32, f32)) -> impl IntoView {
+fn Picker(
+    show: String,
+    seats: Vec<SeatDot>,
+    stage: (String, f32, f32, f32, f32),
+    currency: String,
+) -> impl IntoView {
+    let selected = RwSignal::new(Vec::<String>::new());
+    let message = RwSignal::new(None::<String>);
+    let prices: Vec<(String, String, i64)> = seats
+        .iter()
+        .map(|s| (s.id.clone(), s.label.clone(), s.cents))
+        .collect();
+    let toggle = Callback::new(move |seat: String| {
+        selected.update(|chosen| {
+            if let Some(at) = chosen.iter().position(|s| *s == seat) {
+                chosen.remove(at);
+                message.set(None);
+            } else if chosen.len() == MAX_SEATS {
+                message.set(Some(format!(
+                    "You can pick at most {MAX_SEATS} seats at a time."
+                )));
+            } else {
+                chosen.push(seat);
+                message.set(None);
+            }
+        });
+    });
+    let summary = {
+        let prices = prices.clone();
+        move || {
+            let chosen = selected.get();
+            let picked: Vec<&(String, String, i64)> = prices
+                .iter()
+                .filter(|(id, _, _)| chosen.contains(id))
+                .collect();
+            let cents: i64 = picked.iter().map(|(_, _, c)| c).sum();
+            let labels: Vec<&str> = picked.iter().map(|(_, l, _)| l.as_str()).collect();
+            format!(
+                "{} seats {} · total {}.{:02} {currency}",
+                labels.len(),
+                labels.join(", "),
+                cents / 100,
+                cents % 100
+            )
+        }
+    };
+    let hold = ServerAction::<HoldSeats>::new();
+    let best = ServerAction::<HoldBest>::new();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        for outcome in [hold.value().get(), best.value().get()]
+            .into_iter()
+            .flatten()
+        {
+            match outcome {
+                Ok(token) => navigate(&format!("/checkout/{token}"), Default::default()),
+                Err(error) => message.set(Some(
+                    error
+                        .to_string()
+                        .trim_start_matches("error running server function: ")
+                        .to_owned(),
+                )),
+            }
+        }
+    });
+    let best_count = RwSignal::new(2u8);
+    let show_for_hold = show.clone();
+    view! {
+        <SeatMap seats=seats stage=stage selected=selected toggle=toggle/>
+        <div class="picker" aria-live="polite">
+            <p>{summary}</p>
+            {move || message.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+            <button
+                disabled=move || selected.read().is_empty() || hold.pending().get()
+                on:click=move |_| { hold.dispatch(HoldSeats { show: show_for_hold.clone(), seats: selected.get() }); }
+            >
+                "Hold these seats"
+            </button>
+            <span class="or">" or "</span>
+            <label>
+                "best "
+                <select on:change=move |ev| best_count.set(event_target_value(&ev).parse().unwrap_or(2))>
+                    {(1..=MAX_SEATS as u8).map(|n| view! { <option value=n selected=n == 2>{n}</option> }).collect_view()}
+                </select>
+            </label>
+            <button
+                disabled=move || best.pending().get()
+                on:click=move |_| { best.dispatch(HoldBest { show: show.clone(), count: best_count.get() }); }
+            >
+                "Hold the best seats"
+            </button>
+        </div>
+    }
+}
+
+/// The seats as SVG, scaled to the layout's extent, with the stage. Free
+/// seats can be picked with the mouse or, focused, with Enter or Space.
+#[component]
+fn SeatMap(
+    seats: Vec<SeatDot>,
+    stage: (String, f32, f32, f32, f32),
+    selected: RwSignal<Vec<String>>,
+    toggle: Callback<String>,
+) -> impl IntoView {
     let (label, sx, sy, sw, sh) = stage;
     let (mut min_x, mut min_y, mut max_x, mut max_y) = (sx, sy, sx + sw, sy + sh);
     for seat in &seats {
@@ -67,11 +173,32 @@ fn SeatMap(seats: Vec<SeatDot>, stage: (String, f32, f32, f32, f32)) -> impl Int
             {seats
                 .into_iter()
                 .map(|seat| {
-                    let class = format!("seat {}{}{}", seat.status, if seat.mine { " mine" } else { "" }, if seat.accessible { " accessible" } else { "" });
+                    let free = seat.status == "available";
+                    let base = format!("seat {}{}{}", seat.status, if seat.mine { " mine" } else { "" }, if seat.accessible { " accessible" } else { "" });
                     let name = format!("Seat {}, {}, {}", seat.label, seat.price, seat.status);
                     let title = name.clone();
+                    let (id, id_for_key, id_for_class) = (seat.id.clone(), seat.id.clone(), seat.id.clone());
+                    let class = move || {
+                        if selected.read().contains(&id_for_class) { format!("{base} selected") } else { base.clone() }
+                    };
                     view! {
-                        <circle class=class cx=seat.x cy=seat.y r="3.8" aria-label=name data-seat=seat.id>
+                        <circle
+                            class=class
+                            cx=seat.x
+                            cy=seat.y
+                            r="3.8"
+                            aria-label=name
+                            data-seat=seat.id
+                            tabindex=if free { "0" } else { "-1" }
+                            role=if free { "checkbox" } else { "img" }
+                            on:click=move |_| if free { toggle.run(id.clone()) }
+                            on:keydown=move |ev| {
+                                if free && (ev.key() == "Enter" || ev.key() == " ") {
+                                    ev.prevent_default();
+                                    toggle.run(id_for_key.clone());
+                                }
+                            }
+                        >
                             <title>{title}</title>
                         </circle>
                     }

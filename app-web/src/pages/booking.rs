@@ -1,0 +1,37 @@
+//! A booking: one ticket per seat.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use crate::data::booking_page;
+
+/// The confirmation of one booking.
+#[component]
+pub fn BookingPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("booking").unwrap_or_default();
+    let page = Resource::new(id, booking_page);
+    view! {
+        <Suspense fallback=|| view! { <p class="notice">"Loading your booking..."</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(page) => view! {
+                        <h1>{if page.cancelled { "Cancelled: " } else { "Booked: " }} {page.title}</h1>
+                        <p class="muted">"Booking " {page.id} " · paid " {page.total} " with the card ending " {page.card}</p>
+                        <ul class="tickets">
+                            {page
+                                .tickets
+                                .into_iter()
+                                .map(|t| view! {
+                                    <li><strong>"Seat " {t.label}</strong><span>{t.price}</span><small class="muted">"Ticket " {t.ticket}</small></li>
+                                })
+                                .collect_view()}
+                        </ul>
+                    }
+                    .into_any(),
+                    Err(error) => view! { <p class="error">{crate::data::message(&error)}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod data;
+pub mod live;
 pub mod pages;
 
 #[cfg(feature = "ssr")]

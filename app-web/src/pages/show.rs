@@ -1,9 +1,12 @@
-//! A show: its seat map, drawn from the hall's layout.
+//! A show: its seat map, drawn from the hall's layout, kept current by the
+//! show's live changes, with seat picking and holding.
+
+use std::collections::HashMap;
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
-use crate::data::{HoldBest, HoldSeats, SeatDot, show_page};
+use crate::data::{HoldBest, HoldSeats, SeatDot, ShowPageData, message, show_page};
 
 /// Most seats one visitor may pick (the library enforces it too).
 const MAX_SEATS: usize = 10;
@@ -21,27 +24,92 @@ pub fn ShowPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="notice">"Loading the seat map..."</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(page) => {
-                        let (available, held, booked) = page.counts;
-                        view! {
-                            <h1>{page.title}</h1>
-                            <p class="muted">{page.place} " · " {page.starts}</p>
-                            <p>{available} " seats available, " {held} " held, " {booked} " sold"</p>
-                            <Picker show=page.id seats=page.seats stage=page.stage currency=page.currency/>
-                            <ul class="legend">
-                                <li><span class="swatch available"></span>"Available"</li>
-                                <li><span class="swatch held"></span>"Held"</li>
-                                <li><span class="swatch booked"></span>"Sold"</li>
-                                <li><span class="swatch mine"></span>"Yours"</li>
-                                {page.prices.into_iter().map(|p| view! { <li><strong>{p.name}</strong> " " {p.price}</li> }).collect_view()}
-                            </ul>
-                        }
-                        .into_any()
-                    }
-                    Err(error) => view! { <p class="error">{crate::data::message(&error)}</p> }.into_any(),
+                    Ok(page) => view! { <Show page=page/> }.into_any(),
+                    Err(error) => view! { <p class="error">{message(&error)}</p> }.into_any(),
                 }
             })}
         </Suspense>
+    }
+}
+
+/// The state of every seat, by id, as signals the drawing reads.
+type Seats = StoredValue<HashMap<String, RwSignal<String>>>;
+
+#[component]
+fn Show(page: ShowPageData) -> impl IntoView {
+    let seats: Seats = StoredValue::new(
+        page.seats
+            .iter()
+            .map(|s| (s.id.clone(), RwSignal::new(s.status.clone())))
+            .collect(),
+    );
+    let counts = RwSignal::new(page.counts);
+    let selected = RwSignal::new(Vec::<String>::new());
+    let notice = RwSignal::new(None::<String>);
+    let labels: HashMap<String, String> = page
+        .seats
+        .iter()
+        .map(|s| (s.id.clone(), s.label.clone()))
+        .collect();
+    // Live: apply everyone's holds, sales and releases as they happen.
+    let (show_id, seq) = (page.id.clone(), page.seq);
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let labels = labels.clone();
+            crate::live::follow(&show_id, seq, move |change| {
+                let Some((ids, state)) = change.seats() else {
+                    return;
+                };
+                for id in ids {
+                    let Some(status) = seats.with_value(|s| s.get(id).copied()) else {
+                        continue;
+                    };
+                    let before = status.get_untracked();
+                    if before == state {
+                        continue;
+                    }
+                    counts.update(|(available, held, booked)| {
+                        for (name, delta) in [(before.as_str(), u32::MAX), (state, 1)] {
+                            let slot = match name {
+                                "available" => &mut *available,
+                                "held" => &mut *held,
+                                _ => &mut *booked,
+                            };
+                            *slot = slot.wrapping_add(delta);
+                        }
+                    });
+                    status.set(state.to_owned());
+                    if state != "available" && selected.read_untracked().contains(id) {
+                        selected.update(|chosen| chosen.retain(|s| s != id));
+                        let label = labels.get(id).cloned().unwrap_or_default();
+                        notice.set(Some(format!(
+                            "Seat {label} was just taken by someone else."
+                        )));
+                    }
+                }
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (&show_id, seq, &labels);
+    });
+    view! {
+        <h1>{page.title}</h1>
+        <p class="muted">{page.place} " · " {page.starts}</p>
+        <p aria-live="polite">
+            {move || {
+                let (available, held, booked) = counts.get();
+                format!("{available} seats available, {held} held, {booked} sold")
+            }}
+        </p>
+        <Picker show=page.id seats=page.seats stage=page.stage currency=page.currency states=seats selected notice/>
+        <ul class="legend">
+            <li><span class="swatch available"></span>"Available"</li>
+            <li><span class="swatch held"></span>"Held"</li>
+            <li><span class="swatch booked"></span>"Sold"</li>
+            <li><span class="swatch mine"></span>"Yours / selected"</li>
+            {page.prices.into_iter().map(|p| view! { <li><strong>{p.name}</strong> " " {p.price}</li> }).collect_view()}
+        </ul>
     }
 }
 
@@ -52,9 +120,10 @@ fn Picker(
     seats: Vec<SeatDot>,
     stage: (String, f32, f32, f32, f32),
     currency: String,
+    states: Seats,
+    selected: RwSignal<Vec<String>>,
+    notice: RwSignal<Option<String>>,
 ) -> impl IntoView {
-    let selected = RwSignal::new(Vec::<String>::new());
-    let message = RwSignal::new(None::<String>);
     let prices: Vec<(String, String, i64)> = seats
         .iter()
         .map(|s| (s.id.clone(), s.label.clone(), s.cents))
@@ -63,35 +132,32 @@ fn Picker(
         selected.update(|chosen| {
             if let Some(at) = chosen.iter().position(|s| *s == seat) {
                 chosen.remove(at);
-                message.set(None);
+                notice.set(None);
             } else if chosen.len() == MAX_SEATS {
-                message.set(Some(format!(
+                notice.set(Some(format!(
                     "You can pick at most {MAX_SEATS} seats at a time."
                 )));
             } else {
                 chosen.push(seat);
-                message.set(None);
+                notice.set(None);
             }
         });
     });
-    let summary = {
-        let prices = prices.clone();
-        move || {
-            let chosen = selected.get();
-            let picked: Vec<&(String, String, i64)> = prices
-                .iter()
-                .filter(|(id, _, _)| chosen.contains(id))
-                .collect();
-            let cents: i64 = picked.iter().map(|(_, _, c)| c).sum();
-            let labels: Vec<&str> = picked.iter().map(|(_, l, _)| l.as_str()).collect();
-            format!(
-                "{} seats {} · total {}.{:02} {currency}",
-                labels.len(),
-                labels.join(", "),
-                cents / 100,
-                cents % 100
-            )
-        }
+    let summary = move || {
+        let chosen = selected.get();
+        let picked: Vec<&(String, String, i64)> = prices
+            .iter()
+            .filter(|(id, _, _)| chosen.contains(id))
+            .collect();
+        let cents: i64 = picked.iter().map(|(_, _, c)| c).sum();
+        let labels: Vec<&str> = picked.iter().map(|(_, l, _)| l.as_str()).collect();
+        format!(
+            "{} seats {} · total {}.{:02} {currency}",
+            labels.len(),
+            labels.join(", "),
+            cents / 100,
+            cents % 100
+        )
     };
     let hold = ServerAction::<HoldSeats>::new();
     let best = ServerAction::<HoldBest>::new();
@@ -103,25 +169,22 @@ fn Picker(
         {
             match outcome {
                 Ok(token) => navigate(&format!("/checkout/{token}"), Default::default()),
-                Err(error) => message.set(Some(
-                    error
-                        .to_string()
-                        .trim_start_matches("error running server function: ")
-                        .to_owned(),
-                )),
+                Err(error) => notice.set(Some(message(&error))),
             }
         }
     });
     let best_count = RwSignal::new(2u8);
     let show_for_hold = show.clone();
     view! {
-        <SeatMap seats=seats stage=stage selected=selected toggle=toggle/>
+        <SeatMap seats=seats stage=stage states=states selected=selected toggle=toggle/>
         <div class="picker" aria-live="polite">
             <p>{summary}</p>
-            {move || message.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+            {move || notice.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
             <button
                 disabled=move || selected.read().is_empty() || hold.pending().get()
-                on:click=move |_| { hold.dispatch(HoldSeats { show: show_for_hold.clone(), seats: selected.get() }); }
+                on:click=move |_| {
+                    hold.dispatch(HoldSeats { show: show_for_hold.clone(), seats: selected.get() });
+                }
             >
                 "Hold these seats"
             </button>
@@ -134,7 +197,9 @@ fn Picker(
             </label>
             <button
                 disabled=move || best.pending().get()
-                on:click=move |_| { best.dispatch(HoldBest { show: show.clone(), count: best_count.get() }); }
+                on:click=move |_| {
+                    best.dispatch(HoldBest { show: show.clone(), count: best_count.get() });
+                }
             >
                 "Hold the best seats"
             </button>
@@ -148,6 +213,7 @@ fn Picker(
 fn SeatMap(
     seats: Vec<SeatDot>,
     stage: (String, f32, f32, f32, f32),
+    states: Seats,
     selected: RwSignal<Vec<String>>,
     toggle: Callback<String>,
 ) -> impl IntoView {
@@ -170,40 +236,62 @@ fn SeatMap(
         <svg class="seat-map" viewBox=view_box role="group" aria-label="Seat map">
             <rect class="stage" x=sx y=sy width=sw height=sh rx="3"></rect>
             <text class="stage-label" x=sx + sw / 2.0 y=sy + sh / 2.0 + 3.0 text-anchor="middle">{label}</text>
-            {seats
-                .into_iter()
-                .map(|seat| {
-                    let free = seat.status == "available";
-                    let base = format!("seat {}{}{}", seat.status, if seat.mine { " mine" } else { "" }, if seat.accessible { " accessible" } else { "" });
-                    let name = format!("Seat {}, {}, {}", seat.label, seat.price, seat.status);
-                    let title = name.clone();
-                    let (id, id_for_key, id_for_class) = (seat.id.clone(), seat.id.clone(), seat.id.clone());
-                    let class = move || {
-                        if selected.read().contains(&id_for_class) { format!("{base} selected") } else { base.clone() }
-                    };
-                    view! {
-                        <circle
-                            class=class
-                            cx=seat.x
-                            cy=seat.y
-                            r="3.8"
-                            aria-label=name
-                            data-seat=seat.id
-                            tabindex=if free { "0" } else { "-1" }
-                            role=if free { "checkbox" } else { "img" }
-                            on:click=move |_| if free { toggle.run(id.clone()) }
-                            on:keydown=move |ev| {
-                                if free && (ev.key() == "Enter" || ev.key() == " ") {
-                                    ev.prevent_default();
-                                    toggle.run(id_for_key.clone());
-                                }
-                            }
-                        >
-                            <title>{title}</title>
-                        </circle>
-                    }
-                })
-                .collect_view()}
+            {seats.into_iter().map(|seat| view! { <SeatDotView seat states selected toggle/> }).collect_view()}
         </svg>
+    }
+}
+
+/// One seat: its state follows the live changes.
+#[component]
+fn SeatDotView(
+    seat: SeatDot,
+    states: Seats,
+    selected: RwSignal<Vec<String>>,
+    toggle: Callback<String>,
+) -> impl IntoView {
+    let status = states
+        .with_value(|s| s.get(&seat.id).copied())
+        .unwrap_or_else(|| RwSignal::new(seat.status.clone()));
+    let free = move || status.get() == "available";
+    let id = seat.id.clone();
+    let (id_for_key, id_for_class, id_for_click) =
+        (seat.id.clone(), seat.id.clone(), seat.id.clone());
+    let flags = format!(
+        "{}{}",
+        if seat.mine { " mine" } else { "" },
+        if seat.accessible { " accessible" } else { "" }
+    );
+    let class = move || {
+        let picked = if selected.read().contains(&id_for_class) {
+            " selected"
+        } else {
+            ""
+        };
+        format!("seat {}{flags}{picked}", status.get())
+    };
+    let (seat_label, price) = (seat.label.clone(), seat.price.clone());
+    let name = move || format!("Seat {seat_label}, {price}, {}", status.get());
+    let title = name.clone();
+    view! {
+        <circle
+            class=class
+            cx=seat.x
+            cy=seat.y
+            r="3.8"
+            aria-label=name
+            data-seat=seat.id
+            tabindex=move || if free() { "0" } else { "-1" }
+            role="checkbox"
+            aria-checked=move || if selected.read().contains(&id) { "true" } else { "false" }
+            on:click=move |_| if free() { toggle.run(id_for_click.clone()) }
+            on:keydown=move |ev| {
+                if free() && (ev.key() == "Enter" || ev.key() == " ") {
+                    ev.prevent_default();
+                    toggle.run(id_for_key.clone());
+                }
+            }
+        >
+            <title>{title}</title>
+        </circle>
     }
 }

@@ -1,0 +1,194 @@
+//! Following a show's changes in the browser: the server's Server-Sent
+//! Events (`/api/v1/shows/{id}/events`) turned into seat states.
+
+use serde::Deserialize;
+
+/// One change as the event stream sends it (the fields pages need).
+#[derive(Debug, Deserialize)]
+pub struct LiveEvent {
+    /// What happened.
+    pub change: LiveChange,
+}
+
+/// What happened to which seats.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum LiveChange {
+    /// Held (or offered to a waiter).
+    Held {
+        /// Seat ids.
+        seats: Vec<String>,
+    },
+    /// Offered to a waiter: held for them.
+    Offered {
+        /// Seat ids.
+        seats: Vec<String>,
+    },
+    /// Released by the holder.
+    Released {
+        /// Seat ids.
+        seats: Vec<String>,
+    },
+    /// A hold ran out.
+    Expired {
+        /// Seat ids.
+        seats: Vec<String>,
+    },
+    /// A booking was cancelled.
+    Cancelled {
+        /// Seat ids.
+        seats: Vec<String>,
+    },
+    /// Paid for.
+    Booked {
+        /// Seat ids.
+        seats: Vec<String>,
+    },
+    /// Waitlist bookkeeping: no seat changes.
+    #[serde(other)]
+    Other,
+}
+
+impl LiveChange {
+    /// The seats it touches and their new state ("available", "held", "booked").
+    pub fn seats(&self) -> Option<(&[String], &'static str)> {
+        match self {
+            Self::Held { seats } | Self::Offered { seats } => Some((seats, "held")),
+            Self::Released { seats } | Self::Expired { seats } | Self::Cancelled { seats } => {
+                Some((seats, "available"))
+            }
+            Self::Booked { seats } => Some((seats, "booked")),
+            Self::Other => None,
+        }
+    }
+}
+
+/// Calls `apply` with every change of `show` after `after`, until the page
+/// goes away; reloads the page when the server says to resync.
+#[cfg(feature = "hydrate")]
+pub fn follow(show: &str, after: u64, apply: impl Fn(LiveChange) + 'static) {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+
+    let Ok(source) =
+        web_sys::EventSource::new(&format!("/api/v1/shows/{show}/events?after={after}"))
+    else {
+        return;
+    };
+    let on_change =
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |message: web_sys::MessageEvent| {
+            if let Some(event) = message
+                .data()
+                .as_string()
+                .and_then(|text| serde_json::from_str::<LiveEvent>(&text).ok())
+            {
+                apply(event.change);
+            }
+        });
+    let on_resync = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.location().reload();
+        }
+    });
+    let _ = source.add_event_listener_with_callback("change", on_change.as_ref().unchecked_ref());
+    let _ = source.add_event_listener_with_callback("resync", on_resync.as_ref().unchecked_ref());
+    // The listeners live as long as the source; the source closes with the page.
+    on_change.forget();
+    on_resync.forget();
+    let source = send_wrapper::SendWrapper::new(source);
+    leptos::prelude::on_cleanup(move || source.close());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reservation_core::{
+        BookingId, Change, HoldId, SeatId, Sequence, ShowEvent, ShowId, WaitEnd, WaitId,
+    };
+
+    /// The page understands exactly what the server sends.
+    fn parse(change: Change) -> LiveChange {
+        let event = ShowEvent {
+            show: ShowId::random(),
+            seq: Sequence(7),
+            at: time::OffsetDateTime::UNIX_EPOCH,
+            change,
+        };
+        serde_json::from_str::<LiveEvent>(&serde_json::to_string(&event).unwrap())
+            .unwrap()
+            .change
+    }
+
+    #[test]
+    fn every_server_change_maps_to_seat_states() {
+        let seat = SeatId::random();
+        let id = seat.to_string();
+        let cases = [
+            (
+                Change::Held {
+                    hold: HoldId::random(),
+                    seats: vec![seat],
+                },
+                Some("held"),
+            ),
+            (
+                Change::Offered {
+                    wait: WaitId::random(),
+                    hold: HoldId::random(),
+                    seats: vec![seat],
+                },
+                Some("held"),
+            ),
+            (
+                Change::Released {
+                    hold: HoldId::random(),
+                    seats: vec![seat],
+                },
+                Some("available"),
+            ),
+            (
+                Change::Expired {
+                    hold: HoldId::random(),
+                    seats: vec![seat],
+                },
+                Some("available"),
+            ),
+            (
+                Change::Cancelled {
+                    booking: BookingId::random(),
+                    seats: vec![seat],
+                },
+                Some("available"),
+            ),
+            (
+                Change::Booked {
+                    booking: BookingId::random(),
+                    hold: HoldId::random(),
+                    seats: vec![seat],
+                },
+                Some("booked"),
+            ),
+            (
+                Change::WaitJoined {
+                    wait: WaitId::random(),
+                    count: 2,
+                },
+                None,
+            ),
+            (
+                Change::WaitEnded {
+                    wait: WaitId::random(),
+                    reason: WaitEnd::SoldOut,
+                },
+                None,
+            ),
+        ];
+        for (change, state) in cases {
+            let live = parse(change);
+            assert_eq!(
+                live.seats().map(|(seats, s)| (seats.to_vec(), s)),
+                state.map(|s| (vec![id.clone()], s))
+            );
+        }
+    }
+}

@@ -10,10 +10,11 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use reservation_core::testkit::Fixture;
-use reservation_core::{MemoryStore, Policy, Store};
+use reservation_core::{HolderId, MemoryStore, Policy, Store};
 use tower::ServiceExt;
 
-async fn page(uri: &str) -> (StatusCode, String, String) {
+/// The app over a fresh testkit fixture.
+async fn fixture_app() -> (axum::Router, Fixture<MemoryStore>) {
     let f = Fixture::seed(MemoryStore::new(Policy::default())).await;
     let store: Arc<dyn Store> = f.store.clone();
     let app = app(
@@ -24,9 +25,26 @@ async fn page(uri: &str) -> (StatusCode, String, String) {
         ),
         site("target/site"),
     );
-    let uri = uri.replace("{city}", &f.city.to_string());
+    (app, f)
+}
+
+/// GETs `uri`, as the session of `holder` when given: status, content type
+/// and the HTML without hydration markers (which separate text nodes).
+async fn get(
+    app: &axum::Router,
+    uri: &str,
+    holder: Option<HolderId>,
+) -> (StatusCode, String, String) {
+    let mut request = Request::get(uri);
+    if let Some(holder) = holder {
+        request = request.header(
+            header::COOKIE,
+            format!("{}={holder}", app_server::SESSION_COOKIE),
+        );
+    }
     let response = app
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .clone()
+        .oneshot(request.body(Body::empty()).unwrap())
         .await
         .unwrap();
     let status = response.status();
@@ -45,7 +63,13 @@ async fn page(uri: &str) -> (StatusCode, String, String) {
             .to_vec(),
     )
     .unwrap();
-    (status, kind, body)
+    (status, kind, body.replace("<!>", ""))
+}
+
+/// A page of the fixture app; `{city}` in `uri` is the fixture's city.
+async fn page(uri: &str) -> (StatusCode, String, String) {
+    let (app, f) = fixture_app().await;
+    get(&app, &uri.replace("{city}", &f.city.to_string()), None).await
 }
 
 /// The text inside `<main>`, so content streamed into `<template>`s (which
@@ -87,31 +111,8 @@ async fn an_unknown_city_says_so() {
 
 #[tokio::test]
 async fn an_event_lists_venues_and_showtimes_by_day() {
-    let f = Fixture::seed(MemoryStore::new(Policy::default())).await;
-    let store: Arc<dyn Store> = f.store.clone();
-    let app = app(
-        AppState::new(
-            store,
-            Arc::new(f.gateway.clone()),
-            Arc::new(f.clock.clone()),
-        ),
-        site("target/site"),
-    );
-    let uri = format!("/events/{}?city={}", f.event, f.city);
-    let response = app
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let html = String::from_utf8(
-        response
-            .into_body()
-            .collect()
-            .await
-            .unwrap()
-            .to_bytes()
-            .to_vec(),
-    )
-    .unwrap();
+    let (app, f) = fixture_app().await;
+    let (_, _, html) = get(&app, &format!("/events/{}?city={}", f.event, f.city), None).await;
     let main = main_of(&html);
     assert!(
         main.contains("Grand Cinema") && main.contains("Robert Downey Jr."),
@@ -126,33 +127,11 @@ async fn an_event_lists_venues_and_showtimes_by_day() {
 
 #[tokio::test]
 async fn a_show_draws_every_seat_with_its_state() {
-    let f = Fixture::seed(MemoryStore::new(Policy::default())).await;
-    let me = reservation_core::HolderId::random();
-    f.hold(f.small_show, me, &["A1", "A2"]).await.unwrap();
-    let store: Arc<dyn Store> = f.store.clone();
-    let app = app(
-        AppState::new(
-            store,
-            Arc::new(f.gateway.clone()),
-            Arc::new(f.clock.clone()),
-        ),
-        site("target/site"),
-    );
-    let uri = format!("/shows/{}", f.small_show);
-    let response = app
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+    let (app, f) = fixture_app().await;
+    f.hold(f.small_show, HolderId::random(), &["A1", "A2"])
         .await
         .unwrap();
-    let html = String::from_utf8(
-        response
-            .into_body()
-            .collect()
-            .await
-            .unwrap()
-            .to_bytes()
-            .to_vec(),
-    )
-    .unwrap();
+    let (_, _, html) = get(&app, &format!("/shows/{}", f.small_show), None).await;
     let main = main_of(&html);
     assert_eq!(main.matches("<circle").count(), 8, "one circle per seat");
     assert_eq!(main.matches("class=\"seat held").count(), 2, "{main}");
@@ -160,55 +139,17 @@ async fn a_show_draws_every_seat_with_its_state() {
         main.contains("aria-label=\"Seat A1, 9.00 EUR, held\""),
         "{main}"
     );
-    // Text nodes are separated by hydration markers.
-    assert!(
-        main.replace("<!>", "")
-            .contains("6 seats available, 2 held, 0 sold"),
-        "{main}"
-    );
-}
-
-/// GETs `uri` as the session of `holder`.
-async fn page_as(app: &axum::Router, uri: &str, holder: reservation_core::HolderId) -> String {
-    let request = Request::get(uri)
-        .header(
-            header::COOKIE,
-            format!("{}={holder}", app_server::SESSION_COOKIE),
-        )
-        .body(Body::empty())
-        .unwrap();
-    let response = app.clone().oneshot(request).await.unwrap();
-    String::from_utf8(
-        response
-            .into_body()
-            .collect()
-            .await
-            .unwrap()
-            .to_bytes()
-            .to_vec(),
-    )
-    .unwrap()
-    .replace("<!>", "")
+    assert!(main.contains("6 seats available, 2 held, 0 sold"), "{main}");
 }
 
 #[tokio::test]
 async fn checkout_and_booking_belong_to_their_session() {
-    let f = Fixture::seed(MemoryStore::new(Policy::default())).await;
-    let store: Arc<dyn Store> = f.store.clone();
-    let app = app(
-        AppState::new(
-            store,
-            Arc::new(f.gateway.clone()),
-            Arc::new(f.clock.clone()),
-        ),
-        site("target/site"),
-    );
-    let (me, other) = (
-        reservation_core::HolderId::random(),
-        reservation_core::HolderId::random(),
-    );
+    let (app, f) = fixture_app().await;
+    let (me, other) = (HolderId::random(), HolderId::random());
     let hold = f.hold(f.show, me, &["J5", "J6"]).await.unwrap();
-    let checkout = page_as(&app, &format!("/checkout/{}", hold.token), me).await;
+    let checkout = get(&app, &format!("/checkout/{}", hold.token), Some(me))
+        .await
+        .2;
     let main = main_of(&checkout);
     assert!(
         main.contains("Seat J5") && main.contains("30.00 EUR"),
@@ -222,20 +163,26 @@ async fn checkout_and_booking_belong_to_their_session() {
         main.contains("<form") && main.contains("name=\"card\""),
         "a payment form that works without JavaScript"
     );
-    let theirs = page_as(&app, &format!("/checkout/{}", hold.token), other).await;
+    let theirs = get(&app, &format!("/checkout/{}", hold.token), Some(other))
+        .await
+        .2;
     assert!(
         main_of(&theirs).contains("class=\"error\""),
         "another session cannot see the hold"
     );
     let booking = f.engine.confirm(&hold.token, me, f.card()).await.unwrap();
-    let confirmation = page_as(&app, &format!("/bookings/{}", booking.id), me).await;
+    let confirmation = get(&app, &format!("/bookings/{}", booking.id), Some(me))
+        .await
+        .2;
     let main = main_of(&confirmation);
     assert!(
         main.contains("Booked: Avengers: Endgame")
             && main.contains(&booking.tickets[0].id.to_string()),
         "{main}"
     );
-    let theirs = page_as(&app, &format!("/bookings/{}", booking.id), other).await;
+    let theirs = get(&app, &format!("/bookings/{}", booking.id), Some(other))
+        .await
+        .2;
     assert!(
         main_of(&theirs).contains("does not exist"),
         "another session cannot see the booking"

@@ -338,9 +338,11 @@ pub async fn show_page(show: String) -> Result<ShowPageData, ServerFnError> {
     let event = backend.catalog.event(show.event).await.map_err(failed)?;
     let venue = backend.catalog.venue(show.venue).await.map_err(failed)?;
     let hall = backend.catalog.hall(show.hall).await.map_err(failed)?;
-    let viewer = use_context::<http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<Visitor>().map(|v| v.0));
-    let map = backend.engine.seat_map(id, viewer).await.map_err(failed)?;
+    let map = backend
+        .engine
+        .seat_map(id, visitor().ok())
+        .await
+        .map_err(failed)?;
     let plan = hall.plan();
     let layout = hall.layout();
     let price_of = |code: &reservation_core::catalog::CategoryCode| {
@@ -420,6 +422,16 @@ fn visitor() -> Result<reservation_core::HolderId, ServerFnError> {
     use_context::<http::request::Parts>()
         .and_then(|parts| parts.extensions.get::<Visitor>().map(|v| v.0))
         .ok_or_else(|| ServerFnError::new("no session"))
+}
+
+/// The title of the event a show plays.
+#[cfg(feature = "ssr")]
+async fn title_of(
+    backend: &Backend,
+    show: reservation_core::ShowId,
+) -> Result<String, ServerFnError> {
+    let event = backend.catalog.show(show).await.map_err(failed)?.event;
+    Ok(backend.catalog.event(event).await.map_err(failed)?.title)
 }
 
 #[cfg(feature = "ssr")]
@@ -525,8 +537,7 @@ pub async fn checkout_page(token: String) -> Result<CheckoutData, ServerFnError>
     if let reservation_core::HoldState::Confirmed(booking) = hold.state {
         leptos_axum::redirect(&format!("/bookings/{booking}"));
     }
-    let event = backend.catalog.show(hold.show).await.map_err(failed)?.event;
-    let title = backend.catalog.event(event).await.map_err(failed)?.title;
+    let title = title_of(&backend, hold.show).await?;
     let now = backend.engine.clock().now();
     Ok(CheckoutData {
         token,
@@ -607,13 +618,7 @@ pub async fn booking_page(id: String) -> Result<BookingData, ServerFnError> {
         .booking(booking_id, visitor()?)
         .await
         .map_err(failed)?;
-    let event = backend
-        .catalog
-        .show(booking.show)
-        .await
-        .map_err(failed)?
-        .event;
-    let title = backend.catalog.event(event).await.map_err(failed)?.title;
+    let title = title_of(&backend, booking.show).await?;
     Ok(BookingData {
         id,
         title,

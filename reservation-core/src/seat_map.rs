@@ -3,8 +3,10 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::catalog::SeatingPlan;
 use crate::events::Sequence;
-use crate::ids::{SeatId, ShowId};
+use crate::ids::{HolderId, SeatId, ShowId};
+use crate::waitlist::SeatHolding;
 
 /// The state of one seat as every reader sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -66,4 +68,31 @@ pub struct SeatMap {
     pub seats: Vec<SeatView>,
     /// Totals.
     pub counts: Availability,
+}
+
+impl SeatView {
+    /// The views of every seat of `plan`, whose holdings are `holdings` (by
+    /// seat index), as `viewer` sees them. Every store builds maps with this.
+    pub fn all(
+        plan: &SeatingPlan,
+        holdings: &[SeatHolding],
+        viewer: Option<HolderId>,
+    ) -> Vec<SeatView> {
+        holdings
+            .iter()
+            .zip(plan.seats())
+            .map(|(holding, seat)| {
+                let (status, owner) = match holding {
+                    SeatHolding::Free => (SeatStatus::Available, None),
+                    SeatHolding::Held(h) => (SeatStatus::Held, Some(*h)),
+                    SeatHolding::Booked(h) => (SeatStatus::Booked, Some(*h)),
+                };
+                SeatView {
+                    seat: seat.id,
+                    status,
+                    mine: viewer.is_some() && owner == viewer,
+                }
+            })
+            .collect()
+    }
 }

@@ -8,8 +8,8 @@ use reservation_core::waitlist::{SeatHolding, admission};
 use reservation_core::{
     Availability, Booking, BookingId, BookingStatus, Change, Checkout, EventStream, Hold,
     HoldRequest, HoldToken, HolderId, Policy, ReservationError, ReservationStore, SeatConflict,
-    SeatMap, SeatSelection, SeatStatus, SeatView, Sequence, ShowEvent, ShowId, Taken, Ticket,
-    TicketId, Wait, WaitEnd, WaitId, WaitRequest, WaitStatus,
+    SeatMap, SeatSelection, SeatView, Sequence, ShowEvent, ShowId, Taken, Ticket, TicketId, Wait,
+    WaitEnd, WaitId, WaitRequest, WaitStatus,
 };
 use sqlx::Row;
 use time::OffsetDateTime;
@@ -738,22 +738,7 @@ impl ReservationStore for PgStore {
             let plan = std::sync::Arc::clone(&t.meta.plan);
             let (counts, at) = (t.counts, t.now);
             let seq = t.commit().await?;
-            let seats = holdings
-                .iter()
-                .zip(plan.seats())
-                .map(|(holding, seat)| {
-                    let (status, owner) = match holding {
-                        SeatHolding::Free => (SeatStatus::Available, None),
-                        SeatHolding::Held(h) => (SeatStatus::Held, Some(*h)),
-                        SeatHolding::Booked(h) => (SeatStatus::Booked, Some(*h)),
-                    };
-                    SeatView {
-                        seat: seat.id,
-                        status,
-                        mine: viewer.is_some() && owner == viewer,
-                    }
-                })
-                .collect();
+            let seats = SeatView::all(&plan, &holdings, viewer);
             Ok(SeatMap {
                 show,
                 seq,

@@ -20,7 +20,7 @@ use crate::limits::{Policy, SeatCount};
 use crate::memory::event_log::EventLog;
 use crate::money::Money;
 use crate::payment::PaymentReceipt;
-use crate::seat_map::{Availability, SeatMap, SeatStatus, SeatView};
+use crate::seat_map::{Availability, SeatMap, SeatView};
 use crate::seating::best_available;
 use crate::store::Checkout;
 use crate::waitlist::{
@@ -717,23 +717,7 @@ impl ShowState {
 
     pub(crate) fn seat_map(&mut self, viewer: Option<HolderId>, now: OffsetDateTime) -> SeatMap {
         self.settle(now);
-        let seats = self
-            .seats
-            .iter()
-            .zip(self.plan.seats())
-            .map(|(slot, seat)| {
-                let (status, owner) = match slot {
-                    SeatHolding::Free => (SeatStatus::Available, None),
-                    SeatHolding::Held(h) => (SeatStatus::Held, Some(*h)),
-                    SeatHolding::Booked(h) => (SeatStatus::Booked, Some(*h)),
-                };
-                SeatView {
-                    seat: seat.id,
-                    status,
-                    mine: viewer.is_some() && owner == viewer,
-                }
-            })
-            .collect();
+        let seats = SeatView::all(&self.plan, &self.seats, viewer);
         SeatMap {
             show: self.show.id,
             seq: self.log.last(),

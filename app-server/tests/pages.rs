@@ -188,3 +188,38 @@ async fn checkout_and_booking_belong_to_their_session() {
         "another session cannot see the booking"
     );
 }
+
+#[tokio::test]
+async fn a_waiter_sees_its_place_in_line_and_nobody_else_does() {
+    let (app, f) = fixture_app().await;
+    f.hold(
+        f.small_show,
+        HolderId::random(),
+        &["A1", "A2", "A3", "A4", "B1", "B2", "B3", "B4"],
+    )
+    .await
+    .unwrap();
+    let (me, other) = (HolderId::random(), HolderId::random());
+    let request = reservation_core::WaitRequest {
+        show: f.small_show,
+        holder: me,
+        count: reservation_core::SeatCount::new(2).unwrap(),
+        category: None,
+    };
+    let wait = f.engine.join_waitlist(&request).await.unwrap();
+    let (_, _, html) = get(&app, &format!("/waits/{}", wait.id), Some(me)).await;
+    let main = main_of(&html);
+    assert!(
+        main.contains("Waiting for 2 seats") && main.contains("You are number 1 in line."),
+        "{main}"
+    );
+    assert!(
+        main.contains("name=\"id\""),
+        "a leave form that works without JavaScript"
+    );
+    let (_, _, theirs) = get(&app, &format!("/waits/{}", wait.id), Some(other)).await;
+    assert!(
+        main_of(&theirs).contains("class=\"error\""),
+        "another session cannot see the wait"
+    );
+}

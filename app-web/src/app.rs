@@ -5,7 +5,7 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
-use crate::pages::{BookingPage, CheckoutPage, CityPage, EventPage, HomePage, ShowPage};
+use crate::pages::{BookingPage, CheckoutPage, CityPage, EventPage, HomePage, ShowPage, WaitPage};
 
 /// The HTML document around the app (rendered on the server only).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -46,6 +46,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/shows/:show") view=ShowPage ssr=SsrMode::Async/>
                     <Route path=path!("/checkout/:token") view=CheckoutPage ssr=SsrMode::Async/>
                     <Route path=path!("/bookings/:booking") view=BookingPage ssr=SsrMode::Async/>
+                    <Route path=path!("/waits/:wait") view=WaitPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -6,6 +6,7 @@ pub mod city;
 pub mod event;
 pub mod home;
 pub mod show;
+pub mod wait;
 
 pub use booking::BookingPage;
 pub use checkout::CheckoutPage;
@@ -13,3 +14,4 @@ pub use city::CityPage;
 pub use event::EventPage;
 pub use home::HomePage;
 pub use show::ShowPage;
+pub use wait::WaitPage;

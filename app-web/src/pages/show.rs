@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
-use crate::data::{HoldBest, HoldSeats, SeatDot, ShowPageData, message, show_page};
+use crate::data::{HoldBest, HoldSeats, JoinWait, SeatDot, ShowPageData, message, show_page};
 
 /// Most seats one visitor may pick (the library enforces it too).
 const MAX_SEATS: usize = 10;
@@ -161,20 +161,27 @@ fn Picker(
     };
     let hold = ServerAction::<HoldSeats>::new();
     let best = ServerAction::<HoldBest>::new();
+    let wait = ServerAction::<JoinWait>::new();
     let navigate = use_navigate();
     Effect::new(move |_| {
-        for outcome in [hold.value().get(), best.value().get()]
+        let holds = [hold.value().get(), best.value().get()]
             .into_iter()
-            .flatten()
-        {
+            .flatten();
+        let holds = holds.map(|outcome| outcome.map(|token| format!("/checkout/{token}")));
+        let waits = wait
+            .value()
+            .get()
+            .into_iter()
+            .map(|outcome| outcome.map(|id| format!("/waits/{id}")));
+        for outcome in holds.chain(waits) {
             match outcome {
-                Ok(token) => navigate(&format!("/checkout/{token}"), Default::default()),
+                Ok(path) => navigate(&path, Default::default()),
                 Err(error) => notice.set(Some(message(&error))),
             }
         }
     });
     let best_count = RwSignal::new(2u8);
-    let show_for_hold = show.clone();
+    let (show_for_hold, show_for_wait) = (show.clone(), show.clone());
     view! {
         <SeatMap seats=seats stage=stage states=states selected=selected toggle=toggle/>
         <div class="picker" aria-live="polite">
@@ -202,6 +209,19 @@ fn Picker(
                 }
             >
                 "Hold the best seats"
+            </button>
+            <button
+                class="secondary"
+                title="When the seats you want are held by others, wait in line: freed seats go to waiters first, in order"
+                disabled=move || wait.pending().get()
+                on:click={
+                    let show = show_for_wait.clone();
+                    move |_| {
+                        wait.dispatch(JoinWait { show: show.clone(), count: best_count.get() });
+                    }
+                }
+            >
+                "Wait for that many seats"
             </button>
         </div>
     }

@@ -223,3 +223,24 @@ async fn a_waiter_sees_its_place_in_line_and_nobody_else_does() {
         "another session cannot see the wait"
     );
 }
+
+#[tokio::test]
+async fn search_tolerates_typos_without_javascript_and_escapes_input() {
+    let (app, f) = fixture_app().await;
+    let (status, _, html) = get(&app, &format!("/search?q=avngers&city={}", f.city), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let main = main_of(&html);
+    assert!(
+        main.contains("Avengers: Endgame")
+            && main.contains(&format!("/events/{}?city={}", f.event, f.city)),
+        "{main}"
+    );
+    let (_, _, html) = get(&app, "/search?q=zzqqxx", None).await;
+    assert!(main_of(&html).contains("Nothing found"), "{html}");
+    let (_, _, html) = get(&app, "/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E", None).await;
+    assert!(
+        !html.contains("<script>alert(1)"),
+        "search text is escaped in the page"
+    );
+    assert!(main_of(&html).contains("Nothing found"), "{html}");
+}

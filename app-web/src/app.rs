@@ -5,7 +5,9 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
-use crate::pages::{BookingPage, CheckoutPage, CityPage, EventPage, HomePage, ShowPage, WaitPage};
+use crate::pages::{
+    BookingPage, CheckoutPage, CityPage, EventPage, HomePage, SearchPage, ShowPage, WaitPage,
+};
 
 /// The HTML document around the app (rendered on the server only).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -35,6 +37,9 @@ pub fn App() -> impl IntoView {
         <Router>
             <header class="top">
                 <A href="/">"Seatwise"</A>
+                <form action="/search" method="get" role="search">
+                    <input name="q" type="search" placeholder="Search events" aria-label="Search events"/>
+                </form>
             </header>
             <main>
                 <Routes fallback=|| view! { <p class="notice">"Page not found."</p> }>
@@ -47,6 +52,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/checkout/:token") view=CheckoutPage ssr=SsrMode::Async/>
                     <Route path=path!("/bookings/:booking") view=BookingPage ssr=SsrMode::Async/>
                     <Route path=path!("/waits/:wait") view=WaitPage ssr=SsrMode::Async/>
+                    <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -5,6 +5,7 @@ pub mod checkout;
 pub mod city;
 pub mod event;
 pub mod home;
+pub mod search;
 pub mod show;
 pub mod wait;
 
@@ -13,5 +14,6 @@ pub use checkout::CheckoutPage;
 pub use city::CityPage;
 pub use event::EventPage;
 pub use home::HomePage;
+pub use search::SearchPage;
 pub use show::ShowPage;
 pub use wait::WaitPage;

@@ -90,9 +90,7 @@ pub async fn list_cities() -> Result<Vec<CityView>, ServerFnError> {
 #[allow(missing_docs)]
 #[server(prefix = "/_server")]
 pub async fn city_events(city: String) -> Result<CityListing, ServerFnError> {
-    let id: reservation_core::CityId = city
-        .parse()
-        .map_err(|_| ServerFnError::new("no such city"))?;
+    let id: reservation_core::CityId = parse_id(&city, "no such city")?;
     let backend = backend()?;
     let city = backend
         .catalog
@@ -176,6 +174,12 @@ pub struct EventPageData {
     pub venues: Vec<VenueDays>,
 }
 
+/// Parses an id from a page's URL; a malformed one is reported like a missing one.
+#[cfg(feature = "ssr")]
+fn parse_id<T: std::str::FromStr>(text: &str, missing: &str) -> Result<T, ServerFnError> {
+    text.parse().map_err(|_| ServerFnError::new(missing))
+}
+
 #[cfg(feature = "ssr")]
 fn failed(error: impl std::fmt::Display) -> ServerFnError {
     ServerFnError::new(error.to_string())
@@ -187,12 +191,8 @@ fn failed(error: impl std::fmt::Display) -> ServerFnError {
 #[server(prefix = "/_server")]
 pub async fn event_page(event: String, city: String) -> Result<EventPageData, ServerFnError> {
     use time::macros::format_description;
-    let event_id: reservation_core::EventId = event
-        .parse()
-        .map_err(|_| ServerFnError::new("no such event"))?;
-    let city_id: reservation_core::CityId = city
-        .parse()
-        .map_err(|_| ServerFnError::new("no such city"))?;
+    let event_id: reservation_core::EventId = parse_id(&event, "no such event")?;
+    let city_id: reservation_core::CityId = parse_id(&city, "no such city")?;
     let backend = backend()?;
     let details = backend.catalog.event(event_id).await.map_err(failed)?;
     let city = backend.catalog.city(city_id).await.map_err(failed)?;
@@ -330,9 +330,7 @@ pub struct ShowPageData {
 #[server(prefix = "/_server")]
 pub async fn show_page(show: String) -> Result<ShowPageData, ServerFnError> {
     use time::macros::format_description;
-    let id: reservation_core::ShowId = show
-        .parse()
-        .map_err(|_| ServerFnError::new("no such show"))?;
+    let id: reservation_core::ShowId = parse_id(&show, "no such show")?;
     let backend = backend()?;
     let show = backend.catalog.show(id).await.map_err(failed)?;
     let event = backend.catalog.event(show.event).await.map_err(failed)?;
@@ -445,12 +443,10 @@ fn hold_token(text: &str) -> Result<reservation_core::HoldToken, ServerFnError> 
 #[allow(missing_docs)]
 #[server(prefix = "/_server")]
 pub async fn hold_seats(show: String, seats: Vec<String>) -> Result<String, ServerFnError> {
-    let show: reservation_core::ShowId = show
-        .parse()
-        .map_err(|_| ServerFnError::new("no such show"))?;
+    let show: reservation_core::ShowId = parse_id(&show, "no such show")?;
     let seats = seats
         .iter()
-        .map(|s| s.parse().map_err(|_| ServerFnError::new("no such seat")))
+        .map(|s| parse_id(s, "no such seat"))
         .collect::<Result<Vec<reservation_core::SeatId>, _>>()?;
     let seats = reservation_core::SeatList::new(seats).map_err(failed)?;
     let request = reservation_core::HoldRequest {
@@ -472,9 +468,7 @@ pub async fn hold_seats(show: String, seats: Vec<String>) -> Result<String, Serv
 #[allow(missing_docs)]
 #[server(prefix = "/_server")]
 pub async fn hold_best(show: String, count: u8) -> Result<String, ServerFnError> {
-    let show: reservation_core::ShowId = show
-        .parse()
-        .map_err(|_| ServerFnError::new("no such show"))?;
+    let show: reservation_core::ShowId = parse_id(&show, "no such show")?;
     let count = reservation_core::SeatCount::new(u64::from(count)).map_err(failed)?;
     let seats = reservation_core::SeatSelection::BestAvailable {
         count,
@@ -609,9 +603,7 @@ pub struct BookingData {
 #[allow(missing_docs)]
 #[server(prefix = "/_server")]
 pub async fn booking_page(id: String) -> Result<BookingData, ServerFnError> {
-    let booking_id: reservation_core::BookingId = id
-        .parse()
-        .map_err(|_| ServerFnError::new("no such booking"))?;
+    let booking_id: reservation_core::BookingId = parse_id(&id, "no such booking")?;
     let backend = backend()?;
     let booking = backend
         .engine
@@ -642,9 +634,7 @@ pub async fn booking_page(id: String) -> Result<BookingData, ServerFnError> {
 #[allow(missing_docs)]
 #[server(prefix = "/_server")]
 pub async fn join_wait(show: String, count: u8) -> Result<String, ServerFnError> {
-    let show: reservation_core::ShowId = show
-        .parse()
-        .map_err(|_| ServerFnError::new("no such show"))?;
+    let show: reservation_core::ShowId = parse_id(&show, "no such show")?;
     let count = reservation_core::SeatCount::new(u64::from(count)).map_err(failed)?;
     let request = reservation_core::WaitRequest {
         show,
@@ -690,8 +680,7 @@ pub struct WaitData {
 #[server(prefix = "/_server")]
 pub async fn wait_page(id: String) -> Result<WaitData, ServerFnError> {
     use reservation_core::WaitStatus;
-    let wait_id: reservation_core::WaitId =
-        id.parse().map_err(|_| ServerFnError::new("no such wait"))?;
+    let wait_id: reservation_core::WaitId = parse_id(&id, "no such wait")?;
     let backend = backend()?;
     let status = backend
         .engine
@@ -753,8 +742,7 @@ pub async fn wait_page(id: String) -> Result<WaitData, ServerFnError> {
 #[allow(missing_docs)]
 #[server(prefix = "/_server")]
 pub async fn leave_wait(id: String, show: String) -> Result<(), ServerFnError> {
-    let wait_id: reservation_core::WaitId =
-        id.parse().map_err(|_| ServerFnError::new("no such wait"))?;
+    let wait_id: reservation_core::WaitId = parse_id(&id, "no such wait")?;
     backend()?
         .engine
         .cancel_wait(wait_id, visitor()?)

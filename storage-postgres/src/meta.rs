@@ -2,23 +2,16 @@
 //! once it is scheduled: its hall's seating plan and its prices. Cached per
 //! process, so every instance reads it once.
 
-use std::sync::Arc;
-
-use reservation_core::catalog::{
-    CategoryCode, Hall, Layout, PriceList, SeatIndex, SeatingPlan, Show,
-};
-use reservation_core::{
-    CityId, EventId, HallId, Money, PricedSeat, ReservationError, SeatId, ShowId, VenueId,
-};
+use reservation_core::catalog::{Hall, Layout, PriceList, PricedPlan, SeatIndex, Show};
+use reservation_core::{CityId, EventId, HallId, ReservationError, ShowId, VenueId};
 use sqlx::{PgPool, Row};
 
 use crate::error::storage;
 
 pub(crate) struct ShowMeta {
     pub(crate) show: Show,
-    pub(crate) plan: Arc<SeatingPlan>,
-    /// Code and price per layout category index.
-    pub(crate) categories: Vec<(CategoryCode, Money)>,
+    /// The hall's seats with this show's prices.
+    pub(crate) pricing: PricedPlan,
 }
 
 impl ShowMeta {
@@ -47,51 +40,10 @@ impl ShowMeta {
             starts_at: row.try_get("starts_at").map_err(storage)?,
             prices: prices.0,
         };
-        let categories = hall
-            .layout()
-            .categories
-            .iter()
-            .map(|c| {
-                (
-                    c.code.clone(),
-                    show.prices
-                        .get(&c.code)
-                        .unwrap_or(Money::zero(show.prices.currency())),
-                )
-            })
-            .collect();
         Ok(Some(Self {
+            pricing: PricedPlan::new(&hall, &show.prices),
             show,
-            plan: Arc::clone(hall.plan()),
-            categories,
         }))
-    }
-
-    pub(crate) fn priced(&self, i: SeatIndex) -> PricedSeat {
-        let seat = self.plan.seat(i);
-        let (category, price) = self.categories[usize::from(seat.category)].clone();
-        PricedSeat {
-            seat: seat.id,
-            label: self.plan.label(i).to_owned(),
-            category,
-            price,
-        }
-    }
-
-    pub(crate) fn seat_ids(&self, seats: &[SeatIndex]) -> Vec<SeatId> {
-        seats.iter().map(|&i| self.plan.seat(i).id).collect()
-    }
-
-    pub(crate) fn total(&self, prices: impl Iterator<Item = Money>) -> Money {
-        prices.fold(Money::zero(self.show.prices.currency()), |a, b| a + b)
-    }
-
-    pub(crate) fn category_index(&self, code: &CategoryCode) -> Result<u16, ReservationError> {
-        self.categories
-            .iter()
-            .position(|(c, _)| c == code)
-            .map(|i| i as u16)
-            .ok_or_else(|| ReservationError::UnknownCategory(code.clone()))
     }
 
     /// Seat indexes as stored (`integer[]`), checked against the plan.
@@ -99,7 +51,7 @@ impl ShowMeta {
         stored
             .iter()
             .filter_map(|&i| u32::try_from(i).ok())
-            .filter(|&i| (i as usize) < self.plan.len())
+            .filter(|&i| (i as usize) < self.pricing.plan().len())
             .map(SeatIndex)
             .collect()
     }

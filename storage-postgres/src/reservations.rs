@@ -122,7 +122,8 @@ impl PgStore {
                     .iter()
                     .map(|id| {
                         t.meta
-                            .plan
+                            .pricing
+                            .plan()
                             .index_of(*id)
                             .ok_or(ReservationError::UnknownSeat(*id))
                     })
@@ -150,10 +151,10 @@ impl PgStore {
                             _ if holder == Some(request.holder.as_uuid()) => Taken::HeldByYou,
                             _ => Taken::Held,
                         };
-                        let seat = t.meta.plan.seat(index).id;
+                        let seat = t.meta.pricing.plan().seat(index).id;
                         conflicts.push(SeatConflict {
                             seat,
-                            label: t.meta.plan.label(index).to_owned(),
+                            label: t.meta.pricing.plan().label(index).to_owned(),
                             taken,
                         });
                     }
@@ -167,9 +168,9 @@ impl PgStore {
                 let category = filter
                     .category
                     .as_ref()
-                    .map(|c| t.meta.category_index(c))
+                    .map(|c| t.meta.pricing.category_index(c))
                     .transpose()?;
-                let plan = std::sync::Arc::clone(&t.meta.plan);
+                let plan = std::sync::Arc::clone(t.meta.pricing.plan());
                 let eligible = |i: SeatIndex| {
                     let seat = plan.seat(i);
                     category.is_none_or(|c| seat.category == c)
@@ -192,7 +193,7 @@ impl PgStore {
             }
         };
         let hold = t.create_hold(request.holder, &seats).await?;
-        let ids = t.meta.seat_ids(&seats);
+        let ids = t.meta.pricing.seat_ids(&seats);
         t.log(Change::Held {
             hold: hold.id,
             seats: ids,
@@ -385,7 +386,7 @@ impl ReservationStore for PgStore {
                     .map_err(storage)?;
                 t.counts.held -= row.seats.len() as u32;
                 t.counts.available += row.seats.len() as u32;
-                let seats = t.meta.seat_ids(&row.seats);
+                let seats = t.meta.pricing.seat_ids(&row.seats);
                 t.log(Change::Released {
                     hold: row.id,
                     seats,
@@ -446,13 +447,13 @@ impl ReservationStore for PgStore {
                 _ => {}
             }
             let tickets: Vec<Ticket> =
-                row.seats.iter().map(|&i| Ticket { id: TicketId::random(), seat: t.meta.priced(i) }).collect();
+                row.seats.iter().map(|&i| Ticket { id: TicketId::random(), seat: t.meta.pricing.priced(i) }).collect();
             let booking = Booking {
                 id: BookingId::random(),
                 show: t.id(),
                 holder,
                 hold: row.id,
-                total: t.meta.total(tickets.iter().map(|t| t.seat.price)),
+                total: t.meta.pricing.total(tickets.iter().map(|t| t.seat.price)),
                 tickets,
                 payment: receipt.clone(),
                 created_at: t.now,
@@ -504,7 +505,7 @@ impl ReservationStore for PgStore {
             t.set_seats(&row.seats, BOOKED, Some(holder)).await?;
             t.counts.held -= row.seats.len() as u32;
             t.counts.booked += row.seats.len() as u32;
-            let seats = t.meta.seat_ids(&row.seats);
+            let seats = t.meta.pricing.seat_ids(&row.seats);
             t.log(Change::Booked { booking: booking.id, hold: row.id, seats });
             // Fewer seats can free up now: some waiters may be beyond reach.
             t.drop_unservable().await?;
@@ -557,12 +558,12 @@ impl ReservationStore for PgStore {
                 let seats: Vec<SeatIndex> = found
                     .tickets
                     .iter()
-                    .filter_map(|ticket| t.meta.plan.index_of(ticket.seat.seat))
+                    .filter_map(|ticket| t.meta.pricing.plan().index_of(ticket.seat.seat))
                     .collect();
                 t.set_seats(&seats, FREE, None).await?;
                 t.counts.booked -= seats.len() as u32;
                 t.counts.available += seats.len() as u32;
-                let ids = t.meta.seat_ids(&seats);
+                let ids = t.meta.pricing.seat_ids(&seats);
                 t.log(Change::Cancelled {
                     booking,
                     seats: ids,
@@ -587,7 +588,7 @@ impl ReservationStore for PgStore {
                 if t.now >= t.meta.show.starts_at {
                     return Err(ReservationError::SalesClosed { starts_at: t.meta.show.starts_at });
                 }
-                let category = request.category.as_ref().map(|c| t.meta.category_index(c)).transpose()?;
+                let category = request.category.as_ref().map(|c| t.meta.pricing.category_index(c)).transpose()?;
                 let existing: Option<Uuid> = sqlx::query_scalar(
                     "SELECT id FROM waits WHERE show_id = $1 AND holder = $2 AND state = $3 LIMIT 1",
                 )
@@ -601,7 +602,7 @@ impl ReservationStore for PgStore {
                     return Err(ReservationError::AlreadyWaiting(WaitId::from_uuid(existing)));
                 }
                 let holdings = t.holdings().await?;
-                admission(&t.meta.plan, &holdings, request.holder, request.count, category)?;
+                admission(t.meta.pricing.plan(), &holdings, request.holder, request.count, category)?;
                 let active = t.load(request.holder).await?;
                 let limit = t.policy.max_seats_per_holder;
                 if active + request.count.get() as u16 > limit {
@@ -735,7 +736,7 @@ impl ReservationStore for PgStore {
         self.retrying(|| async {
             let mut t = self.begin(show, now).await?;
             let holdings = t.holdings().await?;
-            let plan = std::sync::Arc::clone(&t.meta.plan);
+            let plan = std::sync::Arc::clone(t.meta.pricing.plan());
             let (counts, at) = (t.counts, t.now);
             let seq = t.commit().await?;
             let seats = SeatView::all(&plan, &holdings, viewer);

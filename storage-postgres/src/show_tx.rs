@@ -172,7 +172,7 @@ impl ShowTx {
             self.set_seats(&seats, FREE, None).await?;
             self.counts.held -= seats.len() as u32;
             self.counts.available += seats.len() as u32;
-            let seats = self.meta.seat_ids(&seats);
+            let seats = self.meta.pricing.seat_ids(&seats);
             self.log(Change::Expired {
                 hold: HoldId::from_uuid(*id),
                 seats,
@@ -241,7 +241,7 @@ impl ShowTx {
             .fetch_all(&mut *self.tx)
             .await
             .map_err(storage)?;
-        let mut seats = vec![SeatHolding::Free; self.meta.plan.len()];
+        let mut seats = vec![SeatHolding::Free; self.meta.pricing.plan().len()];
         for row in rows {
             let index: i32 = row.try_get("seat_index").map_err(storage)?;
             let status: i16 = row.try_get("status").map_err(storage)?;
@@ -267,7 +267,7 @@ impl ShowTx {
         }
         let holdings = self.holdings().await?;
         let mut free: Vec<bool> = holdings.iter().map(|s| *s == SeatHolding::Free).collect();
-        let served = serve_in_order(&self.meta.plan, &mut free, &waiters);
+        let served = serve_in_order(self.meta.pricing.plan(), &mut free, &waiters);
         for (wait, seats) in &served {
             let Some(waiter) = waiters.iter().find(|w| w.id == *wait) else {
                 continue;
@@ -283,7 +283,7 @@ impl ShowTx {
             .execute(&mut *self.tx)
             .await
             .map_err(storage)?;
-            let seats = self.meta.seat_ids(seats);
+            let seats = self.meta.pricing.seat_ids(seats);
             self.log(Change::Offered {
                 wait: *wait,
                 hold: hold.id,
@@ -312,7 +312,7 @@ impl ShowTx {
         waiters: &[Waiter],
         holdings: &[SeatHolding],
     ) -> Result<(), ReservationError> {
-        let doomed = beyond_reach(&self.meta.plan, holdings, waiters);
+        let doomed = beyond_reach(self.meta.pricing.plan(), holdings, waiters);
         if doomed.is_empty() {
             return Ok(());
         }
@@ -437,13 +437,17 @@ impl ShowTx {
     }
 
     pub(crate) fn hold_view(&self, row: &HoldRow) -> Hold {
-        let seats: Vec<_> = row.seats.iter().map(|&i| self.meta.priced(i)).collect();
+        let seats: Vec<_> = row
+            .seats
+            .iter()
+            .map(|&i| self.meta.pricing.priced(i))
+            .collect();
         Hold {
             id: row.id,
             token: HoldToken::from_parts(self.id(), row.secret),
             show: self.id(),
             holder: row.holder,
-            total: self.meta.total(seats.iter().map(|s| s.price)),
+            total: self.meta.pricing.total(seats.iter().map(|s| s.price)),
             seats,
             created_at: row.created_at,
             expires_at: row.expires_at,

@@ -2,6 +2,7 @@
 //! browse results and search queries the storefront asks for.
 
 mod layout;
+mod pricing;
 pub mod search;
 
 use std::collections::BTreeMap;
@@ -16,6 +17,7 @@ pub use layout::{
     CategoryCode, Hall, InvalidCategoryCode, Layout, LayoutError, PlanRow, PlanSeat, Point,
     PriceCategory, Row, Seat, SeatFlags, SeatIndex, SeatingPlan, Section, Stage, grid_layout,
 };
+pub use pricing::PricedPlan;
 
 /// A position on Earth in degrees.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

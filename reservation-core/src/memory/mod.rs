@@ -21,7 +21,9 @@ use time::OffsetDateTime;
 
 use crate::booking::Booking;
 use crate::catalog::search::{SearchError, SearchPage, SearchQuery};
-use crate::catalog::{City, Event, EventSummary, Hall, Performer, Show, Venue, VenueShowtimes};
+use crate::catalog::{
+    City, Event, EventSummary, Hall, Performer, PricedPlan, Show, Venue, VenueShowtimes,
+};
 use crate::error::ReservationError;
 use crate::events::{EventStream, Sequence, ShowEvent};
 use crate::hold::{Hold, HoldRequest, HoldToken};
@@ -229,18 +231,11 @@ impl CatalogAdmin for MemoryStore {
     async fn add_show(&self, show: Show) -> CatalogResult<()> {
         let mut catalog = self.inner.catalog.write();
         let hall = catalog.check_show(&show)?;
-        let plan = Arc::clone(hall.plan());
-        let categories = hall
-            .layout()
-            .categories
-            .iter()
-            .filter_map(|c| Some((c.code.clone(), show.prices.get(&c.code)?)))
-            .collect();
+        let pricing = PricedPlan::new(hall, &show.prices);
         let show = Arc::new(show);
         let state = ShowState::new(
             Arc::clone(&show),
-            plan,
-            categories,
+            pricing,
             self.inner.policy,
             self.inner.event_backlog,
         );

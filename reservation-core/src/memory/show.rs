@@ -8,7 +8,7 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 
 use crate::booking::{Booking, BookingStatus, Ticket};
-use crate::catalog::{CategoryCode, SeatIndex, SeatingPlan, Show};
+use crate::catalog::{PricedPlan, SeatIndex, Show};
 use crate::error::ReservationError;
 use crate::events::{Change, EventStream, Sequence, ShowEvent, WaitEnd};
 use crate::hold::{
@@ -18,7 +18,6 @@ use crate::hold::{
 use crate::ids::{BookingId, HoldId, HolderId, SeatId, TicketId, WaitId};
 use crate::limits::{Policy, SeatCount};
 use crate::memory::event_log::EventLog;
-use crate::money::Money;
 use crate::payment::PaymentReceipt;
 use crate::seat_map::{Availability, SeatMap, SeatView};
 use crate::seating::best_available;
@@ -61,9 +60,8 @@ struct WaitRecord {
 
 pub(crate) struct ShowState {
     show: Arc<Show>,
-    plan: Arc<SeatingPlan>,
-    /// Price and code per layout category index.
-    categories: Vec<(CategoryCode, Money)>,
+    /// The seats with their prices.
+    pricing: PricedPlan,
     policy: Policy,
     seats: Vec<SeatHolding>,
     counts: Availability,
@@ -83,17 +81,15 @@ pub(crate) struct ShowState {
 impl ShowState {
     pub(crate) fn new(
         show: Arc<Show>,
-        plan: Arc<SeatingPlan>,
-        categories: Vec<(CategoryCode, Money)>,
+        pricing: PricedPlan,
         policy: Policy,
         backlog: usize,
     ) -> Self {
-        let capacity = plan.len();
+        let capacity = pricing.plan().len();
         Self {
             log: EventLog::new(show.id, backlog),
             show,
-            plan,
-            categories,
+            pricing,
             policy,
             seats: vec![SeatHolding::Free; capacity],
             counts: Availability {
@@ -153,7 +149,7 @@ impl ShowState {
         }
         let waiters = self.waiters();
         let mut free: Vec<bool> = self.seats.iter().map(|s| *s == SeatHolding::Free).collect();
-        for (wait_id, seats) in serve_in_order(&self.plan, &mut free, &waiters) {
+        for (wait_id, seats) in serve_in_order(self.pricing.plan(), &mut free, &waiters) {
             let Some(record) = self.waits.get(&wait_id) else {
                 continue;
             };
@@ -185,7 +181,7 @@ impl ShowState {
             return;
         }
         let waiters = self.waiters();
-        for id in beyond_reach(&self.plan, &self.seats, &waiters) {
+        for id in beyond_reach(self.pricing.plan(), &self.seats, &waiters) {
             if let Some(WaitPhase::Waiting(order)) = self.waits.get(&id).map(|w| &w.phase) {
                 self.line.remove(order);
             }
@@ -233,7 +229,8 @@ impl ShowState {
                     .as_slice()
                     .iter()
                     .map(|id| {
-                        self.plan
+                        self.pricing
+                            .plan()
                             .index_of(*id)
                             .ok_or(ReservationError::UnknownSeat(*id))
                     })
@@ -250,8 +247,8 @@ impl ShowState {
                             SeatHolding::Booked(_) => Taken::Booked,
                         };
                         Some(SeatConflict {
-                            seat: self.plan.seat(i).id,
-                            label: self.plan.label(i).to_owned(),
+                            seat: self.pricing.plan().seat(i).id,
+                            label: self.pricing.plan().label(i).to_owned(),
                             taken,
                         })
                     })
@@ -266,7 +263,7 @@ impl ShowState {
                 let eligible = self.eligibility(filter)?;
                 let slots = &self.seats;
                 best_available(
-                    &self.plan,
+                    self.pricing.plan(),
                     count.get(),
                     |i| slots[i.get()] == SeatHolding::Free,
                     &eligible,
@@ -310,14 +307,6 @@ impl ShowState {
         Ok(())
     }
 
-    fn category_index(&self, code: &CategoryCode) -> Result<u16, ReservationError> {
-        self.categories
-            .iter()
-            .position(|(c, _)| c == code)
-            .map(|i| i as u16)
-            .ok_or_else(|| ReservationError::UnknownCategory(code.clone()))
-    }
-
     fn eligibility(
         &self,
         filter: &SeatFilter,
@@ -325,10 +314,10 @@ impl ShowState {
         let category = filter
             .category
             .as_ref()
-            .map(|c| self.category_index(c))
+            .map(|c| self.pricing.category_index(c))
             .transpose()?;
         let accessible = filter.accessible;
-        let plan = &self.plan;
+        let plan = self.pricing.plan();
         Ok(move |i: SeatIndex| {
             let seat = plan.seat(i);
             category.is_none_or(|c| seat.category == c) && (!accessible || seat.flags.accessible)
@@ -355,7 +344,7 @@ impl ShowState {
         let expires_at = now + self.policy.hold_time;
         self.deadlines
             .insert((expires_at + self.policy.grace, id), secret);
-        let ids = self.seat_ids(&seats);
+        let ids = self.pricing.seat_ids(&seats);
         self.holds.insert(
             secret,
             HoldRecord {
@@ -396,7 +385,7 @@ impl ShowState {
             _ => self.counts.available += n,
         }
         self.unload(holder, n as u16);
-        let seats = self.seat_ids(&seats);
+        let seats = self.pricing.seat_ids(&seats);
         let change = match phase {
             HoldPhase::Confirmed(booking) => Change::Booked {
                 booking,
@@ -508,7 +497,7 @@ impl ShowState {
             .iter()
             .map(|&i| Ticket {
                 id: TicketId::random(),
-                seat: self.priced(i),
+                seat: self.pricing.priced(i),
             })
             .collect();
         let booking = Booking {
@@ -516,7 +505,7 @@ impl ShowState {
             show: self.show.id,
             holder,
             hold: hold_id,
-            total: self.total(tickets.iter().map(|t| t.seat.price)),
+            total: self.pricing.total(tickets.iter().map(|t| t.seat.price)),
             tickets,
             payment: receipt.clone(),
             created_at: now,
@@ -562,7 +551,7 @@ impl ShowState {
         let booking = booking.clone();
         let seats: Vec<SeatId> = booking.tickets.iter().map(|t| t.seat.seat).collect();
         for seat in &seats {
-            if let Some(i) = self.plan.index_of(*seat) {
+            if let Some(i) = self.pricing.plan().index_of(*seat) {
                 self.seats[i.get()] = SeatHolding::Free;
             }
         }
@@ -586,14 +575,14 @@ impl ShowState {
         let category = request
             .category
             .as_ref()
-            .map(|c| self.category_index(c))
+            .map(|c| self.pricing.category_index(c))
             .transpose()?;
         let mut waiting = self.line.values().filter_map(|id| self.waits.get(id));
         if let Some(existing) = waiting.find(|w| w.wait.holder == request.holder) {
             return Err(ReservationError::AlreadyWaiting(existing.wait.id));
         }
         admission(
-            &self.plan,
+            self.pricing.plan(),
             &self.seats,
             request.holder,
             request.count,
@@ -717,7 +706,7 @@ impl ShowState {
 
     pub(crate) fn seat_map(&mut self, viewer: Option<HolderId>, now: OffsetDateTime) -> SeatMap {
         self.settle(now);
-        let seats = SeatView::all(&self.plan, &self.seats, viewer);
+        let seats = SeatView::all(self.pricing.plan(), &self.seats, viewer);
         SeatMap {
             show: self.show.id,
             seq: self.log.last(),
@@ -746,34 +735,19 @@ impl ShowState {
 
     // ---- views ----------------------------------------------------------------------------
 
-    fn priced(&self, i: SeatIndex) -> PricedSeat {
-        let seat = self.plan.seat(i);
-        let (category, price) = self.categories[usize::from(seat.category)].clone();
-        PricedSeat {
-            seat: seat.id,
-            label: self.plan.label(i).to_owned(),
-            category,
-            price,
-        }
-    }
-
-    fn total(&self, prices: impl Iterator<Item = Money>) -> Money {
-        prices.fold(Money::zero(self.show.prices.currency()), |a, b| a + b)
-    }
-
-    fn seat_ids(&self, seats: &[SeatIndex]) -> Vec<SeatId> {
-        seats.iter().map(|&i| self.plan.seat(i).id).collect()
-    }
-
     fn hold_view(&self, secret: &Secret) -> Option<Hold> {
         let record = self.holds.get(secret)?;
-        let seats: Vec<PricedSeat> = record.seats.iter().map(|&i| self.priced(i)).collect();
+        let seats: Vec<PricedSeat> = record
+            .seats
+            .iter()
+            .map(|&i| self.pricing.priced(i))
+            .collect();
         Some(Hold {
             id: record.id,
             token: HoldToken::from_parts(self.show.id, *secret),
             show: self.show.id,
             holder: record.holder,
-            total: self.total(seats.iter().map(|s| s.price)),
+            total: self.pricing.total(seats.iter().map(|s| s.price)),
             seats,
             created_at: record.created_at,
             expires_at: record.expires_at,

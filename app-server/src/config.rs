@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 
 use clap::Parser;
 use reservation_core::Policy;
+use reservation_core::ticket_code::{TicketSigner, WeakSecret};
 
 /// Seatwise demo server.
 #[derive(Debug, Clone, Parser)]
@@ -30,12 +31,30 @@ pub struct Config {
     /// Directory with the pages' static files (`pkg/`), built by `cargo xtask serve`.
     #[arg(long, env = "SEATWISE_SITE_ROOT", default_value = "target/site")]
     pub site_root: String,
+    /// Secret that signs ticket codes (at least 32 bytes); instances sharing
+    /// a database need the same one. Without it, a random one: codes then
+    /// verify only until the process restarts.
+    #[arg(long, env = "SEATWISE_TICKET_SECRET", hide_env_values = true)]
+    pub ticket_secret: Option<String>,
     /// Log filter, such as `info` or `app_server=debug,info`.
     #[arg(long, env = "RUST_LOG", default_value = "info")]
     pub log: String,
 }
 
 impl Config {
+    /// The ticket signer the flags ask for.
+    pub fn ticket_signer(&self) -> Result<TicketSigner, WeakSecret> {
+        match &self.ticket_secret {
+            Some(secret) => TicketSigner::new(secret.as_bytes()),
+            None => {
+                tracing::warn!(
+                    "no --ticket-secret: ticket codes verify only until this process restarts"
+                );
+                Ok(TicketSigner::random())
+            }
+        }
+    }
+
     /// The sale rules these flags describe.
     pub fn policy(&self) -> Policy {
         Policy {

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use reservation_core::ReservationError;
 use reservation_core::catalog::CatalogError;
 use reservation_core::catalog::search::SearchError;
+use reservation_core::ticket_code::TicketCodeError;
 use serde::Serialize;
 
 /// An error response.
@@ -128,6 +129,16 @@ impl From<ReservationError> for ApiError {
             E::Storage(cause) => return Self::internal(cause),
         };
         Self::new(status, code, message)
+    }
+}
+
+impl From<TicketCodeError> for ApiError {
+    fn from(error: TicketCodeError) -> Self {
+        let code = match error {
+            TicketCodeError::Malformed => "malformed_ticket_code",
+            TicketCodeError::BadSignature => "forged_ticket_code",
+        };
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, error.to_string())
     }
 }
 

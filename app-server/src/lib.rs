@@ -50,6 +50,7 @@ pub fn app(state: AppState, site: LeptosOptions) -> Router {
     let backend = app_web::Backend {
         catalog: state.catalog.clone(),
         engine: state.engine.clone(),
+        tickets: state.tickets.clone(),
     };
     let context = move || provide_context(backend.clone());
     let server_fns = {

@@ -34,7 +34,7 @@ pub async fn store(
 /// Serves `config.bind` until Ctrl-C or SIGTERM, sweeping in the background.
 pub async fn run(config: Config) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let store = store(&config).await?;
-    let state = AppState::demo(store);
+    let state = AppState::demo(store).with_ticket_signer(config.ticket_signer()?);
     let engine = state.engine.clone();
     let sweeper = tokio::spawn(async move { engine.run_sweeper(SWEEP_EVERY).await });
     let listener = tokio::net::TcpListener::bind(config.bind).await?;

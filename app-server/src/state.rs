@@ -1,8 +1,10 @@
-//! What every handler shares: the catalog and the reservation engine.
+//! What every handler shares: the catalog, the reservation engine and the
+//! ticket signer.
 
 use std::sync::Arc;
 
 use reservation_core::payment::{FakeGateway, PaymentGateway};
+use reservation_core::ticket_code::TicketSigner;
 use reservation_core::{Catalog, Clock, Reservations, Store, SystemClock};
 
 /// Shared application state. Cheap to clone.
@@ -12,10 +14,14 @@ pub struct AppState {
     pub catalog: Arc<dyn Catalog>,
     /// Holds, payments, bookings, waits, seat maps, events.
     pub engine: Reservations,
+    /// Signs the codes on tickets (their QR codes).
+    pub tickets: Arc<TicketSigner>,
 }
 
 impl AppState {
-    /// State over `store`, charging through `payments`, telling time by `clock`.
+    /// State over `store`, charging through `payments`, telling time by
+    /// `clock`, signing tickets with a random secret (see
+    /// [`AppState::with_ticket_signer`]).
     pub fn new(
         store: Arc<dyn Store>,
         payments: Arc<dyn PaymentGateway>,
@@ -25,7 +31,15 @@ impl AppState {
         Self {
             catalog,
             engine: Reservations::new(store, payments, clock),
+            tickets: Arc::new(TicketSigner::random()),
         }
+    }
+
+    /// The same state signing tickets with `signer`: instances that share a
+    /// store must share it, or their ticket codes fail verification.
+    pub fn with_ticket_signer(mut self, signer: TicketSigner) -> Self {
+        self.tickets = Arc::new(signer);
+        self
     }
 
     /// State over `store` with the fake payment gateway and the system clock:

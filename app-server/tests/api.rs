@@ -203,6 +203,29 @@ async fn a_session_holds_pays_and_only_it_sees_its_booking() {
         .await;
     assert_eq!(status, StatusCode::OK, "{booking}");
     assert_eq!(booking["tickets"].as_array().unwrap().len(), 2);
+    // Each ticket's signed code verifies; an altered one does not.
+    let codes = booking["ticket_codes"].as_array().unwrap();
+    assert_eq!(codes.len(), 2);
+    for (code, ticket) in codes.iter().zip(booking["tickets"].as_array().unwrap()) {
+        let (status, genuine) = other
+            .post("/api/v1/tickets/verify", json!({ "code": code }))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{genuine}");
+        assert_eq!(
+            (&genuine["ticket"], &genuine["show"]),
+            (&ticket["id"], &json!(show))
+        );
+        let mut forged = code.as_str().unwrap().to_owned();
+        let last = if forged.ends_with('A') { "B" } else { "A" };
+        forged.replace_range(forged.len() - 1.., last);
+        let (status, refused) = other
+            .post("/api/v1/tickets/verify", json!({ "code": forged }))
+            .await;
+        assert_eq!(
+            (status, refused["error"]["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("forged_ticket_code"))
+        );
+    }
     let id = booking["id"].as_str().unwrap();
     assert_eq!(
         me.get(&format!("/api/v1/bookings/{id}")).await.0,
@@ -384,6 +407,7 @@ async fn the_openapi_document_covers_every_route() {
         ("post", "/api/v1/holds/{token}/confirm"),
         ("get", "/api/v1/bookings/{booking}"),
         ("delete", "/api/v1/bookings/{booking}"),
+        ("post", "/api/v1/tickets/verify"),
         ("get", "/api/v1/waits/{wait}"),
         ("delete", "/api/v1/waits/{wait}"),
         ("get", "/api/v1/openapi.json"),

@@ -10,6 +10,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use reservation_core::testkit::Fixture;
+use reservation_core::ticket_code::{TicketSigner, VerifiedTicket};
 use reservation_core::{HolderId, MemoryStore, Policy, Store};
 use tower::ServiceExt;
 
@@ -22,10 +23,16 @@ async fn fixture_app() -> (axum::Router, Fixture<MemoryStore>) {
             store,
             Arc::new(f.gateway.clone()),
             Arc::new(f.clock.clone()),
-        ),
+        )
+        .with_ticket_signer(signer()),
         site("target/site"),
     );
     (app, f)
+}
+
+/// The app's ticket signer (the same secret makes the same signer).
+fn signer() -> TicketSigner {
+    TicketSigner::new(&[42; 32]).unwrap()
 }
 
 /// GETs `uri`, as the session of `holder` when given: status, content type
@@ -104,6 +111,36 @@ async fn a_city_lists_its_events_without_javascript() {
 }
 
 #[tokio::test]
+async fn a_city_lists_its_venues_and_a_venue_its_events() {
+    let (app, f) = fixture_app().await;
+    let (_, _, html) = get(&app, &format!("/cities/{}", f.city), None).await;
+    assert!(
+        main_of(&html).contains(&format!("/venues/{}", f.venue)),
+        "{html}"
+    );
+    let (status, _, html) = get(&app, &format!("/venues/{}", f.venue), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let main = main_of(&html);
+    assert!(
+        main.contains("Grand Cinema")
+            && main.contains(&format!("/events/{}?city={}", f.event, f.city)),
+        "{main}"
+    );
+}
+
+#[tokio::test]
+async fn an_event_without_a_city_offers_the_cities_where_it_plays() {
+    let (app, f) = fixture_app().await;
+    let (_, _, html) = get(&app, &format!("/events/{}", f.event), None).await;
+    let main = main_of(&html);
+    assert!(
+        main.contains("Avengers: Endgame") && main.contains(&format!("?city={}", f.city)),
+        "{main}"
+    );
+    assert!(!main.contains("class=\"error\""), "{main}");
+}
+
+#[tokio::test]
 async fn an_unknown_city_says_so() {
     let (_, _, html) = page(&format!("/cities/{}", uuid::Uuid::new_v4())).await;
     assert!(main_of(&html).contains("class=\"error\""), "{html}");
@@ -175,11 +212,25 @@ async fn checkout_and_booking_belong_to_their_session() {
         .await
         .2;
     let main = main_of(&confirmation);
-    assert!(
-        main.contains("Booked: Avengers: Endgame")
-            && main.contains(&booking.tickets[0].id.to_string()),
-        "{main}"
+    assert!(main.contains("Booked: Avengers: Endgame"), "{main}");
+    assert_eq!(
+        main.matches("<svg").count(),
+        2,
+        "a QR code per ticket: {main}"
     );
+    let codes: Vec<VerifiedTicket> = main
+        .match_indices("SW1.")
+        .map(|(at, _)| signer().verify(&main[at..at + 68]).unwrap())
+        .collect();
+    let shown: Vec<VerifiedTicket> = booking
+        .tickets
+        .iter()
+        .map(|t| VerifiedTicket {
+            show: f.show,
+            ticket: t.id,
+        })
+        .collect();
+    assert_eq!(codes, shown, "each ticket's signed code, printed");
     let theirs = get(&app, &format!("/bookings/{}", booking.id), Some(other))
         .await
         .2;

@@ -6,7 +6,8 @@ use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::pages::{
-    BookingPage, CheckoutPage, CityPage, EventPage, HomePage, SearchPage, ShowPage, WaitPage,
+    BookingPage, CheckoutPage, CityPage, EventPage, HomePage, SearchPage, ShowPage, VenuePage,
+    WaitPage,
 };
 
 /// The HTML document around the app (rendered on the server only).
@@ -48,6 +49,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/cities/:city") view=CityPage ssr=SsrMode::Async/>
                     <Route path=path!("/events/:event") view=EventPage ssr=SsrMode::Async/>
+                    <Route path=path!("/venues/:venue") view=VenuePage ssr=SsrMode::Async/>
                     <Route path=path!("/shows/:show") view=ShowPage ssr=SsrMode::Async/>
                     <Route path=path!("/checkout/:token") view=CheckoutPage ssr=SsrMode::Async/>
                     <Route path=path!("/bookings/:booking") view=BookingPage ssr=SsrMode::Async/>

@@ -48,6 +48,8 @@ pub struct CityListing {
     pub city: CityView,
     /// What plays there.
     pub events: Vec<EventView>,
+    /// Its venues, by name.
+    pub venues: Vec<VenueView>,
 }
 
 /// What server functions reach on the server: the catalog and the engine.
@@ -58,6 +60,8 @@ pub struct Backend {
     pub catalog: std::sync::Arc<dyn reservation_core::Catalog>,
     /// Holds, payments, seat maps.
     pub engine: reservation_core::Reservations,
+    /// Signs the codes in tickets' QR codes.
+    pub tickets: std::sync::Arc<reservation_core::ticket_code::TicketSigner>,
 }
 
 #[cfg(feature = "ssr")]
@@ -92,37 +96,89 @@ pub async fn list_cities() -> Result<Vec<CityView>, ServerFnError> {
 pub async fn city_events(city: String) -> Result<CityListing, ServerFnError> {
     let id: reservation_core::CityId = parse_id(&city, "no such city")?;
     let backend = backend()?;
-    let city = backend
-        .catalog
-        .city(id)
-        .await
-        .map_err(|e| ServerFnError::new(e.to_string()))?;
+    let city = backend.catalog.city(id).await.map_err(failed)?;
     let now = backend.engine.clock().now();
     let events = backend
         .catalog
         .events_in_city(id, now)
         .await
-        .map_err(|e| ServerFnError::new(e.to_string()))?;
-    let events = events
-        .into_iter()
-        .map(|summary| EventView {
-            id: summary.event.id.to_string(),
-            title: summary.event.title,
-            kind: serde_json::to_value(summary.event.kind)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
-            genres: summary.event.genres,
-            next_show: summary
-                .next_show
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default(),
-            shows: summary.shows,
-        })
-        .collect();
+        .map_err(failed)?;
+    let venues = backend.catalog.venues_in_city(id).await.map_err(failed)?;
     Ok(CityListing {
         city: city_view(city),
-        events,
+        events: events.into_iter().map(event_view).collect(),
+        venues: venues.into_iter().map(venue_view).collect(),
+    })
+}
+
+#[cfg(feature = "ssr")]
+fn event_view(summary: reservation_core::catalog::EventSummary) -> EventView {
+    EventView {
+        id: summary.event.id.to_string(),
+        title: summary.event.title,
+        kind: serde_json::to_value(summary.event.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+        genres: summary.event.genres,
+        next_show: summary
+            .next_show
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
+        shows: summary.shows,
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn venue_view(venue: reservation_core::catalog::Venue) -> VenueView {
+    VenueView {
+        id: venue.id.to_string(),
+        name: venue.name,
+        address: format!("{}, {}", venue.address, venue.postal_code),
+    }
+}
+
+/// A venue in a list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VenueView {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Street address and postal code.
+    pub address: String,
+}
+
+/// A venue's page: what plays there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VenuePageData {
+    /// The venue.
+    pub venue: VenueView,
+    /// Its city.
+    pub city: CityView,
+    /// Events with upcoming shows there.
+    pub events: Vec<EventView>,
+}
+
+/// A venue and the events showing there from now on.
+// The generated argument struct's field `venue` is the venue id.
+#[allow(missing_docs)]
+#[server(prefix = "/_server")]
+pub async fn venue_page(venue: String) -> Result<VenuePageData, ServerFnError> {
+    let id: reservation_core::VenueId = parse_id(&venue, "no such venue")?;
+    let backend = backend()?;
+    let venue = backend.catalog.venue(id).await.map_err(failed)?;
+    let city = backend.catalog.city(venue.city).await.map_err(failed)?;
+    let now = backend.engine.clock().now();
+    let events = backend
+        .catalog
+        .events_at_venue(id, now)
+        .await
+        .map_err(failed)?;
+    Ok(VenuePageData {
+        venue: venue_view(venue),
+        city: city_view(city),
+        events: events.into_iter().map(event_view).collect(),
     })
 }
 
@@ -149,10 +205,8 @@ pub struct ShowDay {
 /// A venue's showtimes of one event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VenueDays {
-    /// Venue name.
-    pub venue: String,
-    /// Street address.
-    pub address: String,
+    /// The venue.
+    pub venue: VenueView,
     /// Days with shows.
     pub days: Vec<ShowDay>,
 }
@@ -168,10 +222,13 @@ pub struct EventPageData {
     pub facts: String,
     /// Performer names.
     pub performers: Vec<String>,
-    /// The city's name.
-    pub city: String,
-    /// Venues and showtimes.
+    /// The city the showtimes are in; none when the page was opened
+    /// without one.
+    pub city: Option<CityView>,
+    /// Venues and showtimes in `city`.
     pub venues: Vec<VenueDays>,
+    /// Without a city: the cities where the event plays, to pick from.
+    pub cities: Vec<CityView>,
 }
 
 /// Parses an id from a page's URL; a malformed one is reported like a missing one.
@@ -185,29 +242,34 @@ fn failed(error: impl std::fmt::Display) -> ServerFnError {
     ServerFnError::new(error.to_string())
 }
 
-/// An event with its venues and showtimes in a city.
+/// An event with its venues and showtimes in a city; with an empty `city`,
+/// the cities where it plays.
 // The generated argument struct's fields are the event and city ids.
 #[allow(missing_docs)]
 #[server(prefix = "/_server")]
 pub async fn event_page(event: String, city: String) -> Result<EventPageData, ServerFnError> {
     use time::macros::format_description;
     let event_id: reservation_core::EventId = parse_id(&event, "no such event")?;
-    let city_id: reservation_core::CityId = parse_id(&city, "no such city")?;
     let backend = backend()?;
     let details = backend.catalog.event(event_id).await.map_err(failed)?;
-    let city = backend.catalog.city(city_id).await.map_err(failed)?;
-    let mut performers = Vec::new();
-    for performer in &details.performers {
-        performers.push(
-            backend
-                .catalog
-                .performer(*performer)
-                .await
-                .map_err(failed)?
-                .name,
-        );
-    }
     let now = backend.engine.clock().now();
+    if city.is_empty() {
+        let mut cities = Vec::new();
+        // One query per city: fine for a demo's handful; a catalog of
+        // hundreds of cities would want a "cities of an event" query.
+        for city in backend.catalog.cities().await.map_err(failed)? {
+            let playing = backend.catalog.showtimes(event_id, city.id, now).await;
+            if !playing.map_err(failed)?.is_empty() {
+                cities.push(city_view(city));
+            }
+        }
+        return Ok(EventPageData {
+            cities,
+            ..event_header(&backend, details).await?
+        });
+    }
+    let city_id: reservation_core::CityId = parse_id(&city, "no such city")?;
+    let city = backend.catalog.city(city_id).await.map_err(failed)?;
     let day_format =
         format_description!("[weekday repr:short] [day padding:none] [month repr:short]");
     let time_format = format_description!("[hour]:[minute]");
@@ -241,10 +303,33 @@ pub async fn event_page(event: String, city: String) -> Result<EventPageData, Se
             }
         }
         venues.push(VenueDays {
-            venue: listing.venue.name,
-            address: listing.venue.address,
+            venue: venue_view(listing.venue),
             days,
         });
+    }
+    Ok(EventPageData {
+        city: Some(city_view(city)),
+        venues,
+        ..event_header(&backend, details).await?
+    })
+}
+
+/// The event page's facts, without showtimes.
+#[cfg(feature = "ssr")]
+async fn event_header(
+    backend: &Backend,
+    details: reservation_core::catalog::Event,
+) -> Result<EventPageData, ServerFnError> {
+    let mut performers = Vec::new();
+    for performer in &details.performers {
+        performers.push(
+            backend
+                .catalog
+                .performer(*performer)
+                .await
+                .map_err(failed)?
+                .name,
+        );
     }
     let kind = serde_json::to_value(details.kind)
         .ok()
@@ -258,8 +343,9 @@ pub async fn event_page(event: String, city: String) -> Result<EventPageData, Se
         description: details.description,
         facts: facts.join(" · "),
         performers,
-        city: city.name,
-        venues,
+        city: None,
+        venues: Vec::new(),
+        cities: Vec::new(),
     })
 }
 
@@ -495,8 +581,19 @@ pub struct SeatLine {
     pub label: String,
     /// Price, formatted.
     pub price: String,
-    /// Ticket id (bookings only).
-    pub ticket: Option<String>,
+    /// The ticket (bookings only).
+    pub ticket: Option<TicketView>,
+}
+
+/// A ticket: its id, its signed code and that code as a QR code.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketView {
+    /// Ticket id.
+    pub id: String,
+    /// The signed code a scanner reads.
+    pub code: String,
+    /// The code as an SVG QR code, rendered on the server.
+    pub qr_svg: String,
 }
 
 /// The checkout page of a hold.
@@ -620,13 +717,42 @@ pub async fn booking_page(id: String) -> Result<BookingData, ServerFnError> {
             .map(|t| SeatLine {
                 label: t.seat.label.clone(),
                 price: t.seat.price.to_string(),
-                ticket: Some(t.id.to_string()),
+                ticket: Some(ticket_view(&backend, booking.show, t.id)),
             })
             .collect(),
         total: booking.total.to_string(),
         card: booking.payment.card_last4.clone(),
         cancelled: booking.status != reservation_core::BookingStatus::Confirmed,
     })
+}
+
+#[cfg(feature = "ssr")]
+fn ticket_view(
+    backend: &Backend,
+    show: reservation_core::ShowId,
+    ticket: reservation_core::TicketId,
+) -> TicketView {
+    let code = backend.tickets.sign(show, ticket);
+    // A 64-character code always fits a QR code; an empty image would only
+    // mean a bug in the encoder, and the code is printed beside it anyway.
+    let qr_svg = qrcode::QrCode::new(code.as_bytes())
+        .map(|qr| {
+            qr.render::<qrcode::render::svg::Color<'_>>()
+                .min_dimensions(160, 160)
+                .quiet_zone(true)
+                .build()
+        })
+        .unwrap_or_default();
+    // An XML declaration means nothing inside HTML.
+    let qr_svg = match qr_svg.find("<svg") {
+        Some(start) => qr_svg[start..].to_owned(),
+        None => qr_svg,
+    };
+    TicketView {
+        id: ticket.to_string(),
+        code,
+        qr_svg,
+    }
 }
 
 /// Joins the show's waitlist for `count` seats; returns the wait's id.

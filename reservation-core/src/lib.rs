@@ -88,6 +88,7 @@
 //! - [`seating`]: best-available seat choice with orphan-seat avoidance.
 //! - `hold`, `booking`, [`payment`]: requests and results of the sale, the
 //!   [`payment::PaymentGateway`] port and a fake gateway.
+//! - [`ticket_code`]: signed codes for tickets' QR codes.
 //! - [`waitlist`]: the FCFS policy, written down, and its pure core.
 //! - `events`, `seat_map`: what readers see.
 //! - `store`: the ports ([`Catalog`], [`CatalogAdmin`], [`ReservationStore`]);
@@ -119,6 +120,7 @@ pub mod seating;
 mod store;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+pub mod ticket_code;
 pub mod waitlist;
 
 pub use booking::{Booking, BookingStatus, Ticket};

@@ -5,10 +5,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use reservation_core::payment::CardNumber;
 use reservation_core::{
-    Booking, BookingId, Hold, HoldRequest, HoldToken, ReservationError, SeatSelection, ShowId,
+    BookingId, Hold, HoldRequest, HoldToken, ReservationError, SeatSelection, ShowId,
 };
 use serde::Deserialize;
 
+use super::tickets::SignedBooking;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath};
 use crate::session::Session;
@@ -70,37 +71,38 @@ pub(crate) struct Payment {
 }
 
 #[utoipa::path(post, operation_id = "confirm_hold",
-    path = "/api/v1/holds/{token}/confirm", tag = "holds", params(("token" = String, Path)), request_body = Payment, responses((status = 200, body = Booking), (status = 402, description = "Declined", body = crate::error::Body), (status = 404, description = "Not found", body = crate::error::Body), (status = 410, description = "The hold expired", body = crate::error::Body), (status = 422, description = "Invalid request", body = crate::error::Body)))]
+    path = "/api/v1/holds/{token}/confirm", tag = "holds", params(("token" = String, Path)), request_body = Payment, responses((status = 200, body = SignedBooking), (status = 402, description = "Declined", body = crate::error::Body), (status = 404, description = "Not found", body = crate::error::Body), (status = 410, description = "The hold expired", body = crate::error::Body), (status = 422, description = "Invalid request", body = crate::error::Body)))]
 pub(crate) async fn confirm(
     State(state): State<AppState>,
     session: Session,
     ApiPath(text): ApiPath<String>,
     ApiJson(payment): ApiJson<Payment>,
-) -> Result<Json<Booking>, ApiError> {
-    Ok(Json(
-        state
-            .engine
-            .confirm(&token(&text)?, session.0, payment.card_number)
-            .await?,
-    ))
+) -> Result<Json<SignedBooking>, ApiError> {
+    let booking = state
+        .engine
+        .confirm(&token(&text)?, session.0, payment.card_number)
+        .await?;
+    Ok(Json(SignedBooking::new(booking, &state.tickets)))
 }
 
 #[utoipa::path(get, operation_id = "get_booking",
-    path = "/api/v1/bookings/{booking}", tag = "holds", params(("booking" = BookingId, Path)), responses((status = 200, body = Booking), (status = 404, description = "Not found", body = crate::error::Body)))]
+    path = "/api/v1/bookings/{booking}", tag = "holds", params(("booking" = BookingId, Path)), responses((status = 200, body = SignedBooking), (status = 404, description = "Not found", body = crate::error::Body)))]
 pub(crate) async fn booking(
     State(state): State<AppState>,
     session: Session,
     ApiPath(id): ApiPath<BookingId>,
-) -> Result<Json<Booking>, ApiError> {
-    Ok(Json(state.engine.booking(id, session.0).await?))
+) -> Result<Json<SignedBooking>, ApiError> {
+    let booking = state.engine.booking(id, session.0).await?;
+    Ok(Json(SignedBooking::new(booking, &state.tickets)))
 }
 
 #[utoipa::path(delete, operation_id = "cancel_booking",
-    path = "/api/v1/bookings/{booking}", tag = "holds", params(("booking" = BookingId, Path)), responses((status = 200, body = Booking), (status = 404, description = "Not found", body = crate::error::Body), (status = 409, description = "Refused: seats taken, limit reached, ...", body = crate::error::Body)))]
+    path = "/api/v1/bookings/{booking}", tag = "holds", params(("booking" = BookingId, Path)), responses((status = 200, body = SignedBooking), (status = 404, description = "Not found", body = crate::error::Body), (status = 409, description = "Refused: seats taken, limit reached, ...", body = crate::error::Body)))]
 pub(crate) async fn cancel_booking(
     State(state): State<AppState>,
     session: Session,
     ApiPath(id): ApiPath<BookingId>,
-) -> Result<Json<Booking>, ApiError> {
-    Ok(Json(state.engine.cancel_booking(id, session.0).await?))
+) -> Result<Json<SignedBooking>, ApiError> {
+    let booking = state.engine.cancel_booking(id, session.0).await?;
+    Ok(Json(SignedBooking::new(booking, &state.tickets)))
 }

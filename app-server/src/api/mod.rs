@@ -5,6 +5,7 @@ mod events;
 mod holds;
 mod openapi;
 mod shows;
+mod tickets;
 mod waits;
 
 use axum::Router;
@@ -31,6 +32,7 @@ pub(crate) fn routes() -> Router<AppState> {
             "/bookings/{booking}",
             get(holds::booking).delete(holds::cancel_booking),
         )
+        .route("/tickets/verify", post(tickets::verify))
         .route("/waits/{wait}", get(waits::status).delete(waits::cancel))
         .route("/openapi.json", get(openapi::document))
 }

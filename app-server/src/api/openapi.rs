@@ -4,7 +4,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use super::{catalog, events, holds, shows, waits};
+use super::{catalog, events, holds, shows, tickets, waits};
 
 /// The API's OpenAPI 3 document.
 #[derive(OpenApi)]
@@ -25,6 +25,7 @@ use super::{catalog, events, holds, shows, waits};
         holds::confirm,
         holds::booking,
         holds::cancel_booking,
+        tickets::verify,
         waits::join,
         waits::status,
         waits::cancel,

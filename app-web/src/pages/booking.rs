@@ -23,7 +23,14 @@ pub fn BookingPage() -> impl IntoView {
                                 .tickets
                                 .into_iter()
                                 .map(|t| view! {
-                                    <li><strong>"Seat " {t.label}</strong><span>{t.price}</span><small class="muted">"Ticket " {t.ticket}</small></li>
+                                    <li class="ticket">
+                                        <strong>"Seat " {t.label.clone()}</strong>
+                                        <span>{t.price}</span>
+                                        {t.ticket.map(|ticket| view! {
+                                            <figure class="qr" role="img" aria-label=format!("QR code of the ticket for seat {}", t.label) inner_html=ticket.qr_svg></figure>
+                                            <small class="muted code">{ticket.code}</small>
+                                        })}
+                                    </li>
                                 })
                                 .collect_view()}
                         </ul>

@@ -1,9 +1,9 @@
-//! A city: what plays there.
+//! A city: what plays there, and its venues.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::data::city_events;
+use crate::data::{EventView, city_events};
 
 /// The events showing in one city.
 #[component]
@@ -19,16 +19,17 @@ pub fn CityPage() -> impl IntoView {
                         let city_id = page.city.id.clone();
                         view! {
                         <h1>"What's on in " {page.city.name}</h1>
-                        <ul class="cards">
+                        <EventCards events=page.events city=city_id/>
+                        <h2>"Venues"</h2>
+                        <ul class="cards venues">
                             {page
-                                .events
+                                .venues
                                 .into_iter()
-                                .map(|event| view! {
+                                .map(|venue| view! {
                                     <li>
-                                        <a href=format!("/events/{}?city={}", event.id, city_id)>
-                                            <strong>{event.title}</strong>
-                                            <span class="muted">{event.kind} " · " {event.genres.join(", ")}</span>
-                                            <span>{event.shows} " shows, next " {event.next_show}</span>
+                                        <a href=format!("/venues/{}", venue.id)>
+                                            <strong>{venue.name}</strong>
+                                            <span class="muted">{venue.address}</span>
                                         </a>
                                     </li>
                                 })
@@ -41,5 +42,26 @@ pub fn CityPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// Events as cards, each linking to its showtimes in `city`.
+#[component]
+pub(crate) fn EventCards(events: Vec<EventView>, city: String) -> impl IntoView {
+    view! {
+        <ul class="cards">
+            {events
+                .into_iter()
+                .map(|event| view! {
+                    <li>
+                        <a href=format!("/events/{}?city={}", event.id, city)>
+                            <strong>{event.title}</strong>
+                            <span class="muted">{event.kind} " · " {event.genres.join(", ")}</span>
+                            <span>{event.shows} " shows, next " {event.next_show}</span>
+                        </a>
+                    </li>
+                })
+                .collect_view()}
+        </ul>
     }
 }

@@ -1,4 +1,5 @@
-//! An event in a city: venues and showtimes, by venue and day.
+//! An event in a city: venues and showtimes, by venue and day; without a
+//! city, the cities where it plays.
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -26,13 +27,38 @@ pub fn EventPage() -> impl IntoView {
                         <p class="muted">{page.facts}</p>
                         <p>{page.description}</p>
                         {(!page.performers.is_empty()).then(|| view! { <p>"With " {page.performers.join(", ")}</p> })}
-                        <h2>"Showtimes in " {page.city}</h2>
+                        {match page.city {
+                            Some(city) => view! {
+                                <h2>"Showtimes in " <a href=format!("/cities/{}", city.id)>{city.name}</a></h2>
+                            }
+                            .into_any(),
+                            None if page.cities.is_empty() => view! {
+                                <p class="notice">"No upcoming shows."</p>
+                            }
+                            .into_any(),
+                            None => view! {
+                                <h2>"Pick a city"</h2>
+                                <ul class="cards cities">
+                                    {page
+                                        .cities
+                                        .into_iter()
+                                        .map(|city| view! {
+                                            <li><a href=format!("?city={}", city.id)><strong>{city.name}</strong></a></li>
+                                        })
+                                        .collect_view()}
+                                </ul>
+                            }
+                            .into_any(),
+                        }}
                         {page
                             .venues
                             .into_iter()
                             .map(|venue| view! {
                                 <section class="venue">
-                                    <h3>{venue.venue} <span class="muted">" · " {venue.address}</span></h3>
+                                    <h3>
+                                        <a href=format!("/venues/{}", venue.venue.id)>{venue.venue.name}</a>
+                                        <span class="muted">" · " {venue.venue.address}</span>
+                                    </h3>
                                     {venue
                                         .days
                                         .into_iter()

@@ -7,6 +7,7 @@ pub mod event;
 pub mod home;
 pub mod search;
 pub mod show;
+pub mod venue;
 pub mod wait;
 
 pub use booking::BookingPage;
@@ -16,4 +17,5 @@ pub use event::EventPage;
 pub use home::HomePage;
 pub use search::SearchPage;
 pub use show::ShowPage;
+pub use venue::VenuePage;
 pub use wait::WaitPage;

@@ -1,0 +1,37 @@
+//! A venue: what plays there.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use super::city::EventCards;
+use crate::data::venue_page;
+
+/// The events showing at one venue.
+#[component]
+pub fn VenuePage() -> impl IntoView {
+    let params = use_params_map();
+    let venue = move || params.read().get("venue").unwrap_or_default();
+    let page = Resource::new(venue, venue_page);
+    view! {
+        <Suspense fallback=|| view! { <p class="notice">"Loading..."</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(page) => {
+                        let city_id = page.city.id.clone();
+                        view! {
+                            <h1>{page.venue.name}</h1>
+                            <p class="muted">
+                                {page.venue.address} " · "
+                                <a href=format!("/cities/{city_id}")>{page.city.name}</a>
+                            </p>
+                            {page.events.is_empty().then(|| view! { <p class="notice">"No upcoming shows."</p> })}
+                            <EventCards events=page.events city=city_id/>
+                        }
+                        .into_any()
+                    }
+                    Err(error) => view! { <p class="error">{crate::data::message(&error)}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

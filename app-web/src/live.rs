@@ -64,9 +64,16 @@ impl LiveChange {
 }
 
 /// Calls `apply` with every change of `show` after `after`, until the page
-/// goes away; reloads the page when the server says to resync.
+/// goes away; reloads the page when the server says to resync. `connected`
+/// hears whether the stream is open (the browser reconnects by itself,
+/// resuming after the last event it saw).
 #[cfg(feature = "hydrate")]
-pub fn follow(show: &str, after: u64, apply: impl Fn(LiveChange) + 'static) {
+pub fn follow(
+    show: &str,
+    after: u64,
+    apply: impl Fn(LiveChange) + 'static,
+    connected: impl Fn(bool) + 'static,
+) {
     use wasm_bindgen::JsCast;
     use wasm_bindgen::closure::Closure;
 
@@ -90,11 +97,21 @@ pub fn follow(show: &str, after: u64, apply: impl Fn(LiveChange) + 'static) {
             let _ = window.location().reload();
         }
     });
+    let connected = std::rc::Rc::new(connected);
+    let on_open = {
+        let connected = connected.clone();
+        Closure::<dyn FnMut(web_sys::Event)>::new(move |_| connected(true))
+    };
+    let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| connected(false));
     let _ = source.add_event_listener_with_callback("change", on_change.as_ref().unchecked_ref());
     let _ = source.add_event_listener_with_callback("resync", on_resync.as_ref().unchecked_ref());
+    source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+    source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
     // The listeners live as long as the source; the source closes with the page.
     on_change.forget();
     on_resync.forget();
+    on_open.forget();
+    on_error.forget();
     let source = send_wrapper::SendWrapper::new(source);
     leptos::prelude::on_cleanup(move || source.close());
 }

@@ -3,10 +3,13 @@
 //! - `cargo xtask serve [--bind ADDR] [--database-url URL]`: builds and
 //!   starts the demo server.
 //! - `cargo xtask test`: everything CI checks, in order: formatting, clippy,
-//!   the whole test suite (PostgreSQL tests included: see [`postgres`] for
-//!   how a server is found or started), the docs, and the examples. Stops at
-//!   the first failure and says which step failed.
+//!   the pages' WASM bundle, the whole test suite (PostgreSQL tests included:
+//!   see [`postgres`] for how a server is found or started; browser tests in
+//!   Debian's Chromium, installed when missing), the docs, and the examples.
+//!   Stops at the first failure and says which step failed.
 
+mod browser;
+mod debian;
 mod postgres;
 mod site;
 
@@ -42,11 +45,22 @@ enum Task {
     },
 }
 
-/// One step of a task: a cargo invocation with a name for the report.
+/// What a step does.
+enum Action {
+    /// A cargo invocation.
+    Cargo(&'static [&'static str]),
+    /// Build the pages' WASM bundle.
+    Pages,
+    /// Make sure Chromium and chromedriver are installed.
+    Browser,
+}
+
+/// One step of a task, with a name for the report.
 struct Step {
     name: &'static str,
-    args: &'static [&'static str],
+    action: Action,
     env: &'static [(&'static str, &'static str)],
+    /// Skipped by `--quick`.
     lint: bool,
     /// Runs with `DATABASE_URL` naming this database on the test server
     /// instead of the server's admin database.
@@ -56,7 +70,7 @@ struct Step {
 const fn step(name: &'static str, args: &'static [&'static str], lint: bool) -> Step {
     Step {
         name,
-        args,
+        action: Action::Cargo(args),
         env: &[],
         lint,
         database: None,
@@ -77,6 +91,14 @@ const TEST_STEPS: &[Step] = &[
         ],
         true,
     ),
+    Step {
+        action: Action::Pages,
+        ..step("pages (app-web for wasm32-unknown-unknown)", &[], false)
+    },
+    Step {
+        action: Action::Browser,
+        ..step("Chromium and chromedriver", &[], false)
+    },
     step("tests", &["test", "--workspace", "--no-fail-fast"], false),
     Step {
         env: &[("RUSTDOCFLAGS", "-D warnings")],
@@ -120,27 +142,10 @@ fn main() -> ExitCode {
                 ""
             };
             println!("==> PostgreSQL tests use {}{kind}", server.url);
-            let outcome = run_steps(
+            run_steps(
                 TEST_STEPS.iter().filter(|step| !(quick && step.lint)),
                 &server,
-            );
-            if quick || outcome != ExitCode::SUCCESS {
-                return outcome;
-            }
-            // The browser side must keep building too.
-            println!("==> pages (app-web for wasm32-unknown-unknown)");
-            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-            let workspace = workspace();
-            match site::Site::new(&workspace).build(&cargo, &workspace) {
-                Ok(()) => {
-                    println!("==> pages passed");
-                    ExitCode::SUCCESS
-                }
-                Err(why) => {
-                    eprintln!("==> pages FAILED: {why}");
-                    ExitCode::FAILURE
-                }
-            }
+            )
         }
     }
 }
@@ -184,32 +189,43 @@ fn workspace() -> std::path::PathBuf {
 
 fn run_steps<'a>(steps: impl Iterator<Item = &'a Step>, server: &postgres::Server) -> ExitCode {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let workspace = workspace();
+    let site = site::Site::new(&workspace);
     let started = Instant::now();
     for step in steps {
-        println!("==> {} (cargo {})", step.name, step.args.join(" "));
+        println!("==> {}", step.name);
         let step_started = Instant::now();
-        let database_url = match step.database {
-            Some(name) => server.url_of(name),
-            None => server.url.clone(),
-        };
-        let status = Command::new(&cargo)
-            .args(step.args)
-            .envs(step.env.iter().copied())
-            .env("DATABASE_URL", database_url)
-            .status();
-        match status {
-            Ok(status) if status.success() => {
-                println!("==> {} passed in {:.0?}", step.name, step_started.elapsed());
+        let outcome = match step.action {
+            Action::Cargo(args) => {
+                let database_url = match step.database {
+                    Some(name) => server.url_of(name),
+                    None => server.url.clone(),
+                };
+                Command::new(&cargo)
+                    .args(args)
+                    .envs(step.env.iter().copied())
+                    .env("DATABASE_URL", database_url)
+                    .env("SEATWISE_SITE_ROOT", &site.root)
+                    .status()
+                    .map_err(|e| format!("could not start `{cargo}`: {e}"))
+                    .and_then(|status| {
+                        if status.success() {
+                            Ok(())
+                        } else {
+                            Err(format!("cargo {} ended with {status}", args.join(" ")))
+                        }
+                    })
             }
-            Ok(status) => {
+            Action::Pages => site.build(&cargo, &workspace),
+            Action::Browser => browser::ensure(),
+        };
+        match outcome {
+            Ok(()) => println!("==> {} passed in {:.0?}", step.name, step_started.elapsed()),
+            Err(why) => {
                 eprintln!(
-                    "==> {} FAILED ({status}); fix it and run `cargo xtask test` again",
+                    "==> {} FAILED: {why}; fix it and run `cargo xtask test` again",
                     step.name
                 );
-                return ExitCode::FAILURE;
-            }
-            Err(error) => {
-                eprintln!("==> {} could not start `{cargo}`: {error}", step.name);
                 return ExitCode::FAILURE;
             }
         }

@@ -4,7 +4,7 @@
 //! first when there is none and we may) and removed afterwards.
 
 use std::net::{TcpListener, TcpStream, ToSocketAddrs};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
@@ -147,44 +147,17 @@ fn find_bin() -> Option<PathBuf> {
     versions.pop()
 }
 
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| o.stdout.starts_with(b"0\n"))
-}
-
 fn install_postgres() -> Result<(), String> {
-    if !is_root() || !Path::new("/usr/bin/apt-get").exists() {
-        return Err("no PostgreSQL server is reachable and none is installed. Start one and set DATABASE_URL \
-                    (a superuser URL), or install Debian's `postgresql` package"
-            .to_owned());
-    }
-    println!("==> installing Debian's postgresql package");
-    for args in [
-        &["update", "-q"][..],
-        &[
-            "install",
-            "-y",
-            "-q",
-            "--no-install-recommends",
-            "postgresql",
-        ][..],
-    ] {
-        let status = Command::new("apt-get")
-            .args(args)
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .status()
-            .map_err(|e| format!("apt-get: {e}"))?;
-        if !status.success() {
-            return Err(format!("apt-get {} failed", args.join(" ")));
-        }
-    }
-    Ok(())
+    crate::debian::install(&["postgresql"]).map_err(|why| {
+        format!(
+            "no PostgreSQL server is reachable and none is installed ({why}). Start one and set \
+             DATABASE_URL (a superuser URL), or install Debian's `postgresql` package"
+        )
+    })
 }
 
 fn start_cluster(bin: PathBuf) -> Result<Server, String> {
-    let as_postgres = is_root();
+    let as_postgres = crate::debian::is_root();
     let dir = std::env::temp_dir().join(format!("seatwise-pg-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let cluster = Cluster {

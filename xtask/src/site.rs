@@ -1,6 +1,6 @@
 //! Building the pages' browser side: the `app-web` crate compiled to WASM
-//! with the `hydrate` feature, bound with `wasm-bindgen`, next to the CSS, in
-//! `<target>/site/pkg`. Installs the `wasm32-unknown-unknown` target and the
+//! with the `hydrate` feature (profile `wasm-release`: optimised for size),
+//! bound with `wasm-bindgen`, next to the CSS, in `<target>/site/pkg`. Installs the `wasm32-unknown-unknown` target and the
 //! `wasm-bindgen-cli` version that matches Cargo.lock when they are missing;
 //! downloads nothing else.
 
@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const TARGET: &str = "wasm32-unknown-unknown";
+const PROFILE: &str = "wasm-release";
 
 /// Where the site goes, and the cargo target directory it is built in.
 pub(crate) struct Site {
@@ -25,7 +26,7 @@ impl Site {
         }
     }
 
-    /// Builds the bundle (debug) into `<root>/pkg`.
+    /// Builds the bundle into `<root>/pkg`.
     pub(crate) fn build(&self, cargo: &str, workspace: &Path) -> Result<(), String> {
         ensure_target()?;
         ensure_wasm_bindgen(cargo, workspace)?;
@@ -36,6 +37,8 @@ impl Site {
             "--lib",
             "--target",
             TARGET,
+            "--profile",
+            PROFILE,
             "--no-default-features",
             "--features",
             "hydrate",
@@ -46,13 +49,16 @@ impl Site {
         let wasm = self
             .target_dir
             .join(TARGET)
-            .join("debug")
+            .join(PROFILE)
             .join("app_web.wasm");
         run(Command::new("wasm-bindgen")
             .args([
                 "--target",
                 "web",
                 "--no-typescript",
+                // Function names are half the file; browsers need none.
+                "--remove-name-section",
+                "--remove-producers-section",
                 "--out-name",
                 "app_web",
                 "--out-dir",

@@ -41,6 +41,12 @@ pub fn CheckoutPage() -> impl IntoView {
                                     if s > 0 { format!("Your seats are held for {}:{:02}", s / 60, s % 60) } else { "Your hold has expired.".to_owned() }
                                 }}
                             </p>
+                            {
+                                let show = page.show.clone();
+                                move || (left.get() == 0).then(|| view! {
+                                    <p><a href=format!("/shows/{show}")>"Pick seats again"</a></p>
+                                })
+                            }
                             <ul class="lines">
                                 {page.seats.into_iter().map(|s| view! { <li><span>"Seat " {s.label}</span><span>{s.price}</span></li> }).collect_view()}
                                 <li class="total"><span>"Total"</span><span>{page.total}</span></li>

@@ -83,7 +83,7 @@ pub fn SearchPage() -> impl IntoView {
                                     .hits
                                     .into_iter()
                                     .map(|hit| {
-                                        let href = if city.is_empty() { format!("/search?q={}", encode(&hit.title)) } else { format!("/events/{}?city={city}", hit.id) };
+                                        let href = if city.is_empty() { format!("/events/{}", hit.id) } else { format!("/events/{}?city={city}", hit.id) };
                                         view! {
                                             <li>
                                                 <a href=href>
@@ -96,7 +96,6 @@ pub fn SearchPage() -> impl IntoView {
                                     })
                                     .collect_view()}
                             </ul>
-                            {(city.is_empty()).then(|| view! { <p class="muted">"Choose a city to see venues and showtimes."</p> })}
                             {next.map(|href| view! { <a class="time" href=href>"Next page"</a> })}
                         }
                         .into_any()

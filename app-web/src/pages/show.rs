@@ -46,6 +46,7 @@ fn Show(page: ShowPageData) -> impl IntoView {
     let counts = RwSignal::new(page.counts);
     let selected = RwSignal::new(Vec::<String>::new());
     let notice = RwSignal::new(None::<String>);
+    let live = RwSignal::new(false);
     let labels: HashMap<String, String> = page
         .seats
         .iter()
@@ -57,38 +58,43 @@ fn Show(page: ShowPageData) -> impl IntoView {
         #[cfg(feature = "hydrate")]
         {
             let labels = labels.clone();
-            crate::live::follow(&show_id, seq, move |change| {
-                let Some((ids, state)) = change.seats() else {
-                    return;
-                };
-                for id in ids {
-                    let Some(status) = seats.with_value(|s| s.get(id).copied()) else {
-                        continue;
+            crate::live::follow(
+                &show_id,
+                seq,
+                move |change| {
+                    let Some((ids, state)) = change.seats() else {
+                        return;
                     };
-                    let before = status.get_untracked();
-                    if before == state {
-                        continue;
-                    }
-                    counts.update(|(available, held, booked)| {
-                        for (name, delta) in [(before.as_str(), u32::MAX), (state, 1)] {
-                            let slot = match name {
-                                "available" => &mut *available,
-                                "held" => &mut *held,
-                                _ => &mut *booked,
-                            };
-                            *slot = slot.wrapping_add(delta);
+                    for id in ids {
+                        let Some(status) = seats.with_value(|s| s.get(id).copied()) else {
+                            continue;
+                        };
+                        let before = status.get_untracked();
+                        if before == state {
+                            continue;
                         }
-                    });
-                    status.set(state.to_owned());
-                    if state != "available" && selected.read_untracked().contains(id) {
-                        selected.update(|chosen| chosen.retain(|s| s != id));
-                        let label = labels.get(id).cloned().unwrap_or_default();
-                        notice.set(Some(format!(
-                            "Seat {label} was just taken by someone else."
-                        )));
+                        counts.update(|(available, held, booked)| {
+                            for (name, delta) in [(before.as_str(), u32::MAX), (state, 1)] {
+                                let slot = match name {
+                                    "available" => &mut *available,
+                                    "held" => &mut *held,
+                                    _ => &mut *booked,
+                                };
+                                *slot = slot.wrapping_add(delta);
+                            }
+                        });
+                        status.set(state.to_owned());
+                        if state != "available" && selected.read_untracked().contains(id) {
+                            selected.update(|chosen| chosen.retain(|s| s != id));
+                            let label = labels.get(id).cloned().unwrap_or_default();
+                            notice.set(Some(format!(
+                                "Seat {label} was just taken by someone else."
+                            )));
+                        }
                     }
-                }
-            });
+                },
+                move |open| live.set(open),
+            );
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = (&show_id, seq, &labels);
@@ -97,6 +103,10 @@ fn Show(page: ShowPageData) -> impl IntoView {
         <h1>{page.title}</h1>
         <p class="muted">{page.place} " · " {page.starts}</p>
         <p aria-live="polite">
+            <span class="live" data-live=move || live.get().to_string()>
+                {move || if live.get() { "● Live" } else { "○ Not live" }}
+            </span>
+            " "
             {move || {
                 let (available, held, booked) = counts.get();
                 format!("{available} seats available, {held} held, {booked} sold")

@@ -1,0 +1,374 @@
+//! Browser tests: Debian's headless Chromium, driven through chromedriver,
+//! against the real app-server binary with its in-memory demo store and the
+//! hydrated pages. Each scenario is what a buyer does; screenshots go to
+//! `target/browser/`.
+//!
+//! Needs the pages' bundle (`<target>/site/pkg`, or `SEATWISE_SITE_ROOT`) and
+//! `chromedriver`; `cargo xtask test` builds the one and installs the other.
+//! The scenarios run one after another (timings are asserted), each in fresh
+//! browsers.
+
+#![allow(clippy::unwrap_used)] // a test may panic on setup failure
+
+mod harness;
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, Locator};
+use harness::{
+    Api, Driver, Failure, Outcome, Server, Viewport, arrive, check, element, eventually, follow,
+    js, live, screenshot,
+};
+use reservation_core::{CityId, EventId};
+use serde_json::{Value, json};
+
+fn main() -> ExitCode {
+    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
+    runtime.block_on(run())
+}
+
+async fn run() -> ExitCode {
+    let site = std::env::var_os("SEATWISE_SITE_ROOT").map_or_else(
+        || harness::target_dir().join("site"),
+        std::path::PathBuf::from,
+    );
+    assert!(
+        site.join("pkg/app_web_bg.wasm").exists(),
+        "no pages bundle in {}: run `cargo xtask test` (it builds the bundle first)",
+        site.display()
+    );
+    let driver = Driver::start().await;
+    let server = Server::start(&site, &[]).await;
+    // Holds of 8 s, no grace: the waitlist scenario sees one expire.
+    let short_holds = Server::start(&site, &["--hold-seconds", "8", "--grace-seconds", "0"]).await;
+    let mut failed = 0;
+    macro_rules! scenario {
+        ($name:ident, $($arg:expr),*) => {
+            let started = Instant::now();
+            match $name($($arg),*).await {
+                Ok(()) => println!("test {} ... ok ({:.1?})", stringify!($name), started.elapsed()),
+                Err(error) => {
+                    failed += 1;
+                    println!("test {} ... FAILED: {error}", stringify!($name));
+                }
+            }
+        };
+    }
+    scenario!(search_walk_hold_and_pay, &driver, &server);
+    scenario!(eleventh_seat_is_refused, &driver, &server);
+    scenario!(
+        a_hold_shows_in_another_browser_within_a_second,
+        &driver,
+        &server
+    );
+    scenario!(
+        a_waiter_is_offered_seats_when_a_hold_expires,
+        &driver,
+        &short_holds
+    );
+    scenario!(the_seat_map_fits_a_phone, &driver, &server);
+    println!("browser tests: {} passed, {failed} failed", 5 - failed);
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// Shows of Metropolis in Berlin (demo data), with their availability.
+async fn berlin_metropolis_shows(server: &Server) -> Vec<Value> {
+    let (event, city) = (
+        EventId::from_name("Metropolis"),
+        CityId::from_name("Berlin"),
+    );
+    let (_, details) = Api::new(server)
+        .get(&format!("/api/v1/events/{event}?city={city}"))
+        .await;
+    details["showtimes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|venue| venue["shows"].as_array().unwrap().clone())
+        .collect()
+}
+
+/// Runs `scenario` in a fresh browser, closing it whatever happens.
+async fn in_browser<F, Fut>(driver: &Driver, viewport: Viewport, scenario: F) -> Outcome
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: std::future::Future<Output = Outcome>,
+{
+    let browser = driver.browser(viewport).await;
+    let outcome = scenario(browser.clone()).await;
+    let _ = browser.close().await;
+    outcome
+}
+
+/// Clicks the first `n` free seats; returns their ids.
+async fn pick_free_seats(browser: &Client, n: usize) -> Result<Vec<String>, Failure> {
+    let free = browser
+        .find_all(Locator::Css("circle.seat.available"))
+        .await?;
+    let mut ids = Vec::new();
+    for seat in free.into_iter().take(n) {
+        seat.click().await?;
+        ids.push(
+            seat.attr("data-seat")
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default(),
+        );
+    }
+    Ok(ids)
+}
+
+async fn selected_count(browser: &Client) -> u64 {
+    js(
+        browser,
+        "return document.querySelectorAll('circle.seat[aria-checked=\"true\"]').length",
+    )
+    .await
+    .as_u64()
+    .unwrap_or(0)
+}
+
+async fn click_button(browser: &Client, text: &str) -> Outcome {
+    browser
+        .find(Locator::XPath(&format!("//button[contains(., '{text}')]")))
+        .await?
+        .click()
+        .await?;
+    Ok(())
+}
+
+async fn search_walk_hold_and_pay(driver: &Driver, server: &Server) -> Outcome {
+    in_browser(driver, Viewport::Desktop, |b| async move {
+        b.goto(&server.url("/")).await?;
+        // A typo still finds the film.
+        element(&b, "header input[name=q]")
+            .await?
+            .send_keys("metropolsi\u{E007}")
+            .await?;
+        arrive(&b, "/search").await?;
+        follow(&b, "Metropolis").await?;
+        arrive(&b, "/events/").await?;
+        follow(&b, "Berlin").await?;
+        arrive(&b, "/events/").await?;
+        // The city, then the film again, then its first showtime.
+        follow(&b, "Berlin").await?;
+        arrive(&b, "/cities/").await?;
+        follow(&b, "Metropolis").await?;
+        element(&b, "a.time").await?.click().await?;
+        arrive(&b, "/shows/").await?;
+        live(&b).await?;
+        pick_free_seats(&b, 3).await?;
+        let summary = element(&b, ".picker p").await?.text().await?;
+        check!(summary.starts_with("3 seats"), "running total: {summary}");
+        screenshot(&b, "seat-map").await?;
+        click_button(&b, "Hold these seats").await?;
+        arrive(&b, "/checkout/").await?;
+        let countdown = element(&b, ".countdown").await?.text().await?;
+        check!(
+            countdown.contains("held for 5:00") || countdown.contains("held for 4:5"),
+            "countdown from the server's expiry: {countdown}"
+        );
+        screenshot(&b, "checkout").await?;
+        // A declined card keeps the hold; an approved one books.
+        let card = element(&b, "input[name=card]").await?;
+        card.clear().await?;
+        card.send_keys("4000 0000 0000 0002").await?;
+        element(&b, "form.pay button").await?.click().await?;
+        let refusal = element(&b, "p.error[role=alert]").await?.text().await?;
+        check!(refusal.contains("declined"), "declined card: {refusal}");
+        card.clear().await?;
+        card.send_keys("4242 4242 4242 4242").await?;
+        element(&b, "form.pay button").await?.click().await?;
+        arrive(&b, "/bookings/").await?;
+        element(&b, "figure.qr svg").await?;
+        let codes = b.find_all(Locator::Css("ul.tickets .code")).await?;
+        check!(codes.len() == 3, "one ticket per seat, got {}", codes.len());
+        let qr = js(
+            &b,
+            "return document.querySelectorAll('figure.qr svg').length",
+        )
+        .await;
+        check!(qr == 3, "a QR code per ticket, got {qr}");
+        let mut api = Api::new(server);
+        for code in codes {
+            let code = code.text().await?;
+            let (status, genuine) = api
+                .post("/api/v1/tickets/verify", json!({ "code": code }))
+                .await;
+            check!(status == 200, "ticket code {code} verifies: {genuine}");
+        }
+        screenshot(&b, "booking").await?;
+        Ok(())
+    })
+    .await
+}
+
+async fn eleventh_seat_is_refused(driver: &Driver, server: &Server) -> Outcome {
+    let show = berlin_metropolis_shows(server).await[1]["id"].clone();
+    in_browser(driver, Viewport::Desktop, |b| async move {
+        b.goto(&server.url(&format!("/shows/{}", show.as_str().unwrap_or_default())))
+            .await?;
+        live(&b).await?;
+        pick_free_seats(&b, 11).await?;
+        let selected = selected_count(&b).await;
+        check!(selected == 10, "10 seats selected, not {selected}");
+        let notice = element(&b, ".picker p.error[role=alert]")
+            .await?
+            .text()
+            .await?;
+        check!(
+            notice.contains("at most 10 seats"),
+            "the 11th seat's message: {notice}"
+        );
+        screenshot(&b, "eleventh-seat").await?;
+        Ok(())
+    })
+    .await
+}
+
+async fn a_hold_shows_in_another_browser_within_a_second(
+    driver: &Driver,
+    server: &Server,
+) -> Outcome {
+    let show = berlin_metropolis_shows(server).await[2]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let url = server.url(&format!("/shows/{show}"));
+    let (a, b) = (
+        driver.browser(Viewport::Desktop).await,
+        driver.browser(Viewport::Desktop).await,
+    );
+    let outcome = async {
+        a.goto(&url).await?;
+        b.goto(&url).await?;
+        live(&a).await?;
+        live(&b).await?;
+        let seats = pick_free_seats(&a, 2).await?;
+        let state_in_b = |wanted: &'static str| {
+            let (b, seats) = (&b, &seats);
+            async move {
+                for seat in seats {
+                    let class = js(
+                        b,
+                        &format!("return document.querySelector('[data-seat=\"{seat}\"]').getAttribute('class')"),
+                    )
+                    .await;
+                    if !class.as_str().unwrap_or_default().contains(wanted) {
+                        return None;
+                    }
+                }
+                Some(())
+            }
+        };
+        let clicked = Instant::now();
+        click_button(&a, "Hold these seats").await?;
+        eventually(Duration::from_secs(1), "the hold shows in the other browser", || {
+            state_in_b("held")
+        })
+        .await?;
+        println!("    hold seen by the other browser {:.0?} after the click", clicked.elapsed());
+        screenshot(&b, "live-other-browser").await?;
+        arrive(&a, "/checkout/").await?;
+        let released = Instant::now();
+        click_button(&a, "Cancel and release").await?;
+        eventually(Duration::from_secs(1), "the release shows in the other browser", || {
+            state_in_b("available")
+        })
+        .await?;
+        println!("    release seen {:.0?} after the click", released.elapsed());
+        Ok::<(), Failure>(())
+    }
+    .await;
+    let _ = a.close().await;
+    let _ = b.close().await;
+    outcome
+}
+
+async fn a_waiter_is_offered_seats_when_a_hold_expires(
+    driver: &Driver,
+    server: &Server,
+) -> Outcome {
+    // The smallest hall: sessions of the API hold every seat.
+    let shows = berlin_metropolis_shows(server).await;
+    let capacity = |s: &Value| {
+        let a = &s["availability"];
+        a["available"].as_u64().unwrap_or(0)
+            + a["held"].as_u64().unwrap_or(0)
+            + a["booked"].as_u64().unwrap_or(0)
+    };
+    let show = shows.iter().min_by_key(|s| capacity(s)).unwrap();
+    let (id, mut free) = (show["id"].as_str().unwrap().to_owned(), capacity(show));
+    while free > 0 {
+        let count = free.min(10);
+        let (status, hold) = Api::new(server)
+            .post(
+                &format!("/api/v1/shows/{id}/holds"),
+                json!({ "best_available": { "count": count } }),
+            )
+            .await;
+        check!(status == 201, "filling the show: {hold}");
+        free -= count;
+    }
+    in_browser(driver, Viewport::Desktop, |b| async move {
+        b.goto(&server.url(&format!("/shows/{id}"))).await?;
+        live(&b).await?;
+        check!(
+            js(
+                &b,
+                "return document.querySelectorAll('circle.seat.available').length"
+            )
+            .await
+                == 0,
+            "every seat is held by others"
+        );
+        click_button(&b, "Wait for that many seats").await?;
+        arrive(&b, "/waits/").await?;
+        let place = element(&b, ".countdown").await?.text().await?;
+        check!(place.contains("number 1 in line"), "first in line: {place}");
+        screenshot(&b, "waitlist").await?;
+        // The holds run out after 8 s; the waiter's seats are held for them.
+        arrive(&b, "/checkout/").await?;
+        let seats = b.find_all(Locator::Css("ul.lines li")).await?;
+        check!(
+            seats.len() == 3,
+            "2 offered seats and the total, got {} lines",
+            seats.len()
+        );
+        screenshot(&b, "waitlist-offer").await?;
+        Ok(())
+    })
+    .await
+}
+
+async fn the_seat_map_fits_a_phone(driver: &Driver, server: &Server) -> Outcome {
+    let show = berlin_metropolis_shows(server).await[3]["id"].clone();
+    in_browser(driver, Viewport::Phone, |b| async move {
+        b.goto(&server.url(&format!("/shows/{}", show.as_str().unwrap_or_default())))
+            .await?;
+        live(&b).await?;
+        let overflow = js(
+            &b,
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
+        )
+        .await;
+        check!(
+            overflow == 0,
+            "no sideways scrolling at 390 px, overflow {overflow}"
+        );
+        pick_free_seats(&b, 2).await?;
+        check!(
+            selected_count(&b).await == 2,
+            "seats can be picked at phone width"
+        );
+        screenshot(&b, "phone-seat-map").await?;
+        Ok(())
+    })
+    .await
+}

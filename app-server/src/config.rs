@@ -1,7 +1,9 @@
 //! How the server is configured: flags, or the same names in the environment.
 
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 
+use crate::rate_limit::HoldRates;
 use clap::Parser;
 use reservation_core::Policy;
 use reservation_core::ticket_code::{TicketSigner, WeakSecret};
@@ -36,12 +38,34 @@ pub struct Config {
     /// verify only until the process restarts.
     #[arg(long, env = "SEATWISE_TICKET_SECRET", hide_env_values = true)]
     pub ticket_secret: Option<String>,
+    /// Holds a session may create per minute (0: no limit).
+    #[arg(
+        long,
+        env = "SEATWISE_HOLDS_PER_MINUTE_PER_SESSION",
+        default_value_t = 20
+    )]
+    pub holds_per_minute_per_session: u32,
+    /// Holds one client address may create per minute (0: no limit).
+    #[arg(
+        long,
+        env = "SEATWISE_HOLDS_PER_MINUTE_PER_ADDRESS",
+        default_value_t = 200
+    )]
+    pub holds_per_minute_per_address: u32,
     /// Log filter, such as `info` or `app_server=debug,info`.
     #[arg(long, env = "RUST_LOG", default_value = "info")]
     pub log: String,
 }
 
 impl Config {
+    /// The hold rate limits the flags ask for.
+    pub fn hold_rates(&self) -> HoldRates {
+        HoldRates {
+            per_session: NonZeroU32::new(self.holds_per_minute_per_session),
+            per_address: NonZeroU32::new(self.holds_per_minute_per_address),
+        }
+    }
+
     /// The ticket signer the flags ask for.
     pub fn ticket_signer(&self) -> Result<TicketSigner, WeakSecret> {
         match &self.ticket_secret {

@@ -17,18 +17,22 @@ pub mod config;
 pub mod demo;
 mod error;
 mod extract;
+mod rate_limit;
 pub mod server;
 mod session;
 mod state;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::Request;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::routing::{get, post};
 use leptos::prelude::provide_context;
 use leptos_axum::LeptosRoutes;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use error::ApiError;
+pub use rate_limit::HoldRates;
 pub use session::{COOKIE as SESSION_COOKIE, Session};
 pub use state::AppState;
 
@@ -73,15 +77,54 @@ pub fn app(state: AppState, site: LeptosOptions) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler(app_web::app::shell))
         .with_state(site);
-    Router::new()
-        .nest("/api/v1", api::routes().fallback(not_found))
+    let hold_limits = state.hold_limits.clone();
+    let app = Router::new()
+        .nest(
+            "/api/v1",
+            api::routes()
+                .fallback(not_found)
+                .method_not_allowed_fallback(method_not_allowed)
+                .layer(DefaultBodyLimit::max(BODY_LIMIT)),
+        )
         .route("/healthz", get(|| async { "ok" }))
         .with_state(state)
         .merge(pages)
-        .layer(axum::middleware::from_fn(session::ensure_session))
+        .layer(axum::middleware::from_fn_with_state(
+            hold_limits,
+            rate_limit::limit_holds,
+        ))
+        .layer(axum::middleware::from_fn(session::ensure_session));
+    SECURITY_HEADERS
+        .into_iter()
+        .fold(app, |app, (name, value)| {
+            app.layer(SetResponseHeaderLayer::overriding(
+                name,
+                HeaderValue::from_static(value),
+            ))
+        })
         .layer(tower_http::trace::TraceLayer::new_for_http())
 }
 
+/// Headers every response carries: no MIME sniffing, no framing (pages add
+/// a Content-Security-Policy of their own), no referrer to other sites.
+const SECURITY_HEADERS: [(header::HeaderName, &str); 3] = [
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::X_FRAME_OPTIONS, "DENY"),
+    (header::REFERRER_POLICY, "same-origin"),
+];
+
+/// The largest request body the API reads: a hold of 10 seat ids is about
+/// 400 bytes.
+const BODY_LIMIT: usize = 16 * 1024;
+
 async fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "no_such_route", "no such API route")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this route does not take that method (see the Allow header)",
+    )
 }

@@ -34,15 +34,31 @@ pub async fn store(
 /// Serves `config.bind` until Ctrl-C or SIGTERM, sweeping in the background.
 pub async fn run(config: Config) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let store = store(&config).await?;
-    let state = AppState::demo(store).with_ticket_signer(config.ticket_signer()?);
+    let state = AppState::demo(store)
+        .with_ticket_signer(config.ticket_signer()?)
+        .with_hold_rates(config.hold_rates());
     let engine = state.engine.clone();
     let sweeper = tokio::spawn(async move { engine.run_sweeper(SWEEP_EVERY).await });
+    let limits = state.hold_limits.clone();
+    let forgetter = tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            limits.forget_idle();
+        }
+    });
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
     tracing::info!("serving on http://{}", listener.local_addr()?);
-    axum::serve(listener, crate::app(state, crate::site(&config.site_root)))
-        .with_graceful_shutdown(shutdown())
-        .await?;
+    let app = crate::app(state, crate::site(&config.site_root));
+    // Client addresses feed the per-address hold limit.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await?;
     sweeper.abort();
+    forgetter.abort();
     Ok(())
 }
 

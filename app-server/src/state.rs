@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::rate_limit::{HoldLimits, HoldRates};
 use reservation_core::payment::{FakeGateway, PaymentGateway};
 use reservation_core::ticket_code::TicketSigner;
 use reservation_core::{Catalog, Clock, Reservations, Store, SystemClock};
@@ -16,12 +17,15 @@ pub struct AppState {
     pub engine: Reservations,
     /// Signs the codes on tickets (their QR codes).
     pub tickets: Arc<TicketSigner>,
+    /// Limits on creating holds.
+    pub(crate) hold_limits: Arc<HoldLimits>,
 }
 
 impl AppState {
     /// State over `store`, charging through `payments`, telling time by
     /// `clock`, signing tickets with a random secret (see
-    /// [`AppState::with_ticket_signer`]).
+    /// [`AppState::with_ticket_signer`]), with the default hold rate limits
+    /// (see [`AppState::with_hold_rates`]).
     pub fn new(
         store: Arc<dyn Store>,
         payments: Arc<dyn PaymentGateway>,
@@ -32,7 +36,14 @@ impl AppState {
             catalog,
             engine: Reservations::new(store, payments, clock),
             tickets: Arc::new(TicketSigner::random()),
+            hold_limits: Arc::new(HoldLimits::new(HoldRates::default())),
         }
+    }
+
+    /// The same state limiting hold creation to `rates`.
+    pub fn with_hold_rates(mut self, rates: HoldRates) -> Self {
+        self.hold_limits = Arc::new(HoldLimits::new(rates));
+        self
     }
 
     /// The same state signing tickets with `signer`: instances that share a

@@ -2,86 +2,19 @@
 
 #![allow(clippy::unwrap_used)] // a test may panic on setup failure
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
-use app_server::{AppState, SESSION_COOKIE, app, site};
-use axum::Router;
+use app_server::{AppState, app, site};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use common::{Client, fixture_app};
 use http_body_util::BodyExt;
-use reservation_core::testkit::Fixture;
-use reservation_core::{MemoryStore, Policy, Store};
-use serde_json::{Value, json};
+use reservation_core::{MemoryStore, Policy};
+use serde_json::json;
 use tower::ServiceExt;
-
-/// A router over the testkit fixture (manual clock, fake gateway).
-async fn fixture_app() -> (Router, Arc<Fixture<MemoryStore>>) {
-    let f = Arc::new(Fixture::seed(MemoryStore::new(Policy::default())).await);
-    let store: Arc<dyn Store> = f.store.clone();
-    let state = AppState::new(
-        store,
-        Arc::new(f.gateway.clone()),
-        Arc::new(f.clock.clone()),
-    );
-    (app(state, site("target/site")), f)
-}
-
-/// A browser: keeps its session cookie between requests.
-struct Client {
-    app: Router,
-    cookie: Option<String>,
-}
-
-impl Client {
-    fn new(app: &Router) -> Self {
-        Self {
-            app: app.clone(),
-            cookie: None,
-        }
-    }
-
-    async fn send(&mut self, method: &str, uri: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut request = Request::builder().method(method).uri(uri);
-        if let Some(cookie) = &self.cookie {
-            request = request.header(header::COOKIE, cookie);
-        }
-        let body = match body {
-            Some(json) => {
-                request = request.header(header::CONTENT_TYPE, "application/json");
-                Body::from(json.to_string())
-            }
-            None => Body::empty(),
-        };
-        let response = self
-            .app
-            .clone()
-            .oneshot(request.body(body).unwrap())
-            .await
-            .unwrap();
-        if let Some(set) = response.headers().get(header::SET_COOKIE) {
-            let pair = set.to_str().unwrap().split(';').next().unwrap().to_owned();
-            assert!(pair.starts_with(SESSION_COOKIE));
-            self.cookie = Some(pair);
-        }
-        let status = response.status();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        let json = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
-        };
-        (status, json)
-    }
-
-    async fn get(&mut self, uri: &str) -> (StatusCode, Value) {
-        self.send("GET", uri, None).await
-    }
-
-    async fn post(&mut self, uri: &str, body: Value) -> (StatusCode, Value) {
-        self.send("POST", uri, Some(body)).await
-    }
-}
 
 #[tokio::test]
 async fn health_and_unknown_routes() {

@@ -524,10 +524,14 @@ fn hold_token(text: &str) -> Result<reservation_core::HoldToken, ServerFnError> 
         .map_err(|_| ServerFnError::new("This hold does not exist (any more)."))
 }
 
+/// The paths of the server functions that create holds (rate-limited by
+/// the server like the API's hold route).
+pub const HOLD_ENDPOINTS: [&str; 2] = ["/_server/hold_seats", "/_server/hold_best"];
+
 /// Holds the chosen seats; returns the hold's token.
 // The generated argument struct's fields are the show and seat ids.
 #[allow(missing_docs)]
-#[server(prefix = "/_server")]
+#[server(prefix = "/_server", endpoint = "hold_seats")]
 pub async fn hold_seats(show: String, seats: Vec<String>) -> Result<String, ServerFnError> {
     let show: reservation_core::ShowId = parse_id(&show, "no such show")?;
     let seats = seats
@@ -552,7 +556,7 @@ pub async fn hold_seats(show: String, seats: Vec<String>) -> Result<String, Serv
 /// Holds the best `count` seats; returns the hold's token.
 // The generated argument struct's fields are the show id and the count.
 #[allow(missing_docs)]
-#[server(prefix = "/_server")]
+#[server(prefix = "/_server", endpoint = "hold_best")]
 pub async fn hold_best(show: String, count: u8) -> Result<String, ServerFnError> {
     let show: reservation_core::ShowId = parse_id(&show, "no such show")?;
     let count = reservation_core::SeatCount::new(u64::from(count)).map_err(failed)?;

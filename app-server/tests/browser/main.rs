@@ -335,6 +335,7 @@ async fn a_waiter_is_offered_seats_when_a_hold_expires(
         screenshot(&b, "waitlist").await?;
         // The holds run out after 8 s; the waiter's seats are held for them.
         arrive(&b, "/checkout/").await?;
+        element(&b, "ul.lines li.total").await?;
         let seats = b.find_all(Locator::Css("ul.lines li")).await?;
         check!(
             seats.len() == 3,

@@ -1,0 +1,131 @@
+//! Rate limits on creating holds, per session and per client address, so a
+//! bot cannot hold a whole show by hammering the hold route (a new session
+//! per request still meets the address limit). Refusals are 429 with
+//! `Retry-After`.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota};
+use reservation_core::HolderId;
+
+use crate::error::ApiError;
+use crate::session::Session;
+
+/// Holds per minute allowed per session and per client address; `None`
+/// turns a limit off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HoldRates {
+    /// Per session.
+    pub per_session: Option<NonZeroU32>,
+    /// Per client address.
+    pub per_address: Option<NonZeroU32>,
+}
+
+impl HoldRates {
+    /// No limits (benchmarks, load tests).
+    pub const OFF: Self = Self {
+        per_session: None,
+        per_address: None,
+    };
+}
+
+impl Default for HoldRates {
+    /// 20 holds a minute per session (bursts of 20), 200 per address.
+    fn default() -> Self {
+        Self {
+            per_session: NonZeroU32::new(20),
+            per_address: NonZeroU32::new(200),
+        }
+    }
+}
+
+/// The limiters' state.
+pub(crate) struct HoldLimits {
+    per_session: Option<DefaultKeyedRateLimiter<HolderId>>,
+    per_address: Option<DefaultKeyedRateLimiter<IpAddr>>,
+}
+
+impl HoldLimits {
+    pub(crate) fn new(rates: HoldRates) -> Self {
+        Self {
+            per_session: rates
+                .per_session
+                .map(|n| DefaultKeyedRateLimiter::keyed(Quota::per_minute(n))),
+            per_address: rates
+                .per_address
+                .map(|n| DefaultKeyedRateLimiter::keyed(Quota::per_minute(n))),
+        }
+    }
+
+    /// Forgets keys whose buckets are full again, so memory stays bounded.
+    pub(crate) fn forget_idle(&self) {
+        if let Some(limiter) = &self.per_session {
+            limiter.retain_recent();
+        }
+        if let Some(limiter) = &self.per_address {
+            limiter.retain_recent();
+        }
+    }
+
+    /// How long `holder` at `address` must wait, if it must.
+    fn wait(&self, holder: HolderId, address: IpAddr) -> Option<std::time::Duration> {
+        let now = DefaultClock::default().now();
+        // The address pays only for requests its session limit lets through.
+        let refused = match self.per_session.as_ref().map(|l| l.check_key(&holder)) {
+            Some(Err(not_until)) => Some(not_until),
+            _ => self
+                .per_address
+                .as_ref()
+                .and_then(|l| l.check_key(&address).err()),
+        };
+        refused.map(|not_until| not_until.wait_time_from(now))
+    }
+}
+
+/// Whether `request` creates a hold: the API's hold route or the pages'.
+fn creates_hold(request: &Request) -> bool {
+    let path = request.uri().path();
+    request.method() == Method::POST
+        && ((path.starts_with("/api/v1/shows/") && path.ends_with("/holds"))
+            || app_web::data::HOLD_ENDPOINTS.contains(&path))
+}
+
+/// Middleware: refuses hold creation over the limits with 429.
+pub(crate) async fn limit_holds(
+    State(limits): State<Arc<HoldLimits>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if creates_hold(&request) {
+        // Requests that did not come through a socket (tests) share one key.
+        let address = request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+        let holder = request
+            .extensions()
+            .get::<Session>()
+            .map_or_else(|| HolderId::from_name("no session"), |s| s.0);
+        if let Some(wait) = limits.wait(holder, address) {
+            let seconds = wait.as_secs() + 1;
+            let mut response = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("too many holds; try again in {seconds} s"),
+            )
+            .into_response();
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            return response;
+        }
+    }
+    next.run(request).await
+}

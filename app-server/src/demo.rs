@@ -5,7 +5,7 @@
 
 use reservation_core::catalog::{
     CategoryCode, City, Event, EventKind, GeoPoint, Hall, Layout, Performer, Point, PriceCategory,
-    PriceList, Row, Seat, SeatFlags, Section, Show, Stage, Venue,
+    CatalogError, PriceList, Row, Seat, SeatFlags, Section, Show, Stage, Venue,
 };
 use reservation_core::{
     CatalogAdmin, CityId, Currency, EventId, HallId, Money, PerformerId, SeatId, ShowId, VenueId,
@@ -293,7 +293,37 @@ fn prices(layout: &Layout, base: i64, currency: Currency) -> Result<PriceList, D
     Ok(PriceList::new(prices.collect())?)
 }
 
-/// Adds the demo catalog to `store`, with shows starting from `now`'s next day.
+/// Whether `store` needs the demo catalog: it is empty, or it is a demo
+/// database that a crash or a concurrent start left half-loaded (loading is
+/// idempotent, so finishing it is safe).
+pub async fn needs_loading<S: reservation_core::Catalog + ?Sized>(store: &S) -> Result<bool, DemoError> {
+    let cities = store.cities().await?;
+    if cities.is_empty() {
+        return Ok(true);
+    }
+    let demo = cities.iter().any(|c| c.id == CityId::from_name(CITIES[0].0));
+    // The last show is the last thing loaded.
+    let (last_city, ..) = CITIES[CITIES.len() - 1];
+    let last = show_id(&format!("{last_city} Arena / Stalls"), 13, 20);
+    Ok(demo && store.show(last).await.is_err())
+}
+
+/// A demo show's id: stable, so loading twice adds nothing twice.
+fn show_id(hall_name: &str, day: i64, hour: u8) -> ShowId {
+    ShowId::from_name(&format!("{hall_name}/{day}/{hour}"))
+}
+
+/// An entity that is already there (loaded by another instance, or before a
+/// crash) counts as added.
+fn added(result: Result<(), CatalogError>) -> Result<(), CatalogError> {
+    match result {
+        Err(CatalogError::Duplicate { .. }) => Ok(()),
+        other => other,
+    }
+}
+
+/// Adds the demo catalog to `store`, with shows starting from `now`'s next
+/// day. Entities already there are kept as they are.
 pub async fn load<S: CatalogAdmin + ?Sized>(
     store: &S,
     now: OffsetDateTime,
@@ -318,7 +348,7 @@ pub async fn load<S: CatalogAdmin + ?Sized>(
             duration_minutes: minutes,
             rating: Some(rating.to_owned()),
         };
-        store.add_event(event).await?;
+        added(store.add_event(event).await)?;
         movies.push(EventId::from_name(title));
     }
     let mut concerts = Vec::new();
@@ -327,7 +357,7 @@ pub async fn load<S: CatalogAdmin + ?Sized>(
             id: PerformerId::from_name(artist),
             name: artist.to_owned(),
         };
-        store.add_performer(performer.clone()).await?;
+        added(store.add_performer(performer.clone()).await)?;
         let event = Event {
             id: EventId::from_name(title),
             kind: EventKind::Concert,
@@ -338,7 +368,7 @@ pub async fn load<S: CatalogAdmin + ?Sized>(
             duration_minutes: 120,
             rating: None,
         };
-        store.add_event(event).await?;
+        added(store.add_event(event).await)?;
         concerts.push(EventId::from_name(title));
     }
     loaded.events = movies.len() + concerts.len();
@@ -351,7 +381,7 @@ pub async fn load<S: CatalogAdmin + ?Sized>(
             country: (*country).to_owned(),
             location,
         };
-        store.add_city(city.clone()).await?;
+        added(store.add_city(city.clone()).await)?;
         loaded.cities += 1;
         let currency = match *country {
             "CH" => Currency::parse("CHF")?,
@@ -379,7 +409,7 @@ pub async fn load<S: CatalogAdmin + ?Sized>(
                 postal_code: format!("{}{:03}", 1 + c, 100 + v),
                 location: GeoPoint::new(lat + 0.01 * v as f64, lon - 0.012 * v as f64)?,
             };
-            store.add_venue(venue.clone()).await?;
+            added(store.add_venue(venue.clone()).await)?;
             loaded.venues += 1;
             let halls: Vec<(String, Layout)> = match *kind {
                 "cinema" => vec![
@@ -406,7 +436,7 @@ pub async fn load<S: CatalogAdmin + ?Sized>(
                     layout,
                 )?;
                 loaded.largest_hall = loaded.largest_hall.max(hall.capacity());
-                store.add_hall(hall.clone()).await?;
+                added(store.add_hall(hall.clone()).await)?;
                 loaded.halls += 1;
                 let (events, times, base): (&[EventId], &[u8], i64) = match *kind {
                     "cinema" => (&movies, &[15, 18, 21], 1050),
@@ -425,7 +455,7 @@ pub async fn load<S: CatalogAdmin + ?Sized>(
                             + Duration::hours(i64::from(*hour))
                             + Duration::minutes(15 * h as i64);
                         let show = Show {
-                            id: ShowId::from_name(&format!("{hall_name}/{day}/{hour}")),
+                            id: show_id(&hall_name, day, *hour),
                             event,
                             hall: hall.id(),
                             venue: venue.id,
@@ -433,7 +463,7 @@ pub async fn load<S: CatalogAdmin + ?Sized>(
                             starts_at,
                             prices: prices(hall.layout(), base, currency)?,
                         };
-                        store.add_show(show).await?;
+                        added(store.add_show(show).await)?;
                         loaded.shows += 1;
                     }
                 }

@@ -24,7 +24,7 @@ pub async fn store(
         }
         None => Arc::new(MemoryStore::new(config.policy())),
     };
-    if store.cities().await?.is_empty() {
+    if crate::demo::needs_loading(store.as_ref()).await? {
         let loaded = crate::demo::load(store.as_ref(), time::OffsetDateTime::now_utc()).await?;
         tracing::info!(?loaded, "demo catalog loaded");
     }

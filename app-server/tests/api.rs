@@ -33,6 +33,46 @@ async fn health_and_unknown_routes() {
     );
 }
 
+/// The ids schemathesis is given (app-server/schemathesis.toml) exist in
+/// the demo catalog.
+#[tokio::test]
+async fn the_schemathesis_ids_name_demo_entities() {
+    use reservation_core::Catalog;
+    let store = MemoryStore::new(Policy::default());
+    app_server::demo::load(&store, time::OffsetDateTime::now_utc())
+        .await
+        .unwrap();
+    let config = include_str!("../schemathesis.toml");
+    let id = |name: &str| {
+        let line = config
+            .lines()
+            .find(|l| l.starts_with(&format!("{name} = ")))
+            .unwrap();
+        line.split('"').nth(1).unwrap().to_owned()
+    };
+    store.city(id("city").parse().unwrap()).await.unwrap();
+    store.event(id("event").parse().unwrap()).await.unwrap();
+    store.venue(id("venue").parse().unwrap()).await.unwrap();
+    store.show(id("show").parse().unwrap()).await.unwrap();
+}
+
+/// Instances started together on an empty database both load the demo:
+/// loading is idempotent, and a half-loaded demo is finished.
+#[tokio::test]
+async fn the_demo_loads_once_when_loaded_twice_at_once() {
+    use reservation_core::Catalog;
+    let store = MemoryStore::new(Policy::default());
+    let now = time::OffsetDateTime::now_utc();
+    assert!(app_server::demo::needs_loading(&store).await.unwrap());
+    let (a, b) = tokio::join!(
+        app_server::demo::load(&store, now),
+        app_server::demo::load(&store, now)
+    );
+    assert_eq!(a.unwrap().shows, b.unwrap().shows);
+    assert!(!app_server::demo::needs_loading(&store).await.unwrap());
+    assert_eq!(store.cities().await.unwrap().len(), 6);
+}
+
 #[tokio::test]
 async fn the_demo_catalog_is_a_real_storefront() {
     let store = MemoryStore::new(Policy::default());

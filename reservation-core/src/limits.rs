@@ -9,9 +9,32 @@ pub const MAX_SEATS_PER_REQUEST: u8 = 10;
 
 /// How many seats a request asks for: 1..=[`MAX_SEATS_PER_REQUEST`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = u8))]
 #[serde(try_from = "u64", into = "u8")]
 pub struct SeatCount(u8);
+
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for SeatCount {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        bounded_integer(1, MAX_SEATS_PER_REQUEST.into())
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for SeatCount {}
+
+/// The schema of an integer in `min..=max` (utoipa cannot put a range on a
+/// newtype).
+#[cfg(feature = "openapi")]
+pub(crate) fn bounded_integer(
+    min: u16,
+    max: u16,
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::Integer)
+        .minimum(Some(min))
+        .maximum(Some(max))
+        .into()
+}
 
 /// A seat count of 0 or more than 10.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

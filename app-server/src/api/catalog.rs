@@ -142,7 +142,9 @@ pub(crate) async fn event(
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct SearchParams {
+    /// Words to find, typos allowed (at most 200 characters).
     #[serde(default)]
+    #[param(max_length = 200)]
     q: String,
     city: Option<CityId>,
     venue: Option<VenueId>,
@@ -152,11 +154,17 @@ pub(crate) struct SearchParams {
     from: Option<OffsetDateTime>,
     #[serde(default, with = "time::serde::rfc3339::option")]
     to: Option<OffsetDateTime>,
+    /// With `lon` and `radius_km`: only events near this point.
+    #[param(minimum = -90.0, maximum = 90.0)]
     lat: Option<f64>,
+    #[param(minimum = -180.0, maximum = 180.0)]
     lon: Option<f64>,
+    #[param(exclusive_minimum = 0.0)]
     radius_km: Option<f64>,
     #[serde(default)]
     sort: SearchSort,
+    /// Hits per page.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u16>,
     cursor: Option<String>,
 }

@@ -20,21 +20,26 @@ use crate::state::AppState;
 #[into_params(parameter_in = Query)]
 pub(crate) struct After {
     /// Resume after this sequence number (or send `Last-Event-ID`).
-    after: Option<u64>,
+    #[param(minimum = 0)]
+    after: Option<i64>,
 }
 
-#[utoipa::path(get, path = "/api/v1/shows/{show}/events", tag = "shows", params(("show" = ShowId, Path), After, ("Last-Event-ID" = Option<u64>, Header, description = "The last sequence seen")), responses((status = 200, description = "Server-Sent Events: `change` events whose data is a ShowEvent and whose id is its sequence; `resync` when the client must reload the seat map", content_type = "text/event-stream", body = reservation_core::ShowEvent), (status = 404, description = "Not found", body = crate::error::Body)))]
+#[utoipa::path(get, path = "/api/v1/shows/{show}/events", tag = "shows", params(("show" = ShowId, Path), After, ("Last-Event-ID" = Option<i64>, Header, minimum = 0, description = "The last sequence seen")), responses((status = 200, description = "Server-Sent Events: `change` events whose data is a ShowEvent and whose id is its sequence; `resync` when the client must reload the seat map", content_type = "text/event-stream"), (status = 404, description = "Not found", body = crate::error::Body)))]
 pub(crate) async fn stream(
     State(state): State<AppState>,
     headers: HeaderMap,
     ApiPath(show): ApiPath<ShowId>,
     ApiQuery(query): ApiQuery<After>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let resume = headers
-        .get("last-event-id")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok());
-    let after = Sequence(resume.or(query.after).unwrap_or(0));
+    let resume = match headers.get("last-event-id") {
+        Some(value) => Some(sequence(value.to_str().ok(), "Last-Event-ID")?),
+        None => None,
+    };
+    let after = match query.after {
+        Some(after) => Some(sequence(Some(&after.to_string()), "after")?),
+        None => None,
+    };
+    let after = Sequence(resume.or(after).unwrap_or(0));
     let events = state.engine.subscribe(show, after).await?;
     let stream = events.map(|item| {
         Ok(match item {
@@ -50,4 +55,16 @@ pub(crate) async fn stream(
         })
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+/// A sequence number from a client: 0 to `i64::MAX` (what the stores keep).
+fn sequence(text: Option<&str>, name: &str) -> Result<u64, ApiError> {
+    text.and_then(|t| t.trim().parse::<i64>().ok())
+        .and_then(|n| u64::try_from(n).ok())
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_sequence",
+                format!("`{name}` is a sequence number, 0 or more"),
+            )
+        })
 }

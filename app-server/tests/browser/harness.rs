@@ -1,19 +1,17 @@
 //! What the browser tests stand on: a chromedriver driving Debian's headless
-//! Chromium, app-server processes on free ports, a small JSON client for the
-//! API, and helpers that wait for the page instead of sleeping.
+//! Chromium and helpers that wait for the page instead of sleeping. The
+//! app-server processes and the JSON client of the API are in
+//! `tests/common/server.rs`.
 
-use std::net::TcpListener;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use axum::body::Bytes;
 use fantoccini::{Client, ClientBuilder, Locator};
-use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::Client as HttpClient;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 use serde_json::{Value, json};
+
+use crate::common::server::{Process, free_port, wait_for_port};
 
 /// Why a scenario failed: what did not hold.
 pub(crate) type Failure = Box<dyn std::error::Error + Send + Sync>;
@@ -39,39 +37,6 @@ pub(crate) fn target_dir() -> PathBuf {
     )
 }
 
-/// A child process killed when dropped.
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// A port nobody listens on right now.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
-}
-
-/// Waits until something accepts connections on `port`.
-async fn wait_for_port(port: u16, what: &str) {
-    let started = Instant::now();
-    while tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .is_err()
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "{what} did not start listening on port {port}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 /// A chromedriver process; each [`Driver::browser`] is a fresh Chromium.
 pub(crate) struct Driver {
     _process: Process,
@@ -94,7 +59,7 @@ impl Driver {
                      chromium-driver, or run `cargo xtask test`, which does"
                 )
             });
-        let process = Process(child);
+        let process = Process::new(child);
         wait_for_port(port, "chromedriver").await;
         Self {
             _process: process,
@@ -136,94 +101,6 @@ pub(crate) enum Viewport {
     Desktop,
     /// A phone, 390 x 844 CSS pixels.
     Phone,
-}
-
-/// An app-server process with the in-memory demo store.
-pub(crate) struct Server {
-    _process: Process,
-    /// `http://127.0.0.1:port`.
-    pub(crate) base: String,
-}
-
-impl Server {
-    /// Starts the server binary serving the pages from `site`, with `flags`.
-    pub(crate) async fn start(site: &std::path::Path, flags: &[&str]) -> Self {
-        let port = free_port();
-        let child = Command::new(env!("CARGO_BIN_EXE_app-server"))
-            .args(["--bind", &format!("127.0.0.1:{port}"), "--log", "warn"])
-            .arg("--site-root")
-            .arg(site)
-            .args(flags)
-            .env_remove("DATABASE_URL")
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("the app-server binary starts");
-        let process = Process(child);
-        wait_for_port(port, "app-server").await;
-        Self {
-            _process: process,
-            base: format!("http://127.0.0.1:{port}"),
-        }
-    }
-
-    /// The page or route at `path`.
-    pub(crate) fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-}
-
-/// A JSON client of the API with its own session cookie.
-pub(crate) struct Api {
-    http: HttpClient<HttpConnector, Full<Bytes>>,
-    base: String,
-    cookie: Option<String>,
-}
-
-impl Api {
-    /// A new session against `server`.
-    pub(crate) fn new(server: &Server) -> Self {
-        Self {
-            http: HttpClient::builder(TokioExecutor::new()).build_http(),
-            base: server.base.clone(),
-            cookie: None,
-        }
-    }
-
-    /// GETs `path`: status and JSON body.
-    pub(crate) async fn get(&mut self, path: &str) -> (u16, Value) {
-        self.send("GET", path, None).await
-    }
-
-    /// POSTs `body` to `path`: status and JSON body.
-    pub(crate) async fn post(&mut self, path: &str, body: Value) -> (u16, Value) {
-        self.send("POST", path, Some(body)).await
-    }
-
-    async fn send(&mut self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut request = axum::http::Request::builder()
-            .method(method)
-            .uri(format!("{}{path}", self.base))
-            .header("content-type", "application/json");
-        if let Some(cookie) = &self.cookie {
-            request = request.header("cookie", cookie);
-        }
-        let body = body.map(|b| b.to_string()).unwrap_or_default();
-        let response = self
-            .http
-            .request(request.body(Full::new(Bytes::from(body))).unwrap())
-            .await
-            .unwrap();
-        if let Some(set) = response.headers().get("set-cookie") {
-            let pair = set.to_str().unwrap().split(';').next().unwrap_or_default();
-            self.cookie = Some(pair.to_owned());
-        }
-        let status = response.status().as_u16();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
-    }
 }
 
 /// Polls `probe` every 25 ms until it returns `Some`, for at most `limit`.

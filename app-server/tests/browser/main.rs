@@ -10,18 +10,20 @@
 
 #![allow(clippy::unwrap_used)] // a test may panic on setup failure
 
+#[path = "../common/mod.rs"]
+mod common;
 mod harness;
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use common::server::{Api, Server, berlin_metropolis_shows, capacity};
 use fantoccini::{Client, Locator};
 use harness::{
-    Api, Driver, Failure, Outcome, Server, Viewport, arrive, check, element, eventually, follow,
-    js, live, screenshot,
+    Driver, Failure, Outcome, Viewport, arrive, check, element, eventually, follow, js, live,
+    screenshot,
 };
-use reservation_core::{CityId, EventId};
-use serde_json::{Value, json};
+use serde_json::json;
 
 fn main() -> ExitCode {
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
@@ -74,23 +76,6 @@ async fn run() -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
-}
-
-/// Shows of Metropolis in Berlin (demo data), with their availability.
-async fn berlin_metropolis_shows(server: &Server) -> Vec<Value> {
-    let (event, city) = (
-        EventId::from_name("Metropolis"),
-        CityId::from_name("Berlin"),
-    );
-    let (_, details) = Api::new(server)
-        .get(&format!("/api/v1/events/{event}?city={city}"))
-        .await;
-    details["showtimes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|venue| venue["shows"].as_array().unwrap().clone())
-        .collect()
 }
 
 /// Runs `scenario` in a fresh browser, closing it whatever happens.
@@ -297,12 +282,6 @@ async fn a_waiter_is_offered_seats_when_a_hold_expires(
 ) -> Outcome {
     // The smallest hall: sessions of the API hold every seat.
     let shows = berlin_metropolis_shows(server).await;
-    let capacity = |s: &Value| {
-        let a = &s["availability"];
-        a["available"].as_u64().unwrap_or(0)
-            + a["held"].as_u64().unwrap_or(0)
-            + a["booked"].as_u64().unwrap_or(0)
-    };
     let show = shows.iter().min_by_key(|s| capacity(s)).unwrap();
     let (id, mut free) = (show["id"].as_str().unwrap().to_owned(), capacity(show));
     while free > 0 {

@@ -1,7 +1,9 @@
 //! What the HTTP tests share: the app over the testkit fixture, and a
-//! client that keeps its session cookie.
+//! client that keeps its session cookie; real server processes in [`server`].
 
 #![allow(dead_code, unreachable_pub)] // each test binary uses part of it
+
+pub mod server;
 
 use std::sync::Arc;
 

@@ -113,9 +113,18 @@ pub const MAX_PAGE_SIZE: u16 = 100;
 
 /// Results per page, 1..=[`MAX_PAGE_SIZE`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = u16))]
 #[serde(try_from = "u16", into = "u16")]
 pub struct PageSize(u16);
+
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for PageSize {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        crate::limits::bounded_integer(1, MAX_PAGE_SIZE)
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for PageSize {}
 
 impl PageSize {
     /// A checked page size.

@@ -1,0 +1,90 @@
+//! `seatwise-bench`: the benchmarks `cargo xtask bench` runs, each bounded in
+//! time, printed as one table and written to `target/bench/results.json`.
+//! Ratios compare measurements taken in the same run; absolute numbers on a
+//! shared machine are noise.
+
+mod core_mem;
+mod report;
+mod seat_map;
+mod wasm;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// Seatwise benchmarks.
+#[derive(Parser)]
+struct Cli {
+    /// A 1-2 minute smoke run instead of the full one.
+    #[arg(long)]
+    quick: bool,
+    /// Where the pages' bundle was built (`<target>/site`).
+    #[arg(long, default_value = "target/site")]
+    site_root: PathBuf,
+    /// The JSON results file.
+    #[arg(long, default_value = "target/bench/results.json")]
+    out: PathBuf,
+}
+
+fn bar(name: &str, steps: u64) -> ProgressBar {
+    let bar = ProgressBar::new(steps);
+    if let Ok(style) = ProgressStyle::with_template("{prefix:>10} [{bar:30}] {pos}/{len} {elapsed}")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_prefix(name.to_owned());
+    bar
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let run = if cli.quick {
+        Duration::from_secs(1)
+    } else {
+        Duration::from_secs(5)
+    };
+    let mut rows = Vec::new();
+    let progress = bar("core-mem", 4);
+    core_mem::run(run, &mut rows, &progress).await;
+    progress.finish();
+    // The database rows run on the server `DATABASE_URL` names.
+    let pg = match std::env::var_os("DATABASE_URL") {
+        Some(_) => scratch_store().await,
+        None => None,
+    };
+    let progress = bar("seat-map", 2);
+    seat_map::run(run, pg, &mut rows, &progress).await;
+    progress.finish();
+    wasm::run(&cli.site_root, &mut rows);
+    println!("\n{}", report::table(&rows));
+    if let Some(dir) = cli.out.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    match serde_json::to_vec_pretty(&rows).map(|json| std::fs::write(&cli.out, json)) {
+        Ok(Ok(())) => {
+            println!("results written to {}", cli.out.display());
+            ExitCode::SUCCESS
+        }
+        Ok(Err(e)) => {
+            eprintln!("cannot write {}: {e}", cli.out.display());
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("cannot encode the results: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A PostgreSQL store on a fresh scratch database of the server at
+/// `DATABASE_URL` (dropped by a later run, like the tests' databases).
+async fn scratch_store() -> Option<storage_postgres::PgStore> {
+    storage_postgres::testing::fresh_store(reservation_core::Policy::default())
+        .await
+        .map_err(|e| eprintln!("PostgreSQL is not reachable ({e}): no database rows"))
+        .ok()
+}

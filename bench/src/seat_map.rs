@@ -1,0 +1,80 @@
+//! seat-map: p50/p99 of reading a 2,000-seat and an 80,000-seat show's map,
+//! in memory and on PostgreSQL, with a quarter of the seats held.
+
+use std::time::{Duration, Instant};
+
+use reservation_core::testkit::Fixture;
+use reservation_core::{
+    HoldRequest, HolderId, MemoryStore, Policy, SeatList, SeatSelection, Store,
+};
+
+use crate::report::Row;
+
+/// Reads each map for `run`, on the memory store and (when given) on `pg`.
+pub(crate) async fn run(
+    run: Duration,
+    pg: Option<storage_postgres::PgStore>,
+    rows: &mut Vec<Row>,
+    progress: &indicatif::ProgressBar,
+) {
+    let memory = MemoryStore::new(Policy::default());
+    measure("memory", memory, run, rows).await;
+    progress.inc(1);
+    if let Some(pg) = pg {
+        measure("PostgreSQL", pg, run, rows).await;
+    }
+    progress.inc(1);
+}
+
+async fn measure<S: Store + 'static>(name: &str, store: S, run: Duration, rows: &mut Vec<Row>) {
+    let f = Fixture::seed(store).await;
+    for (seats, rows_of, target) in [
+        (2_000u32, 40u16, "p99 <= 5 ms"),
+        (80_000, 400, "p99 <= 50 ms"),
+    ] {
+        let per_row = u16::try_from(seats / u32::from(rows_of)).unwrap_or(u16::MAX);
+        let (show, hall) = f.add_grid_show(rows_of, per_row, 0).await;
+        // A quarter held, in holds of 10 by many holders.
+        let ids: Vec<_> = hall.plan().seats().iter().map(|s| s.id).collect();
+        for block in ids.chunks(10).step_by(4) {
+            let Ok(seats) = SeatList::new(block.to_vec()) else {
+                continue;
+            };
+            let request = HoldRequest {
+                show,
+                holder: HolderId::random(),
+                seats: SeatSelection::Seats(seats),
+            };
+            let _ = f.engine.hold(&request).await;
+        }
+        let mut times = Vec::new();
+        let started = Instant::now();
+        while started.elapsed() < run || times.len() < 20 {
+            let t = Instant::now();
+            if f.engine.seat_map(show, None).await.is_err() {
+                break;
+            }
+            times.push(t.elapsed());
+        }
+        times.sort();
+        let at = |q: f64| {
+            times
+                .get(((times.len() as f64 * q) as usize).min(times.len().saturating_sub(1)))
+                .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+        };
+        rows.push(Row::plain(
+            "seat-map",
+            &format!("{name}, {seats} seats, p50"),
+            "ms",
+            at(0.5),
+            "",
+        ));
+        rows.push(Row::plain(
+            "seat-map",
+            &format!("{name}, {seats} seats, p99"),
+            "ms",
+            at(0.99),
+            target,
+        ));
+    }
+}

@@ -7,9 +7,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
+use reservation_core::payment::CardNumber;
 use reservation_core::testkit::Fixture;
 use reservation_core::{
-    HoldRequest, HolderId, MemoryStore, Policy, SeatId, SeatList, SeatSelection, ShowId,
+    Clock, HoldRequest, HolderId, MemoryStore, Policy, Reservations, SeatId, SeatList,
+    SeatSelection, ShowId,
 };
 
 use crate::report::Row;
@@ -74,9 +76,24 @@ async fn shows(f: &Fixture<MemoryStore>, run: Duration) -> Vec<(ShowId, Vec<Seat
     shows
 }
 
+/// The fixture's time, frozen: the bench measures the engine, not a clock
+/// behind a mutex shared by the threads.
+struct Frozen(time::OffsetDateTime);
+
+impl Clock for Frozen {
+    fn now(&self) -> time::OffsetDateTime {
+        self.0
+    }
+}
+
 async fn engine_holds_per_second(threads: usize, run: Duration) -> f64 {
     let policy = Policy::default();
-    let f = Arc::new(Fixture::seed(MemoryStore::new(policy)).await);
+    let f = Fixture::seed(MemoryStore::new(policy)).await;
+    let engine = Reservations::new(
+        f.store.clone(),
+        Arc::new(f.gateway.clone()),
+        Arc::new(Frozen(f.now())),
+    );
     let mut tasks = Vec::new();
     for _ in 0..threads {
         let blocks = Blocks {
@@ -84,10 +101,10 @@ async fn engine_holds_per_second(threads: usize, run: Duration) -> f64 {
             show: 0,
             at: 0,
         };
-        let f = f.clone();
-        tasks.push(tokio::spawn(
-            async move { engine_loop(&f, blocks, run).await },
-        ));
+        let (engine, card) = (engine.clone(), f.card());
+        tasks.push(tokio::spawn(async move {
+            engine_loop(&engine, card, blocks, run).await
+        }));
     }
     let mut holds = 0;
     for task in tasks {
@@ -96,10 +113,14 @@ async fn engine_holds_per_second(threads: usize, run: Duration) -> f64 {
     holds as f64 / run.as_secs_f64()
 }
 
-async fn engine_loop(f: &Fixture<MemoryStore>, mut blocks: Blocks, run: Duration) -> u64 {
+async fn engine_loop(
+    engine: &Reservations,
+    card: CardNumber,
+    mut blocks: Blocks,
+    run: Duration,
+) -> u64 {
     let started = Instant::now();
     let mut holds = 0u64;
-    let card = f.card();
     while started.elapsed() < run {
         for _ in 0..256 {
             let (show, seats) = blocks.current();
@@ -112,12 +133,12 @@ async fn engine_loop(f: &Fixture<MemoryStore>, mut blocks: Blocks, run: Duration
                 holder,
                 seats: SeatSelection::Seats(seats),
             };
-            let Ok(hold) = f.engine.hold(&request).await else {
+            let Ok(hold) = engine.hold(&request).await else {
                 return holds;
             };
             holds += 1;
             if holds.is_multiple_of(CONFIRM_EVERY) {
-                if f.engine
+                if engine
                     .confirm(&hold.token, holder, card.clone())
                     .await
                     .is_err()
@@ -125,7 +146,7 @@ async fn engine_loop(f: &Fixture<MemoryStore>, mut blocks: Blocks, run: Duration
                 {
                     return holds;
                 }
-            } else if f.engine.release(&hold.token, holder).await.is_err() {
+            } else if engine.release(&hold.token, holder).await.is_err() {
                 return holds;
             }
         }
@@ -141,6 +162,8 @@ enum Bare {
 
 /// The baseline: one map of seat states behind one mutex, per show.
 fn bare_map_holds_per_second(threads: usize, run: Duration) -> f64 {
+    // Enough for 16 million holds a second.
+    let seat_count = (run.as_secs_f64() * 16e6 / CONFIRM_EVERY as f64) as usize * SEATS + SEATS;
     let maps: Vec<Arc<Mutex<HashMap<SeatId, Bare>>>> = (0..threads)
         .map(|_| Arc::new(Mutex::new(HashMap::new())))
         .collect();
@@ -148,7 +171,7 @@ fn bare_map_holds_per_second(threads: usize, run: Duration) -> f64 {
         .into_iter()
         .map(|map| {
             std::thread::spawn(move || {
-                let seats: Vec<SeatId> = (0..2000 * 64).map(|_| SeatId::random()).collect();
+                let seats: Vec<SeatId> = (0..seat_count).map(|_| SeatId::random()).collect();
                 let started = Instant::now();
                 let (mut holds, mut at) = (0u64, 0usize);
                 while started.elapsed() < run && at + SEATS <= seats.len() {

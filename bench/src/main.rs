@@ -24,6 +24,9 @@ struct Cli {
     /// Where the pages' bundle was built (`<target>/site`).
     #[arg(long, default_value = "target/site")]
     site_root: PathBuf,
+    /// Run only the scenarios whose names contain this (e.g. `core-mem`).
+    #[arg(long, default_value = "")]
+    only: String,
     /// The JSON results file.
     #[arg(long, default_value = "target/bench/results.json")]
     out: PathBuf,
@@ -48,18 +51,25 @@ async fn main() -> ExitCode {
         Duration::from_secs(5)
     };
     let mut rows = Vec::new();
-    let progress = bar("core-mem", 4);
-    core_mem::run(run, &mut rows, &progress).await;
-    progress.finish();
-    // The database rows run on the server `DATABASE_URL` names.
-    let pg = match std::env::var_os("DATABASE_URL") {
-        Some(_) => scratch_store().await,
-        None => None,
-    };
-    let progress = bar("seat-map", 2);
-    seat_map::run(run, pg, &mut rows, &progress).await;
-    progress.finish();
-    wasm::run(&cli.site_root, &mut rows);
+    let chosen = |name: &str| name.contains(&cli.only);
+    if chosen("core-mem") {
+        let progress = bar("core-mem", 4);
+        core_mem::run(run, &mut rows, &progress).await;
+        progress.finish();
+    }
+    if chosen("seat-map") {
+        // The database rows run on the server `DATABASE_URL` names.
+        let pg = match std::env::var_os("DATABASE_URL") {
+            Some(_) => scratch_store().await,
+            None => None,
+        };
+        let progress = bar("seat-map", 2);
+        seat_map::run(run, pg, &mut rows, &progress).await;
+        progress.finish();
+    }
+    if chosen("wasm") {
+        wasm::run(&cli.site_root, &mut rows);
+    }
     println!("\n{}", report::table(&rows));
     if let Some(dir) = cli.out.parent() {
         let _ = std::fs::create_dir_all(dir);

@@ -1,6 +1,5 @@
 //! Holds: seats kept for one holder for a few minutes while they pay.
 
-use std::collections::HashSet;
 use std::fmt;
 use std::str::FromStr;
 
@@ -137,8 +136,12 @@ impl SeatList {
         if seats.is_empty() || seats.len() > usize::from(MAX_SEATS_PER_REQUEST) {
             return Err(ReservationError::InvalidSeatCount(seats.len()));
         }
-        let mut seen = HashSet::with_capacity(seats.len());
-        if let Some(dup) = seats.iter().find(|s| !seen.insert(**s)) {
+        // At most 10: comparing pairs beats hashing them.
+        if let Some((_, dup)) = seats
+            .iter()
+            .enumerate()
+            .find(|(i, s)| seats[..*i].contains(s))
+        {
             return Err(ReservationError::DuplicateSeat(*dup));
         }
         Ok(Self(seats))

@@ -109,6 +109,7 @@ mod clock;
 mod engine;
 mod error;
 mod events;
+mod fast_map;
 mod hold;
 mod ids;
 mod limits;

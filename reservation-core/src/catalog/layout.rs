@@ -6,6 +6,8 @@
 //! rows as sorted runs, the hall's sweet spot for best-available).
 
 use std::collections::{HashMap, HashSet};
+
+use crate::fast_map::FastMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -274,7 +276,7 @@ pub struct SeatingPlan {
     seats: Vec<PlanSeat>,
     labels: Vec<String>,
     rows: Vec<PlanRow>,
-    by_id: HashMap<SeatId, SeatIndex>,
+    by_id: FastMap<SeatId, SeatIndex>,
     sweet_spot: Point,
 }
 
@@ -293,7 +295,7 @@ impl SeatingPlan {
         let mut seats = Vec::new();
         let mut labels = Vec::new();
         let mut rows = Vec::new();
-        let mut by_id = HashMap::new();
+        let mut by_id = FastMap::default();
         let mut seen_labels = HashSet::new();
         for (section_no, section) in layout.sections.iter().enumerate() {
             for row in &section.rows {

@@ -15,9 +15,10 @@ mod show;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use dashmap::DashMap;
 use parking_lot::{Mutex, RwLock};
 use time::OffsetDateTime;
+
+use crate::fast_map::FastDashMap;
 
 use crate::booking::Booking;
 use crate::catalog::search::{SearchError, SearchPage, SearchQuery};
@@ -52,9 +53,9 @@ struct Inner {
     policy: Policy,
     event_backlog: usize,
     catalog: RwLock<CatalogData>,
-    shows: DashMap<ShowId, Arc<Mutex<ShowState>>>,
-    bookings: DashMap<BookingId, ShowId>,
-    waits: DashMap<WaitId, ShowId>,
+    shows: FastDashMap<ShowId, Arc<Mutex<ShowState>>>,
+    bookings: FastDashMap<BookingId, ShowId>,
+    waits: FastDashMap<WaitId, ShowId>,
 }
 
 impl Default for MemoryStore {
@@ -86,9 +87,9 @@ impl MemoryStore {
                 policy,
                 event_backlog,
                 catalog: RwLock::default(),
-                shows: DashMap::new(),
-                bookings: DashMap::new(),
-                waits: DashMap::new(),
+                shows: FastDashMap::default(),
+                bookings: FastDashMap::default(),
+                waits: FastDashMap::default(),
             }),
         }
     }

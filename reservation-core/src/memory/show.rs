@@ -2,7 +2,7 @@
 //! state machine. The memory store keeps one per show behind a mutex, so each
 //! method here is one atomic step.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use time::OffsetDateTime;
@@ -11,6 +11,7 @@ use crate::booking::{Booking, BookingStatus, Ticket};
 use crate::catalog::{PricedPlan, SeatIndex, Show};
 use crate::error::ReservationError;
 use crate::events::{Change, EventStream, Sequence, ShowEvent, WaitEnd};
+use crate::fast_map::FastMap;
 use crate::hold::{
     Hold, HoldRequest, HoldState, HoldToken, PricedSeat, SeatConflict, SeatFilter, SeatSelection,
     Taken,
@@ -65,16 +66,16 @@ pub(crate) struct ShowState {
     policy: Policy,
     seats: Vec<SeatHolding>,
     counts: Availability,
-    holds: HashMap<Secret, HoldRecord>,
+    holds: FastMap<Secret, HoldRecord>,
     /// Active holds by the instant the server frees them (`expires_at + grace`).
     deadlines: BTreeMap<(OffsetDateTime, HoldId), Secret>,
-    bookings: HashMap<BookingId, Booking>,
-    waits: HashMap<WaitId, WaitRecord>,
+    bookings: FastMap<BookingId, Booking>,
+    waits: FastMap<WaitId, WaitRecord>,
     /// Waits in line, by join order.
     line: BTreeMap<u64, WaitId>,
     next_in_line: u64,
     /// Seats each holder holds or waits for (the per-holder limit).
-    load: HashMap<HolderId, u16>,
+    load: FastMap<HolderId, u16>,
     log: EventLog,
 }
 
@@ -97,13 +98,13 @@ impl ShowState {
                 held: 0,
                 booked: 0,
             },
-            holds: HashMap::new(),
+            holds: FastMap::default(),
             deadlines: BTreeMap::new(),
-            bookings: HashMap::new(),
-            waits: HashMap::new(),
+            bookings: FastMap::default(),
+            waits: FastMap::default(),
             line: BTreeMap::new(),
             next_in_line: 0,
-            load: HashMap::new(),
+            load: FastMap::default(),
         }
     }
 

@@ -4,8 +4,8 @@
 //! every load produces the same catalog.
 
 use reservation_core::catalog::{
-    CategoryCode, City, Event, EventKind, GeoPoint, Hall, Layout, Performer, Point, PriceCategory,
-    CatalogError, PriceList, Row, Seat, SeatFlags, Section, Show, Stage, Venue,
+    CatalogError, CategoryCode, City, Event, EventKind, GeoPoint, Hall, Layout, Performer, Point,
+    PriceCategory, PriceList, Row, Seat, SeatFlags, Section, Show, Stage, Venue,
 };
 use reservation_core::{
     CatalogAdmin, CityId, Currency, EventId, HallId, Money, PerformerId, SeatId, ShowId, VenueId,
@@ -296,12 +296,16 @@ fn prices(layout: &Layout, base: i64, currency: Currency) -> Result<PriceList, D
 /// Whether `store` needs the demo catalog: it is empty, or it is a demo
 /// database that a crash or a concurrent start left half-loaded (loading is
 /// idempotent, so finishing it is safe).
-pub async fn needs_loading<S: reservation_core::Catalog + ?Sized>(store: &S) -> Result<bool, DemoError> {
+pub async fn needs_loading<S: reservation_core::Catalog + ?Sized>(
+    store: &S,
+) -> Result<bool, DemoError> {
     let cities = store.cities().await?;
     if cities.is_empty() {
         return Ok(true);
     }
-    let demo = cities.iter().any(|c| c.id == CityId::from_name(CITIES[0].0));
+    let demo = cities
+        .iter()
+        .any(|c| c.id == CityId::from_name(CITIES[0].0));
     // The last show is the last thing loaded.
     let (last_city, ..) = CITIES[CITIES.len() - 1];
     let last = show_id(&format!("{last_city} Arena / Stalls"), 13, 20);

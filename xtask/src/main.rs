@@ -10,7 +10,9 @@
 
 mod browser;
 mod debian;
+mod fuzz;
 mod postgres;
+mod schemathesis;
 mod site;
 
 use std::process::{Command, ExitCode};
@@ -43,6 +45,20 @@ enum Task {
         #[arg(long)]
         quick: bool,
     },
+    /// Run the benchmarks (release build) and print one table; results go
+    /// to `target/bench/results.json`.
+    Bench {
+        /// A 1-2 minute smoke run.
+        #[arg(long)]
+        quick: bool,
+    },
+    /// Run every fuzz target (cargo-fuzz, nightly) for a while on a copy of
+    /// its seed corpus; fails on any crash.
+    Fuzz {
+        /// Seconds per target.
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+    },
 }
 
 /// What a step does.
@@ -53,6 +69,10 @@ enum Action {
     Pages,
     /// Make sure Chromium and chromedriver are installed.
     Browser,
+    /// Schemathesis against a live demo server.
+    Schemathesis,
+    /// Every fuzz target for a minute.
+    Fuzz,
 }
 
 /// One step of a task, with a name for the report.
@@ -101,6 +121,14 @@ const TEST_STEPS: &[Step] = &[
     },
     step("tests", &["test", "--workspace", "--no-fail-fast"], false),
     Step {
+        action: Action::Schemathesis,
+        ..step("schemathesis against the API", &[], false)
+    },
+    Step {
+        action: Action::Fuzz,
+        ..step("fuzzing (60 s per target)", &[], true)
+    },
+    Step {
         env: &[("RUSTDOCFLAGS", "-D warnings")],
         ..step("docs", &["doc", "--no-deps", "--workspace"], true)
     },
@@ -147,6 +175,17 @@ fn main() -> ExitCode {
                 &server,
             )
         }
+        Task::Bench { quick } => bench(quick),
+        Task::Fuzz { seconds } => match fuzz::run(seconds) {
+            Ok(report) => {
+                println!("{report}");
+                ExitCode::SUCCESS
+            }
+            Err(why) => {
+                eprintln!("==> fuzzing FAILED: {why}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 
@@ -176,6 +215,39 @@ fn serve(bind: &str, database_url: Option<&str>) -> ExitCode {
             eprintln!("==> could not start cargo: {error}");
             ExitCode::FAILURE
         }
+    }
+}
+
+fn bench(quick: bool) -> ExitCode {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let workspace = workspace();
+    let site = site::Site::new(&workspace);
+    let server = match postgres::Server::find_or_start() {
+        Ok(server) => server,
+        Err(why) => {
+            eprintln!("==> no PostgreSQL for the database rows: {why}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Err(why) = site.build(&cargo, &workspace) {
+        eprintln!("==> cannot build the pages (for the bundle size): {why}");
+        return ExitCode::FAILURE;
+    }
+    let mut command = Command::new(&cargo);
+    command
+        .current_dir(&workspace)
+        .args(["run", "--release", "--package", "seatwise-bench", "--"])
+        .arg("--site-root")
+        .arg(&site.root)
+        .arg("--out")
+        .arg(site.target_dir().join("bench/results.json"))
+        .env("DATABASE_URL", &server.url);
+    if quick {
+        command.arg("--quick");
+    }
+    match command.status() {
+        Ok(status) if status.success() => ExitCode::SUCCESS,
+        _ => ExitCode::FAILURE,
     }
 }
 
@@ -218,6 +290,10 @@ fn run_steps<'a>(steps: impl Iterator<Item = &'a Step>, server: &postgres::Serve
             }
             Action::Pages => site.build(&cargo, &workspace),
             Action::Browser => browser::ensure(),
+            Action::Schemathesis => {
+                schemathesis::run(&cargo, &workspace, site.target_dir(), &site.root)
+            }
+            Action::Fuzz => fuzz::run(60).map(|report| println!("{report}")),
         };
         match outcome {
             Ok(()) => println!("==> {} passed in {:.0?}", step.name, step_started.elapsed()),

@@ -26,6 +26,11 @@ impl Site {
         }
     }
 
+    /// The cargo target directory.
+    pub(crate) fn target_dir(&self) -> &Path {
+        &self.target_dir
+    }
+
     /// Builds the bundle into `<root>/pkg`.
     pub(crate) fn build(&self, cargo: &str, workspace: &Path) -> Result<(), String> {
         ensure_target()?;

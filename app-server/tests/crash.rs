@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use common::server::{Api, Launch, berlin_metropolis_shows, capacity, free_port};
+use common::server::{Api, Launch, as_uuid, berlin_metropolis_shows, capacity, free_port, text};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
@@ -103,14 +103,6 @@ impl Load {
         self.refused += other.refused;
         self.unexpected.extend(other.unexpected);
     }
-}
-
-fn text(value: &Value) -> String {
-    value.as_str().unwrap_or_default().to_owned()
-}
-
-fn as_uuid(text: &str) -> Uuid {
-    Uuid::parse_str(text).unwrap()
 }
 
 /// One buyer: holds the best 1-4 seats of the shows in turn and pays, until

@@ -11,7 +11,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::server::{Api, Launch, Server, SseEvent, berlin_metropolis_shows, capacity};
+use common::server::{
+    Api, Launch, Server, SseEvent, as_uuid, berlin_metropolis_shows, capacity, text,
+};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
@@ -37,14 +39,6 @@ const CARD: &str = "4242424242424242";
 const RACERS: usize = 48;
 /// Longest the race may take before the test gives up.
 const RACE_LIMIT: Duration = Duration::from_secs(60);
-
-fn text(value: &Value) -> String {
-    value.as_str().unwrap_or_default().to_owned()
-}
-
-fn as_uuid(text: &str) -> Uuid {
-    Uuid::parse_str(text).unwrap()
-}
 
 fn instant(value: &Value) -> OffsetDateTime {
     OffsetDateTime::parse(value.as_str().unwrap(), &Rfc3339).unwrap()

@@ -445,3 +445,13 @@ pub fn capacity(show: &Value) -> u64 {
         + a["held"].as_u64().unwrap_or(0)
         + a["booked"].as_u64().unwrap_or(0)
 }
+
+/// A JSON string's text (empty for anything else).
+pub fn text(value: &Value) -> String {
+    value.as_str().unwrap_or_default().to_owned()
+}
+
+/// The UUID in `text`.
+pub fn as_uuid(text: &str) -> uuid::Uuid {
+    uuid::Uuid::parse_str(text).unwrap()
+}

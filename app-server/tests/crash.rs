@@ -11,11 +11,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use common::server::{Api, Launch, as_uuid, berlin_metropolis_shows, capacity, free_port, text};
+use common::server::{
+    Api, as_uuid, berlin_metropolis_shows, capacity, free_port, on_fresh_database, text,
+};
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use sqlx::postgres::PgPoolOptions;
-use storage_postgres::testing::fresh_database;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
@@ -217,33 +217,8 @@ async fn expiries(db: &PgPool, holds: &[Held]) -> Vec<(String, OffsetDateTime)> 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_sigkill_mid_load_loses_no_booking_and_doubles_nothing() {
     let started = Instant::now();
-    let url = fresh_database().await.unwrap();
-    let db = PgPoolOptions::new()
-        .max_connections(2)
-        .connect(&url)
-        .await
-        .unwrap();
-    let log = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("crash-app-server.log");
-    let _ = std::fs::remove_file(&log);
-    let (hold_seconds, grace_seconds) = (HOLD_SECONDS.to_string(), GRACE_SECONDS.to_string());
-    let mut server = Launch::new()
-        .database(&url)
-        .port(free_port())
-        .log_to(&log)
-        .flags(&[
-            "--hold-seconds",
-            &hold_seconds,
-            "--grace-seconds",
-            &grace_seconds,
-            "--ticket-secret",
-            SECRET,
-            "--holds-per-minute-per-session",
-            "0",
-            "--holds-per-minute-per-address",
-            "0",
-        ])
-        .start()
-        .await;
+    let (db, launch, log) = on_fresh_database("crash", HOLD_SECONDS, GRACE_SECONDS, SECRET).await;
+    let mut server = launch.port(free_port()).start().await;
     println!(
         "server up on a fresh database in {:.1?} (migrations, demo catalog); log: {}",
         started.elapsed(),

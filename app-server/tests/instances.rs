@@ -12,12 +12,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::server::{
-    Api, Launch, Server, SseEvent, as_uuid, berlin_metropolis_shows, capacity, text,
+    Api, Server, SseEvent, as_uuid, berlin_metropolis_shows, capacity, on_fresh_database, text,
 };
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use sqlx::postgres::PgPoolOptions;
-use storage_postgres::testing::fresh_database;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
@@ -219,27 +217,8 @@ async fn expiries(db: &PgPool, shows: &[Uuid]) -> Vec<(String, OffsetDateTime)> 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn three_instances_sell_one_show_without_double_booking() {
     let started = Instant::now();
-    let url = fresh_database().await.unwrap();
-    let db = PgPoolOptions::new()
-        .max_connections(2)
-        .connect(&url)
-        .await
-        .unwrap();
-    let log = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("instances-app-server.log");
-    let _ = std::fs::remove_file(&log);
-    let (hold_seconds, grace_seconds) = (HOLD_SECONDS.to_string(), GRACE_SECONDS.to_string());
-    let launch = Launch::new().database(&url).log_to(&log).flags(&[
-        "--hold-seconds",
-        &hold_seconds,
-        "--grace-seconds",
-        &grace_seconds,
-        "--ticket-secret",
-        SECRET,
-        "--holds-per-minute-per-session",
-        "0",
-        "--holds-per-minute-per-address",
-        "0",
-    ]);
+    let (db, launch, log) =
+        on_fresh_database("instances", HOLD_SECONDS, GRACE_SECONDS, SECRET).await;
     // The first fills the empty database with the demo catalog; the others
     // find it there.
     let first = launch.clone().start().await;

@@ -455,3 +455,36 @@ pub fn text(value: &Value) -> String {
 pub fn as_uuid(text: &str) -> uuid::Uuid {
     uuid::Uuid::parse_str(text).unwrap()
 }
+
+/// What the PostgreSQL process tests start from: a fresh database, a small
+/// pool on it for their SQL checks, and a launch of app-server on it with
+/// holds of `hold_seconds` (+ `grace_seconds`), the ticket secret `secret`,
+/// no rate limits, logging to `<target tmp>/<name>-app-server.log`.
+pub async fn on_fresh_database(
+    name: &str,
+    hold_seconds: i64,
+    grace_seconds: i64,
+    secret: &str,
+) -> (sqlx::PgPool, Launch, PathBuf) {
+    let url = storage_postgres::testing::fresh_database().await.unwrap();
+    let db = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(2)
+        .connect(&url)
+        .await
+        .unwrap();
+    let log = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-app-server.log"));
+    let _ = std::fs::remove_file(&log);
+    let launch = Launch::new().database(&url).log_to(&log).flags(&[
+        "--hold-seconds",
+        &hold_seconds.to_string(),
+        "--grace-seconds",
+        &grace_seconds.to_string(),
+        "--ticket-secret",
+        secret,
+        "--holds-per-minute-per-session",
+        "0",
+        "--holds-per-minute-per-address",
+        "0",
+    ]);
+    (db, launch, log)
+}

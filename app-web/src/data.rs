@@ -1,5 +1,9 @@
 //! What pages show, and the server functions that fetch it. The view types
 //! are plain data the browser can decode without the reservation library.
+//!
+//! Every server function names its endpoint: the default endpoint carries a
+//! hash of the checkout's path, so a bundle and a server built from two
+//! checkouts (or machines) would not find each other.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -79,7 +83,7 @@ fn city_view(city: reservation_core::catalog::City) -> CityView {
 }
 
 /// Every city.
-#[server(prefix = "/_server")]
+#[server(prefix = "/_server", endpoint = "list_cities")]
 pub async fn list_cities() -> Result<Vec<CityView>, ServerFnError> {
     let cities = backend()?
         .catalog
@@ -92,7 +96,7 @@ pub async fn list_cities() -> Result<Vec<CityView>, ServerFnError> {
 /// A city and the events showing there from now on.
 // The generated argument struct's field `city` is the city id.
 #[allow(missing_docs)]
-#[server(prefix = "/_server")]
+#[server(prefix = "/_server", endpoint = "city_events")]
 pub async fn city_events(city: String) -> Result<CityListing, ServerFnError> {
     let id: reservation_core::CityId = parse_id(&city, "no such city")?;
     let backend = backend()?;
@@ -163,7 +167,7 @@ pub struct VenuePageData {
 /// A venue and the events showing there from now on.
 // The generated argument struct's field `venue` is the venue id.
 #[allow(missing_docs)]
-#[server(prefix = "/_server")]
+#[server(prefix = "/_server", endpoint = "venue_page")]
 pub async fn venue_page(venue: String) -> Result<VenuePageData, ServerFnError> {
     let id: reservation_core::VenueId = parse_id(&venue, "no such venue")?;
     let backend = backend()?;
@@ -246,7 +250,7 @@ fn failed(error: impl std::fmt::Display) -> ServerFnError {
 /// the cities where it plays.
 // The generated argument struct's fields are the event and city ids.
 #[allow(missing_docs)]
-#[server(prefix = "/_server")]
+#[server(prefix = "/_server", endpoint = "event_page")]
 pub async fn event_page(event: String, city: String) -> Result<EventPageData, ServerFnError> {
     use time::macros::format_description;
     let event_id: reservation_core::EventId = parse_id(&event, "no such event")?;
@@ -413,7 +417,7 @@ pub struct ShowPageData {
 /// A show's seat map as this visitor sees it.
 // The generated argument struct's field `show` is the show id.
 #[allow(missing_docs)]
-#[server(prefix = "/_server")]
+#[server(prefix = "/_server", endpoint = "show_page")]
 pub async fn show_page(show: String) -> Result<ShowPageData, ServerFnError> {
     use time::macros::format_description;
     let id: reservation_core::ShowId = parse_id(&show, "no such show")?;
@@ -620,7 +624,7 @@ pub struct CheckoutData {
 /// A hold of this visitor, for checkout.
 // The generated argument struct's field `token` is the hold token.
 #[allow(missing_docs)]
-#[server(prefix = "/_server")]
+#[server(prefix = "/_server", endpoint = "checkout_page")]
 pub async fn checkout_page(token: String) -> Result<CheckoutData, ServerFnError> {
     let parsed = hold_token(&token)?;
     let backend = backend()?;
@@ -655,7 +659,7 @@ pub async fn checkout_page(token: String) -> Result<CheckoutData, ServerFnError>
 /// Pays for a hold with a card and goes to the booking.
 // The generated argument struct's fields are the hold token and the card number.
 #[allow(missing_docs)]
-#[server(prefix = "/_server")]
+#[server(prefix = "/_server", endpoint = "pay")]
 pub async fn pay(token: String, card: String) -> Result<(), ServerFnError> {
     let card = reservation_core::payment::CardNumber::parse(&card).map_err(failed)?;
     let booking = backend()?
@@ -670,7 +674,7 @@ pub async fn pay(token: String, card: String) -> Result<(), ServerFnError> {
 /// Releases a hold and goes back to the show.
 // The generated argument struct's field `token` is the hold token.
 #[allow(missing_docs)]
-#[server(prefix = "/_server")]
+#[server(prefix = "/_server", endpoint = "release_hold")]
 pub async fn release_hold(token: String) -> Result<(), ServerFnError> {
     let parsed = hold_token(&token)?;
     backend()?
@@ -702,7 +706,7 @@ pub struct BookingData {
 /// One of this visitor's bookings.
 // The generated argument struct's field `id` is the booking id.
 #[allow(missing_docs)]
-#[server(prefix = "/_server")]
+#[server(prefix = "/_server", endpoint = "booking_page")]
 pub async fn booking_page(id: String) -> Result<BookingData, ServerFnError> {
     let booking_id: reservation_core::BookingId = parse_id(&id, "no such booking")?;
     let backend = backend()?;
@@ -762,7 +766,7 @@ fn ticket_view(
 /// Joins the show's waitlist for `count` seats; returns the wait's id.
 // The generated argument struct's fields are the show id and the count.
 #[allow(missing_docs)]
-#[server(prefix = "/_server")]
+#[server(prefix = "/_server", endpoint = "join_wait")]
 pub async fn join_wait(show: String, count: u8) -> Result<String, ServerFnError> {
     let show: reservation_core::ShowId = parse_id(&show, "no such show")?;
     let count = reservation_core::SeatCount::new(u64::from(count)).map_err(failed)?;
@@ -807,7 +811,7 @@ pub struct WaitData {
 /// One of this visitor's waits.
 // The generated argument struct's field `id` is the wait id.
 #[allow(missing_docs)]
-#[server(prefix = "/_server")]
+#[server(prefix = "/_server", endpoint = "wait_page")]
 pub async fn wait_page(id: String) -> Result<WaitData, ServerFnError> {
     use reservation_core::WaitStatus;
     let wait_id: reservation_core::WaitId = parse_id(&id, "no such wait")?;
@@ -870,7 +874,7 @@ pub async fn wait_page(id: String) -> Result<WaitData, ServerFnError> {
 /// Leaves the waitlist and goes back to the show.
 // The generated argument struct's fields are the wait and show ids.
 #[allow(missing_docs)]
-#[server(prefix = "/_server")]
+#[server(prefix = "/_server", endpoint = "leave_wait")]
 pub async fn leave_wait(id: String, show: String) -> Result<(), ServerFnError> {
     let wait_id: reservation_core::WaitId = parse_id(&id, "no such wait")?;
     backend()?
@@ -910,7 +914,7 @@ pub struct SearchResults {
 /// 10 per page.
 // The generated argument struct's fields are the search parameters.
 #[allow(missing_docs)]
-#[server(prefix = "/_server")]
+#[server(prefix = "/_server", endpoint = "search_events")]
 pub async fn search_events(
     text: String,
     city: String,

@@ -9,7 +9,7 @@ use crate::ids::{BookingId, SeatId, ShowId, WaitId};
 
 /// A refused or failed reservation operation. Every refusal has its own
 /// variant so callers can match on it; messages say what the user can do.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ReservationError {
     /// No such show.
     #[error("show {0} does not exist")]

@@ -15,3 +15,11 @@ pub(crate) fn is_retryable(error: &sqlx::Error) -> bool {
         .and_then(|e| e.code())
         .is_some_and(|code| code == "40001" || code == "40P01")
 }
+
+/// Failures of the adapter's own making rather than the database's.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum AdapterError {
+    /// A hold request's batch ended without deciding it (its task failed).
+    #[error("the hold request was not decided")]
+    Undecided,
+}

@@ -45,6 +45,13 @@
 //! (which the design should never produce) is retried inside, a few times;
 //! callers never see those errors.
 //!
+//! **Group commit for holds.** Holds on one show queue while the show's
+//! transaction runs; the next transaction decides all of them in arrival
+//! order (each all or nothing, against the seats the earlier ones left,
+//! with [`reservation_core::seating::choose_seats`], the rule the memory
+//! store uses) and commits once. An on-sale then costs one lock wait and
+//! one fsync per batch rather than per request.
+//!
 //! **Lazy expiry.** Each transaction first *settles* the show: holds whose
 //! `free_at` (shown expiry + grace) has passed are freed, waits past their
 //! limit end, and the freed seats are handed to the waitlist, all in the same
@@ -83,6 +90,7 @@
 mod catalog;
 mod error;
 mod feed;
+mod hold_batch;
 mod meta;
 mod reservations;
 mod search;
@@ -100,6 +108,7 @@ use sqlx::postgres::PgPoolOptions;
 
 use crate::error::{is_retryable, storage};
 use crate::feed::Feed;
+use crate::hold_batch::HoldQueues;
 use crate::meta::ShowMeta;
 
 /// The embedded migrations.
@@ -146,6 +155,7 @@ struct Inner {
     policy: Policy,
     shows: DashMap<ShowId, Arc<ShowMeta>>,
     feed: Feed,
+    holds: HoldQueues,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -176,6 +186,7 @@ impl PgStore {
                 policy,
                 shows: DashMap::new(),
                 feed: Feed::default(),
+                holds: HoldQueues::default(),
             }),
         })
     }

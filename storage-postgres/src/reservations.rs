@@ -1,22 +1,24 @@
 //! The seat lifecycle on PostgreSQL: each method is one [`ShowTx`].
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use reservation_core::catalog::SeatIndex;
 use reservation_core::payment::PaymentReceipt;
-use reservation_core::seating::best_available;
+use reservation_core::seating::choose_seats;
 use reservation_core::waitlist::{SeatHolding, admission};
 use reservation_core::{
     Availability, Booking, BookingId, BookingStatus, Change, Checkout, EventStream, Hold,
-    HoldRequest, HoldToken, HolderId, Policy, ReservationError, ReservationStore, SeatConflict,
-    SeatMap, SeatSelection, SeatView, Sequence, ShowEvent, ShowId, Taken, Ticket, TicketId, Wait,
-    WaitEnd, WaitId, WaitRequest, WaitStatus,
+    HoldRequest, HoldToken, HolderId, Policy, ReservationError, ReservationStore, SeatMap,
+    SeatSelection, SeatView, Sequence, ShowEvent, ShowId, Ticket, TicketId, Wait, WaitEnd, WaitId,
+    WaitRequest, WaitStatus,
 };
 use sqlx::Row;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::PgStore;
-use crate::error::storage;
+use crate::error::{AdapterError, storage};
 use crate::show_tx::{ACTIVE, BOOKED, CONFIRMED, ENDED, EXPIRED, FREE, OFFERED, ShowTx, WAITING};
 
 impl PgStore {
@@ -92,113 +94,77 @@ impl PgStore {
         }
     }
 
-    async fn hold_in(
+    /// Decides `requests` one by one in this order, each against the seats
+    /// and holder loads the earlier ones left, and writes the holds made
+    /// with one statement per table. The outer error is a storage failure
+    /// (nothing is kept); the inner ones are refusals of single requests.
+    pub(crate) async fn hold_all(
         &self,
         t: &mut ShowTx,
-        request: &HoldRequest,
-    ) -> Result<Hold, ReservationError> {
+        requests: &[HoldRequest],
+    ) -> Result<Vec<Result<Hold, ReservationError>>, ReservationError> {
         if t.now >= t.meta.show.starts_at {
-            return Err(ReservationError::SalesClosed {
+            let closed = ReservationError::SalesClosed {
                 starts_at: t.meta.show.starts_at,
-            });
+            };
+            return Ok(requests.iter().map(|_| Err(closed.clone())).collect());
         }
-        let count = match &request.seats {
-            SeatSelection::Seats(list) => list.count(),
-            SeatSelection::BestAvailable { count, .. } => *count,
-        };
-        let active = t.load(request.holder).await?;
-        let limit = t.policy.max_seats_per_holder;
-        if active + count.get() as u16 > limit {
-            return Err(ReservationError::OverHolderLimit {
-                limit,
-                active,
-                requested: count.get() as u16,
-            });
-        }
-        let seats = match &request.seats {
-            SeatSelection::Seats(list) => {
-                let seats = list
-                    .as_slice()
-                    .iter()
-                    .map(|id| {
-                        t.meta
-                            .pricing
-                            .plan()
-                            .index_of(*id)
-                            .ok_or(ReservationError::UnknownSeat(*id))
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
-                let indexes: Vec<i32> = seats.iter().map(|s| s.0 as i32).collect();
-                // The show lock keeps these rows as read until the update below.
-                let taken = sqlx::query(
-                    "SELECT seat_index, status, holder FROM seats
-                     WHERE show_id = $1 AND seat_index = ANY($2) AND status <> $3 ORDER BY seat_index",
-                )
-                .bind(t.id().as_uuid())
-                .bind(&indexes)
-                .bind(FREE)
-                .fetch_all(t.conn())
-                .await
-                .map_err(storage)?;
-                if !taken.is_empty() {
-                    let mut conflicts = Vec::with_capacity(taken.len());
-                    for row in taken {
-                        let index =
-                            SeatIndex(row.try_get::<i32, _>("seat_index").map_err(storage)? as u32);
-                        let holder: Option<Uuid> = row.try_get("holder").map_err(storage)?;
-                        let taken = match row.try_get::<i16, _>("status").map_err(storage)? {
-                            BOOKED => Taken::Booked,
-                            _ if holder == Some(request.holder.as_uuid()) => Taken::HeldByYou,
-                            _ => Taken::Held,
-                        };
-                        let seat = t.meta.pricing.plan().seat(index).id;
-                        conflicts.push(SeatConflict {
-                            seat,
-                            label: t.meta.pricing.plan().label(index).to_owned(),
-                            taken,
-                        });
-                    }
-                    let order: Vec<_> = list.as_slice().to_vec();
-                    conflicts.sort_by_key(|c| order.iter().position(|s| *s == c.seat));
-                    return Err(ReservationError::SeatsTaken(conflicts));
+        let holders: Vec<HolderId> = requests.iter().map(|r| r.holder).collect();
+        let mut loads: HashMap<HolderId, u16> = t.loads(&holders).await?.into_iter().collect();
+        // Listed seats need only their own rows; best available needs all.
+        let plan = std::sync::Arc::clone(t.meta.pricing.plan());
+        let listed: Option<Vec<SeatIndex>> = requests
+            .iter()
+            .map(|r| match &r.seats {
+                SeatSelection::Seats(list) => {
+                    Some(list.as_slice().iter().filter_map(|id| plan.index_of(*id)))
                 }
-                seats
+                SeatSelection::BestAvailable { .. } => None,
+            })
+            .collect::<Option<Vec<_>>>()
+            .map(|lists| lists.into_iter().flatten().collect());
+        let mut taken: HashMap<SeatIndex, SeatHolding> = t
+            .taken_seats(listed.as_deref())
+            .await?
+            .into_iter()
+            .collect();
+        let mut decided = Vec::with_capacity(requests.len());
+        let mut grants = Vec::new();
+        for request in requests {
+            let active = loads.get(&request.holder).copied().unwrap_or(0);
+            let holding = |i| taken.get(&i).copied().unwrap_or(SeatHolding::Free);
+            match choose_seats(&t.meta.pricing, &t.policy, request, active, holding) {
+                Ok(seats) => {
+                    for &seat in &seats {
+                        taken.insert(seat, SeatHolding::Held(request.holder));
+                    }
+                    *loads.entry(request.holder).or_default() += seats.len() as u16;
+                    decided.push(Ok(()));
+                    grants.push((request.holder, seats));
+                }
+                Err(refused) => decided.push(Err(refused)),
             }
-            SeatSelection::BestAvailable { count, filter } => {
-                let category = filter
-                    .category
-                    .as_ref()
-                    .map(|c| t.meta.pricing.category_index(c))
-                    .transpose()?;
-                let plan = std::sync::Arc::clone(t.meta.pricing.plan());
-                let eligible = |i: SeatIndex| {
-                    let seat = plan.seat(i);
-                    category.is_none_or(|c| seat.category == c)
-                        && (!filter.accessible || seat.flags.accessible)
-                };
-                let free: Vec<bool> = t
-                    .holdings()
-                    .await?
-                    .iter()
-                    .map(|s| *s == SeatHolding::Free)
-                    .collect();
-                best_available(&plan, count.get(), |i| free[i.get()], eligible).ok_or_else(
-                    || ReservationError::NotEnoughSeats {
-                        requested: count.get(),
-                        available: (0..free.len())
-                            .filter(|&i| free[i] && eligible(SeatIndex(i as u32)))
-                            .count(),
-                    },
-                )?
-            }
-        };
-        let hold = t.create_hold(request.holder, &seats).await?;
-        let ids = t.meta.pricing.seat_ids(&seats);
-        t.log(Change::Held {
-            hold: hold.id,
-            seats: ids,
-        });
-        Ok(hold)
+        }
+        let holds = t.create_holds(&grants).await?;
+        for (hold, (_, seats)) in holds.iter().zip(&grants) {
+            let seats = t.meta.pricing.seat_ids(seats);
+            t.log(Change::Held {
+                hold: hold.id,
+                seats,
+            });
+        }
+        // The granted requests take the holds in order.
+        let mut holds = holds.into_iter();
+        Ok(decided
+            .into_iter()
+            .map(|granted| {
+                granted.and_then(|()| {
+                    holds
+                        .next()
+                        .ok_or_else(|| storage(AdapterError::Undecided).into())
+                })
+            })
+            .collect())
     }
 
     async fn booking_in(
@@ -333,15 +299,10 @@ impl ReservationStore for PgStore {
         request: &HoldRequest,
         now: OffsetDateTime,
     ) -> Result<Hold, ReservationError> {
-        self.retrying(|| async {
-            let mut t = self.begin(request.show, now).await?;
-            let outcome = self.hold_in(&mut t, request).await;
-            match t.finish(outcome).await {
-                Err(refused) => Err(self.explain_unknown_seat(request.show, refused).await),
-                held => held,
-            }
-        })
-        .await
+        match self.hold_batched(request, now).await {
+            Err(refused) => Err(self.explain_unknown_seat(request.show, refused).await),
+            held => held,
+        }
     }
 
     async fn hold_status(

@@ -16,7 +16,7 @@ use sqlx::{PgConnection, Postgres, Row, Transaction};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::error::storage;
+use crate::error::{AdapterError, storage};
 use crate::meta::ShowMeta;
 
 /// Seat status codes in the `seats` table.
@@ -236,26 +236,51 @@ impl ShowTx {
 
     /// Who has each seat, by seat index.
     pub(crate) async fn holdings(&mut self) -> Result<Vec<SeatHolding>, ReservationError> {
-        let rows = sqlx::query("SELECT seat_index, status, holder FROM seats WHERE show_id = $1")
-            .bind(self.uuid())
-            .fetch_all(&mut *self.tx)
-            .await
-            .map_err(storage)?;
         let mut seats = vec![SeatHolding::Free; self.meta.pricing.plan().len()];
-        for row in rows {
-            let index: i32 = row.try_get("seat_index").map_err(storage)?;
-            let status: i16 = row.try_get("status").map_err(storage)?;
-            let holder: Option<Uuid> = row.try_get("holder").map_err(storage)?;
-            let holder = HolderId::from_uuid(holder.unwrap_or_default());
-            if let Some(slot) = usize::try_from(index).ok().and_then(|i| seats.get_mut(i)) {
-                *slot = match status {
-                    HELD => SeatHolding::Held(holder),
-                    BOOKED => SeatHolding::Booked(holder),
-                    _ => SeatHolding::Free,
-                };
+        for (index, holding) in self.taken_seats(None).await? {
+            if let Some(slot) = seats.get_mut(index.get()) {
+                *slot = holding;
             }
         }
         Ok(seats)
+    }
+
+    /// Who has the held or booked seats among `only` (or among all seats):
+    /// seats not listed are free.
+    pub(crate) async fn taken_seats(
+        &mut self,
+        only: Option<&[SeatIndex]>,
+    ) -> Result<Vec<(SeatIndex, SeatHolding)>, ReservationError> {
+        let query = match only {
+            Some(seats) => sqlx::query(
+                "SELECT seat_index, status, holder FROM seats
+                 WHERE show_id = $1 AND seat_index = ANY($2) AND status <> $3",
+            )
+            .bind(self.uuid())
+            .bind(seats.iter().map(|s| s.0 as i32).collect::<Vec<_>>()),
+            None => sqlx::query(
+                "SELECT seat_index, status, holder FROM seats WHERE show_id = $1 AND status <> $2",
+            )
+            .bind(self.uuid()),
+        };
+        let rows = query
+            .bind(FREE)
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(storage)?;
+        rows.iter()
+            .map(|row| {
+                let index: i32 = row.try_get("seat_index").map_err(storage)?;
+                let status: i16 = row.try_get("status").map_err(storage)?;
+                let holder: Option<Uuid> = row.try_get("holder").map_err(storage)?;
+                let holder = HolderId::from_uuid(holder.unwrap_or_default());
+                let holding = match status {
+                    BOOKED => SeatHolding::Booked(holder),
+                    _ => SeatHolding::Held(holder),
+                };
+                Ok((SeatIndex(u32::try_from(index).unwrap_or(u32::MAX)), holding))
+            })
+            .collect()
     }
 
     /// The FCFS policy: freed seats to waiters in join order, then drop the
@@ -362,40 +387,79 @@ impl ShowTx {
         holder: HolderId,
         seats: &[SeatIndex],
     ) -> Result<Hold, ReservationError> {
-        let token = HoldToken::generate(self.id());
-        let id = HoldId::random();
+        let mut holds = self.create_holds(&[(holder, seats.to_vec())]).await?;
+        holds
+            .pop()
+            .ok_or_else(|| storage(AdapterError::Undecided).into())
+    }
+
+    /// Makes one hold per `(holder, seats)` (the seats checked free by the
+    /// caller, no seat in two of them) with one write per table; the caller
+    /// logs the events.
+    pub(crate) async fn create_holds(
+        &mut self,
+        grants: &[(HolderId, Vec<SeatIndex>)],
+    ) -> Result<Vec<Hold>, ReservationError> {
         let expires_at = self.now + self.policy.hold_time;
-        self.set_seats(seats, HELD, Some(holder)).await?;
-        let indexes: Vec<i32> = seats.iter().map(|s| s.0 as i32).collect();
+        let rows: Vec<HoldRow> = grants
+            .iter()
+            .map(|(holder, seats)| HoldRow {
+                id: HoldId::random(),
+                secret: *HoldToken::generate(self.id()).secret(),
+                holder: *holder,
+                seats: seats.clone(),
+                created_at: self.now,
+                expires_at,
+                state: ACTIVE,
+                booking: None,
+            })
+            .collect();
+        let (seat_indexes, seat_holders): (Vec<i32>, Vec<Uuid>) = rows
+            .iter()
+            .flat_map(|row| row.seats.iter().map(|s| (s.0 as i32, row.holder.as_uuid())))
+            .unzip();
         sqlx::query(
-            "INSERT INTO holds (show_id, id, secret, holder, seat_indexes, created_at, expires_at, free_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "UPDATE seats SET status = $4, holder = h.holder
+             FROM unnest($2::int4[], $3::uuid[]) AS h(seat_index, holder)
+             WHERE seats.show_id = $1 AND seats.seat_index = h.seat_index",
         )
         .bind(self.uuid())
-        .bind(id.as_uuid())
-        .bind(&token.secret()[..])
-        .bind(holder.as_uuid())
-        .bind(&indexes)
+        .bind(&seat_indexes)
+        .bind(&seat_holders)
+        .bind(HELD)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(storage)?;
+        // Arrays of arrays cannot be unnested row by row: each hold's seats
+        // travel as an array literal.
+        let seat_lists: Vec<String> = rows
+            .iter()
+            .map(|row| {
+                let list: Vec<String> = row.seats.iter().map(|s| s.0.to_string()).collect();
+                format!("{{{}}}", list.join(","))
+            })
+            .collect();
+        sqlx::query(
+            "INSERT INTO holds (show_id, id, secret, holder, seat_indexes, created_at, expires_at, free_at)
+             SELECT $1, h.id, h.secret, h.holder, h.seats::int4[], $6, $7, $8
+             FROM unnest($2::uuid[], $3::bytea[], $4::uuid[], $5::text[]) AS h(id, secret, holder, seats)",
+        )
+        .bind(self.uuid())
+        .bind(rows.iter().map(|r| r.id.as_uuid()).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.secret.to_vec()).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.holder.as_uuid()).collect::<Vec<_>>())
+        .bind(&seat_lists)
         .bind(self.now)
         .bind(expires_at)
         .bind(expires_at + self.policy.grace)
         .execute(&mut *self.tx)
         .await
         .map_err(storage)?;
-        self.counts.available -= seats.len() as u32;
-        self.counts.held += seats.len() as u32;
+        let count = seat_indexes.len() as u32;
+        self.counts.available -= count;
+        self.counts.held += count;
         self.due_changed = true;
-        let row = HoldRow {
-            id,
-            secret: *token.secret(),
-            holder,
-            seats: seats.to_vec(),
-            created_at: self.now,
-            expires_at,
-            state: ACTIVE,
-            booking: None,
-        };
-        Ok(self.hold_view(&row))
+        Ok(rows.iter().map(|row| self.hold_view(row)).collect())
     }
 
     /// The hold behind `token`, if it is `holder`'s.
@@ -460,20 +524,40 @@ impl ShowTx {
 
     /// Seats `holder` holds or waits for in this show.
     pub(crate) async fn load(&mut self, holder: HolderId) -> Result<u16, ReservationError> {
-        let load: i64 = sqlx::query_scalar(
-            "SELECT COALESCE((SELECT sum(cardinality(seat_indexes)) FROM holds
-                              WHERE show_id = $1 AND holder = $2 AND state = $3), 0)
-                  + COALESCE((SELECT sum(seat_count) FROM waits
-                              WHERE show_id = $1 AND holder = $2 AND state = $4), 0)",
+        let loads = self.loads(&[holder]).await?;
+        Ok(loads.first().map_or(0, |(_, load)| *load))
+    }
+
+    /// Seats each of `holders` holds or waits for in this show (holders
+    /// with none are left out).
+    pub(crate) async fn loads(
+        &mut self,
+        holders: &[HolderId],
+    ) -> Result<Vec<(HolderId, u16)>, ReservationError> {
+        let holders: Vec<Uuid> = holders.iter().map(|h| h.as_uuid()).collect();
+        let rows = sqlx::query(
+            "SELECT holder, sum(seats)::int8 AS load FROM (
+                 SELECT holder, cardinality(seat_indexes) AS seats FROM holds
+                 WHERE show_id = $1 AND holder = ANY($2) AND state = $3
+                 UNION ALL
+                 SELECT holder, seat_count FROM waits
+                 WHERE show_id = $1 AND holder = ANY($2) AND state = $4
+             ) AS held GROUP BY holder",
         )
         .bind(self.uuid())
-        .bind(holder.as_uuid())
+        .bind(&holders)
         .bind(ACTIVE)
         .bind(WAITING)
-        .fetch_one(&mut *self.tx)
+        .fetch_all(&mut *self.tx)
         .await
         .map_err(storage)?;
-        Ok(u16::try_from(load).unwrap_or(u16::MAX))
+        rows.iter()
+            .map(|row| {
+                let holder = HolderId::from_uuid(row.try_get("holder").map_err(storage)?);
+                let load: i64 = row.try_get("load").map_err(storage)?;
+                Ok((holder, u16::try_from(load).unwrap_or(u16::MAX)))
+            })
+            .collect()
     }
 
     pub(crate) fn take_next_in_line(&mut self) -> i64 {

@@ -188,3 +188,95 @@ async fn concurrent_sweepers_serve_waiters_in_order_once() {
          {offers_total} offers in join order, no seat offered twice"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn many_racing_for_the_same_seats_leave_them_to_exactly_one() {
+    let (store, _) = store_with_pool(16).await;
+    let f = Arc::new(Fixture::seed(store).await);
+    let wanted = f.seats(f.show, &["E1", "E2", "E3", "E4"]);
+    // Every other racer overlaps the block by one seat only.
+    let overlapping = f.seats(f.show, &["E4", "E5", "E6"]);
+    let racers: Vec<_> = (0..60)
+        .map(|i| {
+            let f = Arc::clone(&f);
+            let seats = if i % 2 == 0 {
+                wanted.clone()
+            } else {
+                overlapping.clone()
+            };
+            tokio::spawn(async move {
+                let request = HoldRequest {
+                    show: f.show,
+                    holder: HolderId::random(),
+                    seats: SeatSelection::Seats(SeatList::new(seats).unwrap()),
+                };
+                f.engine.hold(&request).await
+            })
+        })
+        .collect();
+    let (mut held, mut taken) = (Vec::new(), 0);
+    for racer in racers {
+        match racer.await.unwrap() {
+            Ok(hold) => held.push(hold.seats.len()),
+            Err(ReservationError::SeatsTaken(conflicts)) => {
+                assert!(conflicts.iter().all(|c| c.taken == reservation_core::Taken::Held));
+                taken += 1;
+            }
+            Err(other) => panic!("unexpected refusal: {other}"),
+        }
+    }
+    // E4 is in both blocks: whichever came first got its block, nobody else.
+    assert_eq!(held.len(), 1, "exactly one racer holds");
+    assert_eq!(taken, 59);
+    let map = f.engine.availability(f.show).await.unwrap();
+    assert_eq!(map.held as usize, held[0]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn callers_giving_up_lose_nobody_else_their_holds() {
+    let (store, _) = store_with_pool(8).await;
+    let f = Arc::new(Fixture::seed(store.clone()).await);
+    let (show, hall) = f.add_grid_show(10, 20, 0).await;
+    let racers: Vec<_> = hall
+        .plan()
+        .seats()
+        .iter()
+        .map(|seat| {
+            let f = Arc::clone(&f);
+            let seat = seat.id;
+            tokio::spawn(async move {
+                let request = HoldRequest {
+                    show,
+                    holder: HolderId::random(),
+                    seats: SeatSelection::Seats(SeatList::new(vec![seat]).unwrap()),
+                };
+                f.engine.hold(&request).await
+            })
+        })
+        .collect();
+    // Half the callers go away at once, some while their batch runs.
+    let mut kept = 0;
+    for (i, racer) in racers.into_iter().enumerate() {
+        if i % 2 == 0 {
+            racer.abort();
+        } else {
+            racer.await.unwrap().unwrap();
+            kept += 1;
+        }
+    }
+    // A hold is made (and kept) or not at all: the counts, the seats and the
+    // holds agree, and every caller who stayed got their seat.
+    let (held_seats, holds): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM seats WHERE show_id = $1 AND status = 1),
+                (SELECT count(*) FROM holds WHERE show_id = $1 AND state = 0)",
+    )
+    .bind(show.as_uuid())
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    let counted = f.engine.availability(show).await.unwrap();
+    assert_eq!(held_seats, holds);
+    assert_eq!(counted.held as i64, holds);
+    assert!(holds >= kept, "{holds} holds for {kept} callers who stayed");
+    assert_eq!(counted.held + counted.available, 200);
+}

@@ -12,16 +12,13 @@ use crate::catalog::{PricedPlan, SeatIndex, Show};
 use crate::error::ReservationError;
 use crate::events::{Change, EventStream, Sequence, ShowEvent, WaitEnd};
 use crate::fast_map::FastMap;
-use crate::hold::{
-    Hold, HoldRequest, HoldState, HoldToken, PricedSeat, SeatConflict, SeatFilter, SeatSelection,
-    Taken,
-};
+use crate::hold::{Hold, HoldRequest, HoldState, HoldToken, PricedSeat};
 use crate::ids::{BookingId, HoldId, HolderId, SeatId, TicketId, WaitId};
-use crate::limits::{Policy, SeatCount};
+use crate::limits::Policy;
 use crate::memory::event_log::EventLog;
 use crate::payment::PaymentReceipt;
 use crate::seat_map::{Availability, SeatMap, SeatView};
-use crate::seating::best_available;
+use crate::seating::choose_seats;
 use crate::store::Checkout;
 use crate::waitlist::{
     SeatHolding, Wait, WaitRequest, WaitStatus, Waiter, admission, beyond_reach, serve_in_order,
@@ -223,61 +220,11 @@ impl ShowState {
     ) -> Result<Hold, ReservationError> {
         self.settle(now);
         self.check_on_sale(now)?;
-        let seats = match &request.seats {
-            SeatSelection::Seats(list) => {
-                self.check_limit(request.holder, list.count())?;
-                let seats = list
-                    .as_slice()
-                    .iter()
-                    .map(|id| {
-                        self.pricing
-                            .plan()
-                            .index_of(*id)
-                            .ok_or(ReservationError::UnknownSeat(*id))
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
-                let conflicts: Vec<SeatConflict> = seats
-                    .iter()
-                    .filter_map(|&i| {
-                        let taken = match self.seats[i.get()] {
-                            SeatHolding::Free => return None,
-                            SeatHolding::Held(holder) if holder == request.holder => {
-                                Taken::HeldByYou
-                            }
-                            SeatHolding::Held(_) => Taken::Held,
-                            SeatHolding::Booked(_) => Taken::Booked,
-                        };
-                        Some(SeatConflict {
-                            seat: self.pricing.plan().seat(i).id,
-                            label: self.pricing.plan().label(i).to_owned(),
-                            taken,
-                        })
-                    })
-                    .collect();
-                if !conflicts.is_empty() {
-                    return Err(ReservationError::SeatsTaken(conflicts));
-                }
-                seats
-            }
-            SeatSelection::BestAvailable { count, filter } => {
-                self.check_limit(request.holder, *count)?;
-                let eligible = self.eligibility(filter)?;
-                let slots = &self.seats;
-                best_available(
-                    self.pricing.plan(),
-                    count.get(),
-                    |i| slots[i.get()] == SeatHolding::Free,
-                    &eligible,
-                )
-                .ok_or_else(|| ReservationError::NotEnoughSeats {
-                    requested: count.get(),
-                    available: (0..slots.len() as u32)
-                        .map(SeatIndex)
-                        .filter(|i| slots[i.get()] == SeatHolding::Free && eligible(*i))
-                        .count(),
-                })?
-            }
-        };
+        let active = self.load.get(&request.holder).copied().unwrap_or(0);
+        let slots = &self.seats;
+        let seats = choose_seats(&self.pricing, &self.policy, request, active, |i| {
+            slots[i.get()]
+        })?;
         *self.load.entry(request.holder).or_default() += seats.len() as u16;
         let (secret, hold, seats) = self.create_hold(request.holder, seats, now);
         self.log.push(now, Change::Held { hold, seats });
@@ -293,36 +240,6 @@ impl ShowState {
             });
         }
         Ok(())
-    }
-
-    fn check_limit(&self, holder: HolderId, count: SeatCount) -> Result<(), ReservationError> {
-        let active = self.load.get(&holder).copied().unwrap_or(0);
-        let limit = self.policy.max_seats_per_holder;
-        if active + count.get() as u16 > limit {
-            return Err(ReservationError::OverHolderLimit {
-                limit,
-                active,
-                requested: count.get() as u16,
-            });
-        }
-        Ok(())
-    }
-
-    fn eligibility(
-        &self,
-        filter: &SeatFilter,
-    ) -> Result<impl Fn(SeatIndex) -> bool + use<'_>, ReservationError> {
-        let category = filter
-            .category
-            .as_ref()
-            .map(|c| self.pricing.category_index(c))
-            .transpose()?;
-        let accessible = filter.accessible;
-        let plan = self.pricing.plan();
-        Ok(move |i: SeatIndex| {
-            let seat = plan.seat(i);
-            category.is_none_or(|c| seat.category == c) && (!accessible || seat.flags.accessible)
-        })
     }
 
     /// Marks `seats` held and records the hold. The caller has checked the
@@ -589,7 +506,8 @@ impl ShowState {
             request.count,
             category,
         )?;
-        self.check_limit(request.holder, request.count)?;
+        let active = self.load.get(&request.holder).copied().unwrap_or(0);
+        self.policy.check_holder_limit(active, request.count)?;
         let wait = Wait {
             id: WaitId::random(),
             show: self.show.id,

@@ -90,6 +90,8 @@ impl PgStore {
         ) else {
             return;
         };
+        let started = std::time::Instant::now();
+        let size = batch.len();
         let (requests, replies): (Vec<_>, Vec<_>) =
             batch.into_iter().map(|p| (p.request, p.reply)).unzip();
         let outcome = self
@@ -99,6 +101,7 @@ impl PgStore {
                 t.finish(decided).await
             })
             .await;
+        tracing::debug!(%show, size, elapsed = ?started.elapsed(), "hold batch decided");
         match outcome {
             Ok(decided) => {
                 for (reply, decision) in replies.into_iter().zip(decided) {

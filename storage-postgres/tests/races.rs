@@ -219,7 +219,11 @@ async fn many_racing_for_the_same_seats_leave_them_to_exactly_one() {
         match racer.await.unwrap() {
             Ok(hold) => held.push(hold.seats.len()),
             Err(ReservationError::SeatsTaken(conflicts)) => {
-                assert!(conflicts.iter().all(|c| c.taken == reservation_core::Taken::Held));
+                assert!(
+                    conflicts
+                        .iter()
+                        .all(|c| c.taken == reservation_core::Taken::Held)
+                );
                 taken += 1;
             }
             Err(other) => panic!("unexpected refusal: {other}"),

@@ -70,8 +70,10 @@
 //! show busy in another transaction is skipped (that transaction settles it).
 //!
 //! **Events.** Each transaction appends its changes to the `show_events`
-//! outbox with the next sequence numbers (kept in `show_state.last_seq`) and
-//! calls `pg_notify`, both committed with the change. Subscribers listen on
+//! outbox with the next sequence numbers (kept in `show_state.last_seq`),
+//! committed with the change, then wakes listeners with `pg_notify` (outside
+//! the transaction: notifying commits are serialized database-wide; a lost
+//! wake-up waits for the periodic re-read). Subscribers listen on
 //! one connection per process and read the outbox from their last sequence
 //! when woken, so every instance sees every show's events in order, and a
 //! subscriber resumes from any sequence.

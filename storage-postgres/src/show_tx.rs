@@ -48,6 +48,8 @@ pub(crate) struct HoldRow {
 
 pub(crate) struct ShowTx {
     pub(crate) tx: Transaction<'static, Postgres>,
+    /// For the wake-up sent after the commit.
+    pool: sqlx::PgPool,
     pub(crate) meta: Arc<ShowMeta>,
     pub(crate) policy: Policy,
     pub(crate) now: OffsetDateTime,
@@ -107,6 +109,7 @@ impl ShowTx {
         };
         let next_due: Option<OffsetDateTime> = row.try_get("next_due").map_err(storage)?;
         let mut show = Self {
+            pool: pool.clone(),
             last_seq: row.try_get("last_seq").map_err(storage)?,
             next_in_line: row.try_get("next_in_line").map_err(storage)?,
             tx,
@@ -630,15 +633,25 @@ impl ShowTx {
         .execute(&mut *self.tx)
         .await
         .map_err(storage)?;
-        if !docs.is_empty() {
-            sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(crate::feed::CHANNEL)
-                .bind(self.uuid().to_string())
-                .execute(&mut *self.tx)
-                .await
-                .map_err(storage)?;
-        }
+        let show = self.uuid();
         self.tx.commit().await.map_err(storage)?;
+        if !docs.is_empty() {
+            // After the commit, not in it: a transaction that notifies holds
+            // a database-wide lock through its commit's flush, which made
+            // every booking transaction of every show commit one at a time.
+            // A lost wake-up only waits for the subscribers' periodic re-read.
+            let pool = self.pool;
+            tokio::spawn(async move {
+                let notified = sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(crate::feed::CHANNEL)
+                    .bind(show.to_string())
+                    .execute(&pool)
+                    .await;
+                if let Err(e) = notified {
+                    tracing::warn!(%show, "no wake-up sent for new events: {e}");
+                }
+            });
+        }
         Ok(Sequence(u64::try_from(last_seq).unwrap_or(0)))
     }
 }

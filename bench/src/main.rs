@@ -4,6 +4,8 @@
 //! shared machine are noise.
 
 mod core_mem;
+mod pg_hot_show;
+mod pg_uncontended;
 mod report;
 mod seat_map;
 mod wasm;
@@ -65,6 +67,23 @@ async fn main() -> ExitCode {
         };
         let progress = bar("seat-map", 2);
         seat_map::run(run, pg, &mut rows, &progress).await;
+        progress.finish();
+    }
+    if chosen("pg-uncontended") {
+        // Setup, then holds and pgbench at each client count.
+        let progress = bar("pg-uncontended", 7);
+        pg_uncontended::run(cli.quick, &mut rows, &progress).await;
+        progress.finish();
+    }
+    if chosen("pg-hot-show") {
+        // Each client count: Seatwise and the SERIALIZABLE baseline.
+        let (rounds, clients): (usize, &[usize]) = if cli.quick {
+            (1, &[64])
+        } else {
+            (5, &[64, 256])
+        };
+        let progress = bar("pg-hot-show", clients.len() as u64);
+        pg_hot_show::run(run * 12, rounds, clients, &mut rows, &progress).await;
         progress.finish();
     }
     if chosen("wasm") {

@@ -1,0 +1,441 @@
+//! pg-uncontended: 4-seat holds through `PgStore` (`ReservationStore::hold`,
+//! one transaction each) at 1, 8 and 64 concurrent clients on as many pooled
+//! connections, each hold on a random show of a 1,000-show x 2,000-seat
+//! catalog (100 shows in `--quick`) by a fresh holder, beside `pgbench -N`
+//! (pgbench's simple-update transaction) on the same server at the same
+//! client counts, on a database of its own. Each show's seats are handed out
+//! in 4-seat blocks in turn, so holds wait for each other only on a show's
+//! lock, never conflict on a seat (until a show is full). Setting up the
+//! catalog (2 million seat rows) is timed too.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use reservation_core::catalog::{
+    City, Event, EventKind, GeoPoint, Hall, PriceList, Show, Venue, grid_layout,
+};
+use reservation_core::{
+    CatalogAdmin, CityId, Currency, EventId, HallId, HoldRequest, HolderId, Money, Policy,
+    ReservationError, ReservationStore, SeatId, SeatList, SeatSelection, Sequence, ShowId, VenueId,
+};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Connection, PgConnection};
+use storage_postgres::PgStore;
+use storage_postgres::testing::{fresh_database, server_url, with_database};
+use time::OffsetDateTime;
+
+use crate::report::Row;
+
+/// Concurrent clients measured, holds and pgbench alike.
+const CLIENTS: [usize; 3] = [1, 8, 64];
+/// Seats per hold.
+const SEATS: usize = 4;
+/// A hall of 40 rows of 50: 2,000 seats.
+const ROWS: u16 = 40;
+const PER_ROW: u16 = 50;
+/// Connections adding shows while the catalog is built.
+const SETUP_TASKS: usize = 4;
+const TARGET: &str = ">= 0.5x pgbench -N at 64 clients";
+
+/// The catalog the holds run on.
+struct Catalog {
+    url: String,
+    shows: Vec<ShowId>,
+    /// The hall's seats, in order: block `b` is seats `4b..4b + 4`.
+    seats: Vec<SeatId>,
+    /// Each show's next block to hold, across client counts too.
+    next_block: Vec<AtomicU32>,
+}
+
+/// Builds the catalog, then measures each client count, then drops the
+/// scratch databases. Every step is one `progress` tick.
+pub(crate) async fn run(quick: bool, rows: &mut Vec<Row>, progress: &indicatif::ProgressBar) {
+    if std::env::var_os("DATABASE_URL").is_none() {
+        eprintln!("pg-uncontended: DATABASE_URL is not set: no rows");
+        return;
+    }
+    // pgbench's scale: 100,000 accounts a unit. `-N` never updates the
+    // branches, so a small scale does not limit concurrency; 1 initialises
+    // in a second for the quick run.
+    let (show_count, secs, scale) = if quick { (100, 3, 1) } else { (1_000, 10, 10) };
+    let started = Instant::now();
+    let catalog = match setup(show_count).await {
+        Ok(catalog) => catalog,
+        Err(why) => {
+            eprintln!("pg-uncontended: cannot build the catalog: {why}");
+            return;
+        }
+    };
+    let setup_secs = started.elapsed().as_secs_f64();
+    let scope = format!(
+        "{}{show_count} shows x {} seats, {secs} s a run",
+        if quick { "quick: " } else { "" },
+        catalog.seats.len(),
+    );
+    rows.push(Row::plain(
+        "pg-uncontended",
+        &format!("setup: {scope}, one hall"),
+        "s",
+        setup_secs,
+        "",
+    ));
+    progress.inc(1);
+    let pgbench = pgbench_database(scale).await;
+    if let Err(why) = &pgbench {
+        eprintln!("pg-uncontended: no pgbench baseline: {why}");
+    }
+    let catalog = Arc::new(catalog);
+    let run = Duration::from_secs(secs);
+    for clients in CLIENTS {
+        let holds = holds_per_second(&catalog, clients, run).await;
+        progress.inc(1);
+        let baseline = match &pgbench {
+            Ok((binary, url)) => pgbench_tps(binary, url, clients, secs)
+                .map_err(|why| eprintln!("pg-uncontended: pgbench at {clients} clients: {why}"))
+                .ok(),
+            Err(_) => None,
+        };
+        progress.inc(1);
+        let Some(tally) = holds
+            .map_err(|why| eprintln!("pg-uncontended: holds at {clients} clients: {why}"))
+            .ok()
+        else {
+            continue;
+        };
+        let case = format!(
+            "{clients} client{} ({scope}; {} conflicts)",
+            if clients == 1 { "" } else { "s" },
+            tally.conflicts
+        );
+        let target = if clients == 64 { TARGET } else { "" };
+        rows.push(match baseline {
+            Some(tps) => Row::ratio(
+                "pg-uncontended",
+                &case,
+                "holds/s",
+                tally.per_second,
+                tps,
+                target,
+            ),
+            None => Row::plain("pg-uncontended", &case, "holds/s", tally.per_second, target),
+        });
+    }
+    let mut scratch = vec![catalog.url.clone()];
+    scratch.extend(pgbench.ok().map(|(_, url)| url));
+    drop_databases(&scratch).await;
+}
+
+/// A scratch database with one city, venue, event and 2,000-seat hall, and
+/// `count` shows in that one hall, added through `CatalogAdmin` a few at a
+/// time (a hall per show would add 2,000 `hall_seats` rows and a layout to
+/// parse for each, and the holds never look at halls).
+async fn setup(count: usize) -> Result<Catalog, String> {
+    let url = fresh_database().await.map_err(|e| e.to_string())?;
+    let pool = PgPoolOptions::new()
+        .max_connections(SETUP_TASKS as u32)
+        .connect(&url)
+        .await
+        .map_err(|e| e.to_string())?;
+    let store = PgStore::from_pool(pool, Policy::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    let point = |lat, lon| GeoPoint::new(lat, lon).map_err(|e| e.to_string());
+    let city = City {
+        id: CityId::random(),
+        name: "Benchville".into(),
+        country: "US".into(),
+        location: point(39.8, -89.6)?,
+    };
+    let venue = Venue {
+        id: VenueId::random(),
+        city: city.id,
+        name: "Bench Arena".into(),
+        address: "1 Load Street".into(),
+        postal_code: "62701".into(),
+        location: point(39.8, -89.65)?,
+    };
+    // Seat ids derive from the layout's name: unique in a fresh database.
+    let hall = Hall::new(
+        HallId::random(),
+        venue.id,
+        "Arena",
+        grid_layout("pg-uncontended", ROWS, PER_ROW, 0),
+    )
+    .map_err(|e| e.to_string())?;
+    let event = Event {
+        id: EventId::random(),
+        kind: EventKind::Concert,
+        title: "Load Test Live".into(),
+        description: "Many shows, many holds.".into(),
+        genres: vec!["benchmark".into()],
+        performers: Vec::new(),
+        duration_minutes: 120,
+        rating: None,
+    };
+    store
+        .add_city(city.clone())
+        .await
+        .map_err(|e| e.to_string())?;
+    store
+        .add_venue(venue.clone())
+        .await
+        .map_err(|e| e.to_string())?;
+    store
+        .add_hall(hall.clone())
+        .await
+        .map_err(|e| e.to_string())?;
+    store
+        .add_event(event.clone())
+        .await
+        .map_err(|e| e.to_string())?;
+    // Shows start tomorrow: sales stay open through the run.
+    let starts_at = OffsetDateTime::now_utc() + time::Duration::days(1);
+    let prices = PriceList::uniform(&hall.layout().categories, Money::new(900, Currency::EUR));
+    let shows: Arc<Vec<ShowId>> = Arc::new((0..count).map(|_| ShowId::random()).collect());
+    let next = Arc::new(AtomicUsize::new(0));
+    let tasks: Vec<_> = (0..SETUP_TASKS)
+        .map(|_| {
+            let (store, shows, next, prices) =
+                (store.clone(), shows.clone(), next.clone(), prices.clone());
+            let (event, hall, venue, city) = (event.id, hall.id(), venue.id, city.id);
+            tokio::spawn(async move {
+                while let Some(&id) = shows.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let show = Show {
+                        id,
+                        event,
+                        hall,
+                        venue,
+                        city,
+                        starts_at,
+                        prices: prices.clone(),
+                    };
+                    store.add_show(show).await.map_err(|e| e.to_string())?;
+                }
+                Ok::<(), String>(())
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.map_err(|e| e.to_string())??;
+    }
+    store.pool().close().await;
+    Ok(Catalog {
+        url,
+        next_block: shows.iter().map(|_| AtomicU32::new(0)).collect(),
+        shows: shows.to_vec(),
+        seats: hall.plan().seats().iter().map(|s| s.id).collect(),
+    })
+}
+
+/// One client count's outcome.
+struct Tally {
+    per_second: f64,
+    conflicts: u64,
+}
+
+/// `clients` tasks on a pool of `clients` connections, holding for `run`.
+async fn holds_per_second(
+    catalog: &Arc<Catalog>,
+    clients: usize,
+    run: Duration,
+) -> Result<Tally, String> {
+    let pool = PgPoolOptions::new()
+        .max_connections(clients as u32)
+        .connect(&catalog.url)
+        .await
+        .map_err(|e| e.to_string())?;
+    let store = PgStore::from_pool(pool, Policy::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    let outcome = async {
+        warm_up(&store, catalog, clients).await?;
+        let started = Instant::now();
+        let tasks: Vec<_> = (0..clients)
+            .map(|_| tokio::spawn(client(store.clone(), catalog.clone(), started + run)))
+            .collect();
+        let (mut holds, mut conflicts, mut failure) = (0, 0, None);
+        for task in tasks {
+            match task.await.map_err(|e| e.to_string()).and_then(|r| r) {
+                Ok((h, c)) => (holds, conflicts) = (holds + h, conflicts + c),
+                Err(why) => failure = Some(why),
+            }
+        }
+        let elapsed = started.elapsed();
+        match failure {
+            Some(why) => Err(why),
+            None => Ok(Tally {
+                per_second: holds as f64 / elapsed.as_secs_f64(),
+                conflicts,
+            }),
+        }
+    }
+    .await;
+    store.pool().close().await;
+    outcome
+}
+
+/// Reads every show's events once, `clients` at a time: loads the store's
+/// per-show cache and opens the pool's connections, as a server that has
+/// been running would have, without holding any seats.
+async fn warm_up(store: &PgStore, catalog: &Arc<Catalog>, clients: usize) -> Result<(), String> {
+    let next = Arc::new(AtomicUsize::new(0));
+    let tasks: Vec<_> = (0..clients)
+        .map(|_| {
+            let (store, catalog, next) = (store.clone(), catalog.clone(), next.clone());
+            tokio::spawn(async move {
+                while let Some(&show) = catalog.shows.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    store
+                        .events_since(show, Sequence(0), 1)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                }
+                Ok::<(), String>(())
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.map_err(|e| e.to_string())??;
+    }
+    Ok(())
+}
+
+/// One client: holds until `deadline`; returns its holds and conflicts.
+async fn client(
+    store: PgStore,
+    catalog: Arc<Catalog>,
+    deadline: Instant,
+) -> Result<(u64, u64), String> {
+    let (mut holds, mut conflicts) = (0, 0);
+    while Instant::now() < deadline {
+        let show = rand::random_range(0..catalog.shows.len());
+        match hold_once(&store, &catalog, show).await {
+            Ok(()) => holds += 1,
+            Err(ReservationError::SeatsTaken(_)) => conflicts += 1,
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    Ok((holds, conflicts))
+}
+
+/// Holds the show's next 4-seat block (wrapping around once the show is
+/// full, which then conflicts) for a fresh holder.
+async fn hold_once(
+    store: &PgStore,
+    catalog: &Catalog,
+    show: usize,
+) -> Result<(), ReservationError> {
+    let blocks = catalog.seats.len() / SEATS;
+    let block = catalog.next_block[show].fetch_add(1, Ordering::Relaxed) as usize % blocks;
+    let seats = SeatList::new(catalog.seats[block * SEATS..(block + 1) * SEATS].to_vec())?;
+    let request = HoldRequest {
+        show: catalog.shows[show],
+        holder: HolderId::random(),
+        seats: SeatSelection::Seats(seats),
+    };
+    store
+        .hold(&request, OffsetDateTime::now_utc())
+        .await
+        .map(drop)
+}
+
+/// pgbench and an initialised database of its own on the same server.
+async fn pgbench_database(scale: u32) -> Result<(PathBuf, String), String> {
+    let binary = pgbench_binary().ok_or("pgbench is neither on PATH nor in /usr/lib/postgresql")?;
+    // The tests' naming, so a later run drops it if this one dies.
+    let name = format!("seatwise_test_{}_pgbench", std::process::id());
+    let mut admin = PgConnection::connect(&server_url())
+        .await
+        .map_err(|e| e.to_string())?;
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {name}"),
+        format!("CREATE DATABASE {name}"),
+    ] {
+        sqlx::query(&sql)
+            .execute(&mut admin)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    let _ = admin.close().await;
+    let url = with_database(&server_url(), &name);
+    // libpq takes a connection URI where a database name goes.
+    let output = Command::new(&binary)
+        .args(["-i", "-q", "-s", &scale.to_string(), &url])
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
+    if !output.status.success() {
+        return Err(format!(
+            "pgbench -i failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    Ok((binary, url))
+}
+
+/// `pgbench` on PATH, else the newest server version's.
+fn pgbench_binary() -> Option<PathBuf> {
+    let on_path = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join("pgbench"))
+            .find(|p| p.is_file())
+    });
+    on_path.or_else(|| {
+        let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()?
+            .filter_map(|e| e.ok().map(|e| e.path().join("bin/pgbench")))
+            .filter(|p| p.is_file())
+            .collect();
+        found.sort();
+        found.pop()
+    })
+}
+
+/// `pgbench -N` at `clients` for `secs`: its transactions per second,
+/// without connection time.
+fn pgbench_tps(binary: &Path, url: &str, clients: usize, secs: u64) -> Result<f64, String> {
+    let output = Command::new(binary)
+        .args(["-N", "-c", &clients.to_string()])
+        .args(["-j", &clients.min(2).to_string(), "-T", &secs.to_string()])
+        .arg(url)
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        return Err(format!(
+            "failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    stdout
+        .lines()
+        .filter_map(|line| line.strip_prefix("tps = "))
+        .find_map(|rest| rest.split_whitespace().next()?.parse().ok())
+        .ok_or_else(|| format!("no \"tps = \" line in its output: {stdout}"))
+}
+
+/// Drops the scratch databases now rather than in a later run: 2 million
+/// seat rows take a few hundred megabytes.
+async fn drop_databases(urls: &[String]) {
+    let admin = PgConnection::connect(&server_url()).await;
+    let Ok(mut admin) =
+        admin.map_err(|e| eprintln!("pg-uncontended: cannot drop scratch databases: {e}"))
+    else {
+        return;
+    };
+    for url in urls {
+        let options = url.parse::<PgConnectOptions>();
+        let Some(name) = options.as_ref().ok().and_then(|o| o.get_database()) else {
+            continue;
+        };
+        if let Err(e) = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut admin)
+            .await
+        {
+            eprintln!("pg-uncontended: cannot drop {name}: {e}");
+        }
+    }
+    let _ = admin.close().await;
+}

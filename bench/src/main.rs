@@ -4,10 +4,12 @@
 //! shared machine are noise.
 
 mod core_mem;
+mod http;
 mod pg_hot_show;
 mod pg_uncontended;
 mod report;
 mod seat_map;
+mod sse;
 mod wasm;
 
 use std::path::PathBuf;
@@ -84,6 +86,22 @@ async fn main() -> ExitCode {
         };
         let progress = bar("pg-hot-show", clients.len() as u64);
         pg_hot_show::run(run * 12, rounds, clients, &mut rows, &progress).await;
+        progress.finish();
+    }
+    if chosen("http") {
+        // The database rows run on the server `DATABASE_URL` names.
+        let pg = match std::env::var_os("DATABASE_URL") {
+            Some(_) => scratch_store().await,
+            None => None,
+        };
+        let progress = bar("http", 2);
+        http::run(run, pg, &mut rows, &progress).await;
+        progress.finish();
+    }
+    if chosen("sse") {
+        // Server up, subscribers open, holds made.
+        let progress = bar("sse", 3);
+        sse::run(cli.quick, &cli.site_root, &mut rows, &progress).await;
         progress.finish();
     }
     if chosen("wasm") {

@@ -233,6 +233,17 @@ fn bench(quick: bool) -> ExitCode {
         eprintln!("==> cannot build the pages (for the bundle size): {why}");
         return ExitCode::FAILURE;
     }
+    // The sse scenario runs the server binary, which `cargo run` of the
+    // bench alone would not build; one build keeps their features unified.
+    let built = Command::new(&cargo)
+        .current_dir(&workspace)
+        .args(["build", "--release", "--package", "app-server"])
+        .args(["--package", "seatwise-bench"])
+        .status();
+    if !built.is_ok_and(|status| status.success()) {
+        eprintln!("==> cannot build app-server and seatwise-bench (release)");
+        return ExitCode::FAILURE;
+    }
     let mut command = Command::new(&cargo);
     command
         .current_dir(&workspace)

@@ -1,0 +1,253 @@
+//! http: holds through app-server's REST API over loopback TCP, on the
+//! in-memory store and on PostgreSQL. The server runs in this process with
+//! rate limits off; [`CONNECTIONS`] keep-alive connections, one session
+//! each, loop: hold 2 to 4 best-available seats (`POST
+//! /api/v1/shows/{id}/holds`), then release them (`DELETE
+//! /api/v1/holds/{token}`), so every hold costs two requests. Reports holds
+//! a second and the p99 of the hold requests.
+
+use std::future::IntoFuture;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use app_server::{AppState, HoldRates, SESSION_COOKIE};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper::client::conn::http1::SendRequest;
+use hyper::header::{CONTENT_TYPE, COOKIE, HOST};
+use hyper::{Method, Request, StatusCode};
+use hyper_util::rt::TokioIo;
+use reservation_core::testkit::Fixture;
+use reservation_core::{HoldId, HolderId, MemoryStore, Policy, ShowId, Store};
+use serde::Deserialize;
+
+use crate::report::Row;
+
+/// Concurrent clients, each on its own connection and session.
+const CONNECTIONS: usize = 64;
+/// Shows the clients spread over, 4 clients to a show.
+const SHOWS: usize = 16;
+/// Rows and seats per row of their halls: a cinema's 200 seats, so the
+/// HTTP path dominates, not choosing seats (`core-mem` measures the engine).
+const HALL: (u16, u16) = (10, 20);
+
+/// Measures the memory store, then (when given) `pg`, for `run` each.
+pub(crate) async fn run(
+    run: Duration,
+    pg: Option<storage_postgres::PgStore>,
+    rows: &mut Vec<Row>,
+    progress: &indicatif::ProgressBar,
+) {
+    let memory = MemoryStore::new(Policy::default());
+    measure("memory", memory, run, ">= 20,000 holds/s", rows).await;
+    progress.inc(1);
+    if let Some(pg) = pg {
+        measure("PostgreSQL", pg, run, "", rows).await;
+    }
+    progress.inc(1);
+}
+
+async fn measure<S: Store + 'static>(
+    name: &str,
+    store: S,
+    run: Duration,
+    target: &'static str,
+    rows: &mut Vec<Row>,
+) {
+    let mut latencies = match hold_loop(store, run).await {
+        Ok(latencies) => latencies,
+        Err(e) => {
+            eprintln!("http, {name}: {e}");
+            return;
+        }
+    };
+    latencies.sort();
+    rows.push(Row::plain(
+        "http",
+        &format!("{name}, {CONNECTIONS} connections, hold + release"),
+        "holds/s",
+        latencies.len() as f64 / run.as_secs_f64(),
+        target,
+    ));
+    rows.push(Row::plain(
+        "http",
+        &format!("{name}, {CONNECTIONS} connections, hold p99"),
+        "ms",
+        quantile_ms(&latencies, 0.99),
+        "",
+    ));
+}
+
+/// Serves the app over `store` on a loopback port and runs the clients:
+/// the hold latencies of the `run` after a warm-up of a fifth of it.
+async fn hold_loop<S: Store + 'static>(store: S, run: Duration) -> Result<Vec<Duration>, String> {
+    let f = Fixture::seed(store).await;
+    let mut shows = Vec::with_capacity(SHOWS);
+    for _ in 0..SHOWS {
+        shows.push(f.add_grid_show(HALL.0, HALL.1, 0).await.0);
+    }
+    let store: Arc<dyn Store> = f.store.clone();
+    let state = AppState::new(
+        store,
+        Arc::new(f.gateway.clone()),
+        Arc::new(f.clock.clone()),
+    )
+    .with_hold_rates(HoldRates::OFF);
+    let app = app_server::app(state, app_server::site("target/site"));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| format!("cannot listen: {e}"))?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| format!("no local address: {e}"))?;
+    // Connection tasks end when the clients hang up; aborting stops accepting.
+    let server = tokio::spawn(
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .into_future(),
+    );
+    let from = Instant::now() + run / 5;
+    let until = from + run;
+    let clients: Vec<_> = (0..CONNECTIONS)
+        .map(|i| tokio::spawn(client(address, shows[i % SHOWS], from, until)))
+        .collect();
+    let mut latencies = Vec::new();
+    let mut failure = None;
+    for client in clients {
+        match client.await {
+            Ok(Ok(mine)) => latencies.extend(mine),
+            Ok(Err(e)) => failure = Some(e),
+            Err(e) => failure = Some(format!("a client panicked: {e}")),
+        }
+    }
+    server.abort();
+    failure.map_or(Ok(latencies), Err)
+}
+
+/// One session's loop: hold, release, until `until`; the latencies of the
+/// holds sent from `from` on.
+async fn client(
+    address: SocketAddr,
+    show: ShowId,
+    from: Instant,
+    until: Instant,
+) -> Result<Vec<Duration>, String> {
+    let mut sender = connect(address).await?;
+    let cookie = session_cookie();
+    let path = format!("/api/v1/shows/{show}/holds");
+    let bodies = [2, 3, 4].map(|n| Bytes::from(best_available(n)));
+    let mut latencies = Vec::new();
+    for body in bodies.iter().cycle() {
+        let started = Instant::now();
+        if started >= until {
+            break;
+        }
+        let hold = hold(&mut sender, &path, &cookie, body.clone()).await?;
+        if started >= from {
+            latencies.push(started.elapsed());
+        }
+        let release = format!("/api/v1/holds/{}", hold.token);
+        let (status, answer) = send(&mut sender, Method::DELETE, &release, &cookie, None).await?;
+        if status != StatusCode::NO_CONTENT {
+            return Err(refused("release", status, &answer));
+        }
+    }
+    Ok(latencies)
+}
+
+/// The part of a created hold the benches use.
+#[derive(Deserialize)]
+pub(crate) struct Created {
+    pub(crate) id: HoldId,
+    token: String,
+}
+
+/// The body of a hold of the `count` best available seats.
+pub(crate) fn best_available(count: u8) -> String {
+    format!(r#"{{"best_available":{{"count":{count}}}}}"#)
+}
+
+/// A new session: the server takes any well-formed holder id in its cookie.
+pub(crate) fn session_cookie() -> String {
+    format!("{SESSION_COOKIE}={}", HolderId::random())
+}
+
+/// POSTs a hold `body` to `path`; a refusal is an error.
+pub(crate) async fn hold(
+    sender: &mut SendRequest<Full<Bytes>>,
+    path: &str,
+    cookie: &str,
+    body: Bytes,
+) -> Result<Created, String> {
+    let (status, answer) = send(sender, Method::POST, path, cookie, Some(body)).await?;
+    if status != StatusCode::CREATED {
+        return Err(refused("hold", status, &answer));
+    }
+    serde_json::from_slice(&answer).map_err(|e| format!("hold: unexpected answer ({e})"))
+}
+
+fn refused(what: &str, status: StatusCode, answer: &[u8]) -> String {
+    format!("{what}: {status} {}", String::from_utf8_lossy(answer))
+}
+
+/// A keep-alive HTTP/1.1 connection to `address`, driven by its own task.
+pub(crate) async fn connect(address: SocketAddr) -> Result<SendRequest<Full<Bytes>>, String> {
+    let stream = tokio::net::TcpStream::connect(address)
+        .await
+        .map_err(|e| format!("cannot connect to {address}: {e}"))?;
+    // Requests are small and answered one at a time: no Nagle delay.
+    stream
+        .set_nodelay(true)
+        .map_err(|e| format!("cannot set TCP_NODELAY: {e}"))?;
+    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|e| format!("HTTP handshake with {address}: {e}"))?;
+    tokio::spawn(connection);
+    Ok(sender)
+}
+
+/// A request on `sender` (JSON `body`, if any): status and whole answer.
+pub(crate) async fn send(
+    sender: &mut SendRequest<Full<Bytes>>,
+    method: Method,
+    path: &str,
+    cookie: &str,
+    body: Option<Bytes>,
+) -> Result<(StatusCode, Bytes), String> {
+    let mut request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(HOST, "127.0.0.1")
+        .header(COOKIE, cookie);
+    if body.is_some() {
+        request = request.header(CONTENT_TYPE, "application/json");
+    }
+    let request = request
+        .body(Full::new(body.unwrap_or_default()))
+        .map_err(|e| format!("{path}: {e}"))?;
+    sender
+        .ready()
+        .await
+        .map_err(|e| format!("{path}: connection lost ({e})"))?;
+    let response = sender
+        .send_request(request)
+        .await
+        .map_err(|e| format!("{path}: {e}"))?;
+    let status = response.status();
+    let answer = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| format!("{path}: {e}"))?
+        .to_bytes();
+    Ok((status, answer))
+}
+
+/// The `q` quantile of `sorted`, in milliseconds (0 when empty).
+pub(crate) fn quantile_ms(sorted: &[Duration], q: f64) -> f64 {
+    let at = ((sorted.len() as f64 * q) as usize).min(sorted.len().saturating_sub(1));
+    sorted.get(at).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+}

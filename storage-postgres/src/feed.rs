@@ -14,7 +14,7 @@ use dashmap::DashMap;
 use reservation_core::{Change, EventStream, ReservationError, Sequence, ShowEvent, ShowId};
 use sqlx::postgres::PgListener;
 use sqlx::{PgPool, Row};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, mpsc};
 
 use crate::error::storage;
 
@@ -65,6 +65,51 @@ impl Feed {
             }
         });
         Box::pin(stream)
+    }
+}
+
+/// Sends the wake-ups of committed changes. They go after the commits, not
+/// in them: a transaction that notifies holds a database-wide lock through
+/// its commit's flush, which made every show's transactions commit one at a
+/// time. The wake-ups that queue while one statement runs go out together in
+/// the next. A lost wake-up only waits for the subscribers' periodic re-read.
+#[derive(Clone)]
+pub(crate) struct Notifier {
+    queue: mpsc::UnboundedSender<ShowId>,
+}
+
+impl Notifier {
+    /// Starts the sending task on the current runtime.
+    pub(crate) fn start(pool: PgPool) -> Self {
+        let (queue, pending) = mpsc::unbounded_channel();
+        tokio::spawn(send_wakeups(pool, pending));
+        Self { queue }
+    }
+
+    /// Wakes the subscribers of `show`, in every process, soon.
+    pub(crate) fn announce(&self, show: ShowId) {
+        // The task ends only with its runtime; subscribers still re-read.
+        let _ = self.queue.send(show);
+    }
+}
+
+/// Most wake-ups one statement sends.
+const WAKEUPS_PER_STATEMENT: usize = 1024;
+
+async fn send_wakeups(pool: PgPool, mut pending: mpsc::UnboundedReceiver<ShowId>) {
+    let mut shows = Vec::new();
+    while pending.recv_many(&mut shows, WAKEUPS_PER_STATEMENT).await > 0 {
+        shows.sort_unstable();
+        shows.dedup();
+        let names: Vec<String> = shows.drain(..).map(|s| s.to_string()).collect();
+        let sent = sqlx::query("SELECT pg_notify($1, show) FROM unnest($2::text[]) AS show")
+            .bind(CHANNEL)
+            .bind(&names)
+            .execute(&pool)
+            .await;
+        if let Err(error) = sent {
+            tracing::warn!(%error, shows = names.len(), "no wake-up sent for new events");
+        }
     }
 }
 

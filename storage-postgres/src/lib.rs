@@ -109,7 +109,7 @@ use sqlx::migrate::{MigrateError, Migrator};
 use sqlx::postgres::PgPoolOptions;
 
 use crate::error::{is_retryable, storage};
-use crate::feed::Feed;
+use crate::feed::{Feed, Notifier};
 use crate::hold_batch::HoldQueues;
 use crate::meta::ShowMeta;
 
@@ -157,6 +157,7 @@ struct Inner {
     policy: Policy,
     shows: DashMap<ShowId, Arc<ShowMeta>>,
     feed: Feed,
+    wakeups: Notifier,
     holds: HoldQueues,
 }
 
@@ -184,10 +185,11 @@ impl PgStore {
         migrate(&pool).await?;
         Ok(Self {
             inner: Arc::new(Inner {
-                pool,
                 policy,
                 shows: DashMap::new(),
                 feed: Feed::default(),
+                wakeups: Notifier::start(pool.clone()),
+                pool,
                 holds: HoldQueues::default(),
             }),
         })
@@ -196,6 +198,11 @@ impl PgStore {
     /// The connection pool.
     pub fn pool(&self) -> &PgPool {
         &self.inner.pool
+    }
+
+    /// Where the wake-ups of committed changes go.
+    pub(crate) fn wakeups(&self) -> &Notifier {
+        &self.inner.wakeups
     }
 
     /// The show's immutable facts, cached.

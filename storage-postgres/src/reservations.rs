@@ -29,7 +29,7 @@ impl PgStore {
         now: OffsetDateTime,
     ) -> Result<ShowTx, ReservationError> {
         let meta = self.meta(show).await?;
-        ShowTx::begin(self.pool(), meta, self.policy(), now, false)
+        ShowTx::begin(self, meta, now, false)
             .await?
             .ok_or(ReservationError::UnknownShow(show))
     }
@@ -110,7 +110,6 @@ impl PgStore {
             return Ok(requests.iter().map(|_| Err(closed.clone())).collect());
         }
         let holders: Vec<HolderId> = requests.iter().map(|r| r.holder).collect();
-        let mut loads: HashMap<HolderId, u16> = t.loads(&holders).await?.into_iter().collect();
         // Listed seats need only their own rows; best available needs all.
         let plan = std::sync::Arc::clone(t.meta.pricing.plan());
         let listed: Option<Vec<SeatIndex>> = requests
@@ -123,11 +122,9 @@ impl PgStore {
             })
             .collect::<Option<Vec<_>>>()
             .map(|lists| lists.into_iter().flatten().collect());
-        let mut taken: HashMap<SeatIndex, SeatHolding> = t
-            .taken_seats(listed.as_deref())
-            .await?
-            .into_iter()
-            .collect();
+        let (loads, taken) = t.loads_and_taken_seats(&holders, listed.as_deref()).await?;
+        let mut loads: HashMap<HolderId, u16> = loads.into_iter().collect();
+        let mut taken: HashMap<SeatIndex, SeatHolding> = taken.into_iter().collect();
         let mut decided = Vec::with_capacity(requests.len());
         let mut grants = Vec::new();
         for request in requests {
@@ -739,8 +736,7 @@ impl ReservationStore for PgStore {
             for show in &due {
                 let meta = self.meta(ShowId::from_uuid(*show)).await?;
                 // Another sweeper or a request has this show: it settles it.
-                let Some(t) = ShowTx::begin(self.pool(), meta, self.policy(), now, true).await?
-                else {
+                let Some(t) = ShowTx::begin(self, meta, now, true).await? else {
                     continue;
                 };
                 ended += t.ended;

@@ -1,8 +1,8 @@
 //! [`ShowTx`]: one transaction on one show. It begins by locking the show's
 //! `show_state` row, settles the show (expiry, waitlist) and collects the
 //! events its changes make; [`ShowTx::commit`] writes them to the outbox with
-//! the next sequence numbers, updates the counters and notifies listeners, all
-//! in the same transaction.
+//! the next sequence numbers and updates the counters in the same
+//! transaction, then wakes the show's subscribers.
 
 use std::sync::Arc;
 
@@ -10,13 +10,15 @@ use reservation_core::catalog::SeatIndex;
 use reservation_core::waitlist::{SeatHolding, Waiter, beyond_reach, serve_in_order};
 use reservation_core::{
     Availability, BookingId, Change, Hold, HoldId, HoldState, HoldToken, HolderId, Policy,
-    ReservationError, SeatCount, Sequence, ShowId, WaitEnd, WaitId,
+    ReservationError, ReservationStore, SeatCount, Sequence, ShowId, WaitEnd, WaitId,
 };
 use sqlx::{PgConnection, Postgres, Row, Transaction};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::PgStore;
 use crate::error::{AdapterError, storage};
+use crate::feed::Notifier;
 use crate::meta::ShowMeta;
 
 /// Seat status codes in the `seats` table.
@@ -48,8 +50,7 @@ pub(crate) struct HoldRow {
 
 pub(crate) struct ShowTx {
     pub(crate) tx: Transaction<'static, Postgres>,
-    /// For the wake-up sent after the commit.
-    pool: sqlx::PgPool,
+    wakeups: Notifier,
     pub(crate) meta: Arc<ShowMeta>,
     pub(crate) policy: Policy,
     pub(crate) now: OffsetDateTime,
@@ -68,9 +69,8 @@ impl ShowTx {
     /// `None` instead of waiting when another transaction holds the show (for
     /// sweepers).
     pub(crate) async fn begin(
-        pool: &sqlx::PgPool,
+        store: &PgStore,
         meta: Arc<ShowMeta>,
-        policy: Policy,
         now: OffsetDateTime,
         skip_locked: bool,
     ) -> Result<Option<Self>, ReservationError> {
@@ -78,7 +78,7 @@ impl ShowTx {
         let now = now
             .replace_nanosecond(now.nanosecond() / 1_000 * 1_000)
             .unwrap_or(now);
-        let mut tx = pool.begin().await.map_err(storage)?;
+        let mut tx = store.pool().begin().await.map_err(storage)?;
         let lock = if skip_locked {
             "FOR UPDATE SKIP LOCKED"
         } else {
@@ -109,12 +109,12 @@ impl ShowTx {
         };
         let next_due: Option<OffsetDateTime> = row.try_get("next_due").map_err(storage)?;
         let mut show = Self {
-            pool: pool.clone(),
+            wakeups: store.wakeups().clone(),
             last_seq: row.try_get("last_seq").map_err(storage)?,
             next_in_line: row.try_get("next_in_line").map_err(storage)?,
             tx,
             meta,
-            policy,
+            policy: store.policy(),
             now,
             counts,
             changes: Vec::new(),
@@ -254,36 +254,67 @@ impl ShowTx {
         &mut self,
         only: Option<&[SeatIndex]>,
     ) -> Result<Vec<(SeatIndex, SeatHolding)>, ReservationError> {
-        let query = match only {
-            Some(seats) => sqlx::query(
-                "SELECT seat_index, status, holder FROM seats
-                 WHERE show_id = $1 AND seat_index = ANY($2) AND status <> $3",
-            )
-            .bind(self.uuid())
-            .bind(seats.iter().map(|s| s.0 as i32).collect::<Vec<_>>()),
-            None => sqlx::query(
-                "SELECT seat_index, status, holder FROM seats WHERE show_id = $1 AND status <> $2",
-            )
-            .bind(self.uuid()),
+        Ok(self.loads_and_taken_seats(&[], only).await?.1)
+    }
+
+    /// [`loads`](Self::loads) and [`taken_seats`](Self::taken_seats) in one
+    /// read: what deciding holds needs.
+    pub(crate) async fn loads_and_taken_seats(
+        &mut self,
+        holders: &[HolderId],
+        only: Option<&[SeatIndex]>,
+    ) -> Result<(Vec<(HolderId, u16)>, Vec<(SeatIndex, SeatHolding)>), ReservationError> {
+        let seat_filter = match only {
+            Some(_) => "AND seat_index = ANY($6)",
+            None => "",
         };
-        let rows = query
-            .bind(FREE)
-            .fetch_all(&mut *self.tx)
-            .await
-            .map_err(storage)?;
-        rows.iter()
-            .map(|row| {
-                let index: i32 = row.try_get("seat_index").map_err(storage)?;
-                let status: i16 = row.try_get("status").map_err(storage)?;
-                let holder: Option<Uuid> = row.try_get("holder").map_err(storage)?;
-                let holder = HolderId::from_uuid(holder.unwrap_or_default());
-                let holding = match status {
-                    BOOKED => SeatHolding::Booked(holder),
-                    _ => SeatHolding::Held(holder),
-                };
-                Ok((SeatIndex(u32::try_from(index).unwrap_or(u32::MAX)), holding))
-            })
-            .collect()
+        // Rows with a seat index are taken seats; the others are loads.
+        let query = format!(
+            "SELECT holder, sum(seats)::int8 AS load, NULL::int4 AS seat_index, NULL::int2 AS status
+             FROM (
+                 SELECT holder, cardinality(seat_indexes) AS seats FROM holds
+                 WHERE show_id = $1 AND holder = ANY($2) AND state = $3
+                 UNION ALL
+                 SELECT holder, seat_count FROM waits
+                 WHERE show_id = $1 AND holder = ANY($2) AND state = $4
+             ) AS held GROUP BY holder
+             UNION ALL
+             SELECT holder, NULL, seat_index, status FROM seats
+             WHERE show_id = $1 AND status <> $5 {seat_filter}"
+        );
+        let holders: Vec<Uuid> = holders.iter().map(|h| h.as_uuid()).collect();
+        let mut query = sqlx::query(&query)
+            .bind(self.uuid())
+            .bind(&holders)
+            .bind(ACTIVE)
+            .bind(WAITING)
+            .bind(FREE);
+        if let Some(seats) = only {
+            query = query.bind(seats.iter().map(|s| s.0 as i32).collect::<Vec<_>>());
+        }
+        let rows = query.fetch_all(&mut *self.tx).await.map_err(storage)?;
+        let (mut loads, mut taken) = (Vec::new(), Vec::new());
+        for row in &rows {
+            let holder: Option<Uuid> = row.try_get("holder").map_err(storage)?;
+            let holder = HolderId::from_uuid(holder.unwrap_or_default());
+            match row
+                .try_get::<Option<i32>, _>("seat_index")
+                .map_err(storage)?
+            {
+                Some(index) => {
+                    let holding = match row.try_get::<i16, _>("status").map_err(storage)? {
+                        BOOKED => SeatHolding::Booked(holder),
+                        _ => SeatHolding::Held(holder),
+                    };
+                    taken.push((SeatIndex(u32::try_from(index).unwrap_or(u32::MAX)), holding));
+                }
+                None => {
+                    let load: i64 = row.try_get("load").map_err(storage)?;
+                    loads.push((holder, u16::try_from(load).unwrap_or(u16::MAX)));
+                }
+            }
+        }
+        Ok((loads, taken))
     }
 
     /// The FCFS policy: freed seats to waiters in join order, then drop the
@@ -403,6 +434,9 @@ impl ShowTx {
         &mut self,
         grants: &[(HolderId, Vec<SeatIndex>)],
     ) -> Result<Vec<Hold>, ReservationError> {
+        if grants.is_empty() {
+            return Ok(Vec::new());
+        }
         let expires_at = self.now + self.policy.hold_time;
         let rows: Vec<HoldRow> = grants
             .iter()
@@ -421,18 +455,6 @@ impl ShowTx {
             .iter()
             .flat_map(|row| row.seats.iter().map(|s| (s.0 as i32, row.holder.as_uuid())))
             .unzip();
-        sqlx::query(
-            "UPDATE seats SET status = $4, holder = h.holder
-             FROM unnest($2::int4[], $3::uuid[]) AS h(seat_index, holder)
-             WHERE seats.show_id = $1 AND seats.seat_index = h.seat_index",
-        )
-        .bind(self.uuid())
-        .bind(&seat_indexes)
-        .bind(&seat_holders)
-        .bind(HELD)
-        .execute(&mut *self.tx)
-        .await
-        .map_err(storage)?;
         // Arrays of arrays cannot be unnested row by row: each hold's seats
         // travel as an array literal.
         let seat_lists: Vec<String> = rows
@@ -442,8 +464,14 @@ impl ShowTx {
                 format!("{{{}}}", list.join(","))
             })
             .collect();
+        // One statement: the seats and the holds.
         sqlx::query(
-            "INSERT INTO holds (show_id, id, secret, holder, seat_indexes, created_at, expires_at, free_at)
+            "WITH seated AS (
+                 UPDATE seats SET status = $9, holder = s.holder
+                 FROM unnest($10::int4[], $11::uuid[]) AS s(seat_index, holder)
+                 WHERE seats.show_id = $1 AND seats.seat_index = s.seat_index
+             )
+             INSERT INTO holds (show_id, id, secret, holder, seat_indexes, created_at, expires_at, free_at)
              SELECT $1, h.id, h.secret, h.holder, h.seats::int4[], $6, $7, $8
              FROM unnest($2::uuid[], $3::bytea[], $4::uuid[], $5::text[]) AS h(id, secret, holder, seats)",
         )
@@ -455,6 +483,9 @@ impl ShowTx {
         .bind(self.now)
         .bind(expires_at)
         .bind(expires_at + self.policy.grace)
+        .bind(HELD)
+        .bind(&seat_indexes)
+        .bind(&seat_holders)
         .execute(&mut *self.tx)
         .await
         .map_err(storage)?;
@@ -537,30 +568,7 @@ impl ShowTx {
         &mut self,
         holders: &[HolderId],
     ) -> Result<Vec<(HolderId, u16)>, ReservationError> {
-        let holders: Vec<Uuid> = holders.iter().map(|h| h.as_uuid()).collect();
-        let rows = sqlx::query(
-            "SELECT holder, sum(seats)::int8 AS load FROM (
-                 SELECT holder, cardinality(seat_indexes) AS seats FROM holds
-                 WHERE show_id = $1 AND holder = ANY($2) AND state = $3
-                 UNION ALL
-                 SELECT holder, seat_count FROM waits
-                 WHERE show_id = $1 AND holder = ANY($2) AND state = $4
-             ) AS held GROUP BY holder",
-        )
-        .bind(self.uuid())
-        .bind(&holders)
-        .bind(ACTIVE)
-        .bind(WAITING)
-        .fetch_all(&mut *self.tx)
-        .await
-        .map_err(storage)?;
-        rows.iter()
-            .map(|row| {
-                let holder = HolderId::from_uuid(row.try_get("holder").map_err(storage)?);
-                let load: i64 = row.try_get("load").map_err(storage)?;
-                Ok((holder, u16::try_from(load).unwrap_or(u16::MAX)))
-            })
-            .collect()
+        Ok(self.loads_and_taken_seats(holders, Some(&[])).await?.0)
     }
 
     pub(crate) fn take_next_in_line(&mut self) -> i64 {
@@ -586,8 +594,8 @@ impl ShowTx {
     }
 
     /// Writes the events with the next sequence numbers, the counters and
-    /// `next_due`, notifies listeners, and commits. Returns the show's last
-    /// sequence number.
+    /// `next_due`, commits, then wakes the show's subscribers. Returns the
+    /// show's last sequence number.
     pub(crate) async fn commit(mut self) -> Result<Sequence, ReservationError> {
         if self.changes.is_empty() && !self.due_changed {
             self.tx.commit().await.map_err(storage)?;
@@ -601,22 +609,14 @@ impl ShowTx {
             .map(serde_json::to_value)
             .collect::<Result<_, _>>()
             .map_err(storage)?;
-        if !docs.is_empty() {
-            sqlx::query(
-                "INSERT INTO show_events (show_id, seq, at, change)
-                 SELECT $1, seq, $2, change FROM unnest($3::bigint[], $4::jsonb[]) AS e(seq, change)",
-            )
-            .bind(self.uuid())
-            .bind(self.now)
-            .bind(&seqs)
-            .bind(&docs)
-            .execute(&mut *self.tx)
-            .await
-            .map_err(storage)?;
-        }
         let last_seq = self.last_seq + self.changes.len() as i64;
+        // One statement: the events and the show's counters.
         sqlx::query(
-            "UPDATE show_state SET last_seq = $2, next_in_line = $3, available = $4, held = $5, booked = $6,
+            "WITH logged AS (
+                 INSERT INTO show_events (show_id, seq, at, change)
+                 SELECT $1, seq, $8, change FROM unnest($9::bigint[], $10::jsonb[]) AS e(seq, change)
+             )
+             UPDATE show_state SET last_seq = $2, next_in_line = $3, available = $4, held = $5, booked = $6,
                  next_due = CASE WHEN $7 THEN LEAST(
                      (SELECT min(free_at) FROM holds WHERE show_id = $1 AND state = 0),
                      (SELECT min(expires_at) FROM waits WHERE show_id = $1 AND state = 0))
@@ -630,27 +630,15 @@ impl ShowTx {
         .bind(self.counts.held as i32)
         .bind(self.counts.booked as i32)
         .bind(self.due_changed)
+        .bind(self.now)
+        .bind(&seqs)
+        .bind(&docs)
         .execute(&mut *self.tx)
         .await
         .map_err(storage)?;
-        let show = self.uuid();
         self.tx.commit().await.map_err(storage)?;
         if !docs.is_empty() {
-            // After the commit, not in it: a transaction that notifies holds
-            // a database-wide lock through its commit's flush, which made
-            // every booking transaction of every show commit one at a time.
-            // A lost wake-up only waits for the subscribers' periodic re-read.
-            let pool = self.pool;
-            tokio::spawn(async move {
-                let notified = sqlx::query("SELECT pg_notify($1, $2)")
-                    .bind(crate::feed::CHANNEL)
-                    .bind(show.to_string())
-                    .execute(&pool)
-                    .await;
-                if let Err(e) = notified {
-                    tracing::warn!(%show, "no wake-up sent for new events: {e}");
-                }
-            });
+            self.wakeups.announce(self.meta.show.id);
         }
         Ok(Sequence(u64::try_from(last_seq).unwrap_or(0)))
     }

@@ -17,7 +17,6 @@ use reservation_core::{
     ShowId,
 };
 use sqlx::PgPool;
-use sqlx::postgres::PgPoolOptions;
 use storage_postgres::PgStore;
 use uuid::Uuid;
 
@@ -303,7 +302,7 @@ pub(crate) async fn run(
     };
     for &n in clients {
         let connections = u32::try_from(n).unwrap_or(u32::MAX).min(MAX_CONNECTIONS);
-        let pool = match PgPoolOptions::new()
+        let pool = match storage_postgres::pool_options()
             .max_connections(connections)
             .connect(&url)
             .await

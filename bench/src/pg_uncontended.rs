@@ -242,7 +242,7 @@ async fn holds_per_second(
     clients: usize,
     run: Duration,
 ) -> Result<Tally, String> {
-    let pool = PgPoolOptions::new()
+    let pool = storage_postgres::pool_options()
         .max_connections(clients as u32)
         .connect(&catalog.url)
         .await

@@ -16,6 +16,18 @@ pub(crate) fn is_retryable(error: &sqlx::Error) -> bool {
         .is_some_and(|code| code == "40001" || code == "40P01")
 }
 
+/// Whether the connection was lost: the server shut down or dropped it
+/// (classes 57P0 and 08), or the socket broke.
+pub(crate) fn is_disconnect(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_) => true,
+        error => error
+            .as_database_error()
+            .and_then(|e| e.code())
+            .is_some_and(|code| code.starts_with("57P0") || code.starts_with("08")),
+    }
+}
+
 /// Failures of the adapter's own making rather than the database's.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum AdapterError {

@@ -104,9 +104,9 @@ use std::sync::Arc;
 
 use dashmap::DashMap;
 use reservation_core::{Policy, ReservationError, Sequence, ShowId};
-use sqlx::PgPool;
 use sqlx::migrate::{MigrateError, Migrator};
 use sqlx::postgres::PgPoolOptions;
+use sqlx::{Connection, PgPool};
 
 use crate::error::{is_retryable, storage};
 use crate::feed::{Feed, Notifier};
@@ -169,14 +169,34 @@ impl std::fmt::Debug for PgStore {
     }
 }
 
+/// How long a pooled connection may sit idle before it is checked (pinged)
+/// on its next use. Busy connections go unchecked: a ping is a round trip
+/// per transaction.
+pub const CHECK_IDLE_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The pool settings [`PgStore::connect`] uses: up to 32 connections, each
+/// checked before use only after [`CHECK_IDLE_AFTER`] idle. (A connection
+/// the server dropped within that time fails its first statement; the
+/// store's transactions then take another one.)
+pub fn pool_options() -> PgPoolOptions {
+    PgPoolOptions::new()
+        .max_connections(32)
+        .test_before_acquire(false)
+        .before_acquire(|connection, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= CHECK_IDLE_AFTER {
+                    connection.ping().await?;
+                }
+                Ok(true)
+            })
+        })
+}
+
 impl PgStore {
-    /// Connects to `url` (a pool of up to 32 connections), applies the
-    /// migrations, and returns the store.
+    /// Connects to `url` with [`pool_options`], applies the migrations, and
+    /// returns the store.
     pub async fn connect(url: &str, policy: Policy) -> Result<Self, sqlx::Error> {
-        let pool = PgPoolOptions::new()
-            .max_connections(32)
-            .connect(url)
-            .await?;
+        let pool = pool_options().connect(url).await?;
         Self::from_pool(pool, policy).await
     }
 

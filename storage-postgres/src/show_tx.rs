@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::PgStore;
-use crate::error::{AdapterError, storage};
+use crate::error::{AdapterError, is_disconnect, storage};
 use crate::feed::Notifier;
 use crate::meta::ShowMeta;
 
@@ -64,6 +64,22 @@ pub(crate) struct ShowTx {
     pub(crate) ended: usize,
 }
 
+/// Begins a transaction. A pooled connection the server dropped fails on
+/// `BEGIN`, before anything could take effect, so another is tried (each
+/// failed one is closed); there are at most as many as the pool holds.
+async fn begin(pool: &sqlx::PgPool) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+    let mut tries = pool.size() + 1;
+    loop {
+        match pool.begin().await {
+            Err(error) if tries > 0 && is_disconnect(&error) => {
+                tracing::debug!(%error, "a pooled connection was lost; trying another");
+                tries -= 1;
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
 impl ShowTx {
     /// Locks the show and settles it at `now`. `skip_locked` makes it return
     /// `None` instead of waiting when another transaction holds the show (for
@@ -78,7 +94,7 @@ impl ShowTx {
         let now = now
             .replace_nanosecond(now.nanosecond() / 1_000 * 1_000)
             .unwrap_or(now);
-        let mut tx = store.pool().begin().await.map_err(storage)?;
+        let mut tx = begin(store.pool()).await.map_err(storage)?;
         let lock = if skip_locked {
             "FOR UPDATE SKIP LOCKED"
         } else {

@@ -11,6 +11,7 @@ use reservation_core::{
     Clock, HoldRequest, HoldState, HolderId, Policy, ReservationError, ReservationStore, SeatCount,
     SeatList, SeatSelection, WaitRequest, WaitStatus,
 };
+use sqlx::Connection;
 use sqlx::postgres::PgPoolOptions;
 use storage_postgres::PgStore;
 use storage_postgres::testing::fresh_database;
@@ -127,4 +128,66 @@ async fn holds_and_waitlist_survive_a_restart_and_expire_on_time() {
     println!(
         "restart: {succeeded} of 10 in-flight holds committed before the pool closed; hold and waitlist intact"
     );
+}
+
+/// Drops every connection of `store`'s database but the caller's, as a
+/// restart or failover of the server does.
+async fn drop_connections(store: &PgStore) {
+    let database: String = sqlx::query_scalar("SELECT current_database()")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    let mut admin = sqlx::PgConnection::connect(&storage_postgres::testing::server_url())
+        .await
+        .unwrap();
+    let dropped: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = $1 AND pid <> pg_backend_pid()",
+    )
+    .bind(&database)
+    .fetch_all(&mut admin)
+    .await
+    .unwrap();
+    assert!(dropped.len() >= 3, "idle connections were dropped");
+}
+
+/// Opens three connections and waits until all are idle in the pool.
+async fn idle_connections(store: &PgStore) {
+    let mut open = Vec::new();
+    for _ in 0..3 {
+        open.push(store.pool().acquire().await.unwrap());
+    }
+    drop(open);
+    while store.pool().num_idle() < 3 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
+
+/// The server drops the pool's idle connections: connections idle a while
+/// are checked before use, and transactions on a just-dropped one take
+/// another, so neither holds nor reads fail.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_the_server_dropped_fail_no_request() {
+    let url = fresh_database().await.unwrap();
+    let store = PgStore::connect(&url, Policy::default()).await.unwrap();
+    let f = Fixture::seed(store.clone()).await;
+    f.hold(f.show, HolderId::random(), &["A1"]).await.unwrap();
+
+    // Dropped just now: not yet due for a check.
+    idle_connections(&store).await;
+    drop_connections(&store).await;
+    for n in 1..=4 {
+        let seat = format!("B{n}");
+        f.hold(f.show, HolderId::random(), &[seat.as_str()])
+            .await
+            .unwrap();
+    }
+
+    // Dropped and idle past the check.
+    idle_connections(&store).await;
+    drop_connections(&store).await;
+    tokio::time::sleep(storage_postgres::CHECK_IDLE_AFTER).await;
+    // A plain read (no transaction of the store's) first.
+    store.last_sequence(f.show).await.unwrap();
+    assert_eq!(f.engine.availability(f.show).await.unwrap().held, 5);
 }

@@ -4,7 +4,7 @@
 //! the next sequence numbers and updates the counters in the same
 //! transaction, then wakes the show's subscribers.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use reservation_core::catalog::SeatIndex;
 use reservation_core::waitlist::{SeatHolding, Waiter, beyond_reach, serve_in_order};
@@ -36,6 +36,61 @@ pub(crate) const WAITING: i16 = 0;
 pub(crate) const OFFERED: i16 = 1;
 pub(crate) const ENDED: i16 = 2;
 
+type PgQuery<'q> = sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>;
+
+/// Writes the seats and rows of new holds: parameters `$first` to
+/// `$first + 9` in [`ShowTx::bind_holds`]'s order, the show at `$1`.
+fn hold_writes(first: usize) -> String {
+    let p = |n: usize| format!("${}", first + n);
+    format!(
+        "seated AS (
+             UPDATE seats SET status = {status}, holder = s.holder
+             FROM unnest({indexes}::int4[], {seat_holders}::uuid[]) AS s(seat_index, holder)
+             WHERE seats.show_id = $1 AND seats.seat_index = s.seat_index
+         ),
+         held AS (
+             INSERT INTO holds (show_id, id, secret, holder, seat_indexes, created_at, expires_at, free_at)
+             SELECT $1, h.id, h.secret, h.holder, h.seats::int4[], {created}, {expires}, {free}
+             FROM unnest({ids}::uuid[], {secrets}::bytea[], {holders}::uuid[], {lists}::text[])
+                 AS h(id, secret, holder, seats)
+         )",
+        status = p(0),
+        indexes = p(1),
+        seat_holders = p(2),
+        ids = p(3),
+        secrets = p(4),
+        holders = p(5),
+        lists = p(6),
+        created = p(7),
+        expires = p(8),
+        free = p(9),
+    )
+}
+
+/// New holds, at once.
+static WRITE_HOLDS: LazyLock<String> =
+    LazyLock::new(|| format!("WITH {} SELECT NULL", hold_writes(2)));
+
+/// The commit's one statement: the events and the show's counters.
+const LOG_AND_COUNT: &str = "logged AS (
+         INSERT INTO show_events (show_id, seq, at, change)
+         SELECT $1, seq, $8, change FROM unnest($9::bigint[], $10::jsonb[]) AS e(seq, change)
+     )
+     UPDATE show_state SET last_seq = $2, next_in_line = $3, available = $4, held = $5, booked = $6,
+         next_due = CASE WHEN $7 THEN LEAST(
+             (SELECT min(free_at) FROM holds WHERE show_id = $1 AND state = 0),
+             (SELECT min(expires_at) FROM waits WHERE show_id = $1 AND state = 0),
+             $11)
+         ELSE LEAST(next_due, $11) END
+     WHERE show_id = $1";
+
+static COMMIT: LazyLock<String> = LazyLock::new(|| format!("WITH {LOG_AND_COUNT}"));
+
+/// The commit with holds made at commit: a statement's parts see the
+/// tables as they were before it, so `$11` brings the new deadlines.
+static COMMIT_WITH_HOLDS: LazyLock<String> =
+    LazyLock::new(|| format!("WITH {}, {LOG_AND_COUNT}", hold_writes(12)));
+
 /// A hold as stored.
 pub(crate) struct HoldRow {
     pub(crate) id: HoldId,
@@ -58,8 +113,14 @@ pub(crate) struct ShowTx {
     last_seq: i64,
     next_in_line: i64,
     changes: Vec<Change>,
-    /// Holds or waits were added or ended: `next_due` must be recomputed.
-    due_changed: bool,
+    /// Holds or waits ended or waits were added: `next_due` must be
+    /// recomputed from the tables.
+    due_recompute: bool,
+    /// The earliest deadline of the holds made (`next_due` is at most it).
+    new_deadline: Option<OffsetDateTime>,
+    /// Holds made by [`create_holds_at_commit`](Self::create_holds_at_commit),
+    /// which the commit writes.
+    unwritten: Vec<HoldRow>,
     /// Holds and waits ended by settling.
     pub(crate) ended: usize,
 }
@@ -134,7 +195,9 @@ impl ShowTx {
             now,
             counts,
             changes: Vec::new(),
-            due_changed: false,
+            due_recompute: false,
+            new_deadline: None,
+            unwritten: Vec::new(),
             ended: 0,
         };
         if next_due.is_some_and(|due| due <= now) {
@@ -221,7 +284,7 @@ impl ShowTx {
             });
         }
         self.ended += expired.len() + waits.len();
-        self.due_changed = true;
+        self.due_recompute = true;
         if !expired.is_empty() || !waits.is_empty() {
             self.serve_waitlist().await?;
         }
@@ -280,6 +343,7 @@ impl ShowTx {
         holders: &[HolderId],
         only: Option<&[SeatIndex]>,
     ) -> Result<(Vec<(HolderId, u16)>, Vec<(SeatIndex, SeatHolding)>), ReservationError> {
+        self.expect_written();
         let seat_filter = match only {
             Some(_) => "AND seat_index = ANY($6)",
             None => "",
@@ -405,7 +469,7 @@ impl ShowTx {
                 reason: WaitEnd::SoldOut,
             });
         }
-        self.due_changed = true;
+        self.due_recompute = true;
         Ok(())
     }
 
@@ -444,15 +508,46 @@ impl ShowTx {
     }
 
     /// Makes one hold per `(holder, seats)` (the seats checked free by the
-    /// caller, no seat in two of them) with one write per table; the caller
-    /// logs the events.
+    /// caller, no seat in two of them) with one statement; the caller logs
+    /// the events.
     pub(crate) async fn create_holds(
         &mut self,
         grants: &[(HolderId, Vec<SeatIndex>)],
     ) -> Result<Vec<Hold>, ReservationError> {
-        if grants.is_empty() {
-            return Ok(Vec::new());
+        let rows = self.new_holds(grants);
+        if !rows.is_empty() {
+            let query = sqlx::query(&WRITE_HOLDS).bind(self.uuid());
+            self.bind_holds(query, &rows)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(storage)?;
         }
+        Ok(rows.iter().map(|row| self.hold_view(row)).collect())
+    }
+
+    /// Like [`create_holds`](Self::create_holds), but the commit writes the
+    /// holds in its own statement: for an operation's last step, after
+    /// which nothing in the transaction reads seats or holds.
+    pub(crate) fn create_holds_at_commit(
+        &mut self,
+        grants: &[(HolderId, Vec<SeatIndex>)],
+    ) -> Vec<Hold> {
+        let rows = self.new_holds(grants);
+        let holds = rows.iter().map(|row| self.hold_view(row)).collect();
+        self.unwritten.extend(rows);
+        holds
+    }
+
+    /// Reads must not miss holds the commit is still to write.
+    fn expect_written(&self) {
+        debug_assert!(
+            self.unwritten.is_empty(),
+            "read seats or holds after create_holds_at_commit"
+        );
+    }
+
+    /// The rows of new holds, with the counts and deadline updated.
+    fn new_holds(&mut self, grants: &[(HolderId, Vec<SeatIndex>)]) -> Vec<HoldRow> {
         let expires_at = self.now + self.policy.hold_time;
         let rows: Vec<HoldRow> = grants
             .iter()
@@ -467,6 +562,18 @@ impl ShowTx {
                 booking: None,
             })
             .collect();
+        if !rows.is_empty() {
+            let count: u32 = rows.iter().map(|row| row.seats.len() as u32).sum();
+            self.counts.available -= count;
+            self.counts.held += count;
+            let free_at = expires_at + self.policy.grace;
+            self.new_deadline = Some(self.new_deadline.map_or(free_at, |d| d.min(free_at)));
+        }
+        rows
+    }
+
+    /// Binds the parameters of [`hold_writes`] (after the show's `$1`).
+    fn bind_holds<'q>(&self, query: PgQuery<'q>, rows: &[HoldRow]) -> PgQuery<'q> {
         let (seat_indexes, seat_holders): (Vec<i32>, Vec<Uuid>) = rows
             .iter()
             .flat_map(|row| row.seats.iter().map(|s| (s.0 as i32, row.holder.as_uuid())))
@@ -480,36 +587,18 @@ impl ShowTx {
                 format!("{{{}}}", list.join(","))
             })
             .collect();
-        // One statement: the seats and the holds.
-        sqlx::query(
-            "WITH seated AS (
-                 UPDATE seats SET status = $9, holder = s.holder
-                 FROM unnest($10::int4[], $11::uuid[]) AS s(seat_index, holder)
-                 WHERE seats.show_id = $1 AND seats.seat_index = s.seat_index
-             )
-             INSERT INTO holds (show_id, id, secret, holder, seat_indexes, created_at, expires_at, free_at)
-             SELECT $1, h.id, h.secret, h.holder, h.seats::int4[], $6, $7, $8
-             FROM unnest($2::uuid[], $3::bytea[], $4::uuid[], $5::text[]) AS h(id, secret, holder, seats)",
-        )
-        .bind(self.uuid())
-        .bind(rows.iter().map(|r| r.id.as_uuid()).collect::<Vec<_>>())
-        .bind(rows.iter().map(|r| r.secret.to_vec()).collect::<Vec<_>>())
-        .bind(rows.iter().map(|r| r.holder.as_uuid()).collect::<Vec<_>>())
-        .bind(&seat_lists)
-        .bind(self.now)
-        .bind(expires_at)
-        .bind(expires_at + self.policy.grace)
-        .bind(HELD)
-        .bind(&seat_indexes)
-        .bind(&seat_holders)
-        .execute(&mut *self.tx)
-        .await
-        .map_err(storage)?;
-        let count = seat_indexes.len() as u32;
-        self.counts.available -= count;
-        self.counts.held += count;
-        self.due_changed = true;
-        Ok(rows.iter().map(|row| self.hold_view(row)).collect())
+        let expires_at = self.now + self.policy.hold_time;
+        query
+            .bind(HELD)
+            .bind(seat_indexes)
+            .bind(seat_holders)
+            .bind(rows.iter().map(|r| r.id.as_uuid()).collect::<Vec<_>>())
+            .bind(rows.iter().map(|r| r.secret.to_vec()).collect::<Vec<_>>())
+            .bind(rows.iter().map(|r| r.holder.as_uuid()).collect::<Vec<_>>())
+            .bind(seat_lists)
+            .bind(self.now)
+            .bind(expires_at)
+            .bind(expires_at + self.policy.grace)
     }
 
     /// The hold behind `token`, if it is `holder`'s.
@@ -518,6 +607,7 @@ impl ShowTx {
         token: &HoldToken,
         holder: HolderId,
     ) -> Result<HoldRow, ReservationError> {
+        self.expect_written();
         let row = sqlx::query(
             "SELECT id, holder, seat_indexes, created_at, expires_at, state, booking_id FROM holds
              WHERE show_id = $1 AND secret = $2",
@@ -589,7 +679,7 @@ impl ShowTx {
 
     pub(crate) fn take_next_in_line(&mut self) -> i64 {
         self.next_in_line += 1;
-        self.due_changed = true;
+        self.due_recompute = true;
         self.next_in_line
     }
 
@@ -613,7 +703,7 @@ impl ShowTx {
     /// `next_due`, commits, then wakes the show's subscribers. Returns the
     /// show's last sequence number.
     pub(crate) async fn commit(mut self) -> Result<Sequence, ReservationError> {
-        if self.changes.is_empty() && !self.due_changed {
+        if self.changes.is_empty() && !self.due_recompute && self.new_deadline.is_none() {
             self.tx.commit().await.map_err(storage)?;
             return Ok(Sequence(u64::try_from(self.last_seq).unwrap_or(0)));
         }
@@ -626,32 +716,30 @@ impl ShowTx {
             .collect::<Result<_, _>>()
             .map_err(storage)?;
         let last_seq = self.last_seq + self.changes.len() as i64;
-        // One statement: the events and the show's counters.
-        sqlx::query(
-            "WITH logged AS (
-                 INSERT INTO show_events (show_id, seq, at, change)
-                 SELECT $1, seq, $8, change FROM unnest($9::bigint[], $10::jsonb[]) AS e(seq, change)
-             )
-             UPDATE show_state SET last_seq = $2, next_in_line = $3, available = $4, held = $5, booked = $6,
-                 next_due = CASE WHEN $7 THEN LEAST(
-                     (SELECT min(free_at) FROM holds WHERE show_id = $1 AND state = 0),
-                     (SELECT min(expires_at) FROM waits WHERE show_id = $1 AND state = 0))
-                 ELSE next_due END
-             WHERE show_id = $1",
-        )
-        .bind(self.uuid())
-        .bind(last_seq)
-        .bind(self.next_in_line)
-        .bind(self.counts.available as i32)
-        .bind(self.counts.held as i32)
-        .bind(self.counts.booked as i32)
-        .bind(self.due_changed)
-        .bind(self.now)
-        .bind(&seqs)
-        .bind(&docs)
-        .execute(&mut *self.tx)
-        .await
-        .map_err(storage)?;
+        let unwritten = std::mem::take(&mut self.unwritten);
+        let sql: &str = if unwritten.is_empty() {
+            &COMMIT
+        } else {
+            &COMMIT_WITH_HOLDS
+        };
+        let query = sqlx::query(sql)
+            .bind(self.uuid())
+            .bind(last_seq)
+            .bind(self.next_in_line)
+            .bind(self.counts.available as i32)
+            .bind(self.counts.held as i32)
+            .bind(self.counts.booked as i32)
+            .bind(self.due_recompute)
+            .bind(self.now)
+            .bind(&seqs)
+            .bind(&docs)
+            .bind(self.new_deadline);
+        let query = if unwritten.is_empty() {
+            query
+        } else {
+            self.bind_holds(query, &unwritten)
+        };
+        query.execute(&mut *self.tx).await.map_err(storage)?;
         self.tx.commit().await.map_err(storage)?;
         if !docs.is_empty() {
             self.wakeups.announce(self.meta.show.id);

@@ -8,6 +8,7 @@ mod http;
 mod pg_hot_show;
 mod pg_uncontended;
 mod report;
+mod search;
 mod seat_map;
 mod sse;
 mod wasm;
@@ -102,6 +103,16 @@ async fn main() -> ExitCode {
         // Server up, subscribers open, holds made.
         let progress = bar("sse", 3);
         sse::run(cli.quick, &cli.site_root, &mut rows, &progress).await;
+        progress.finish();
+    }
+    if chosen("search") {
+        // Generation, the memory store, then PostgreSQL at `DATABASE_URL`.
+        let pg = match std::env::var_os("DATABASE_URL") {
+            Some(_) => scratch_store().await,
+            None => None,
+        };
+        let progress = bar("search", 5);
+        search::run(cli.quick, run, pg, &mut rows, &progress).await;
         progress.finish();
     }
     if chosen("wasm") {

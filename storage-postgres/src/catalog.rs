@@ -1,7 +1,7 @@
 //! Catalog reads and writes on PostgreSQL.
 
 use async_trait::async_trait;
-use reservation_core::catalog::search::{SearchError, SearchPage, SearchQuery, words};
+use reservation_core::catalog::search::{SearchError, SearchPage, SearchQuery};
 use reservation_core::catalog::{
     CatalogError, City, Event, EventSummary, GeoPoint, Hall, Layout, Performer, PriceList, Show,
     Venue, VenueShowtimes,
@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use crate::PgStore;
 use crate::error::storage;
+use crate::search::CatalogChange;
 
 fn failed(error: impl std::error::Error + Send + Sync + 'static) -> CatalogError {
     CatalogError::Storage(storage(error))
@@ -39,7 +40,7 @@ fn city(row: &PgRow) -> CatalogResult<City> {
     })
 }
 
-pub(crate) fn venue(row: &PgRow) -> CatalogResult<Venue> {
+pub(crate) fn venue_row(row: &PgRow) -> CatalogResult<Venue> {
     Ok(Venue {
         id: VenueId::from_uuid(row.try_get("id").map_err(failed)?),
         city: CityId::from_uuid(row.try_get("city_id").map_err(failed)?),
@@ -50,7 +51,7 @@ pub(crate) fn venue(row: &PgRow) -> CatalogResult<Venue> {
     })
 }
 
-fn show(row: &PgRow) -> CatalogResult<Show> {
+pub(crate) fn show_row(row: &PgRow) -> CatalogResult<Show> {
     let prices: Json<PriceList> = row.try_get("prices").map_err(failed)?;
     Ok(Show {
         id: ShowId::from_uuid(row.try_get("show_id").map_err(failed)?),
@@ -159,7 +160,7 @@ impl Catalog for PgStore {
     }
 
     async fn venue(&self, id: VenueId) -> CatalogResult<Venue> {
-        venue(
+        venue_row(
             &self
                 .one("SELECT * FROM venues WHERE id = $1", "venue", id.as_uuid())
                 .await?,
@@ -173,7 +174,7 @@ impl Catalog for PgStore {
             .fetch_all(self.pool())
             .await
             .map_err(failed)?;
-        rows.iter().map(venue).collect()
+        rows.iter().map(venue_row).collect()
     }
 
     async fn hall(&self, id: HallId) -> CatalogResult<Hall> {
@@ -216,7 +217,7 @@ impl Catalog for PgStore {
     }
 
     async fn show(&self, id: ShowId) -> CatalogResult<Show> {
-        show(
+        show_row(
             &self
                 .one(
                     "SELECT id AS show_id, * FROM shows WHERE id = $1",
@@ -260,11 +261,11 @@ impl Catalog for PgStore {
         // Rows come by start time, so venues come by their earliest show.
         let mut grouped: Vec<VenueShowtimes> = Vec::new();
         for row in &rows {
-            let show = show(row)?;
+            let show = show_row(row)?;
             match grouped.iter_mut().find(|g| g.venue.id == show.venue) {
                 Some(group) => group.shows.push(show),
                 None => grouped.push(VenueShowtimes {
-                    venue: venue(row)?,
+                    venue: venue_row(row)?,
                     shows: vec![show],
                 }),
             }
@@ -282,7 +283,7 @@ impl Catalog for PgStore {
     }
 
     async fn search(&self, query: &SearchQuery) -> Result<SearchPage, SearchError> {
-        crate::search::search(self.pool(), query).await
+        self.search_catalog(query).await
     }
 }
 
@@ -379,17 +380,10 @@ impl CatalogAdmin for PgStore {
                     .map_err(failed)?;
             names.push(name.ok_or_else(|| CatalogError::unknown("performer", performer))?);
         }
-        let text = [
-            event.title.as_str(),
-            &names.join(" "),
-            &event.genres.join(" "),
-            &event.description,
-        ]
-        .join(" ");
         let kind = serde_json::to_value(event.kind).map_err(failed)?;
         sqlx::query(
-            "INSERT INTO events (id, doc, kind, title, performer_ids, performer_names, search_text)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO events (id, doc, kind, title, performer_ids, performer_names)
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(event.id.as_uuid())
         .bind(Json(&event))
@@ -403,11 +397,14 @@ impl CatalogAdmin for PgStore {
                 .collect::<Vec<_>>(),
         )
         .bind(&names)
-        .bind(words(&text).join(" "))
         .execute(&mut *tx)
         .await
         .map_err(failed)?;
-        tx.commit().await.map_err(failed)
+        tx.commit().await.map_err(failed)?;
+        self.inner.feed.catalog().added_event(&event, &names).await;
+        self.wakeups()
+            .announce_catalog(CatalogChange::Event(event.id));
+        Ok(())
     }
 
     async fn add_show(&self, show: Show) -> CatalogResult<()> {
@@ -455,17 +452,10 @@ impl CatalogAdmin for PgStore {
         .execute(&mut *tx)
         .await
         .map_err(failed)?;
-        // The venue's name becomes searchable text of the event.
-        let venue_words = words(&venue.name).join(" ");
-        sqlx::query(
-            "UPDATE events SET search_text = search_text || ' ' || $2
-             WHERE id = $1 AND position(' ' || $2 || ' ' IN ' ' || search_text || ' ') = 0",
-        )
-        .bind(show.event.as_uuid())
-        .bind(&venue_words)
-        .execute(&mut *tx)
-        .await
-        .map_err(failed)?;
-        tx.commit().await.map_err(failed)
+        tx.commit().await.map_err(failed)?;
+        self.inner.feed.catalog().added_show(&show, &venue).await;
+        self.wakeups()
+            .announce_catalog(CatalogChange::Show(show.id));
+        Ok(())
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! One listener connection per process receives a notification naming the
 //! show after every committed change and wakes that show's subscribers, who
-//! then read the outbox after their last sequence. A missed notification (a
+//! then read the outbox after their last sequence. The same connection
+//! receives catalog changes for the search index. A missed notification (a
 //! reconnect) only delays delivery until the next wake-up or the periodic
 //! re-read, never loses or reorders events.
 
@@ -11,12 +12,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use dashmap::DashMap;
-use reservation_core::{Change, EventStream, ReservationError, Sequence, ShowEvent, ShowId};
+use reservation_core::{
+    Change, EventStream, ReservationError, Sequence, ShowEvent, ShowId, StorageError,
+};
 use sqlx::postgres::PgListener;
 use sqlx::{PgPool, Row};
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc, watch};
 
 use crate::error::storage;
+use crate::search::{CATALOG_CHANNEL, CatalogChange, CatalogIndex};
 
 /// The notification channel.
 pub(crate) const CHANNEL: &str = "seatwise_events";
@@ -30,10 +34,45 @@ const PAGE: usize = 256;
 #[derive(Default)]
 pub(crate) struct Feed {
     wakers: Arc<DashMap<ShowId, broadcast::Sender<()>>>,
-    listener: std::sync::OnceLock<()>,
+    /// Catalog changes go to the search index.
+    catalog: Arc<CatalogIndex>,
+    /// How many times the listener has started listening (0: not yet).
+    listening: std::sync::OnceLock<watch::Receiver<u64>>,
 }
 
 impl Feed {
+    /// The search index, fed by this feed's catalog notifications.
+    pub(crate) fn catalog(&self) -> &CatalogIndex {
+        &self.catalog
+    }
+
+    /// Starts the listener if it is not running; returns its count of
+    /// (re)connections.
+    fn listener(&self, pool: &PgPool) -> watch::Receiver<u64> {
+        self.listening
+            .get_or_init(|| {
+                let (listening, receiver) = watch::channel(0);
+                let listener = Listener {
+                    wakers: Arc::clone(&self.wakers),
+                    catalog: Arc::clone(&self.catalog),
+                    listening,
+                };
+                tokio::spawn(listener.run(pool.clone()));
+                receiver
+            })
+            .clone()
+    }
+
+    /// Waits until the listener listens, so that no change committed from
+    /// now on goes unnoticed.
+    pub(crate) async fn listening(&self, pool: &PgPool) -> Result<(), StorageError> {
+        self.listener(pool)
+            .wait_for(|connections| *connections > 0)
+            .await
+            .map(drop)
+            .map_err(storage)
+    }
+
     /// Events of `show` after `after`, then live ones, in order.
     pub(crate) fn subscribe(&self, pool: PgPool, show: ShowId, after: Sequence) -> EventStream {
         let wake = self
@@ -41,9 +80,7 @@ impl Feed {
             .entry(show)
             .or_insert_with(|| broadcast::channel(16).0)
             .subscribe();
-        self.listener.get_or_init(|| {
-            tokio::spawn(listen(pool.clone(), Arc::clone(&self.wakers)));
-        });
+        self.listener(&pool);
         let state = (pool, after, wake, std::collections::VecDeque::new());
         let stream = futures_util::stream::unfold(Some(state), move |state| async move {
             let (pool, mut after, mut wake, mut ready) = state?;
@@ -75,7 +112,7 @@ impl Feed {
 /// the next. A lost wake-up only waits for the subscribers' periodic re-read.
 #[derive(Clone)]
 pub(crate) struct Notifier {
-    queue: mpsc::UnboundedSender<ShowId>,
+    queue: mpsc::UnboundedSender<(&'static str, String)>,
 }
 
 impl Notifier {
@@ -89,62 +126,86 @@ impl Notifier {
     /// Wakes the subscribers of `show`, in every process, soon.
     pub(crate) fn announce(&self, show: ShowId) {
         // The task ends only with its runtime; subscribers still re-read.
-        let _ = self.queue.send(show);
+        let _ = self.queue.send((CHANNEL, show.to_string()));
+    }
+
+    /// Tells every process's search index about a catalog change.
+    pub(crate) fn announce_catalog(&self, change: CatalogChange) {
+        let _ = self.queue.send((CATALOG_CHANNEL, change.to_string()));
     }
 }
 
 /// Most wake-ups one statement sends.
 const WAKEUPS_PER_STATEMENT: usize = 1024;
 
-async fn send_wakeups(pool: PgPool, mut pending: mpsc::UnboundedReceiver<ShowId>) {
-    let mut shows = Vec::new();
-    while pending.recv_many(&mut shows, WAKEUPS_PER_STATEMENT).await > 0 {
-        shows.sort_unstable();
-        shows.dedup();
-        let names: Vec<String> = shows.drain(..).map(|s| s.to_string()).collect();
-        let sent = sqlx::query("SELECT pg_notify($1, show) FROM unnest($2::text[]) AS show")
-            .bind(CHANNEL)
-            .bind(&names)
-            .execute(&pool)
-            .await;
+async fn send_wakeups(pool: PgPool, mut pending: mpsc::UnboundedReceiver<(&'static str, String)>) {
+    let mut notes = Vec::new();
+    while pending.recv_many(&mut notes, WAKEUPS_PER_STATEMENT).await > 0 {
+        // Duplicates say nothing more; the order of distinct ones is kept.
+        let mut seen = std::collections::HashSet::new();
+        notes.retain(|note| seen.insert(note.clone()));
+        let (channels, payloads): (Vec<&str>, Vec<String>) = notes.drain(..).unzip();
+        let sent = sqlx::query(
+            "SELECT pg_notify(channel, payload) FROM unnest($1::text[], $2::text[]) AS n(channel, payload)",
+        )
+        .bind(&channels)
+        .bind(&payloads)
+        .execute(&pool)
+        .await;
         if let Err(error) = sent {
-            tracing::warn!(%error, shows = names.len(), "no wake-up sent for new events");
+            tracing::warn!(%error, notes = payloads.len(), "wake-ups not sent");
         }
     }
 }
 
-/// Wakes subscribers of each show named by a notification; after a lost
-/// connection, wakes everyone (notifications may have been missed).
-async fn listen(pool: PgPool, wakers: Arc<DashMap<ShowId, broadcast::Sender<()>>>) {
-    loop {
-        let mut listener = match PgListener::connect_with(&pool).await {
-            Ok(listener) => listener,
-            Err(error) => {
-                tracing::warn!(%error, "event listener cannot connect; retrying");
+/// The one connection per process that listens for notifications.
+struct Listener {
+    wakers: Arc<DashMap<ShowId, broadcast::Sender<()>>>,
+    catalog: Arc<CatalogIndex>,
+    listening: watch::Sender<u64>,
+}
+
+impl Listener {
+    /// Wakes the subscribers of each show named by a notification and hands
+    /// catalog changes to the search index. After a lost connection it wakes
+    /// every subscriber and has the index rebuilt: notifications may have
+    /// been missed.
+    async fn run(self, pool: PgPool) {
+        loop {
+            let mut listener = match PgListener::connect_with(&pool).await {
+                Ok(listener) => listener,
+                Err(error) => {
+                    tracing::warn!(%error, "event listener cannot connect; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            if let Err(error) = listener.listen_all([CHANNEL, CATALOG_CHANNEL]).await {
+                tracing::warn!(%error, "LISTEN failed; retrying");
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 continue;
             }
-        };
-        if let Err(error) = listener.listen(CHANNEL).await {
-            tracing::warn!(%error, "LISTEN failed; retrying");
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            continue;
-        }
-        loop {
-            match listener.try_recv().await {
-                Ok(Some(note)) => {
-                    if let Ok(show) = note.payload().parse::<ShowId>()
-                        && let Some(waker) = wakers.get(&show)
-                    {
-                        // Nobody listening is fine.
-                        let _ = waker.send(());
+            self.listening.send_modify(|connections| *connections += 1);
+            loop {
+                match listener.try_recv().await {
+                    Ok(Some(note)) if note.channel() == CATALOG_CHANNEL => {
+                        self.catalog.changed(note.payload());
                     }
-                }
-                Ok(None) | Err(_) => {
-                    for waker in wakers.iter() {
-                        let _ = waker.send(());
+                    Ok(Some(note)) => {
+                        if let Ok(show) = note.payload().parse::<ShowId>()
+                            && let Some(waker) = self.wakers.get(&show)
+                        {
+                            // Nobody listening is fine.
+                            let _ = waker.send(());
+                        }
                     }
-                    break;
+                    Ok(None) | Err(_) => {
+                        for waker in self.wakers.iter() {
+                            let _ = waker.send(());
+                        }
+                        self.catalog.missed_changes();
+                        break;
+                    }
                 }
             }
         }

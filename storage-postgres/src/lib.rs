@@ -78,10 +78,11 @@
 //! when woken, so every instance sees every show's events in order, and a
 //! subscriber resumes from any sequence.
 //!
-//! **Search** finds candidates through indexes (trigram GIN on the events'
-//! words; shows walked in start order from the cursor) and leaves matching,
-//! scoring and paging to the core, so it returns exactly what the memory
-//! store returns (see the `search` tests).
+//! **Search** is answered from an inverted index apart from the tables, as
+//! the design notes have it: each process keeps the core's `SearchIndex`
+//! (the memory store's, so both stores return the same pages), built from
+//! one snapshot of the catalog by the first search and fed by catalog
+//! change notifications (its own writes at once); see `search.rs`.
 //!
 //! **Distribution.** Every table on the booking path leads its primary key
 //! with `show_id` and every booking transaction touches one show, so the

@@ -1,291 +1,221 @@
-//! Search on PostgreSQL. SQL finds the candidates through indexes; the core
-//! scores, orders and pages them, so results, order and cursors follow the
-//! same contract as the memory store (`reservation_core::catalog::search`).
-//!
-//! - **With text**: every query word must match the event's words by trigram
-//!   similarity (`word <% search_text`, answered by the GIN trigram index);
-//!   the show filters then run for those events only (index on
-//!   `shows (event_id, starts_at)`), and the core's rules decide the match
-//!   and the score.
-//! - **Without text** (start-time order): shows are walked in start order
-//!   through an index (`(starts_at, id)`, or `(city_id | venue_id, starts_at,
-//!   id)`) from the cursor on, collecting each event at its first passing
-//!   show, until the page is full. A page costs a scan of about as many shows
-//!   as it lists events, however large the catalog.
+//! Search on PostgreSQL, as the design notes have it: an inverted index
+//! apart from the database, fed by the catalog's changes. Each process keeps
+//! the core's [`SearchIndex`] (the memory store's own, so both stores answer
+//! alike), built from the tables by the first search and then kept current:
+//! a process applies its own catalog writes right after they commit, and
+//! every process applies the changes notified on [`CATALOG_CHANNEL`] before
+//! its next search. The catalog only grows (events and shows are added,
+//! never changed), so a change applied twice is harmless; after a lost
+//! listener connection the index is rebuilt.
 
-use std::collections::{HashMap, HashSet};
-
-use reservation_core::EventId;
-use reservation_core::catalog::Event;
-use reservation_core::catalog::search::{
-    EventText, SearchError, SearchHit, SearchPage, SearchQuery, SortKey, paginate, validate, words,
-};
+use futures_util::TryStreamExt;
+use reservation_core::catalog::search::{SearchError, SearchIndex, SearchPage, SearchQuery};
+use reservation_core::catalog::{CatalogError, Event, Show, Venue};
+use reservation_core::{Catalog, EventId, ShowId, StorageError, VenueId};
+use sqlx::Row;
 use sqlx::types::Json;
-use sqlx::{PgPool, Postgres, QueryBuilder, Row};
-use time::OffsetDateTime;
-use uuid::Uuid;
+use std::collections::HashMap;
 
+use crate::PgStore;
+use crate::catalog::{show_row, venue_row};
 use crate::error::storage;
 
-/// Below this trigram word similarity a word practically never matches by
-/// the core's rules (exact, prefix, or 1-2 typos), so SQL may drop the event.
-const WORD_SIMILARITY: &str = "0.3";
+/// The notification channel of catalog changes.
+pub(crate) const CATALOG_CHANNEL: &str = "seatwise_catalog";
 
-/// Most candidate events a text query considers.
-const MAX_CANDIDATES: i64 = 5_000;
-
-/// Shows read per step of a start-time walk.
-const WALK_STEP: i64 = 512;
-
-pub(crate) async fn search(pool: &PgPool, query: &SearchQuery) -> Result<SearchPage, SearchError> {
-    let resume = validate(query)?;
-    let text = query.text.trim();
-    if text.is_empty() {
-        return by_start_time(pool, query, resume).await;
-    }
-    let query_words = words(text);
-    if query_words.is_empty() {
-        return Ok(SearchPage {
-            hits: Vec::new(),
-            next: None,
-        });
-    }
-    by_text(pool, query, text, &query_words).await
+/// A catalog row added, as notified: `event:<id>` or `show:<id>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CatalogChange {
+    Event(EventId),
+    Show(ShowId),
 }
 
-/// `FROM shows s JOIN venues v JOIN events e WHERE <every filter>`.
-fn shows_passing<'q>(sql: &mut QueryBuilder<'q, Postgres>, query: &'q SearchQuery) {
-    sql.push(" FROM shows s JOIN venues v ON v.id = s.venue_id JOIN events e ON e.id = s.event_id WHERE true");
-    if let Some(city) = query.city {
-        sql.push(" AND s.city_id = ").push_bind(city.as_uuid());
-    }
-    if let Some(venue) = query.venue {
-        sql.push(" AND s.venue_id = ").push_bind(venue.as_uuid());
-    }
-    if let Some(after) = query.starts_after {
-        sql.push(" AND s.starts_at >= ").push_bind(after);
-    }
-    if let Some(before) = query.starts_before {
-        sql.push(" AND s.starts_at < ").push_bind(before);
-    }
-    if let Some(near) = &query.near {
-        let (lat, lon) = (near.point.lat(), near.point.lon());
-        sql.push(" AND 2 * 6371 * asin(least(1, sqrt(power(sin(radians(v.lat - ")
-            .push_bind(lat)
-            .push(") / 2), 2) + cos(radians(")
-            .push_bind(lat)
-            .push(")) * cos(radians(v.lat)) * power(sin(radians(v.lon - ")
-            .push_bind(lon)
-            .push(") / 2), 2)))) <= ")
-            .push_bind(near.radius_km);
-    }
-    if let Some(kind) = query.kind.and_then(|k| serde_json::to_value(k).ok()) {
-        sql.push(" AND e.kind = ")
-            .push_bind(kind.as_str().unwrap_or_default().to_owned());
-    }
-    if let Some(performer) = query.performer {
-        sql.push(" AND ")
-            .push_bind(performer.as_uuid())
-            .push(" = ANY (e.performer_ids)");
+impl std::fmt::Display for CatalogChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Event(id) => write!(f, "event:{id}"),
+            Self::Show(id) => write!(f, "show:{id}"),
+        }
     }
 }
 
-/// First passing show and number of passing shows of each of `events`.
-async fn passing_shows(
-    pool: &PgPool,
-    query: &SearchQuery,
-    events: &[Uuid],
-) -> Result<HashMap<Uuid, (OffsetDateTime, u32)>, SearchError> {
-    let mut sql =
-        QueryBuilder::new("SELECT s.event_id, min(s.starts_at) AS first_show, count(*) AS shows");
-    shows_passing(&mut sql, query);
-    sql.push(" AND s.event_id = ANY (")
-        .push_bind(events)
-        .push(") GROUP BY s.event_id");
-    let rows = sql.build().fetch_all(pool).await.map_err(storage)?;
-    rows.iter()
-        .map(|row| {
-            let shows: i64 = row.try_get("shows").map_err(storage)?;
-            Ok((
-                row.try_get("event_id").map_err(storage)?,
-                (row.try_get("first_show").map_err(storage)?, shows as u32),
-            ))
-        })
-        .collect()
+impl CatalogChange {
+    fn parse(note: &str) -> Option<Self> {
+        match note.split_once(':')? {
+            ("event", id) => id.parse().ok().map(Self::Event),
+            ("show", id) => id.parse().ok().map(Self::Show),
+            _ => None,
+        }
+    }
 }
 
-/// Events with their performer and venue names, for scoring.
-async fn event_texts(
-    pool: &PgPool,
-    events: &[Uuid],
-) -> Result<Vec<(Event, Vec<String>, Vec<String>)>, SearchError> {
-    let rows = sqlx::query(
-        "SELECT e.doc, e.performer_names,
-                ARRAY(SELECT DISTINCT v.name FROM shows s JOIN venues v ON v.id = s.venue_id WHERE s.event_id = e.id) AS venues
-         FROM events e WHERE e.id = ANY ($1)",
-    )
-    .bind(events)
-    .fetch_all(pool)
-    .await
-    .map_err(storage)?;
-    rows.iter()
-        .map(|row| {
+/// A process's search index and the changes it is still to apply.
+#[derive(Default)]
+pub(crate) struct CatalogIndex {
+    /// `None` until the first search builds it.
+    index: tokio::sync::RwLock<Option<SearchIndex>>,
+    pending: parking_lot::Mutex<Pending>,
+}
+
+#[derive(Default)]
+struct Pending {
+    /// Notified, in order.
+    changes: Vec<CatalogChange>,
+    /// Notifications may have been lost: rebuild.
+    missed: bool,
+}
+
+impl CatalogIndex {
+    /// A notification of a catalog change (from any process, this one too).
+    pub(crate) fn changed(&self, note: &str) {
+        match CatalogChange::parse(note) {
+            Some(change) => self.pending.lock().changes.push(change),
+            None => tracing::warn!(note, "unknown catalog change notified"),
+        }
+    }
+
+    /// The listener lost its connection.
+    pub(crate) fn missed_changes(&self) {
+        let mut pending = self.pending.lock();
+        pending.missed = true;
+        pending.changes.clear();
+    }
+
+    /// This process added `event`; `names` are its performers'.
+    pub(crate) async fn added_event(&self, event: &Event, names: &[String]) {
+        if let Some(index) = self.index.write().await.as_mut() {
+            index.upsert_event(event, names);
+        }
+    }
+
+    /// This process added `show` at `venue`.
+    pub(crate) async fn added_show(&self, show: &Show, venue: &Venue) {
+        if let Some(index) = self.index.write().await.as_mut() {
+            index.add_show(show, venue);
+        }
+    }
+
+    fn has_pending(&self) -> bool {
+        let pending = self.pending.lock();
+        pending.missed || !pending.changes.is_empty()
+    }
+}
+
+impl PgStore {
+    /// Runs `query` on the index, brought up to date first.
+    pub(crate) async fn search_catalog(
+        &self,
+        query: &SearchQuery,
+    ) -> Result<SearchPage, SearchError> {
+        let catalog = self.inner.feed.catalog();
+        if !catalog.has_pending()
+            && let Some(index) = catalog.index.read().await.as_ref()
+        {
+            return index.search(query);
+        }
+        // Changes are taken under the write lock, so they apply in order.
+        let mut index = catalog.index.write().await;
+        let Pending { changes, missed } = std::mem::take(&mut *catalog.pending.lock());
+        let outcome = match index.as_mut() {
+            Some(built) if !missed => self.apply(built, &changes).await,
+            _ => {
+                *index = None;
+                self.build().await.map(|built| *index = Some(built))
+            }
+        };
+        if let Err(failure) = outcome {
+            // What was taken is lost: rebuild next time.
+            catalog.missed_changes();
+            return Err(failure.into());
+        }
+        match index.as_ref() {
+            Some(index) => index.search(query),
+            None => Ok(SearchPage {
+                hits: Vec::new(),
+                next: None,
+            }),
+        }
+    }
+
+    /// The index of the whole catalog, from one snapshot taken while the
+    /// listener listens (so no later change goes unnoticed).
+    async fn build(&self) -> Result<SearchIndex, StorageError> {
+        self.inner.feed.listening(self.pool()).await?;
+        let started = std::time::Instant::now();
+        let mut tx = self.pool().begin().await.map_err(storage)?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await
+            .map_err(storage)?;
+        let mut venues: HashMap<VenueId, Venue> = HashMap::new();
+        let mut rows = sqlx::query("SELECT * FROM venues").fetch(&mut *tx);
+        while let Some(row) = rows.try_next().await.map_err(storage)? {
+            let venue = venue_row(&row).map_err(catalog_failure)?;
+            venues.insert(venue.id, venue);
+        }
+        drop(rows);
+        let mut index = SearchIndex::new();
+        let mut rows = sqlx::query("SELECT doc, performer_names FROM events").fetch(&mut *tx);
+        while let Some(row) = rows.try_next().await.map_err(storage)? {
             let event: Json<Event> = row.try_get("doc").map_err(storage)?;
-            Ok((
-                event.0,
-                row.try_get("performer_names").map_err(storage)?,
-                row.try_get("venues").map_err(storage)?,
-            ))
-        })
-        .collect()
-}
-
-async fn by_text(
-    pool: &PgPool,
-    query: &SearchQuery,
-    text: &str,
-    query_words: &[String],
-) -> Result<SearchPage, SearchError> {
-    let mut tx = pool.begin().await.map_err(storage)?;
-    sqlx::query(&format!(
-        "SET LOCAL pg_trgm.word_similarity_threshold = {WORD_SIMILARITY}"
-    ))
-    .execute(&mut *tx)
-    .await
-    .map_err(storage)?;
-    let mut sql = QueryBuilder::new("SELECT e.id FROM events e WHERE true");
-    for word in query_words.iter().collect::<HashSet<_>>() {
-        sql.push(" AND ")
-            .push_bind(word.as_str())
-            .push(" <% e.search_text");
-    }
-    sql.push(" LIMIT ").push_bind(MAX_CANDIDATES);
-    let candidates: Vec<Uuid> = sql
-        .build_query_scalar()
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(storage)?;
-    tx.commit().await.map_err(storage)?;
-    let passing = passing_shows(pool, query, &candidates).await?;
-    let ids: Vec<Uuid> = passing.keys().copied().collect();
-    let mut hits = Vec::with_capacity(ids.len());
-    for (event, performers, venues) in event_texts(pool, &ids).await? {
-        let Some(score) = EventText::new(&event, &performers, &venues).score(text) else {
-            continue;
-        };
-        let Some(&(first_show, shows)) = passing.get(&event.id.as_uuid()) else {
-            continue;
-        };
-        hits.push(SearchHit {
-            event,
-            score,
-            first_show,
-            shows,
-        });
-    }
-    paginate(query, hits)
-}
-
-async fn by_start_time(
-    pool: &PgPool,
-    query: &SearchQuery,
-    resume: Option<SortKey>,
-) -> Result<SearchPage, SearchError> {
-    let wanted = query.limit.get() + 1;
-    let after = resume.map(|key| (key.first_show(), key.event()));
-    // Events in the order of their first passing show (at or after the cursor).
-    let mut found: Vec<(Uuid, OffsetDateTime)> = Vec::new();
-    let mut decided: HashSet<Uuid> = HashSet::new();
-    let mut position: Option<(OffsetDateTime, Uuid)> = None;
-    loop {
-        // Enough once every event starting at the last needed one's time is
-        // in: ties are ordered by event id, not by the walk's show order.
-        let boundary = found.get(wanted - 1).map(|(_, at)| *at);
-        if boundary.is_some_and(|boundary| position.is_some_and(|(at, _)| at > boundary)) {
-            break;
+            let names: Vec<String> = row.try_get("performer_names").map_err(storage)?;
+            index.upsert_event(&event.0, &names);
         }
-        let mut sql = QueryBuilder::new("SELECT s.id, s.event_id, s.starts_at");
-        shows_passing(&mut sql, query);
-        match (position, after) {
-            (Some((at, show)), _) => {
-                sql.push(" AND (s.starts_at, s.id) > (")
-                    .push_bind(at)
-                    .push(", ")
-                    .push_bind(show)
-                    .push(")");
-            }
-            (None, Some((at, _))) => {
-                sql.push(" AND s.starts_at >= ").push_bind(at);
-            }
-            (None, None) => {}
-        }
-        sql.push(" ORDER BY s.starts_at, s.id LIMIT ")
-            .push_bind(WALK_STEP);
-        let rows = sql.build().fetch_all(pool).await.map_err(storage)?;
-        let mut fresh: Vec<(Uuid, OffsetDateTime)> = Vec::new();
-        for row in &rows {
-            let event: Uuid = row.try_get("event_id").map_err(storage)?;
-            let at: OffsetDateTime = row.try_get("starts_at").map_err(storage)?;
-            if decided.insert(event) {
-                fresh.push((event, at));
+        drop(rows);
+        let mut rows = sqlx::query("SELECT id AS show_id, * FROM shows").fetch(&mut *tx);
+        let mut shows = 0usize;
+        while let Some(row) = rows.try_next().await.map_err(storage)? {
+            let show = show_row(&row).map_err(catalog_failure)?;
+            if let Some(venue) = venues.get(&show.venue) {
+                index.add_show(&show, venue);
+                shows += 1;
             }
         }
-        if let Some((cursor_at, cursor_event)) = after {
-            // Listed on an earlier page: a passing show before the cursor,
-            // or the cursor's own start time with an id not after it.
-            let ids: Vec<Uuid> = fresh.iter().map(|(id, _)| *id).collect();
-            let earlier = earlier_events(pool, query, &ids, cursor_at).await?;
-            fresh.retain(|(id, at)| {
-                !earlier.contains(id) && (*at > cursor_at || EventId::from_uuid(*id) > cursor_event)
-            });
-        }
-        found.extend(fresh);
-        let Some(last) = rows.last() else { break };
-        position = Some((
-            last.try_get("starts_at").map_err(storage)?,
-            last.try_get("id").map_err(storage)?,
-        ));
-        if rows.len() < WALK_STEP as usize {
-            break;
-        }
+        drop(rows);
+        tx.commit().await.map_err(storage)?;
+        tracing::info!(shows, elapsed = ?started.elapsed(), "search index built");
+        Ok(index)
     }
-    let ids: Vec<Uuid> = found.iter().map(|(id, _)| *id).collect();
-    let counts = passing_shows(pool, query, &ids).await?;
-    let mut hits = Vec::with_capacity(ids.len());
-    for (event, _, _) in event_texts(pool, &ids).await? {
-        let Some(&(first_show, shows)) = counts.get(&event.id.as_uuid()) else {
-            continue;
-        };
-        hits.push(SearchHit {
-            event,
-            score: 0.0,
-            first_show,
-            shows,
-        });
+
+    /// Applies notified changes to `index`, reading each row afresh.
+    async fn apply(
+        &self,
+        index: &mut SearchIndex,
+        changes: &[CatalogChange],
+    ) -> Result<(), StorageError> {
+        for change in changes {
+            match *change {
+                CatalogChange::Event(id) => {
+                    let row = sqlx::query("SELECT doc, performer_names FROM events WHERE id = $1")
+                        .bind(id.as_uuid())
+                        .fetch_optional(self.pool())
+                        .await
+                        .map_err(storage)?;
+                    if let Some(row) = row {
+                        let event: Json<Event> = row.try_get("doc").map_err(storage)?;
+                        let names: Vec<String> = row.try_get("performer_names").map_err(storage)?;
+                        index.upsert_event(&event.0, &names);
+                    }
+                }
+                CatalogChange::Show(id) => {
+                    let show = match self.show(id).await {
+                        Ok(show) => show,
+                        Err(CatalogError::Storage(failure)) => return Err(failure),
+                        Err(_) => continue,
+                    };
+                    let venue = self.venue(show.venue).await.map_err(catalog_failure)?;
+                    index.add_show(&show, &venue);
+                }
+            }
+        }
+        Ok(())
     }
-    paginate(query, hits)
 }
 
-/// Which of `events` have a passing show before `at`.
-async fn earlier_events(
-    pool: &PgPool,
-    query: &SearchQuery,
-    events: &[Uuid],
-    at: OffsetDateTime,
-) -> Result<HashSet<Uuid>, SearchError> {
-    if events.is_empty() {
-        return Ok(HashSet::new());
+/// A catalog row that cannot be read back is a storage failure here.
+fn catalog_failure(error: CatalogError) -> StorageError {
+    match error {
+        CatalogError::Storage(failure) => failure,
+        other => storage(other),
     }
-    let mut sql = QueryBuilder::new("SELECT DISTINCT s.event_id");
-    shows_passing(&mut sql, query);
-    sql.push(" AND s.event_id = ANY (")
-        .push_bind(events)
-        .push(") AND s.starts_at < ")
-        .push_bind(at);
-    let ids: Vec<Uuid> = sql
-        .build_query_scalar()
-        .fetch_all(pool)
-        .await
-        .map_err(storage)?;
-    Ok(ids.into_iter().collect())
 }

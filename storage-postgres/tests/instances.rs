@@ -59,3 +59,53 @@ async fn a_subscriber_on_one_instance_sees_changes_made_through_another() {
         .unwrap();
     assert_eq!(next.seq, Sequence(3));
 }
+
+/// Search on each instance answers from its own index: an instance built
+/// its index before another added an event, and finds it once notified;
+/// the instance that added it finds it at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_added_through_one_instance_is_found_through_another() {
+    use reservation_core::catalog::search::SearchQuery;
+    use reservation_core::{Catalog, CatalogAdmin, EventId, ShowId};
+
+    let url = fresh_database().await.unwrap();
+    let (one, two) = (
+        PgStore::connect(&url, Policy::default()).await.unwrap(),
+        PgStore::connect(&url, Policy::default()).await.unwrap(),
+    );
+    let f = Fixture::seed(one.clone()).await;
+    let query = |text: &str| SearchQuery {
+        text: text.to_owned(),
+        ..SearchQuery::default()
+    };
+    let existing = one.show(f.show).await.unwrap();
+    let title = one.event(existing.event).await.unwrap().title;
+    assert!(
+        !two.search(&query(&title)).await.unwrap().hits.is_empty(),
+        "built from the tables"
+    );
+
+    let mut event = one.event(existing.event).await.unwrap();
+    event.id = EventId::random();
+    event.title = "Zanzibar Nights".to_owned();
+    one.add_event(event.clone()).await.unwrap();
+    one.add_show(reservation_core::catalog::Show {
+        id: ShowId::random(),
+        event: event.id,
+        ..existing
+    })
+    .await
+    .unwrap();
+    let found = |page: reservation_core::catalog::search::SearchPage| {
+        page.hits.iter().any(|hit| hit.event.id == event.id)
+    };
+    assert!(found(one.search(&query("zanzibar")).await.unwrap()));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while !found(two.search(&query("zanzibar")).await.unwrap()) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "found through the other instance within 5 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

@@ -88,16 +88,28 @@
 //!
 //! # The in-memory index
 //!
-//! [`SearchIndex`] keeps a vocabulary (token → events with the token's best
-//! field weight). Exact matches are a lookup, prefix matches a range scan, and
-//! typo matches a scan of the vocabulary that skips tokens whose length or
-//! character set cannot be within the allowed distance. Filters are evaluated
-//! over each text-matching event's shows, which are kept sorted by start so
-//! date ranges are binary searches.
+//! [`SearchIndex`] numbers events (slots) and tokens (terms) and keeps:
+//!
+//! - a vocabulary: term → postings (events with the term's best field
+//!   weight). Exact matches are a lookup, prefix matches a range scan, and
+//!   typo matches a scan of compact term shapes that skips terms whose length
+//!   or character set cannot be within the allowed distance. A query's words
+//!   are matched from the one with the fewest postings on; later words only
+//!   check the events still in, through their own sorted terms when those are
+//!   few;
+//! - per event, its shows sorted by start (date ranges are binary searches)
+//!   and a compact summary (kind, first and last start, number of shows), so
+//!   ranking many events without show filters reads no show lists;
+//! - timelines: every show, and each city's shows, by (start, event). A
+//!   search without text walks one in result order from the cursor to the end
+//!   of the page; with text and show filters, candidates are taken as a walk
+//!   meets their first passing show. By relevance, candidates are ranked one
+//!   score at a time, best first, so the page fills from the first few scores
+//!   and a cursor skips the scores above its own. Each walk has a budget and
+//!   falls back to looking at each event when its filters pass too rarely.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::ops::Bound;
+use std::collections::{HashMap, HashSet};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -105,8 +117,16 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::catalog::{Event, EventKind, GeoPoint, Show, Venue};
-use crate::ids::{CityId, EventId, PerformerId, ShowId, VenueId};
+use crate::catalog::{Event, EventKind, GeoPoint};
+use crate::ids::{CityId, EventId, PerformerId, VenueId};
+
+mod index;
+mod ranking;
+mod text;
+mod timeline;
+mod vocabulary;
+
+pub use index::SearchIndex;
 
 /// Most results a page may ask for.
 pub const MAX_PAGE_SIZE: u16 = 100;
@@ -289,342 +309,6 @@ const PREFIX: f32 = 0.8;
 const ONE_TYPO: f32 = 0.6;
 const TWO_TYPOS: f32 = 0.4;
 
-/// An in-memory search index over events and their shows.
-///
-/// It implements the contract in the [module docs](self). It does no locking
-/// of its own: the owner serialises writes against reads.
-#[derive(Debug, Default)]
-pub struct SearchIndex {
-    /// Indexed events.
-    events: HashMap<EventId, IndexedEvent>,
-    /// Token → events containing it (with the token's best field weight).
-    vocab: BTreeMap<Box<str>, Term>,
-    /// Which event each indexed show belongs to.
-    show_owner: HashMap<ShowId, EventId>,
-}
-
-/// A vocabulary entry.
-#[derive(Debug)]
-struct Term {
-    /// Length in characters.
-    chars: usize,
-    /// [`char_mask`] of the token.
-    mask: u64,
-    /// Events containing the token, with the best weight of the fields it is in.
-    postings: HashMap<EventId, f32>,
-}
-
-impl Term {
-    fn new(token: &str) -> Self {
-        Self {
-            chars: token.chars().count(),
-            mask: char_mask(token),
-            postings: HashMap::new(),
-        }
-    }
-}
-
-#[derive(Debug)]
-struct IndexedEvent {
-    event: Event,
-    /// Tokens of the event's own fields and performer names, with weights.
-    base_tokens: HashMap<Box<str>, f32>,
-    /// Names of the venues the event has shows at.
-    venue_names: BTreeMap<VenueId, String>,
-    /// Everything currently in the vocabulary for this event.
-    tokens: HashMap<Box<str>, f32>,
-    /// Shows, sorted by (start, id).
-    shows: Vec<IndexedShow>,
-}
-
-#[derive(Debug)]
-struct IndexedShow {
-    id: ShowId,
-    starts_at: OffsetDateTime,
-    start_ns: i128,
-    venue: VenueId,
-    city: CityId,
-    location: GeoPoint,
-}
-
-impl SearchIndex {
-    /// An empty index.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Adds or replaces an event; performer names are searchable text.
-    ///
-    /// Replacing an event keeps the shows already added for it.
-    pub fn upsert_event(&mut self, event: &Event, performer_names: &[String]) {
-        let mut base_tokens = HashMap::new();
-        add_field(&mut base_tokens, &event.title, TITLE_WEIGHT);
-        for name in performer_names {
-            add_field(&mut base_tokens, name, PERFORMER_WEIGHT);
-        }
-        for genre in &event.genres {
-            add_field(&mut base_tokens, genre, GENRE_WEIGHT);
-        }
-        add_field(&mut base_tokens, &event.description, DESCRIPTION_WEIGHT);
-
-        let entry = self.events.entry(event.id).or_insert_with(|| IndexedEvent {
-            event: event.clone(),
-            base_tokens: HashMap::new(),
-            venue_names: BTreeMap::new(),
-            tokens: HashMap::new(),
-            shows: Vec::new(),
-        });
-        entry.event = event.clone();
-        entry.base_tokens = base_tokens;
-        reindex(&mut self.vocab, entry);
-    }
-
-    /// Adds a show of an indexed event (ignored if the event is unknown). The
-    /// venue supplies the city, location and searchable venue name.
-    ///
-    /// Adding a show id again replaces the earlier show, also when it now
-    /// names another event. The venue's name is searchable text of the show's
-    /// event while the event has a show there; a show passing a renamed venue
-    /// replaces the old name on that event.
-    pub fn add_show(&mut self, show: &Show, venue: &Venue) {
-        if !self.events.contains_key(&show.event) {
-            return;
-        }
-        if let Some(previous) = self.show_owner.remove(&show.id) {
-            self.detach_show(previous, show.id);
-        }
-        let Some(entry) = self.events.get_mut(&show.event) else {
-            return;
-        };
-        let indexed = IndexedShow {
-            id: show.id,
-            starts_at: show.starts_at,
-            start_ns: show.starts_at.unix_timestamp_nanos(),
-            venue: venue.id,
-            city: venue.city,
-            location: venue.location,
-        };
-        let at = entry
-            .shows
-            .partition_point(|s| (s.start_ns, s.id) < (indexed.start_ns, indexed.id));
-        entry.shows.insert(at, indexed);
-        match entry.venue_names.insert(venue.id, venue.name.clone()) {
-            Some(previous) if previous == venue.name => {}
-            // Renamed: the old name's tokens must go.
-            Some(_) => reindex(&mut self.vocab, entry),
-            None => add_tokens(&mut self.vocab, entry, &venue.name, VENUE_WEIGHT),
-        }
-        self.show_owner.insert(show.id, show.event);
-    }
-
-    /// Runs a query.
-    ///
-    /// # Errors
-    ///
-    /// The query is invalid (see "Validation" in the [module docs](self)).
-    pub fn search<'a>(&'a self, query: &SearchQuery) -> Result<SearchPage, SearchError> {
-        let resume = validate(query)?;
-        let sort = query.sort;
-
-        let filter = ShowFilter::new(query);
-        let consider = |entry: &'a IndexedEvent, score: f32| -> Option<Found<'a>> {
-            let event = &entry.event;
-            if query.kind.is_some_and(|kind| kind != event.kind)
-                || query
-                    .performer
-                    .is_some_and(|p| !event.performers.contains(&p))
-            {
-                return None;
-            }
-            let (first, shows) = filter.apply(&entry.shows)?;
-            let key = SortKey {
-                score,
-                start_ns: first.start_ns,
-                id: event.id,
-            };
-            if resume
-                .as_ref()
-                .is_some_and(|after| key.cmp_in(after, sort) != Ordering::Greater)
-            {
-                return None;
-            }
-            Some(Found {
-                key,
-                entry,
-                first_show: first.starts_at,
-                shows,
-            })
-        };
-
-        let text = query.text.trim();
-        let mut found: Vec<Found<'a>> = if text.is_empty() {
-            self.events
-                .values()
-                .filter_map(|entry| consider(entry, 0.0))
-                .collect()
-        } else {
-            self.match_text(text)
-                .into_iter()
-                .filter_map(|(id, score)| consider(self.events.get(&id)?, score))
-                .collect()
-        };
-
-        let limit = query.limit.get();
-        let more = found.len() > limit;
-        if more {
-            found.select_nth_unstable_by(limit, |a, b| a.key.cmp_in(&b.key, sort));
-            found.truncate(limit);
-        }
-        found.sort_unstable_by(|a, b| a.key.cmp_in(&b.key, sort));
-        let next = if more {
-            found.last().map(|last| last.key.encode(sort))
-        } else {
-            None
-        };
-        let hits = found
-            .into_iter()
-            .map(|f| SearchHit {
-                event: f.entry.event.clone(),
-                score: f.key.score,
-                first_show: f.first_show,
-                shows: f.shows,
-            })
-            .collect();
-        Ok(SearchPage { hits, next })
-    }
-
-    /// Removes a show from an event, dropping the venue's name from the
-    /// event's searchable text when it was its last show there.
-    fn detach_show(&mut self, event: EventId, show: ShowId) {
-        let Some(entry) = self.events.get_mut(&event) else {
-            return;
-        };
-        let Some(at) = entry.shows.iter().position(|s| s.id == show) else {
-            return;
-        };
-        let removed = entry.shows.remove(at);
-        if !entry.shows.iter().any(|s| s.venue == removed.venue) {
-            entry.venue_names.remove(&removed.venue);
-            reindex(&mut self.vocab, entry);
-        }
-    }
-
-    /// Events matching every token of `text` (not blank), with their scores.
-    fn match_text(&self, text: &str) -> HashMap<EventId, f32> {
-        let mut tokens = tokenize(text);
-        let mut seen = HashSet::new();
-        tokens.retain(|t| seen.insert(t.clone()));
-        let mut matched: Option<HashMap<EventId, f32>> = None;
-        for token in &tokens {
-            let best = self.match_token(&QueryToken::new(token), matched.as_ref());
-            matched = Some(match matched {
-                None => best,
-                Some(previous) => previous
-                    .into_iter()
-                    .filter_map(|(id, score)| best.get(&id).map(|b| (id, score + b)))
-                    .collect(),
-            });
-            if matched.as_ref().is_some_and(HashMap::is_empty) {
-                break;
-            }
-        }
-        matched.unwrap_or_default()
-    }
-
-    /// The best quality × weight of `token` per event, only for events in
-    /// `within` when given.
-    fn match_token(
-        &self,
-        token: &QueryToken<'_>,
-        within: Option<&HashMap<EventId, f32>>,
-    ) -> HashMap<EventId, f32> {
-        match within {
-            // Few events left: looking at their own tokens is cheaper than
-            // scanning the vocabulary.
-            Some(within)
-                if within
-                    .keys()
-                    .filter_map(|id| self.events.get(id))
-                    .map(|entry| entry.tokens.len())
-                    .sum::<usize>()
-                    <= self.vocab.len() / 4 =>
-            {
-                self.match_token_by_events(token, within)
-            }
-            _ => self.match_token_by_vocabulary(token, within),
-        }
-    }
-
-    /// [`Self::match_token`] over the tokens of the events in `within`.
-    fn match_token_by_events(
-        &self,
-        token: &QueryToken<'_>,
-        within: &HashMap<EventId, f32>,
-    ) -> HashMap<EventId, f32> {
-        within
-            .keys()
-            .filter_map(|id| {
-                let entry = self.events.get(id)?;
-                let best = entry
-                    .tokens
-                    .iter()
-                    .filter_map(|(candidate, weight)| {
-                        let quality = token.quality(
-                            candidate,
-                            candidate.chars().count(),
-                            char_mask(candidate),
-                        )?;
-                        Some(quality * weight)
-                    })
-                    .reduce(f32::max)?;
-                Some((*id, best))
-            })
-            .collect()
-    }
-
-    /// [`Self::match_token`] over the vocabulary.
-    fn match_token_by_vocabulary(
-        &self,
-        token: &QueryToken<'_>,
-        within: Option<&HashMap<EventId, f32>>,
-    ) -> HashMap<EventId, f32> {
-        let mut best: HashMap<EventId, f32> = HashMap::new();
-        let mut credit = |term: &Term, quality: f32| {
-            for (id, weight) in &term.postings {
-                if within.is_some_and(|w| !w.contains_key(id)) {
-                    continue;
-                }
-                let score = quality * weight;
-                let slot = best.entry(*id).or_insert(score);
-                if score > *slot {
-                    *slot = score;
-                }
-            }
-        };
-
-        if let Some(term) = self.vocab.get(token.text) {
-            credit(term, EXACT);
-        }
-        if token.chars >= 2 {
-            let longer = self
-                .vocab
-                .range::<str, _>((Bound::Excluded(token.text), Bound::Unbounded))
-                .take_while(|(candidate, _)| candidate.starts_with(token.text));
-            for (_, term) in longer {
-                credit(term, PREFIX);
-            }
-        }
-        if token.max_typos > 0 {
-            for (candidate, term) in &self.vocab {
-                if let Some(quality) = token.typo_quality(candidate, term.chars, term.mask) {
-                    credit(term, quality);
-                }
-            }
-        }
-        best
-    }
-}
-
 /// Checks a query against the rules in "Validation" (module docs) and
 /// decodes its cursor. Every store calls this first.
 pub fn validate(query: &SearchQuery) -> Result<Option<SortKey>, SearchError> {
@@ -773,77 +457,31 @@ impl<'q> QueryToken<'q> {
             Some(EXACT)
         } else if self.chars >= 2 && candidate.starts_with(self.text) {
             Some(PREFIX)
+        } else if self.may_be_typo(chars, mask) {
+            self.typo_quality(candidate)
         } else {
-            self.typo_quality(candidate, chars, mask)
+            None
         }
+    }
+
+    /// Whether a token of `chars` characters and [`char_mask`] `mask` can
+    /// be within this token's allowed typos: a cheap test that rules most
+    /// tokens out before [`Self::typo_quality`].
+    fn may_be_typo(&self, chars: usize, mask: u64) -> bool {
+        self.max_typos > 0
+            && chars.abs_diff(self.chars) <= self.max_typos
+            && (mask & !self.mask).count_ones() as usize <= self.max_typos
+            && (self.mask & !mask).count_ones() as usize <= self.max_typos
     }
 
     /// The typo quality against `candidate`, if it is 1 or 2 (allowed) edits
     /// away.
-    fn typo_quality(&self, candidate: &str, chars: usize, mask: u64) -> Option<f32> {
-        if self.max_typos == 0
-            || chars.abs_diff(self.chars) > self.max_typos
-            || (mask & !self.mask).count_ones() as usize > self.max_typos
-            || (self.mask & !mask).count_ones() as usize > self.max_typos
-        {
-            return None;
-        }
+    fn typo_quality(&self, candidate: &str) -> Option<f32> {
         match strsim::osa_distance(self.text, candidate) {
-            1 => Some(ONE_TYPO),
+            1 if self.max_typos >= 1 => Some(ONE_TYPO),
             2 if self.max_typos >= 2 => Some(TWO_TYPOS),
             _ => None,
         }
-    }
-}
-
-/// Replaces the event's postings in the vocabulary with its current tokens.
-fn reindex(vocab: &mut BTreeMap<Box<str>, Term>, entry: &mut IndexedEvent) {
-    let id = entry.event.id;
-    for token in entry.tokens.keys() {
-        let emptied = match vocab.get_mut(token) {
-            Some(term) => {
-                term.postings.remove(&id);
-                term.postings.is_empty()
-            }
-            None => false,
-        };
-        if emptied {
-            vocab.remove(token);
-        }
-    }
-    let mut tokens = entry.base_tokens.clone();
-    for name in entry.venue_names.values() {
-        add_field(&mut tokens, name, VENUE_WEIGHT);
-    }
-    for (token, weight) in &tokens {
-        vocab
-            .entry(token.clone())
-            .or_insert_with(|| Term::new(token))
-            .postings
-            .insert(id, *weight);
-    }
-    entry.tokens = tokens;
-}
-
-/// Adds the tokens of `text` with `weight` to an indexed event, keeping each
-/// token's best weight.
-fn add_tokens(
-    vocab: &mut BTreeMap<Box<str>, Term>,
-    entry: &mut IndexedEvent,
-    text: &str,
-    weight: f32,
-) {
-    for token in tokenize(text) {
-        let token = token.into_boxed_str();
-        if entry.tokens.get(&token).is_some_and(|w| *w >= weight) {
-            continue;
-        }
-        vocab
-            .entry(token.clone())
-            .or_insert_with(|| Term::new(&token))
-            .postings
-            .insert(entry.event.id, weight);
-        entry.tokens.insert(token, weight);
     }
 }
 
@@ -933,85 +571,6 @@ fn char_mask(token: &str) -> u64 {
     token
         .chars()
         .fold(0, |mask, c| mask | 1u64 << (u32::from(c) % 64))
-}
-
-/// Show-level filters of a query.
-struct ShowFilter {
-    city: Option<CityId>,
-    venue: Option<VenueId>,
-    after_ns: Option<i128>,
-    before_ns: Option<i128>,
-    near: Option<NearFilter>,
-}
-
-struct NearFilter {
-    point: GeoPoint,
-    radius_km: f64,
-    /// Shows further away in latitude alone are out of range.
-    max_lat_delta: f64,
-}
-
-impl ShowFilter {
-    fn new(query: &SearchQuery) -> Self {
-        /// Kilometres per degree of latitude on the sphere `distance_km` uses.
-        const KM_PER_DEGREE: f64 = 6371.0 * std::f64::consts::PI / 180.0;
-        Self {
-            city: query.city,
-            venue: query.venue,
-            after_ns: query.starts_after.map(OffsetDateTime::unix_timestamp_nanos),
-            before_ns: query
-                .starts_before
-                .map(OffsetDateTime::unix_timestamp_nanos),
-            near: query.near.map(|near| NearFilter {
-                point: near.point,
-                radius_km: near.radius_km,
-                max_lat_delta: near.radius_km / KM_PER_DEGREE * 1.001 + 1e-9,
-            }),
-        }
-    }
-
-    /// The earliest passing show and the number of passing shows, or `None`
-    /// when no show passes. `shows` is sorted by start.
-    fn apply<'a>(&self, shows: &'a [IndexedShow]) -> Option<(&'a IndexedShow, u32)> {
-        let from = self
-            .after_ns
-            .map_or(0, |after| shows.partition_point(|s| s.start_ns < after));
-        let to = self.before_ns.map_or(shows.len(), |before| {
-            shows.partition_point(|s| s.start_ns < before)
-        });
-        let mut first = None;
-        let mut count = 0u32;
-        for show in shows.get(from..to).unwrap_or_default() {
-            if self.passes(show) {
-                count = count.saturating_add(1);
-                first.get_or_insert(show);
-            }
-        }
-        first.map(|show| (show, count))
-    }
-
-    fn passes(&self, show: &IndexedShow) -> bool {
-        if self.city.is_some_and(|city| city != show.city)
-            || self.venue.is_some_and(|venue| venue != show.venue)
-        {
-            return false;
-        }
-        match &self.near {
-            None => true,
-            Some(near) => {
-                (show.location.lat() - near.point.lat()).abs() <= near.max_lat_delta
-                    && show.location.distance_km(near.point) <= near.radius_km
-            }
-        }
-    }
-}
-
-/// A hit before it is turned into a [`SearchHit`].
-struct Found<'a> {
-    key: SortKey,
-    entry: &'a IndexedEvent,
-    first_show: OffsetDateTime,
-    shows: u32,
 }
 
 /// The position of a hit in the result order (what a cursor encodes).
@@ -1124,8 +683,8 @@ mod tests {
     use time::macros::datetime;
 
     use super::*;
-    use crate::catalog::{Hall, PriceList, grid_layout};
-    use crate::ids::HallId;
+    use crate::catalog::{Hall, PriceList, Show, Venue, grid_layout};
+    use crate::ids::{HallId, ShowId};
     use crate::money::{Currency, Money};
 
     fn venue(city: CityId, name: &str, lat: f64, lon: f64) -> Venue {

@@ -5,8 +5,10 @@
 //! - `cargo xtask test`: everything CI checks, in order: formatting, clippy,
 //!   the pages' WASM bundle, the whole test suite (PostgreSQL tests included:
 //!   see [`postgres`] for how a server is found or started; browser tests in
-//!   Debian's Chromium, installed when missing), the docs, and the examples.
-//!   Stops at the first failure and says which step failed.
+//!   Debian's Chromium, installed when missing), a smoke run of the
+//!   benchmarks, the docs, and the examples. Stops at the first failure and
+//!   says which step failed.
+//! - `cargo xtask bench [--quick] [--dev]`: the benchmarks, one table.
 
 mod browser;
 mod debian;
@@ -39,7 +41,8 @@ enum Task {
         #[arg(long, env = "DATABASE_URL")]
         database_url: Option<String>,
     },
-    /// Run every check CI runs: fmt, clippy, tests, docs, examples.
+    /// Run every check CI runs: fmt, clippy, tests, a benchmark smoke run,
+    /// docs, examples.
     Test {
         /// Skip formatting, clippy and docs; run only tests and examples.
         #[arg(long)]
@@ -51,6 +54,10 @@ enum Task {
         /// A 1-2 minute smoke run.
         #[arg(long)]
         quick: bool,
+        /// Build in the dev profile: checks that every scenario runs (as CI
+        /// does), but its numbers mean nothing.
+        #[arg(long)]
+        dev: bool,
     },
     /// Run every fuzz target (cargo-fuzz, nightly) for a while on a copy of
     /// its seed corpus; fails on any crash.
@@ -73,6 +80,8 @@ enum Action {
     Schemathesis,
     /// Every fuzz target for a minute.
     Fuzz,
+    /// The quick benchmarks, built in the dev profile.
+    BenchSmoke,
 }
 
 /// One step of a task, with a name for the report.
@@ -129,6 +138,10 @@ const TEST_STEPS: &[Step] = &[
         ..step("fuzzing (60 s per target)", &[], true)
     },
     Step {
+        action: Action::BenchSmoke,
+        ..step("benchmarks (--quick, dev build: a smoke run)", &[], false)
+    },
+    Step {
         env: &[("RUSTDOCFLAGS", "-D warnings")],
         ..step("docs", &["doc", "--no-deps", "--workspace"], true)
     },
@@ -175,7 +188,22 @@ fn main() -> ExitCode {
                 &server,
             )
         }
-        Task::Bench { quick } => bench(quick),
+        Task::Bench { quick, dev } => {
+            let server = match postgres::Server::find_or_start() {
+                Ok(server) => server,
+                Err(why) => {
+                    eprintln!("==> no PostgreSQL for the database rows: {why}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match bench(&server, quick, dev) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(why) => {
+                    eprintln!("==> {why}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Task::Fuzz { seconds } => match fuzz::run(seconds) {
             Ok(report) => {
                 println!("{report}");
@@ -218,36 +246,37 @@ fn serve(bind: &str, database_url: Option<&str>) -> ExitCode {
     }
 }
 
-fn bench(quick: bool) -> ExitCode {
+/// Builds and runs the bench binary: `quick` for the short run, `dev` for
+/// the dev profile (a smoke run).
+fn bench(server: &postgres::Server, quick: bool, dev: bool) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let workspace = workspace();
     let site = site::Site::new(&workspace);
-    let server = match postgres::Server::find_or_start() {
-        Ok(server) => server,
-        Err(why) => {
-            eprintln!("==> no PostgreSQL for the database rows: {why}");
-            return ExitCode::FAILURE;
-        }
-    };
-    if let Err(why) = site.build(&cargo, &workspace) {
-        eprintln!("==> cannot build the pages (for the bundle size): {why}");
-        return ExitCode::FAILURE;
-    }
+    site.build(&cargo, &workspace)
+        .map_err(|why| format!("cannot build the pages (for the bundle size): {why}"))?;
+    let profile: &[&str] = if dev { &[] } else { &["--release"] };
     // The sse scenario runs the server binary, which `cargo run` of the
     // bench alone would not build; one build keeps their features unified.
     let built = Command::new(&cargo)
         .current_dir(&workspace)
-        .args(["build", "--release", "--package", "app-server"])
-        .args(["--package", "seatwise-bench"])
+        .args([
+            "build",
+            "--package",
+            "app-server",
+            "--package",
+            "seatwise-bench",
+        ])
+        .args(profile)
         .status();
     if !built.is_ok_and(|status| status.success()) {
-        eprintln!("==> cannot build app-server and seatwise-bench (release)");
-        return ExitCode::FAILURE;
+        return Err("cannot build app-server and seatwise-bench".to_owned());
     }
     let mut command = Command::new(&cargo);
     command
         .current_dir(&workspace)
-        .args(["run", "--release", "--package", "seatwise-bench", "--"])
+        .args(["run", "--package", "seatwise-bench"])
+        .args(profile)
+        .arg("--")
         .arg("--site-root")
         .arg(&site.root)
         .arg("--out")
@@ -257,8 +286,9 @@ fn bench(quick: bool) -> ExitCode {
         command.arg("--quick");
     }
     match command.status() {
-        Ok(status) if status.success() => ExitCode::SUCCESS,
-        _ => ExitCode::FAILURE,
+        Ok(status) if status.success() => Ok(()),
+        Ok(status) => Err(format!("the benchmarks ended with {status}")),
+        Err(error) => Err(format!("could not start cargo: {error}")),
     }
 }
 
@@ -305,6 +335,7 @@ fn run_steps<'a>(steps: impl Iterator<Item = &'a Step>, server: &postgres::Serve
                 schemathesis::run(&cargo, &workspace, site.target_dir(), &site.root)
             }
             Action::Fuzz => fuzz::run(60).map(|report| println!("{report}")),
+            Action::BenchSmoke => bench(server, true, true),
         };
         match outcome {
             Ok(()) => println!("==> {} passed in {:.0?}", step.name, step_started.elapsed()),

@@ -19,9 +19,67 @@ use uuid::Uuid;
 
 use crate::PgStore;
 use crate::error::{AdapterError, storage};
-use crate::show_tx::{ACTIVE, BOOKED, CONFIRMED, ENDED, EXPIRED, FREE, OFFERED, ShowTx, WAITING};
+use crate::show_tx::{
+    ACTIVE, BOOKED, CONFIRMED, ENDED, EXPIRED, FREE, OFFERED, ShowTx, WAITING, holdings, in_micros,
+    taken_seat,
+};
 
 impl PgStore {
+    /// The seat map from one statement, without the show's lock, unless
+    /// something is due to be settled first (then `None`). Readers then do
+    /// not queue behind an on-sale's hold batches, and one snapshot keeps
+    /// the counts, sequence and seats consistent.
+    async fn seat_map_unlocked(
+        &self,
+        show: ShowId,
+        viewer: Option<HolderId>,
+        now: OffsetDateTime,
+    ) -> Result<Option<SeatMap>, ReservationError> {
+        let meta = self.meta(show).await?;
+        let rows = sqlx::query(
+            "SELECT st.last_seq, st.next_due, st.available, st.held, st.booked,
+                    taken.seat_index, taken.status, taken.holder
+             FROM show_state st LEFT JOIN LATERAL (
+                 SELECT seat_index, status, holder FROM seats WHERE show_id = $1 AND status <> $2
+             ) AS taken ON true
+             WHERE st.show_id = $1",
+        )
+        .bind(show.as_uuid())
+        .bind(FREE)
+        .fetch_all(self.pool())
+        .await
+        .map_err(storage)?;
+        let Some(first) = rows.first() else {
+            return Err(ReservationError::UnknownShow(show));
+        };
+        let next_due: Option<OffsetDateTime> = first.try_get("next_due").map_err(storage)?;
+        if next_due.is_some_and(|due| due <= now) {
+            return Ok(None);
+        }
+        let count = |name: &str| -> Result<u32, ReservationError> {
+            let n: i32 = first.try_get(name).map_err(storage)?;
+            Ok(u32::try_from(n).unwrap_or(0))
+        };
+        let counts = Availability {
+            available: count("available")?,
+            held: count("held")?,
+            booked: count("booked")?,
+        };
+        let seq: i64 = first.try_get("last_seq").map_err(storage)?;
+        let mut taken = Vec::new();
+        for row in &rows {
+            taken.extend(taken_seat(row)?);
+        }
+        let plan = meta.pricing.plan();
+        Ok(Some(SeatMap {
+            show,
+            seq: Sequence(u64::try_from(seq).unwrap_or(0)),
+            seats: SeatView::all(plan, &holdings(plan.len(), taken), viewer),
+            counts,
+            at: in_micros(now),
+        }))
+    }
+
     /// Locks and settles `show` for one operation.
     pub(crate) async fn begin(
         &self,
@@ -691,6 +749,9 @@ impl ReservationStore for PgStore {
         viewer: Option<HolderId>,
         now: OffsetDateTime,
     ) -> Result<SeatMap, ReservationError> {
+        if let Some(map) = self.seat_map_unlocked(show, viewer, now).await? {
+            return Ok(map);
+        }
         self.retrying(|| async {
             let mut t = self.begin(show, now).await?;
             let holdings = t.holdings().await?;

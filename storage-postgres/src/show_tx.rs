@@ -36,6 +36,47 @@ pub(crate) const WAITING: i16 = 0;
 pub(crate) const OFFERED: i16 = 1;
 pub(crate) const ENDED: i16 = 2;
 
+/// `at` to the microsecond: the database keeps microseconds, so the store
+/// uses the same precision throughout.
+pub(crate) fn in_micros(at: OffsetDateTime) -> OffsetDateTime {
+    at.replace_nanosecond(at.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(at)
+}
+
+/// Every seat's holding, from the taken ones.
+pub(crate) fn holdings(seats: usize, taken: Vec<(SeatIndex, SeatHolding)>) -> Vec<SeatHolding> {
+    let mut all = vec![SeatHolding::Free; seats];
+    for (index, holding) in taken {
+        if let Some(slot) = all.get_mut(index.get()) {
+            *slot = holding;
+        }
+    }
+    all
+}
+
+/// A row's taken seat (columns `seat_index`, `status`, `holder`), if it has
+/// a seat index.
+pub(crate) fn taken_seat(
+    row: &sqlx::postgres::PgRow,
+) -> Result<Option<(SeatIndex, SeatHolding)>, ReservationError> {
+    let Some(index) = row
+        .try_get::<Option<i32>, _>("seat_index")
+        .map_err(storage)?
+    else {
+        return Ok(None);
+    };
+    let holder: Option<Uuid> = row.try_get("holder").map_err(storage)?;
+    let holder = HolderId::from_uuid(holder.unwrap_or_default());
+    let holding = match row.try_get::<i16, _>("status").map_err(storage)? {
+        BOOKED => SeatHolding::Booked(holder),
+        _ => SeatHolding::Held(holder),
+    };
+    Ok(Some((
+        SeatIndex(u32::try_from(index).unwrap_or(u32::MAX)),
+        holding,
+    )))
+}
+
 type PgQuery<'q> = sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>;
 
 /// Writes the seats and rows of new holds: parameters `$first` to
@@ -151,10 +192,7 @@ impl ShowTx {
         now: OffsetDateTime,
         skip_locked: bool,
     ) -> Result<Option<Self>, ReservationError> {
-        // The database keeps microseconds: use the same precision throughout.
-        let now = now
-            .replace_nanosecond(now.nanosecond() / 1_000 * 1_000)
-            .unwrap_or(now);
+        let now = in_micros(now);
         let mut tx = begin(store.pool()).await.map_err(storage)?;
         let lock = if skip_locked {
             "FOR UPDATE SKIP LOCKED"
@@ -318,13 +356,8 @@ impl ShowTx {
 
     /// Who has each seat, by seat index.
     pub(crate) async fn holdings(&mut self) -> Result<Vec<SeatHolding>, ReservationError> {
-        let mut seats = vec![SeatHolding::Free; self.meta.pricing.plan().len()];
-        for (index, holding) in self.taken_seats(None).await? {
-            if let Some(slot) = seats.get_mut(index.get()) {
-                *slot = holding;
-            }
-        }
-        Ok(seats)
+        let taken = self.taken_seats(None).await?;
+        Ok(holdings(self.meta.pricing.plan().len(), taken))
     }
 
     /// Who has the held or booked seats among `only` (or among all seats):
@@ -377,17 +410,8 @@ impl ShowTx {
         for row in &rows {
             let holder: Option<Uuid> = row.try_get("holder").map_err(storage)?;
             let holder = HolderId::from_uuid(holder.unwrap_or_default());
-            match row
-                .try_get::<Option<i32>, _>("seat_index")
-                .map_err(storage)?
-            {
-                Some(index) => {
-                    let holding = match row.try_get::<i16, _>("status").map_err(storage)? {
-                        BOOKED => SeatHolding::Booked(holder),
-                        _ => SeatHolding::Held(holder),
-                    };
-                    taken.push((SeatIndex(u32::try_from(index).unwrap_or(u32::MAX)), holding));
-                }
+            match taken_seat(row)? {
+                Some(seat) => taken.push(seat),
                 None => {
                     let load: i64 = row.try_get("load").map_err(storage)?;
                     loads.push((holder, u16::try_from(load).unwrap_or(u16::MAX)));

@@ -20,8 +20,8 @@ use uuid::Uuid;
 use crate::PgStore;
 use crate::error::{AdapterError, storage};
 use crate::show_tx::{
-    ACTIVE, BOOKED, CONFIRMED, ENDED, EXPIRED, FREE, OFFERED, ShowTx, WAITING, holdings, in_micros,
-    taken_seat,
+    ACTIVE, BOOKED, CONFIRMED, ENDED, EXPIRED, FREE, OFFERED, ShowTx, WAITING, holding, holdings,
+    in_micros, seat_index,
 };
 
 impl PgStore {
@@ -36,28 +36,31 @@ impl PgStore {
         now: OffsetDateTime,
     ) -> Result<Option<SeatMap>, ReservationError> {
         let meta = self.meta(show).await?;
-        let rows = sqlx::query(
+        // The taken seats travel as three arrays: one row, not thousands.
+        let row = sqlx::query(
             "SELECT st.last_seq, st.next_due, st.available, st.held, st.booked,
-                    taken.seat_index, taken.status, taken.holder
-             FROM show_state st LEFT JOIN LATERAL (
-                 SELECT seat_index, status, holder FROM seats WHERE show_id = $1 AND status <> $2
-             ) AS taken ON true
+                    taken.indexes, taken.statuses, taken.holders
+             FROM show_state st, LATERAL (
+                 SELECT array_agg(seat_index) AS indexes, array_agg(status) AS statuses,
+                        array_agg(holder) AS holders
+                 FROM seats WHERE show_id = $1 AND status <> $2
+             ) AS taken
              WHERE st.show_id = $1",
         )
         .bind(show.as_uuid())
         .bind(FREE)
-        .fetch_all(self.pool())
+        .fetch_optional(self.pool())
         .await
         .map_err(storage)?;
-        let Some(first) = rows.first() else {
+        let Some(row) = row else {
             return Err(ReservationError::UnknownShow(show));
         };
-        let next_due: Option<OffsetDateTime> = first.try_get("next_due").map_err(storage)?;
+        let next_due: Option<OffsetDateTime> = row.try_get("next_due").map_err(storage)?;
         if next_due.is_some_and(|due| due <= now) {
             return Ok(None);
         }
         let count = |name: &str| -> Result<u32, ReservationError> {
-            let n: i32 = first.try_get(name).map_err(storage)?;
+            let n: i32 = row.try_get(name).map_err(storage)?;
             Ok(u32::try_from(n).unwrap_or(0))
         };
         let counts = Availability {
@@ -65,11 +68,25 @@ impl PgStore {
             held: count("held")?,
             booked: count("booked")?,
         };
-        let seq: i64 = first.try_get("last_seq").map_err(storage)?;
-        let mut taken = Vec::new();
-        for row in &rows {
-            taken.extend(taken_seat(row)?);
-        }
+        let seq: i64 = row.try_get("last_seq").map_err(storage)?;
+        let indexes: Vec<i32> = row
+            .try_get::<Option<Vec<i32>>, _>("indexes")
+            .map_err(storage)?
+            .unwrap_or_default();
+        let statuses: Vec<i16> = row
+            .try_get::<Option<Vec<i16>>, _>("statuses")
+            .map_err(storage)?
+            .unwrap_or_default();
+        let holders: Vec<Option<Uuid>> = row
+            .try_get::<Option<Vec<Option<Uuid>>>, _>("holders")
+            .map_err(storage)?
+            .unwrap_or_default();
+        let taken = indexes
+            .into_iter()
+            .zip(statuses)
+            .zip(holders)
+            .map(|((index, status), holder)| (seat_index(index), holding(status, holder)))
+            .collect();
         let plan = meta.pricing.plan();
         Ok(Some(SeatMap {
             show,

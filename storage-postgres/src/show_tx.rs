@@ -65,16 +65,25 @@ pub(crate) fn taken_seat(
     else {
         return Ok(None);
     };
-    let holder: Option<Uuid> = row.try_get("holder").map_err(storage)?;
+    let holding = holding(
+        row.try_get("status").map_err(storage)?,
+        row.try_get("holder").map_err(storage)?,
+    );
+    Ok(Some((seat_index(index), holding)))
+}
+
+/// A seat index as stored.
+pub(crate) fn seat_index(index: i32) -> SeatIndex {
+    SeatIndex(u32::try_from(index).unwrap_or(u32::MAX))
+}
+
+/// A taken seat's holding from its `status` and `holder` columns.
+pub(crate) fn holding(status: i16, holder: Option<Uuid>) -> SeatHolding {
     let holder = HolderId::from_uuid(holder.unwrap_or_default());
-    let holding = match row.try_get::<i16, _>("status").map_err(storage)? {
+    match status {
         BOOKED => SeatHolding::Booked(holder),
         _ => SeatHolding::Held(holder),
-    };
-    Ok(Some((
-        SeatIndex(u32::try_from(index).unwrap_or(u32::MAX)),
-        holding,
-    )))
+    }
 }
 
 type PgQuery<'q> = sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>;

@@ -3,11 +3,14 @@
 //! connections, each hold on a random show of a 1,000-show x 2,000-seat
 //! catalog (100 shows in `--quick`) by a fresh holder, beside `pgbench -N`
 //! (pgbench's simple-update transaction) on the same server at the same
-//! client counts, on a database of its own. Each show's seats are handed out
+//! client counts, on a database of its own, and beside pgbench replaying the
+//! SQL one hold sends ([`REPLAY`]) on the holds' own catalog: the second
+//! ratio is the engine's cost over its SQL. Each show's seats are handed out
 //! in 4-seat blocks in turn, so holds wait for each other only on a show's
 //! lock, never conflict on a seat (until a show is full). Setting up the
 //! catalog (2 million seat rows) is timed too.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
@@ -26,6 +29,7 @@ use sqlx::{Connection, PgConnection};
 use storage_postgres::PgStore;
 use storage_postgres::testing::{fresh_database, server_url, with_database};
 use time::OffsetDateTime;
+use uuid::Uuid;
 
 use crate::report::Row;
 
@@ -39,6 +43,9 @@ const PER_ROW: u16 = 50;
 /// Connections adding shows while the catalog is built.
 const SETUP_TASKS: usize = 4;
 const TARGET: &str = ">= 0.5x pgbench -N at 64 clients";
+/// The SQL of one hold, for `pgbench -M prepared -f`; sqlx prepares its
+/// statements too.
+const REPLAY: &str = include_str!("pg_uncontended/replay.sql");
 
 /// The catalog the holds run on.
 struct Catalog {
@@ -46,7 +53,7 @@ struct Catalog {
     shows: Vec<ShowId>,
     /// The hall's seats, in order: block `b` is seats `4b..4b + 4`.
     seats: Vec<SeatId>,
-    /// Each show's next block to hold, across client counts too.
+    /// Each show's next block to hold: its event count when a run starts.
     next_block: Vec<AtomicU32>,
 }
 
@@ -83,21 +90,45 @@ pub(crate) async fn run(quick: bool, rows: &mut Vec<Row>, progress: &indicatif::
         "",
     ));
     progress.inc(1);
-    let pgbench = pgbench_database(scale).await;
-    if let Err(why) = &pgbench {
-        eprintln!("pg-uncontended: no pgbench baseline: {why}");
+    let binary = pgbench_binary();
+    let missing = "pgbench is neither on PATH nor in /usr/lib/postgresql";
+    let plain = match &binary {
+        Some(binary) => pgbench_database(binary, scale).await,
+        None => Err(missing.to_owned()),
+    };
+    if let Err(why) = &plain {
+        eprintln!("pg-uncontended: no pgbench -N baseline: {why}");
     }
+    let replay = match &binary {
+        Some(_) => replay_script(&catalog).await,
+        None => Err(missing.to_owned()),
+    };
+    if let Err(why) = &replay {
+        eprintln!("pg-uncontended: no replay baseline: {why}");
+    }
+    let plain_args = plain
+        .as_ref()
+        .ok()
+        .map(|url| (vec!["-N".into()], url.clone()));
+    let replay_args = replay
+        .as_ref()
+        .ok()
+        .map(|script| (replay_args(script, show_count), catalog.url.clone()));
     let catalog = Arc::new(catalog);
     let run = Duration::from_secs(secs);
     for clients in CLIENTS {
         let holds = holds_per_second(&catalog, clients, run).await;
         progress.inc(1);
-        let baseline = match &pgbench {
-            Ok((binary, url)) => pgbench_tps(binary, url, clients, secs)
-                .map_err(|why| eprintln!("pg-uncontended: pgbench at {clients} clients: {why}"))
-                .ok(),
-            Err(_) => None,
+        let tps = |workload: &Option<(Vec<String>, String)>, name: &str| {
+            let (Some(binary), Some((args, url))) = (&binary, workload) else {
+                return None;
+            };
+            pgbench_tps(binary, args, url, clients, secs)
+                .map_err(|why| eprintln!("pg-uncontended: {name} at {clients} clients: {why}"))
+                .ok()
         };
+        let plain_tps = tps(&plain_args, "pgbench -N");
+        let replay_tps = tps(&replay_args, "the replay");
         progress.inc(1);
         let Some(tally) = holds
             .map_err(|why| eprintln!("pg-uncontended: holds at {clients} clients: {why}"))
@@ -111,20 +142,29 @@ pub(crate) async fn run(quick: bool, rows: &mut Vec<Row>, progress: &indicatif::
             tally.conflicts
         );
         let target = if clients == 64 { TARGET } else { "" };
-        rows.push(match baseline {
+        let row = |case: &str, baseline: Option<f64>, target| match baseline {
             Some(tps) => Row::ratio(
                 "pg-uncontended",
-                &case,
+                case,
                 "holds/s",
                 tally.per_second,
                 tps,
                 target,
             ),
-            None => Row::plain("pg-uncontended", &case, "holds/s", tally.per_second, target),
-        });
+            None => Row::plain("pg-uncontended", case, "holds/s", tally.per_second, target),
+        };
+        rows.push(row(&format!("{case} vs pgbench -N"), plain_tps, target));
+        rows.push(row(
+            &format!("{case} vs its SQL in pgbench -M prepared -f"),
+            replay_tps,
+            "",
+        ));
+    }
+    if let Ok(script) = &replay {
+        let _ = std::fs::remove_file(script);
     }
     let mut scratch = vec![catalog.url.clone()];
-    scratch.extend(pgbench.ok().map(|(_, url)| url));
+    scratch.extend(plain.ok());
     drop_databases(&scratch).await;
 }
 
@@ -251,6 +291,7 @@ async fn holds_per_second(
         .await
         .map_err(|e| e.to_string())?;
     let outcome = async {
+        sync_blocks(&store, catalog).await?;
         warm_up(&store, catalog, clients).await?;
         let started = Instant::now();
         let tasks: Vec<_> = (0..clients)
@@ -275,6 +316,25 @@ async fn holds_per_second(
     .await;
     store.pool().close().await;
     outcome
+}
+
+/// Starts each show's blocks at its event count: every hold so far, the
+/// replay's too, took the block its show's count named then.
+async fn sync_blocks(store: &PgStore, catalog: &Catalog) -> Result<(), String> {
+    let counts: HashMap<Uuid, i64> = sqlx::query_as("SELECT show_id, last_seq FROM show_state")
+        .fetch_all(store.pool())
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .collect();
+    for (show, next) in catalog.shows.iter().zip(&catalog.next_block) {
+        let count = counts.get(&show.as_uuid()).copied().unwrap_or(0);
+        next.store(
+            u32::try_from(count).map_err(|e| e.to_string())?,
+            Ordering::Relaxed,
+        );
+    }
+    Ok(())
 }
 
 /// Reads every show's events once, `clients` at a time: loads the store's
@@ -341,9 +401,8 @@ async fn hold_once(
         .map(drop)
 }
 
-/// pgbench and an initialised database of its own on the same server.
-async fn pgbench_database(scale: u32) -> Result<(PathBuf, String), String> {
-    let binary = pgbench_binary().ok_or("pgbench is neither on PATH nor in /usr/lib/postgresql")?;
+/// An initialised pgbench database on the same server.
+async fn pgbench_database(binary: &Path, scale: u32) -> Result<String, String> {
     // The tests' naming, so a later run drops it if this one dies.
     let name = format!("seatwise_test_{}_pgbench", std::process::id());
     let mut admin = PgConnection::connect(&server_url())
@@ -361,7 +420,7 @@ async fn pgbench_database(scale: u32) -> Result<(PathBuf, String), String> {
     let _ = admin.close().await;
     let url = with_database(&server_url(), &name);
     // libpq takes a connection URI where a database name goes.
-    let output = Command::new(&binary)
+    let output = Command::new(binary)
         .args(["-i", "-q", "-s", &scale.to_string(), &url])
         .output()
         .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
@@ -371,7 +430,75 @@ async fn pgbench_database(scale: u32) -> Result<(PathBuf, String), String> {
             String::from_utf8_lossy(&output.stderr).trim()
         ));
     }
-    Ok((binary, url))
+    Ok(url)
+}
+
+/// Writes [`REPLAY`] to a temporary file and adds its lookup tables to the
+/// catalog: show number to show id, and each block's seat indexes and its
+/// seat ids as the `Held` event lists them. Returns the file.
+async fn replay_script(catalog: &Catalog) -> Result<PathBuf, String> {
+    let mut db = PgConnection::connect(&catalog.url)
+        .await
+        .map_err(|e| e.to_string())?;
+    let shows: Vec<Uuid> = catalog.shows.iter().map(ShowId::as_uuid).collect();
+    let blocks: Vec<serde_json::Value> = catalog
+        .seats
+        .chunks_exact(SEATS)
+        .map(serde_json::to_value)
+        .collect::<Result<_, _>>()
+        .map_err(|e| e.to_string())?;
+    let setup = [
+        sqlx::query("CREATE TABLE replay_shows (n int4 PRIMARY KEY, show_id uuid NOT NULL)"),
+        sqlx::query(
+            "INSERT INTO replay_shows SELECT n, show_id
+             FROM unnest($1::uuid[]) WITH ORDINALITY AS s(show_id, n)",
+        )
+        .bind(shows),
+        sqlx::query(
+            "CREATE TABLE replay_blocks (block int4 PRIMARY KEY, indexes int4[] NOT NULL, seats jsonb NOT NULL)",
+        ),
+        // A seat's index is its place in the plan, as in `hold_once`.
+        sqlx::query(
+            "INSERT INTO replay_blocks
+             SELECT block - 1, ARRAY(SELECT generate_series((block - 1) * $2, block * $2 - 1)), seats
+             FROM unnest($1::jsonb[]) WITH ORDINALITY AS b(seats, block)",
+        )
+        .bind(blocks)
+        .bind(SEATS as i32),
+        sqlx::query("ANALYZE replay_shows, replay_blocks"),
+    ];
+    for query in setup {
+        query.execute(&mut db).await.map_err(|e| e.to_string())?;
+    }
+    let _ = db.close().await;
+    let path = std::env::temp_dir().join(format!(
+        "seatwise-pg-uncontended-{}.sql",
+        std::process::id()
+    ));
+    std::fs::write(&path, REPLAY).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path)
+}
+
+/// pgbench's arguments for [`REPLAY`] from `script` on `shows` shows.
+fn replay_args(script: &Path, shows: usize) -> Vec<String> {
+    let policy = Policy::default();
+    let blocks = usize::from(ROWS) * usize::from(PER_ROW) / SEATS;
+    [
+        "-n".to_owned(),
+        "-M".into(),
+        "prepared".into(),
+        "-f".into(),
+        script.display().to_string(),
+        "-D".into(),
+        format!("shows={shows}"),
+        "-D".into(),
+        format!("blocks={blocks}"),
+        "-D".into(),
+        format!("hold_time={} seconds", policy.hold_time.whole_seconds()),
+        "-D".into(),
+        format!("grace={} seconds", policy.grace.whole_seconds()),
+    ]
+    .into()
 }
 
 /// `pgbench` on PATH, else the newest server version's.
@@ -392,11 +519,18 @@ fn pgbench_binary() -> Option<PathBuf> {
     })
 }
 
-/// `pgbench -N` at `clients` for `secs`: its transactions per second,
-/// without connection time.
-fn pgbench_tps(binary: &Path, url: &str, clients: usize, secs: u64) -> Result<f64, String> {
+/// pgbench with `args` on `url` at `clients` for `secs`: its transactions
+/// per second, without connection time.
+fn pgbench_tps(
+    binary: &Path,
+    args: &[String],
+    url: &str,
+    clients: usize,
+    secs: u64,
+) -> Result<f64, String> {
     let output = Command::new(binary)
-        .args(["-N", "-c", &clients.to_string()])
+        .args(args)
+        .args(["-c", &clients.to_string()])
         .args(["-j", &clients.min(2).to_string(), "-T", &secs.to_string()])
         .arg(url)
         .output()

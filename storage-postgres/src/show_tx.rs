@@ -89,12 +89,12 @@ pub(crate) fn holding(status: i16, holder: Option<Uuid>) -> SeatHolding {
 type PgQuery<'q> = sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>;
 
 /// Writes the seats and rows of new holds: parameters `$first` to
-/// `$first + 9` in [`ShowTx::bind_holds`]'s order, the show at `$1`.
+/// `$first + 8` in [`ShowTx::bind_holds`]'s order, the show at `$1`.
 fn hold_writes(first: usize) -> String {
     let p = |n: usize| format!("${}", first + n);
     format!(
         "seated AS (
-             UPDATE seats SET status = {status}, holder = s.holder
+             UPDATE seats SET status = {HELD}, holder = s.holder
              FROM unnest({indexes}::int4[], {seat_holders}::uuid[]) AS s(seat_index, holder)
              WHERE seats.show_id = $1 AND seats.seat_index = s.seat_index
          ),
@@ -104,16 +104,15 @@ fn hold_writes(first: usize) -> String {
              FROM unnest({ids}::uuid[], {secrets}::bytea[], {holders}::uuid[], {lists}::text[])
                  AS h(id, secret, holder, seats)
          )",
-        status = p(0),
-        indexes = p(1),
-        seat_holders = p(2),
-        ids = p(3),
-        secrets = p(4),
-        holders = p(5),
-        lists = p(6),
-        created = p(7),
-        expires = p(8),
-        free = p(9),
+        indexes = p(0),
+        seat_holders = p(1),
+        ids = p(2),
+        secrets = p(3),
+        holders = p(4),
+        lists = p(5),
+        created = p(6),
+        expires = p(7),
+        free = p(8),
     )
 }
 
@@ -273,14 +272,12 @@ impl ShowTx {
 
     /// Frees holds past `free_at`, ends waits past `expires_at`, serves the waitlist.
     async fn settle(&mut self) -> Result<(), ReservationError> {
-        let expired = sqlx::query(
-            "UPDATE holds SET state = $3 WHERE show_id = $1 AND state = $4 AND free_at <= $2
-             RETURNING id, holder, seat_indexes, free_at",
-        )
+        let expired = sqlx::query(&format!(
+            "UPDATE holds SET state = {EXPIRED} WHERE show_id = $1 AND state = {ACTIVE} AND free_at <= $2
+             RETURNING id, holder, seat_indexes, free_at"
+        ))
         .bind(self.uuid())
         .bind(self.now)
-        .bind(EXPIRED)
-        .bind(ACTIVE)
         .fetch_all(&mut *self.tx)
         .await
         .map_err(storage)?;
@@ -307,14 +304,13 @@ impl ShowTx {
                 seats,
             });
         }
-        let waits = sqlx::query(
-            "UPDATE waits SET state = $3, end_reason = 'expired' WHERE show_id = $1 AND state = $4 AND expires_at <= $2
-             RETURNING id, line_order",
-        )
+        let waits = sqlx::query(&format!(
+            "UPDATE waits SET state = {ENDED}, end_reason = 'expired'
+             WHERE show_id = $1 AND state = {WAITING} AND expires_at <= $2
+             RETURNING id, line_order"
+        ))
         .bind(self.uuid())
         .bind(self.now)
-        .bind(ENDED)
-        .bind(WAITING)
         .fetch_all(&mut *self.tx)
         .await
         .map_err(storage)?;
@@ -340,12 +336,11 @@ impl ShowTx {
 
     /// The waits in line, in join order.
     async fn waiters(&mut self) -> Result<Vec<Waiter>, ReservationError> {
-        let rows = sqlx::query(
+        let rows = sqlx::query(&format!(
             "SELECT id, holder, seat_count, category_index FROM waits
-             WHERE show_id = $1 AND state = $2 ORDER BY line_order",
-        )
+             WHERE show_id = $1 AND state = {WAITING} ORDER BY line_order"
+        ))
         .bind(self.uuid())
-        .bind(WAITING)
         .fetch_all(&mut *self.tx)
         .await
         .map_err(storage)?;
@@ -387,30 +382,27 @@ impl ShowTx {
     ) -> Result<(Vec<(HolderId, u16)>, Vec<(SeatIndex, SeatHolding)>), ReservationError> {
         self.expect_written();
         let seat_filter = match only {
-            Some(_) => "AND seat_index = ANY($6)",
+            Some(_) => "AND seat_index = ANY($3)",
             None => "",
         };
-        // Rows with a seat index are taken seats; the others are loads.
+        // Rows with a seat index are taken seats; the others are loads. The
+        // codes are literals: a cached plan can then use the partial
+        // indexes (`WHERE state = 0`).
         let query = format!(
             "SELECT holder, sum(seats)::int8 AS load, NULL::int4 AS seat_index, NULL::int2 AS status
              FROM (
                  SELECT holder, cardinality(seat_indexes) AS seats FROM holds
-                 WHERE show_id = $1 AND holder = ANY($2) AND state = $3
+                 WHERE show_id = $1 AND holder = ANY($2) AND state = {ACTIVE}
                  UNION ALL
                  SELECT holder, seat_count FROM waits
-                 WHERE show_id = $1 AND holder = ANY($2) AND state = $4
+                 WHERE show_id = $1 AND holder = ANY($2) AND state = {WAITING}
              ) AS held GROUP BY holder
              UNION ALL
              SELECT holder, NULL, seat_index, status FROM seats
-             WHERE show_id = $1 AND status <> $5 {seat_filter}"
+             WHERE show_id = $1 AND status <> {FREE} {seat_filter}"
         );
         let holders: Vec<Uuid> = holders.iter().map(|h| h.as_uuid()).collect();
-        let mut query = sqlx::query(&query)
-            .bind(self.uuid())
-            .bind(&holders)
-            .bind(ACTIVE)
-            .bind(WAITING)
-            .bind(FREE);
+        let mut query = sqlx::query(&query).bind(self.uuid()).bind(&holders);
         if let Some(seats) = only {
             query = query.bind(seats.iter().map(|s| s.0 as i32).collect::<Vec<_>>());
         }
@@ -622,7 +614,6 @@ impl ShowTx {
             .collect();
         let expires_at = self.now + self.policy.hold_time;
         query
-            .bind(HELD)
             .bind(seat_indexes)
             .bind(seat_holders)
             .bind(rows.iter().map(|r| r.id.as_uuid()).collect::<Vec<_>>())

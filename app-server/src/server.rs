@@ -20,7 +20,15 @@ pub async fn store(
     let store: Arc<dyn Store> = match &config.database_url {
         Some(url) => {
             storage_postgres::create_database_if_missing(url).await?;
-            Arc::new(PgStore::connect(url, config.policy()).await?)
+            let store = PgStore::connect(url, config.policy()).await?;
+            // Built now rather than by a visitor's first search.
+            let warming = store.clone();
+            tokio::spawn(async move {
+                if let Err(error) = warming.prepare_search().await {
+                    tracing::warn!(%error, "search index not built at start; the first search will");
+                }
+            });
+            Arc::new(store)
         }
         None => Arc::new(MemoryStore::new(config.policy())),
     };

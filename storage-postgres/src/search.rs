@@ -102,6 +102,17 @@ impl CatalogIndex {
 }
 
 impl PgStore {
+    /// Builds this process's search index now, if it is not built: the
+    /// first search would otherwise build it from the tables, which takes
+    /// seconds at a million shows. A server calls it as it starts.
+    ///
+    /// # Errors
+    ///
+    /// The database failed.
+    pub async fn prepare_search(&self) -> Result<(), SearchError> {
+        self.search_catalog(&SearchQuery::default()).await.map(drop)
+    }
+
     /// Runs `query` on the index, brought up to date first.
     pub(crate) async fn search_catalog(
         &self,

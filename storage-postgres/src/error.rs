@@ -34,4 +34,7 @@ pub(crate) enum AdapterError {
     /// A hold request's batch ended without deciding it (its task failed).
     #[error("the hold request was not decided")]
     Undecided,
+    /// The notification listener could not connect in time.
+    #[error("not listening for changes: the database is unreachable")]
+    NotListening,
 }

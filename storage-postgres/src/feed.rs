@@ -19,7 +19,7 @@ use sqlx::postgres::PgListener;
 use sqlx::{PgPool, Row};
 use tokio::sync::{broadcast, mpsc, watch};
 
-use crate::error::storage;
+use crate::error::{AdapterError, storage};
 use crate::search::{CATALOG_CHANNEL, CatalogChange, CatalogIndex};
 
 /// The notification channel.
@@ -27,6 +27,9 @@ pub(crate) const CHANNEL: &str = "seatwise_events";
 
 /// How long a subscriber waits for a wake-up before reading the outbox anyway.
 const REREAD_EVERY: Duration = Duration::from_secs(2);
+
+/// How long a caller waits for the listener to start listening.
+const LISTEN_WAIT: Duration = Duration::from_secs(10);
 
 /// Events read per query.
 const PAGE: usize = 256;
@@ -64,13 +67,14 @@ impl Feed {
     }
 
     /// Waits until the listener listens, so that no change committed from
-    /// now on goes unnoticed.
+    /// now on goes unnoticed; fails after [`LISTEN_WAIT`] (the database is
+    /// unreachable) rather than hold a request forever.
     pub(crate) async fn listening(&self, pool: &PgPool) -> Result<(), StorageError> {
-        self.listener(pool)
-            .wait_for(|connections| *connections > 0)
-            .await
-            .map(drop)
-            .map_err(storage)
+        let mut listener = self.listener(pool);
+        match tokio::time::timeout(LISTEN_WAIT, listener.wait_for(|n| *n > 0)).await {
+            Ok(listening) => listening.map(drop).map_err(storage),
+            Err(_) => Err(storage(AdapterError::NotListening)),
+        }
     }
 
     /// Events of `show` after `after`, then live ones, in order.

@@ -191,3 +191,46 @@ async fn connections_the_server_dropped_fail_no_request() {
     store.last_sequence(f.show).await.unwrap();
     assert_eq!(f.engine.availability(f.show).await.unwrap().held, 5);
 }
+
+/// The database refuses connections before a process's first search: the
+/// search fails with a storage error within its wait, rather than hang the
+/// request until the database is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_fails_rather_than_hangs_while_the_database_refuses_connections() {
+    use reservation_core::Catalog;
+    use reservation_core::catalog::search::{SearchError, SearchQuery};
+
+    let url = fresh_database().await.unwrap();
+    let store = PgStore::connect(&url, Policy::default()).await.unwrap();
+    idle_connections(&store).await;
+    let database: String = sqlx::query_scalar("SELECT current_database()")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    let mut admin = sqlx::PgConnection::connect(&storage_postgres::testing::server_url())
+        .await
+        .unwrap();
+    sqlx::query(&format!(
+        "ALTER DATABASE {database} ALLOW_CONNECTIONS false"
+    ))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    drop_connections(&store).await;
+
+    let outcome = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        store.search(&SearchQuery::default()),
+    )
+    .await
+    .expect("an answer, not a hang");
+    assert!(
+        matches!(outcome, Err(SearchError::Storage(_))),
+        "{outcome:?}"
+    );
+
+    sqlx::query(&format!("ALTER DATABASE {database} ALLOW_CONNECTIONS true"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+}

@@ -20,8 +20,8 @@ use uuid::Uuid;
 use crate::PgStore;
 use crate::error::{AdapterError, storage};
 use crate::show_tx::{
-    ACTIVE, BOOKED, CONFIRMED, ENDED, EXPIRED, FREE, OFFERED, ShowTx, WAITING, holding, holdings,
-    in_micros, seat_index,
+    ACTIVE, BOOKED, CONFIRMED, ENDED, EXPIRED, FREE, OFFERED, ShowTx, WAITING, counts, holding,
+    holdings, in_micros, seat_index,
 };
 
 impl PgStore {
@@ -59,15 +59,7 @@ impl PgStore {
         if next_due.is_some_and(|due| due <= now) {
             return Ok(None);
         }
-        let count = |name: &str| -> Result<u32, ReservationError> {
-            let n: i32 = row.try_get(name).map_err(storage)?;
-            Ok(u32::try_from(n).unwrap_or(0))
-        };
-        let counts = Availability {
-            available: count("available")?,
-            held: count("held")?,
-            booked: count("booked")?,
-        };
+        let counts = counts(&row)?;
         let seq: i64 = row.try_get("last_seq").map_err(storage)?;
         let indexes: Vec<i32> = row
             .try_get::<Option<Vec<i32>>, _>("indexes")

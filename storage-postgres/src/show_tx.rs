@@ -43,6 +43,19 @@ pub(crate) fn in_micros(at: OffsetDateTime) -> OffsetDateTime {
         .unwrap_or(at)
 }
 
+/// The seat counts of a `show_state` row.
+pub(crate) fn counts(row: &sqlx::postgres::PgRow) -> Result<Availability, ReservationError> {
+    let count = |name: &str| -> Result<u32, ReservationError> {
+        let n: i32 = row.try_get(name).map_err(storage)?;
+        Ok(u32::try_from(n).unwrap_or(0))
+    };
+    Ok(Availability {
+        available: count("available")?,
+        held: count("held")?,
+        booked: count("booked")?,
+    })
+}
+
 /// Every seat's holding, from the taken ones.
 pub(crate) fn holdings(seats: usize, taken: Vec<(SeatIndex, SeatHolding)>) -> Vec<SeatHolding> {
     let mut all = vec![SeatHolding::Free; seats];
@@ -221,15 +234,7 @@ impl ShowTx {
                 Err(ReservationError::UnknownShow(meta.show.id))
             };
         };
-        let count = |name: &str| -> Result<u32, ReservationError> {
-            let n: i32 = row.try_get(name).map_err(storage)?;
-            Ok(u32::try_from(n).unwrap_or(0))
-        };
-        let counts = Availability {
-            available: count("available")?,
-            held: count("held")?,
-            booked: count("booked")?,
-        };
+        let counts = counts(&row)?;
         let next_due: Option<OffsetDateTime> = row.try_get("next_due").map_err(storage)?;
         let mut show = Self {
             wakeups: store.wakeups().clone(),

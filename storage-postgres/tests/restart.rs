@@ -130,16 +130,23 @@ async fn holds_and_waitlist_survive_a_restart_and_expire_on_time() {
     );
 }
 
-/// Drops every connection of `store`'s database but the caller's, as a
-/// restart or failover of the server does.
-async fn drop_connections(store: &PgStore) {
+/// The name of `store`'s database, and a connection to the server's admin
+/// database.
+async fn database_and_admin(store: &PgStore) -> (String, sqlx::PgConnection) {
     let database: String = sqlx::query_scalar("SELECT current_database()")
         .fetch_one(store.pool())
         .await
         .unwrap();
-    let mut admin = sqlx::PgConnection::connect(&storage_postgres::testing::server_url())
+    let admin = sqlx::PgConnection::connect(&storage_postgres::testing::server_url())
         .await
         .unwrap();
+    (database, admin)
+}
+
+/// Drops every connection of `store`'s database but the caller's, as a
+/// restart or failover of the server does.
+async fn drop_connections(store: &PgStore) {
+    let (database, mut admin) = database_and_admin(store).await;
     let dropped: Vec<bool> = sqlx::query_scalar(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
          WHERE datname = $1 AND pid <> pg_backend_pid()",
@@ -203,13 +210,7 @@ async fn search_fails_rather_than_hangs_while_the_database_refuses_connections()
     let url = fresh_database().await.unwrap();
     let store = PgStore::connect(&url, Policy::default()).await.unwrap();
     idle_connections(&store).await;
-    let database: String = sqlx::query_scalar("SELECT current_database()")
-        .fetch_one(store.pool())
-        .await
-        .unwrap();
-    let mut admin = sqlx::PgConnection::connect(&storage_postgres::testing::server_url())
-        .await
-        .unwrap();
+    let (database, mut admin) = database_and_admin(&store).await;
     sqlx::query(&format!(
         "ALTER DATABASE {database} ALLOW_CONNECTIONS false"
     ))

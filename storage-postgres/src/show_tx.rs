@@ -220,8 +220,16 @@ impl ShowTx {
         } else {
             "FOR UPDATE"
         };
+        // The transaction's other statements are index lookups keyed by the
+        // show: planning them afresh each time (PostgreSQL's custom plans)
+        // cost a quarter of the server's time, so each is planned once per
+        // connection; with sequential scans off, a plan made while a table
+        // was nearly empty cannot scan it whole once it has grown.
         let row = sqlx::query(&format!(
-            "SELECT last_seq, next_in_line, next_due, available, held, booked FROM show_state WHERE show_id = $1 {lock}"
+            "SELECT set_config('plan_cache_mode', 'force_generic_plan', true),
+                 set_config('enable_seqscan', 'off', true),
+                 last_seq, next_in_line, next_due, available, held, booked
+             FROM show_state WHERE show_id = $1 {lock}"
         ))
         .bind(meta.show.id.as_uuid())
         .fetch_optional(&mut *tx)

@@ -8,7 +8,8 @@
 \set n random(1, :shows)
 BEGIN;
 -- The lock, with the show's event count as its next 4-seat block, as the
--- Rust clients' per-show counter (they make one event a hold).
+-- Rust clients' per-show counter (they make one event a hold). As the
+-- engine's, it sets the transaction's planner settings (show_tx.rs).
 WITH locked AS (
     SELECT show_id, last_seq, next_in_line, next_due, available, held, booked FROM show_state
     WHERE show_id = (SELECT show_id FROM replay_shows WHERE n = :n) FOR UPDATE
@@ -18,7 +19,9 @@ fresh AS (
         uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()) AS secret,
         now() + :hold_time::interval AS expires_at
 )
-SELECT l.last_seq, l.next_in_line, l.next_due, l.available, l.held, l.booked, l.show_id AS show,
+SELECT set_config('plan_cache_mode', 'force_generic_plan', true) AS plan_mode,
+    set_config('enable_seqscan', 'off', true) AS seqscan,
+    l.last_seq, l.next_in_line, l.next_due, l.available, l.held, l.booked, l.show_id AS show,
     ARRAY[f.holder] AS holders, array_fill(f.holder, ARRAY[4]) AS seat_holders,
     ARRAY[f.hold] AS ids, ARRAY[f.secret] AS secrets, b.indexes, ARRAY[b.indexes::text] AS lists,
     now() AS now, f.expires_at, f.expires_at + :grace::interval AS free_at,

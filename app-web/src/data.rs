@@ -646,7 +646,7 @@ pub async fn checkout_page(token: String) -> Result<CheckoutData, ServerFnError>
             .seats
             .iter()
             .map(|s| SeatLine {
-                label: s.label.clone(),
+                label: s.label.to_string(),
                 price: s.price.to_string(),
                 ticket: None,
             })
@@ -723,7 +723,7 @@ pub async fn booking_page(id: String) -> Result<BookingData, ServerFnError> {
             .tickets
             .iter()
             .map(|t| SeatLine {
-                label: t.seat.label.clone(),
+                label: t.seat.label.to_string(),
                 price: t.seat.price.to_string(),
                 ticket: Some(ticket_view(&backend, booking.show, t.id)),
             })

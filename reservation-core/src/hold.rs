@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -18,7 +19,7 @@ use crate::money::Money;
 /// or release the hold (together with the holder id).
 ///
 /// It names the show (so a store finds the hold without a global index) and
-/// carries 256 random bits from the operating system's CSPRNG. Its text form
+/// carries 256 random bits from a CSPRNG the operating system seeds. Its text form
 /// is 64 URL-safe characters. `Debug` does not print the secret.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct HoldToken {
@@ -32,12 +33,13 @@ pub struct HoldToken {
 pub struct MalformedToken;
 
 impl HoldToken {
-    /// A fresh token for a hold on `show`.
-    pub fn generate(show: ShowId) -> Self {
-        Self {
-            show,
-            secret: rand::random(),
-        }
+    /// A new hold's id and token, for a hold on `show`: one draw from the
+    /// thread's CSPRNG gives both (the id is a UUID v4; it is public, as in
+    /// events, and tells nothing of the secret).
+    pub fn issue(show: ShowId) -> (HoldId, Self) {
+        let (id, secret): ([u8; 16], [u8; 32]) = rand::random();
+        let id = uuid::Builder::from_random_bytes(id).into_uuid();
+        (HoldId::from_uuid(id), Self { show, secret })
     }
 
     /// The show the hold is on.
@@ -219,8 +221,9 @@ pub struct HoldRequest {
 pub struct PricedSeat {
     /// The seat.
     pub seat: SeatId,
-    /// Its label, such as "F12".
-    pub label: String,
+    /// Its label, such as "F12" (shared with the show's seating plan).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub label: Arc<str>,
     /// Its price category.
     pub category: CategoryCode,
     /// Its price for this show.
@@ -296,22 +299,22 @@ mod tests {
 
     #[test]
     fn token_round_trips_and_is_long_enough() {
-        let token = HoldToken::generate(ShowId::random());
+        let (_, token) = HoldToken::issue(ShowId::random());
         let text = token.to_string();
         assert_eq!(text.len(), 64);
         assert_eq!(text.parse::<HoldToken>(), Ok(token.clone()));
-        assert_ne!(HoldToken::generate(token.show()), token);
+        assert_ne!(HoldToken::issue(token.show()).1, token);
     }
 
     #[test]
     fn token_debug_hides_the_secret() {
-        let token = HoldToken::generate(ShowId::random());
+        let (_, token) = HoldToken::issue(ShowId::random());
         assert!(!format!("{token:?}").contains(&token.to_string()[22..]));
     }
 
     #[test]
     fn truncated_or_garbled_tokens_are_rejected() {
-        let text = HoldToken::generate(ShowId::random()).to_string();
+        let text = HoldToken::issue(ShowId::random()).1.to_string();
         assert_eq!(text[..63].parse::<HoldToken>(), Err(MalformedToken));
         assert_eq!(
             format!("{}!", &text[..63]).parse::<HoldToken>(),

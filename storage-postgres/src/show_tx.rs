@@ -589,15 +589,18 @@ impl ShowTx {
         let expires_at = self.now + self.policy.hold_time;
         let rows: Vec<HoldRow> = grants
             .iter()
-            .map(|(holder, seats)| HoldRow {
-                id: HoldId::random(),
-                secret: *HoldToken::generate(self.id()).secret(),
-                holder: *holder,
-                seats: seats.clone(),
-                created_at: self.now,
-                expires_at,
-                state: ACTIVE,
-                booking: None,
+            .map(|(holder, seats)| {
+                let (id, token) = HoldToken::issue(self.id());
+                HoldRow {
+                    id,
+                    secret: *token.secret(),
+                    holder: *holder,
+                    seats: seats.clone(),
+                    created_at: self.now,
+                    expires_at,
+                    state: ACTIVE,
+                    booking: None,
+                }
             })
             .collect();
         if !rows.is_empty() {

@@ -45,7 +45,7 @@ impl Point {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String, example = "A"))]
 #[serde(try_from = "String", into = "String")]
-pub struct CategoryCode(String);
+pub struct CategoryCode(Arc<str>);
 
 /// A category code that is empty, longer than 32 bytes or not `[A-Za-z0-9_-]`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -60,7 +60,7 @@ impl CategoryCode {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
         if ok {
-            Ok(Self(code.to_owned()))
+            Ok(Self(code.into()))
         } else {
             Err(InvalidCategoryCode(code.chars().take(40).collect()))
         }
@@ -81,7 +81,7 @@ impl TryFrom<String> for CategoryCode {
 
 impl From<CategoryCode> for String {
     fn from(value: CategoryCode) -> Self {
-        value.0
+        value.0.as_ref().to_owned()
     }
 }
 
@@ -274,7 +274,8 @@ impl PlanRow {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SeatingPlan {
     seats: Vec<PlanSeat>,
-    labels: Vec<String>,
+    /// Shared: every priced seat of a hold or booking points at its label.
+    labels: Vec<Arc<str>>,
     rows: Vec<PlanRow>,
     by_id: FastMap<SeatId, SeatIndex>,
     sweet_spot: Point,
@@ -336,7 +337,7 @@ impl SeatingPlan {
                         flags: seat.flags,
                         position: seat.position,
                     });
-                    labels.push(seat.label.clone());
+                    labels.push(seat.label.as_str().into());
                 }
                 let end = u32::try_from(seats.len()).map_err(|_| LayoutError::TooManySeats)?;
                 if end > start {
@@ -384,6 +385,11 @@ impl SeatingPlan {
     /// The label of the seat at `index`.
     pub fn label(&self, index: SeatIndex) -> &str {
         &self.labels[index.get()]
+    }
+
+    /// The label of the seat at `index`, shared.
+    pub(crate) fn shared_label(&self, index: SeatIndex) -> Arc<str> {
+        Arc::clone(&self.labels[index.get()])
     }
 
     /// All seats, indexed by [`SeatIndex`].
@@ -491,8 +497,8 @@ impl Hall {
 /// Handy for tests, examples and demo data.
 pub fn grid_layout(name: &str, rows: u16, seats_per_row: u16, premium_rows: u16) -> Layout {
     let row_count = rows;
-    let standard = CategoryCode("A".to_owned());
-    let premium = CategoryCode("P".to_owned());
+    let standard = CategoryCode("A".into());
+    let premium = CategoryCode("P".into());
     let mut categories = vec![PriceCategory {
         code: standard.clone(),
         name: "Standard".to_owned(),

@@ -250,9 +250,8 @@ impl ShowState {
         seats: Vec<SeatIndex>,
         now: OffsetDateTime,
     ) -> (Secret, HoldId, Vec<SeatId>) {
-        let token = HoldToken::generate(self.show.id);
+        let (id, token) = HoldToken::issue(self.show.id);
         let secret = *token.secret();
-        let id = HoldId::random();
         for seat in &seats {
             self.seats[seat.get()] = SeatHolding::Held(holder);
         }
@@ -286,16 +285,17 @@ impl ShowState {
             return;
         }
         record.phase = phase;
-        let (id, holder, seats) = (record.id, record.holder, record.seats.clone());
+        let (id, holder) = (record.id, record.holder);
         self.deadlines
             .remove(&(record.expires_at + self.policy.grace, id));
         let slot = match phase {
             HoldPhase::Confirmed(_) => SeatHolding::Booked(holder),
             _ => SeatHolding::Free,
         };
-        for seat in &seats {
+        for seat in &record.seats {
             self.seats[seat.get()] = slot;
         }
+        let seats = self.pricing.seat_ids(&record.seats);
         let n = seats.len() as u32;
         self.counts.held -= n;
         match phase {
@@ -303,7 +303,6 @@ impl ShowState {
             _ => self.counts.available += n,
         }
         self.unload(holder, n as u16);
-        let seats = self.pricing.seat_ids(&seats);
         let change = match phase {
             HoldPhase::Confirmed(booking) => Change::Booked {
                 booking,

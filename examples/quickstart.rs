@@ -92,7 +92,7 @@ pub(crate) async fn sell_tickets<S: Store + 'static>(store: S) -> Result<(), Box
             },
         })
         .await?;
-    let labels: Vec<&str> = hold.seats.iter().map(|s| &*s.label).collect();
+    let labels: Vec<&str> = hold.seats.iter().map(|s| s.label.as_str()).collect();
     println!(
         "Held {} for {} until {}",
         labels.join(", "),

@@ -139,7 +139,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let WaitStatus::Offered { hold } = engine.wait_status(wait.id, ben).await? else {
         return Err("Ben should have been offered seats".into());
     };
-    let seats: Vec<&str> = hold.seats.iter().map(|s| &*s.label).collect();
+    let seats: Vec<&str> = hold.seats.iter().map(|s| s.label.as_str()).collect();
     println!(
         "          Ben is offered {} until {}",
         seats.join(" and "),

@@ -2,11 +2,11 @@
 
 use std::fmt;
 use std::str::FromStr;
-use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 use time::OffsetDateTime;
 
 use crate::catalog::CategoryCode;
@@ -221,9 +221,10 @@ pub struct HoldRequest {
 pub struct PricedSeat {
     /// The seat.
     pub seat: SeatId,
-    /// Its label, such as "F12" (shared with the show's seating plan).
+    /// Its label, such as "F12" (a small string: copying a short one
+    /// allocates nothing).
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    pub label: Arc<str>,
+    pub label: SmolStr,
     /// Its price category.
     pub category: CategoryCode,
     /// Its price for this show.

@@ -12,6 +12,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 
 use crate::ids::{HallId, SeatId, VenueId};
 
@@ -45,7 +46,7 @@ impl Point {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String, example = "A"))]
 #[serde(try_from = "String", into = "String")]
-pub struct CategoryCode(Arc<str>);
+pub struct CategoryCode(SmolStr);
 
 /// A category code that is empty, longer than 32 bytes or not `[A-Za-z0-9_-]`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -60,7 +61,7 @@ impl CategoryCode {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
         if ok {
-            Ok(Self(code.into()))
+            Ok(Self(SmolStr::new(code)))
         } else {
             Err(InvalidCategoryCode(code.chars().take(40).collect()))
         }
@@ -81,7 +82,7 @@ impl TryFrom<String> for CategoryCode {
 
 impl From<CategoryCode> for String {
     fn from(value: CategoryCode) -> Self {
-        value.0.as_ref().to_owned()
+        value.0.into()
     }
 }
 
@@ -274,8 +275,7 @@ impl PlanRow {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SeatingPlan {
     seats: Vec<PlanSeat>,
-    /// Shared: every priced seat of a hold or booking points at its label.
-    labels: Vec<Arc<str>>,
+    labels: Vec<SmolStr>,
     rows: Vec<PlanRow>,
     by_id: FastMap<SeatId, SeatIndex>,
     sweet_spot: Point,
@@ -337,7 +337,7 @@ impl SeatingPlan {
                         flags: seat.flags,
                         position: seat.position,
                     });
-                    labels.push(seat.label.as_str().into());
+                    labels.push(SmolStr::new(&seat.label));
                 }
                 let end = u32::try_from(seats.len()).map_err(|_| LayoutError::TooManySeats)?;
                 if end > start {
@@ -387,9 +387,10 @@ impl SeatingPlan {
         &self.labels[index.get()]
     }
 
-    /// The label of the seat at `index`, shared.
-    pub(crate) fn shared_label(&self, index: SeatIndex) -> Arc<str> {
-        Arc::clone(&self.labels[index.get()])
+    /// The label of the seat at `index`, as priced seats carry it (a
+    /// short label is copied, never allocated).
+    pub(crate) fn small_label(&self, index: SeatIndex) -> SmolStr {
+        self.labels[index.get()].clone()
     }
 
     /// All seats, indexed by [`SeatIndex`].

@@ -51,7 +51,7 @@ impl PricedPlan {
         let (category, price) = self.categories[usize::from(seat.category)].clone();
         PricedSeat {
             seat: seat.id,
-            label: self.plan.shared_label(i),
+            label: self.plan.small_label(i),
             category,
             price,
         }

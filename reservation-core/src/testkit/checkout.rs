@@ -33,7 +33,7 @@ pub async fn confirm_books_one_ticket_per_seat<S: Store + 'static>(store: S) {
     let tickets: Vec<(&str, i64)> = booking
         .tickets
         .iter()
-        .map(|t| (&*t.seat.label, t.seat.price.minor))
+        .map(|t| (t.seat.label.as_str(), t.seat.price.minor))
         .collect();
     assert_eq!(tickets, [("H3", 900), ("H4", 900), ("J10", 1500)]);
     let mut ids: Vec<_> = booking.tickets.iter().map(|t| t.id).collect();

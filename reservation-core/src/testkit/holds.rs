@@ -16,7 +16,10 @@ pub async fn hold_takes_the_seats_with_prices<S: Store + 'static>(store: S) {
     let me = HolderId::random();
     let hold = f.hold(f.show, me, &["C5", "C6", "J1"]).await.expect("hold");
     assert_eq!(
-        hold.seats.iter().map(|s| &*s.label).collect::<Vec<_>>(),
+        hold.seats
+            .iter()
+            .map(|s| s.label.as_str())
+            .collect::<Vec<_>>(),
         ["C5", "C6", "J1"]
     );
     assert_eq!(hold.total.minor, 900 + 900 + 1500);
@@ -328,7 +331,7 @@ pub async fn best_available_picks_adjacent_seats<S: Store + 'static>(store: S) {
         .hold_best(f.show, other, 2, accessible.clone())
         .await
         .expect("accessible");
-    let labels: Vec<&str> = wheel.seats.iter().map(|s| &*s.label).collect();
+    let labels: Vec<&str> = wheel.seats.iter().map(|s| s.label.as_str()).collect();
     assert_eq!(labels.len(), 2);
     assert!(
         labels.iter().all(|l| *l == "A10" || *l == "A11"),

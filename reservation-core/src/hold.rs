@@ -308,6 +308,18 @@ mod tests {
     }
 
     #[test]
+    fn an_issued_id_is_a_fresh_v4_uuid_apart_from_the_secret() {
+        let show = ShowId::random();
+        let (id, token) = HoldToken::issue(show);
+        let (other_id, other) = HoldToken::issue(show);
+        assert_eq!(id.as_uuid().get_version_num(), 4);
+        assert_ne!(id, other_id);
+        assert_ne!(token.secret(), other.secret());
+        // The id is public: it must not be a slice of the secret.
+        assert_ne!(&id.as_uuid().as_bytes()[..], &token.secret()[..16]);
+    }
+
+    #[test]
     fn token_debug_hides_the_secret() {
         let (_, token) = HoldToken::issue(ShowId::random());
         assert!(!format!("{token:?}").contains(&token.to_string()[22..]));

@@ -10,6 +10,7 @@ use reservation_core::ReservationError;
 use reservation_core::catalog::CatalogError;
 use reservation_core::catalog::search::SearchError;
 use reservation_core::ticket_code::TicketCodeError;
+use reservation_core::waiting_room::AdmissionError;
 use serde::Serialize;
 
 /// An error response.
@@ -126,9 +127,22 @@ impl From<ReservationError> for ApiError {
             E::SoldOut => (S::CONFLICT, "sold_out"),
             E::SalesClosed { .. } => (S::CONFLICT, "sales_closed"),
             E::EventsGone { .. } => (S::GONE, "events_gone"),
+            E::Admission(refused) => (S::FORBIDDEN, admission_code(refused)),
             E::Storage(cause) => return Self::internal(cause),
         };
         Self::new(status, code, message)
+    }
+}
+
+/// The stable code of each way an admission pass is refused.
+fn admission_code(refused: &AdmissionError) -> &'static str {
+    match refused {
+        AdmissionError::Required => "admission_required",
+        AdmissionError::Malformed => "admission_malformed",
+        AdmissionError::OtherShow => "admission_other_show",
+        AdmissionError::NotYours => "admission_not_yours",
+        AdmissionError::Expired(_) => "admission_expired",
+        _ => "admission_refused",
     }
 }
 

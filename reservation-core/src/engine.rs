@@ -12,6 +12,7 @@ use crate::ids::{BookingId, HolderId, ShowId, WaitId};
 use crate::payment::{CardNumber, ChargeRequest, PaymentError, PaymentGateway};
 use crate::seat_map::{Availability, SeatMap};
 use crate::store::{Checkout, ReservationStore};
+use crate::waiting_room::WaitingRoom;
 use crate::waitlist::{Wait, WaitRequest, WaitStatus};
 
 /// The reservation engine: a store, a payment gateway and a clock.
@@ -22,6 +23,7 @@ pub struct Reservations {
     store: Arc<dyn ReservationStore>,
     payments: Arc<dyn PaymentGateway>,
     clock: Arc<dyn Clock>,
+    room: Option<WaitingRoom>,
 }
 
 impl std::fmt::Debug for Reservations {
@@ -43,6 +45,33 @@ impl Reservations {
             store,
             payments,
             clock,
+            room: None,
+        }
+    }
+
+    /// The same engine gated by `room`: on a show whose room is on, holds
+    /// and waits need an admission pass ([`hold_admitted`](Self::hold_admitted),
+    /// [`join_waitlist_admitted`](Self::join_waitlist_admitted)), and a
+    /// booking uses the buyer's admission up.
+    pub fn with_waiting_room(mut self, room: WaitingRoom) -> Self {
+        self.room = Some(room);
+        self
+    }
+
+    /// The waiting rooms gating this engine, if any.
+    pub fn waiting_room(&self) -> Option<&WaitingRoom> {
+        self.room.as_ref()
+    }
+
+    async fn check_admission(
+        &self,
+        show: ShowId,
+        holder: HolderId,
+        pass: Option<&str>,
+    ) -> Result<(), ReservationError> {
+        match &self.room {
+            Some(room) => room.check(show, holder, pass).await,
+            None => Ok(()),
         }
     }
 
@@ -56,8 +85,23 @@ impl Reservations {
         &self.clock
     }
 
-    /// Holds seats, all or nothing. See [`ReservationStore::hold`].
+    /// Holds seats, all or nothing. See [`ReservationStore::hold`]. On a
+    /// show behind a waiting room this is refused with
+    /// [`AdmissionError::Required`](crate::waiting_room::AdmissionError::Required):
+    /// use [`hold_admitted`](Self::hold_admitted).
     pub async fn hold(&self, request: &HoldRequest) -> Result<Hold, ReservationError> {
+        self.hold_admitted(request, None).await
+    }
+
+    /// Holds seats, showing the admission `pass` the waiting room gave
+    /// (needed only while the show's room is on).
+    pub async fn hold_admitted(
+        &self,
+        request: &HoldRequest,
+        pass: Option<&str>,
+    ) -> Result<Hold, ReservationError> {
+        self.check_admission(request.show, request.holder, pass)
+            .await?;
         self.store.hold(request, self.clock.now()).await
     }
 
@@ -119,6 +163,16 @@ impl Reservations {
             .complete_checkout(token, holder, &receipt, self.clock.now())
             .await
         {
+            Ok(booking) => {
+                if let Some(room) = &self.room {
+                    // The slot frees on the next pace anyway when this
+                    // fails: the admission runs out.
+                    if let Err(error) = room.finish(booking.show, holder).await {
+                        tracing::warn!(%error, "a booking did not end its admission");
+                    }
+                }
+                Ok(booking)
+            }
             Err(refused) if refused.is_refusal() => {
                 // The seats are gone: give the money back. A failed refund is
                 // left to the gateway's reconciliation; the refusal still stands.
@@ -158,8 +212,21 @@ impl Reservations {
         Ok(booking)
     }
 
-    /// Joins a show's waitlist.
+    /// Joins a show's waitlist (refused behind a waiting room: use
+    /// [`join_waitlist_admitted`](Self::join_waitlist_admitted)).
     pub async fn join_waitlist(&self, request: &WaitRequest) -> Result<Wait, ReservationError> {
+        self.join_waitlist_admitted(request, None).await
+    }
+
+    /// Joins a show's waitlist, showing the admission `pass` the waiting
+    /// room gave (needed only while the show's room is on).
+    pub async fn join_waitlist_admitted(
+        &self,
+        request: &WaitRequest,
+        pass: Option<&str>,
+    ) -> Result<Wait, ReservationError> {
+        self.check_admission(request.show, request.holder, pass)
+            .await?;
         self.store.join_waitlist(request, self.clock.now()).await
     }
 

@@ -6,6 +6,7 @@ use crate::catalog::CategoryCode;
 use crate::events::Sequence;
 use crate::hold::SeatConflict;
 use crate::ids::{BookingId, SeatId, ShowId, WaitId};
+use crate::waiting_room::AdmissionError;
 
 /// A refused or failed reservation operation. Every refusal has its own
 /// variant so callers can match on it; messages say what the user can do.
@@ -104,6 +105,10 @@ pub enum ReservationError {
         /// The oldest sequence still available.
         oldest: Sequence,
     },
+    /// The show sells through a waiting room and no valid admission pass
+    /// was shown.
+    #[error(transparent)]
+    Admission(#[from] AdmissionError),
     /// The store failed (database down, ...). The operation did not
     /// happen; it is safe to retry.
     #[error(transparent)]

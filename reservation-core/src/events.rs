@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 
 use crate::error::ReservationError;
 use crate::ids::{BookingId, HoldId, SeatId, ShowId, WaitId};
+use crate::waiting_room::LineView;
 
 /// Position in a show's event stream. The first event is 1; 0 means "before
 /// any event", so a seat map stamped 0 has seen none.
@@ -104,6 +105,12 @@ pub enum Change {
         wait: WaitId,
         /// Why.
         reason: WaitEnd,
+    },
+    /// The show's waiting room moved: a draw, admissions, drops, or a new
+    /// phase. Visitors re-read their own standing.
+    Line {
+        /// The line after the change.
+        line: LineView,
     },
 }
 

@@ -90,6 +90,8 @@
 //!   [`payment::PaymentGateway`] port and a fake gateway.
 //! - [`ticket_code`]: signed codes for tickets' QR codes.
 //! - [`waitlist`]: the FCFS policy, written down, and its pure core.
+//! - [`waiting_room`]: the on-sale line (lobby draw, paced admission,
+//!   signed passes), its pure core and its port.
 //! - `events`, `seat_map`: what readers see.
 //! - `store`: the ports ([`Catalog`], [`CatalogAdmin`], [`ReservationStore`]);
 //!   `memory`: the in-memory store ([`MemoryStore`]); `engine`: the
@@ -118,10 +120,12 @@ mod money;
 pub mod payment;
 mod seat_map;
 pub mod seating;
+mod signing;
 mod store;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod ticket_code;
+pub mod waiting_room;
 pub mod waitlist;
 
 pub use booking::{Booking, BookingStatus, Ticket};

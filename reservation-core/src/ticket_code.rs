@@ -9,17 +9,16 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use hmac::Mac;
 
 use crate::ids::{ShowId, TicketId};
+use crate::signing::SigningKey;
+pub use crate::signing::{MIN_SECRET_LEN, WeakSecret};
 
 const PREFIX: &str = "SW1.";
 const MAC_LEN: usize = 16;
 const BODY_LEN: usize = 16 + 16 + MAC_LEN;
-
-/// Shortest secret [`TicketSigner::new`] accepts, in bytes.
-pub const MIN_SECRET_LEN: usize = 32;
+const DOMAIN: &[u8] = b"seatwise-ticket-v1";
 
 /// Why a ticket code was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -31,11 +30,6 @@ pub enum TicketCodeError {
     #[error("this ticket code is not genuine")]
     BadSignature,
 }
-
-/// A signing secret shorter than [`MIN_SECRET_LEN`] bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("a ticket signing secret needs at least {MIN_SECRET_LEN} bytes, got {0}")]
-pub struct WeakSecret(pub usize);
 
 /// What a genuine ticket code says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,7 +43,7 @@ pub struct VerifiedTicket {
 /// Signs and verifies ticket codes with one secret.
 #[derive(Clone)]
 pub struct TicketSigner {
-    key: Hmac<Sha256>,
+    key: SigningKey,
 }
 
 impl std::fmt::Debug for TicketSigner {
@@ -62,19 +56,13 @@ impl TicketSigner {
     /// A signer keyed by `secret` (at least [`MIN_SECRET_LEN`] bytes). Every
     /// instance selling the same shows must share it.
     pub fn new(secret: &[u8]) -> Result<Self, WeakSecret> {
-        if secret.len() < MIN_SECRET_LEN {
-            return Err(WeakSecret(secret.len()));
-        }
-        // HMAC takes keys of any length; the check above is ours.
-        let key = Hmac::new_from_slice(secret).map_err(|_| WeakSecret(secret.len()))?;
-        Ok(Self { key })
+        SigningKey::new(secret).map(|key| Self { key })
     }
 
     /// A signer with a fresh random secret: codes verify only in this process.
     pub fn random() -> Self {
-        let secret: [u8; 32] = rand::random();
         Self {
-            key: Hmac::new_from_slice(&secret).unwrap_or_else(|_| unreachable!("any key length")),
+            key: SigningKey::random(),
         }
     }
 
@@ -83,7 +71,7 @@ impl TicketSigner {
         let mut body = [0u8; BODY_LEN];
         body[..16].copy_from_slice(show.as_uuid().as_bytes());
         body[16..32].copy_from_slice(ticket.as_uuid().as_bytes());
-        let mac = self.mac(&body[..32]).finalize().into_bytes();
+        let mac = self.key.mac(DOMAIN, &body[..32]).finalize().into_bytes();
         body[32..].copy_from_slice(&mac[..MAC_LEN]);
         format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(body))
     }
@@ -98,7 +86,8 @@ impl TicketSigner {
             .map_err(|_| TicketCodeError::Malformed)?;
         let body: [u8; BODY_LEN] = body.try_into().map_err(|_| TicketCodeError::Malformed)?;
         // Constant time, so timing tells a forger nothing about the tag.
-        self.mac(&body[..32])
+        self.key
+            .mac(DOMAIN, &body[..32])
             .verify_truncated_left(&body[32..])
             .map_err(|_| TicketCodeError::BadSignature)?;
         let uuid =
@@ -107,13 +96,6 @@ impl TicketSigner {
             show: ShowId::from_uuid(uuid(&body[..16])?),
             ticket: TicketId::from_uuid(uuid(&body[16..32])?),
         })
-    }
-
-    fn mac(&self, ids: &[u8]) -> Hmac<Sha256> {
-        let mut mac = self.key.clone();
-        mac.update(b"seatwise-ticket-v1");
-        mac.update(ids);
-        mac
     }
 }
 

@@ -10,6 +10,7 @@
 
 mod catalog;
 mod event_log;
+mod room;
 mod show;
 
 use std::sync::Arc;
@@ -35,6 +36,7 @@ use crate::limits::Policy;
 use crate::payment::PaymentReceipt;
 use crate::seat_map::{Availability, SeatMap};
 use crate::store::{Catalog, CatalogAdmin, CatalogResult, Checkout, ReservationStore};
+use crate::waiting_room::line::Line;
 use crate::waitlist::{Wait, WaitRequest, WaitStatus};
 
 use self::catalog::{CatalogData, get};
@@ -56,6 +58,8 @@ struct Inner {
     shows: FastDashMap<ShowId, Arc<Mutex<ShowState>>>,
     bookings: FastDashMap<BookingId, ShowId>,
     waits: FastDashMap<WaitId, ShowId>,
+    /// Waiting rooms, each locked before its show when both are (one lock order).
+    rooms: FastDashMap<ShowId, Arc<Mutex<Line>>>,
 }
 
 impl Default for MemoryStore {
@@ -90,6 +94,7 @@ impl MemoryStore {
                 shows: FastDashMap::default(),
                 bookings: FastDashMap::default(),
                 waits: FastDashMap::default(),
+                rooms: FastDashMap::default(),
             }),
         }
     }

@@ -21,7 +21,7 @@ pub fn apply(statuses: &mut HashMap<SeatId, SeatStatus>, event: &ShowEvent) {
         | Change::Expired { seats, .. }
         | Change::Cancelled { seats, .. } => (seats, SeatStatus::Available),
         Change::Booked { seats, .. } => (seats, SeatStatus::Booked),
-        Change::WaitJoined { .. } | Change::WaitEnded { .. } => return,
+        Change::WaitJoined { .. } | Change::WaitEnded { .. } | Change::Line { .. } => return,
     };
     for seat in seats {
         statuses.insert(*seat, status);
@@ -121,6 +121,7 @@ fn kind(change: &Change) -> &'static str {
         Change::WaitJoined { .. } => "wait_joined",
         Change::Offered { .. } => "offered",
         Change::WaitEnded { .. } => "wait_ended",
+        Change::Line { .. } => "line",
     }
 }
 

@@ -683,7 +683,7 @@ fn replay(statuses: &mut HashMap<SeatId, SeatStatus>, event: &ShowEvent) {
         Change::Released { seats, .. } | Change::Expired { seats, .. } => (seats, Held, Available),
         Change::Booked { seats, .. } => (seats, Held, Booked),
         Change::Cancelled { seats, .. } => (seats, Booked, Available),
-        Change::WaitJoined { .. } | Change::WaitEnded { .. } => return,
+        Change::WaitJoined { .. } | Change::WaitEnded { .. } | Change::Line { .. } => return,
     };
     assert!(!seats.is_empty(), "an event moves no seats: {event:?}");
     for seat in seats {

@@ -24,6 +24,7 @@ pub mod concurrency;
 pub mod events;
 mod fixture;
 pub mod holds;
+pub mod waiting_room;
 pub mod waitlist;
 
 pub use fixture::{Fixture, PREMIUM_PRICE, STANDARD_PRICE, card, policy, random_seats};
@@ -66,6 +67,9 @@ macro_rules! conformance_tests {
         );
     };
     (@scenarios $make:expr; $($module:ident :: $name:ident),* $(,)?) => {
+        $crate::conformance_tests!(@each $make; $($module::$name),*);
+    };
+    (@each $make:expr; $($module:ident :: $name:ident),* $(,)?) => {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn $name() {
@@ -73,5 +77,26 @@ macro_rules! conformance_tests {
                 $crate::testkit::$module::$name(store).await;
             }
         )*
+    };
+}
+
+/// Expands to one test per waiting-room scenario ([`waiting_room`]) for a
+/// store that also implements
+/// [`WaitingRoomStore`](crate::waiting_room::WaitingRoomStore); `$make` as
+/// for [`conformance_tests!`](crate::conformance_tests).
+#[macro_export]
+macro_rules! waiting_room_tests {
+    ($make:expr) => {
+        $crate::conformance_tests!(@each $make;
+            waiting_room::the_lobby_draw_is_a_random_permutation,
+            waiting_room::after_the_draw_it_is_first_come_first_served,
+            waiting_room::pacing_keeps_the_rate,
+            waiting_room::the_active_limit_admits_as_shoppers_finish,
+            waiting_room::one_place_per_session,
+            waiting_room::silent_visitors_lose_their_place,
+            waiting_room::the_room_follows_the_inventory,
+            waiting_room::holds_need_a_valid_pass,
+            waiting_room::bad_room_requests_are_refused,
+        );
     };
 }

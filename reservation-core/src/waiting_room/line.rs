@@ -403,6 +403,49 @@ impl Fenwick {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::waiting_room::Pace;
+    use time::Duration;
+    use time::macros::datetime;
+
+    #[test]
+    fn the_lobby_draw_gives_every_arrival_every_place_equally_often() {
+        const T0: OffsetDateTime = datetime!(2030-01-01 10:00 UTC);
+        let seats = Availability {
+            available: 10,
+            held: 0,
+            booked: 0,
+        };
+        let config = RoomConfig::new(
+            T0,
+            T0 + Duration::minutes(1),
+            Pace::new(Some(1), None).unwrap(),
+        )
+        .unwrap();
+        // counts[arrival][place - 1]
+        let mut counts = [[0u32; 4]; 4];
+        for _ in 0..4000 {
+            let mut line = Line::new(ShowId::random(), config, T0);
+            let visitors: Vec<HolderId> = (0..4).map(|_| HolderId::random()).collect();
+            for v in &visitors {
+                line.join(*v, T0, seats).unwrap();
+            }
+            let open = T0 + Duration::minutes(1);
+            for (arrival, v) in visitors.iter().enumerate() {
+                match line.place(*v, open, seats).unwrap().standing {
+                    Standing::Queued { position, .. } => {
+                        counts[arrival][position as usize - 1] += 1
+                    }
+                    other => panic!("queued after the draw, not {other:?}"),
+                }
+            }
+        }
+        // 1,000 expected in each cell; 6 standard deviations either side.
+        for row in counts {
+            for n in row {
+                assert!((830..=1170).contains(&n), "{counts:?}");
+            }
+        }
+    }
 
     #[test]
     fn fenwick_counts_what_is_left_before_a_number() {

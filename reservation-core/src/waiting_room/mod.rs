@@ -37,6 +37,47 @@
 //! [`Change::Line`](crate::Change::Line) event on the show's stream, so
 //! pages move without polling everyone.
 //!
+//! # Example
+//!
+//! ```
+//! use std::sync::Arc;
+//! use reservation_core::testkit::Fixture;
+//! use reservation_core::waiting_room::*;
+//! use reservation_core::*;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // A store with a show, a clock stopped at a fixed instant.
+//! let f = Fixture::seed(MemoryStore::default()).await;
+//! let rooms = WaitingRoom::new(f.store.clone(), Arc::new(f.clock.clone()), AdmissionSigner::random());
+//! let engine = f.engine.clone().with_waiting_room(rooms.clone());
+//!
+//! // The organizer: lobby open now, sale in a minute, 100 shoppers at a time.
+//! let now = f.now();
+//! let config = RoomConfig::new(now, now + time::Duration::minutes(1), Pace::new(Some(100), None)?)?;
+//! rooms.open(f.show, config).await?;
+//!
+//! // A visitor waits in the lobby (checking in at least every 2 minutes, or
+//! // losing the place); once the sale opens the pacer admits them.
+//! let me = HolderId::random();
+//! assert_eq!(rooms.join(f.show, me).await?.place.standing, Standing::Lobby);
+//! f.advance(time::Duration::minutes(1));
+//! rooms.pace().await?;
+//! let pass = rooms.status(f.show, me).await?.admission.expect("admitted").token;
+//!
+//! // Holding seats needs the pass while the room is on.
+//! let request = HoldRequest {
+//!     show: f.show,
+//!     holder: me,
+//!     seats: SeatSelection::BestAvailable { count: SeatCount::new(2)?, filter: SeatFilter::default() },
+//! };
+//! assert!(matches!(engine.hold(&request).await, Err(ReservationError::Admission(AdmissionError::Required))));
+//! let hold = engine.hold_admitted(&request, Some(&pass)).await?;
+//! assert_eq!(hold.seats.len(), 2);
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Parts
 //!
 //! The policy's pure core is [`Pacer`], [`ObservedRate`], [`EtaRange`] and

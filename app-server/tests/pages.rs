@@ -454,9 +454,10 @@ fn the_waiting_page_joins_and_refreshes_itself_without_javascript() {
         assert!(main.contains(r#"<dd class="position">2</dd>"#), "{main}");
         assert!(main.contains(r#"<dd class="ahead">1</dd>"#), "{main}");
         assert!(
-            main.contains("199 seats free") || main.contains("200 seats free"),
+            main.contains(r#"<dd class="seats">200<small>0 held by shoppers"#),
             "{main}"
         );
+        assert!(main.contains("2 people waiting in all."), "{main}");
         assert!(main.contains(r#"action="/_server/leave_room""#), "{main}");
         // Reloading keeps the place.
         let (_, _, again) = get(&app, &path, Some(me)).await;

@@ -98,10 +98,13 @@ fn Room(initial: RoomPageData) -> impl IntoView {
 
 /// The place, the estimate and the seats, as they are now.
 fn details(s: &RoomPageData, seats_link: &str) -> AnyView {
-    let seats = format!(
-        "{} seats free, {} held by shoppers · {} people waiting",
-        s.seats_free, s.seats_held, s.waiting
-    );
+    let seats = view! {
+        <div>
+            <dt>"Seats free"</dt>
+            <dd class="seats">{s.seats_free}<small>{format!("{} held by shoppers", s.seats_held)}</small></dd>
+        </div>
+    };
+    let waiting = format!("{} people waiting in all.", s.waiting);
     match s.phase.as_str() {
         "closed" => view! {
             <p><a href=seats_link.to_owned()>"Go to the seats"</a></p>
@@ -111,9 +114,9 @@ fn details(s: &RoomPageData, seats_link: &str) -> AnyView {
         "lobby" => view! {
             <dl class="room-facts">
                 <div><dt>"Sale opens"</dt><dd class="opens">{s.opens.clone()}</dd></div>
-                <div><dt>"Seats"</dt><dd>{seats}</dd></div>
+                {seats}
             </dl>
-            <p class="muted">"Arriving earlier does not help: places are drawn at random when the sale opens."</p>
+            <p class="muted">{waiting} " Arriving earlier does not help: places are drawn at random when the sale opens."</p>
         }
         .into_any(),
         _ => {
@@ -128,8 +131,9 @@ fn details(s: &RoomPageData, seats_link: &str) -> AnyView {
                     <div><dt>"Your place"</dt><dd class="position">{position}</dd></div>
                     <div><dt>"People ahead"</dt><dd class="ahead">{ahead}</dd></div>
                     <div><dt>"Your turn"</dt><dd class="eta">{eta}</dd></div>
-                    <div><dt>"Seats"</dt><dd class="seats">{seats}</dd></div>
+                    {seats}
                 </dl>
+                <p class="muted">{waiting}</p>
             }
             .into_any()
         }

@@ -141,19 +141,29 @@ fn details(s: &RoomPageData, seats_link: &str) -> AnyView {
 }
 
 /// Re-reads the place when the show's line moves (after a random 0.3 to
-/// 1.5 s, one read per burst of moves), and every 20 s to check in.
+/// 1.5 s, one read per burst of moves), and every 20 s to check in; all of
+/// it stops when the page goes away (a late read must not join the line
+/// again from the seat map or checkout).
 #[cfg(feature = "hydrate")]
 fn follow_line(show: String, seq: u64, state: RwSignal<RoomPageData>, live: RwSignal<bool>) {
     use std::cell::Cell;
     use std::rc::Rc;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
     use std::time::Duration;
 
+    let here = Arc::new(AtomicBool::new(true));
     let refresh = {
-        let show = show.clone();
+        let (show, here) = (show.clone(), here.clone());
         move || {
-            let show = show.clone();
+            if !here.load(Ordering::Relaxed) {
+                return;
+            }
+            let (show, here) = (show.clone(), here.clone());
             leptos::task::spawn_local(async move {
-                if let Ok(data) = room_page(show).await {
+                if let Ok(data) = room_page(show).await
+                    && here.load(Ordering::Relaxed)
+                {
                     state.set(data);
                 }
             });
@@ -187,5 +197,11 @@ fn follow_line(show: String, seq: u64, state: RwSignal<RoomPageData>, live: RwSi
         },
         move |open| live.set(open),
     );
-    let _ = set_interval_with_handle(refresh, Duration::from_secs(20));
+    let check_ins = set_interval_with_handle(refresh, Duration::from_secs(20)).ok();
+    on_cleanup(move || {
+        here.store(false, Ordering::Relaxed);
+        if let Some(check_ins) = check_ins {
+            check_ins.clear();
+        }
+    });
 }

@@ -860,6 +860,7 @@ pub async fn wait_page(id: String) -> Result<WaitData, ServerFnError> {
                     reservation_core::WaitEnd::SoldOut => {
                         "Sorry: the seats you waited for were sold."
                     }
+                    _ => "The wait has ended.",
                 }
                 .into(),
             );

@@ -275,6 +275,7 @@ pub struct SearchPage {
 
 /// A search that cannot run.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SearchError {
     /// The cursor was not produced by this search (forged, truncated, or from
     /// a query with another sort order).

@@ -213,7 +213,27 @@ pub enum SearchSort {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
-pub struct Cursor(pub String);
+pub struct Cursor(String);
+
+impl Cursor {
+    /// The cursor as text, to hand to a client.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A cursor as a client sent it back; searching checks it.
+impl From<String> for Cursor {
+    fn from(text: String) -> Self {
+        Self(text)
+    }
+}
+
+impl std::fmt::Display for Cursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 /// A search over events. Filters apply to shows: an event matches when the
 /// text matches it and at least one of its shows passes every filter.
@@ -275,6 +295,7 @@ pub struct SearchPage {
 
 /// A search that cannot run.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SearchError {
     /// The cursor was not produced by this search (forged, truncated, or from
     /// a query with another sort order).

@@ -569,3 +569,52 @@ fn leaving_the_line_works_without_javascript() {
         );
     });
 }
+
+#[test]
+fn the_waiting_page_says_when_every_seat_is_held_sold_or_the_room_is_off() {
+    one_at_a_time(async {
+        let (app, f, room) = room_fixture_app(time::Duration::ZERO).await;
+        // The 8-seat show behind its own room; its seats held by others (the
+        // fixture's engine is not gated).
+        let now = f.now();
+        room.open(
+            f.small_show,
+            RoomConfig::new(now, now, Pace::new(Some(5), None).unwrap()).unwrap(),
+        )
+        .await
+        .unwrap();
+        let holds = f.fill(f.small_show, 0).await;
+        room.pace().await.unwrap();
+        let (me, path) = (HolderId::random(), format!("/shows/{}/room", f.small_show));
+        let (_, _, html) = get(&app, &path, Some(me)).await;
+        let main = main_of(&html);
+        assert!(
+            main.contains("All seats are held right now; the line keeps its order."),
+            "{main}"
+        );
+        assert!(main.contains(r#"data-phase="all_held""#), "{main}");
+        // Every seat booked: sold out, said to everyone.
+        for hold in &holds {
+            f.engine
+                .confirm(&hold.token, hold.holder, f.card())
+                .await
+                .unwrap();
+        }
+        room.pace().await.unwrap();
+        let (_, _, html) = get(&app, &path, Some(me)).await;
+        assert!(
+            main_of(&html).contains("Sold out: every seat is booked."),
+            "{html}"
+        );
+        // The room switched off: the seats are on sale, with a link to them.
+        room.close(f.small_show).await.unwrap();
+        let (status, _, html) = get(&app, &path, Some(me)).await;
+        assert_eq!(status, StatusCode::OK);
+        let main = main_of(&html);
+        assert!(main.contains("its seats are on sale"), "{main}");
+        assert!(
+            main.contains(&format!(r#"href="/shows/{}""#, f.small_show)),
+            "{main}"
+        );
+    });
+}

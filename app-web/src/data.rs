@@ -1130,14 +1130,7 @@ pub async fn room_page(show: String) -> Result<RoomPageData, ServerFnError> {
         } => {
             data.position = Some(position);
             data.ahead = Some(ahead);
-            data.eta = eta.map(|eta| {
-                let minutes = |at: time::OffsetDateTime| (at - now).whole_seconds().max(0) / 60;
-                match (minutes(eta.earliest), minutes(eta.latest)) {
-                    (_, 0) => "in less than a minute".to_owned(),
-                    (a, b) if a == b => format!("in about {b} minutes"),
-                    (a, b) => format!("in {a} to {b} minutes"),
-                }
-            });
+            data.eta = eta.map(|eta| eta_words((eta.earliest - now, eta.latest - now)));
             "queued"
         }
         Standing::Admitted { .. } => "admitted",
@@ -1158,6 +1151,20 @@ pub async fn room_page(show: String) -> Result<RoomPageData, ServerFnError> {
         leptos_axum::redirect(&format!("/shows/{id}"));
     }
     Ok(data)
+}
+
+/// An estimate in words, from how far away its two ends are.
+#[cfg(feature = "ssr")]
+fn eta_words((earliest, latest): (time::Duration, time::Duration)) -> String {
+    let minutes = |d: time::Duration| d.whole_seconds().max(0) / 60;
+    let unit = |n: i64| if n == 1 { "minute" } else { "minutes" };
+    match (minutes(earliest), minutes(latest)) {
+        (_, 0) => "in less than a minute".to_owned(),
+        (_, b) if b >= 120 => format!("in about {} hours", (b + 30) / 60),
+        (0, b) => format!("within {b} {}", unit(b)),
+        (a, b) if a == b => format!("in about {b} {}", unit(b)),
+        (a, b) => format!("in {a} to {b} minutes"),
+    }
 }
 
 /// Leaves `show`'s waiting room (or gives up the admission) and goes back
@@ -1189,4 +1196,28 @@ pub async fn leave_room(show: String) -> Result<(), ServerFnError> {
     }
     leptos_axum::redirect(&format!("/events/{event}"));
     Ok(())
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::eta_words;
+    use time::Duration;
+
+    #[test]
+    fn estimates_read_as_words() {
+        let m = Duration::minutes;
+        assert_eq!(
+            eta_words((Duration::seconds(5), Duration::seconds(50))),
+            "in less than a minute"
+        );
+        assert_eq!(eta_words((Duration::seconds(5), m(1))), "within 1 minute");
+        assert_eq!(eta_words((m(0), m(4))), "within 4 minutes");
+        assert_eq!(
+            eta_words((m(3), m(3) + Duration::seconds(20))),
+            "in about 3 minutes"
+        );
+        assert_eq!(eta_words((m(2), m(7))), "in 2 to 7 minutes");
+        assert_eq!(eta_words((m(60), m(150))), "in about 3 hours");
+        assert_eq!(eta_words((m(-5), m(-1))), "in less than a minute");
+    }
 }

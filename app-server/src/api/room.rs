@@ -51,7 +51,8 @@ fn answer(state: &AppState, code: StatusCode, status: RoomStatus) -> Response {
 #[utoipa::path(post, operation_id = "join_room",
     path = "/api/v1/shows/{show}/room", tag = "rooms", params(("show" = ShowId, Path)),
     responses(
-        (status = 201, description = "Joined the line", body = RoomStatus),
+        (status = 201, description = "Joined the line", body = RoomStatus,
+            headers(("Set-Cookie" = String, description = "`seatwise_admission`, when admitted"))),
         (status = 200, description = "Already in line: the live place", body = RoomStatus,
             headers(("Set-Cookie" = String, description = "`seatwise_admission`, when admitted"))),
         (status = 404, description = "Unknown show (`unknown_show`), or it has no waiting room on (`no_room`): its seats are on sale directly", body = crate::error::Body),

@@ -321,13 +321,18 @@ pub fn room_show() -> ShowId {
 }
 
 /// Switches the demo's waiting room on for [`room_show`]: the lobby opens
-/// at `now`, the sale `sale_delay` later, admitting at `pace`.
+/// at `now`, the sale `sale_delay` later, admitting at `pace`. A room that
+/// is already on (opened by another instance on the same database, or
+/// before a restart) keeps its settings and its line.
 pub async fn open_room(
     room: &WaitingRoom,
     now: OffsetDateTime,
     sale_delay: Duration,
     pace: Pace,
 ) -> Result<RoomConfig, RoomError> {
+    if let Some(config) = room.room(room_show()).await? {
+        return Ok(config);
+    }
     let config = RoomConfig::new(now, now + sale_delay, pace)?;
     room.open(room_show(), config).await?;
     Ok(config)

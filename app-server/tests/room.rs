@@ -428,3 +428,55 @@ async fn the_openapi_document_has_the_room_routes() {
             .any(|p| p["name"] == "Seatwise-Admission" && p["in"] == "header")
     );
 }
+
+/// The demo's room is where the README says: "Rock the Arena", its first
+/// show in Hamburg, at the Hamburg Arena; opening it again keeps it as it is.
+#[tokio::test]
+async fn the_demo_room_is_on_the_first_rock_the_arena_in_hamburg() {
+    use reservation_core::waiting_room::{AdmissionSigner, Pace, WaitingRoom};
+    use reservation_core::{Catalog, CityId, EventId, MemoryStore, Policy, SystemClock};
+    use std::sync::Arc;
+    let store = Arc::new(MemoryStore::new(Policy::default()));
+    let now = time::OffsetDateTime::now_utc();
+    app_server::demo::load(store.as_ref(), now).await.unwrap();
+    let show = app_server::demo::room_show();
+    let details = store.show(show).await.unwrap();
+    assert_eq!(
+        store.event(details.event).await.unwrap().title,
+        "Rock the Arena"
+    );
+    assert_eq!(
+        store.venue(details.venue).await.unwrap().name,
+        "Hamburg Arena"
+    );
+    let showtimes = store
+        .showtimes(
+            EventId::from_name("Rock the Arena"),
+            CityId::from_name("Hamburg"),
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!(showtimes[0].shows[0].id, show, "its first show in Hamburg");
+
+    let room = WaitingRoom::new(
+        store.clone(),
+        Arc::new(SystemClock),
+        AdmissionSigner::random(),
+    );
+    let pace = Pace::new(Some(25), Some(60)).unwrap();
+    let opened = app_server::demo::open_room(&room, now, Duration::seconds(90), pace)
+        .await
+        .unwrap();
+    assert_eq!(opened.sale_opens_at(), now + Duration::seconds(90));
+    assert_eq!(room.room(show).await.unwrap(), Some(opened));
+    let again = app_server::demo::open_room(
+        &room,
+        now + Duration::minutes(5),
+        Duration::ZERO,
+        Pace::new(Some(1), None).unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(again, opened, "a room already on keeps its settings");
+}

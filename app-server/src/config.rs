@@ -53,7 +53,7 @@ pub struct Config {
         default_value_t = 200
     )]
     pub holds_per_minute_per_address: u32,
-    /// The demo's waiting room (see `demo::ROOM_SHOW`): seconds from the
+    /// The demo's waiting room (on `demo::room_show()`): seconds from the
     /// server's start until the sale opens (the lobby opens at the start).
     #[arg(
         long,
@@ -61,7 +61,8 @@ pub struct Config {
         default_value_t = 90
     )]
     pub demo_room_sale_delay_seconds: u32,
-    /// The demo's waiting room: most admitted shoppers at once (0: no limit).
+    /// The demo's waiting room: most admitted shoppers at once (0: no
+    /// limit; the two limits cannot both be 0).
     #[arg(long, env = "SEATWISE_DEMO_ROOM_MAX_ACTIVE", default_value_t = 25)]
     pub demo_room_max_active: u32,
     /// The demo's waiting room: most admissions a minute (0: no limit).

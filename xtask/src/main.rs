@@ -3,7 +3,8 @@
 //! - `cargo xtask serve [--bind ADDR] [--database-url URL]`: builds and
 //!   starts the demo server.
 //! - `cargo xtask test`: everything CI checks, in order: formatting, clippy,
-//!   the pages' WASM bundle, the whole test suite (PostgreSQL tests included:
+//!   reservation-core built alone with no feature and with each, a packaging
+//!   check of the publishable crates, the pages' WASM bundle, the whole test suite (PostgreSQL tests included:
 //!   see [`postgres`] for how a server is found or started; browser tests in
 //!   Debian's Chromium, installed when missing), a smoke run of the
 //!   benchmarks, the docs, and the examples. Stops at the first failure and
@@ -117,6 +118,32 @@ const TEST_STEPS: &[Step] = &[
             "--",
             "-D",
             "warnings",
+        ],
+        true,
+    ),
+    step(
+        "reservation-core alone, with no feature",
+        &["check", "-p", "reservation-core", "--no-default-features"],
+        true,
+    ),
+    step(
+        "reservation-core alone, with openapi",
+        &["check", "-p", "reservation-core", "--features", "openapi"],
+        true,
+    ),
+    step(
+        "reservation-core alone, with testkit",
+        &["check", "-p", "reservation-core", "--features", "testkit"],
+        true,
+    ),
+    step(
+        "publishable crates package (cargo publish --dry-run)",
+        &[
+            "publish",
+            "--dry-run",
+            "--no-verify",
+            "--allow-dirty",
+            "--workspace",
         ],
         true,
     ),

@@ -79,7 +79,7 @@ enum Action {
     Browser,
     /// Schemathesis against a live demo server.
     Schemathesis,
-    /// Every fuzz target for a minute.
+    /// Every fuzz target for [`FUZZ_SMOKE_SECONDS`].
     Fuzz,
     /// The quick benchmarks, built in the dev profile.
     BenchSmoke,
@@ -106,6 +106,11 @@ const fn step(name: &'static str, args: &'static [&'static str], lint: bool) -> 
         database: None,
     }
 }
+
+/// How long `cargo xtask test` fuzzes each target: a smoke run that replays
+/// the seed corpus and explores a little; `cargo xtask fuzz --seconds N`
+/// runs longer.
+const FUZZ_SMOKE_SECONDS: u64 = 20;
 
 const TEST_STEPS: &[Step] = &[
     step("format", &["fmt", "--all", "--check"], true),
@@ -162,7 +167,7 @@ const TEST_STEPS: &[Step] = &[
     },
     Step {
         action: Action::Fuzz,
-        ..step("fuzzing (60 s per target)", &[], true)
+        ..step("fuzzing (20 s per target)", &[], true)
     },
     Step {
         action: Action::BenchSmoke,
@@ -363,7 +368,7 @@ fn run_steps<'a>(steps: impl Iterator<Item = &'a Step>, server: &postgres::Serve
             Action::Schemathesis => {
                 schemathesis::run(&cargo, &workspace, site.target_dir(), &site.root)
             }
-            Action::Fuzz => fuzz::run(60).map(|report| println!("{report}")),
+            Action::Fuzz => fuzz::run(FUZZ_SMOKE_SECONDS).map(|report| println!("{report}")),
             Action::BenchSmoke => bench(server, true, true),
         };
         match outcome {

@@ -540,6 +540,31 @@ fn an_admitted_visitor_goes_straight_to_the_seats_and_can_hold() {
         assert_eq!(status, StatusCode::OK, "{body}");
         let (_, _, body) = hold(String::new()).await;
         assert!(body.contains("waiting room"), "{body}");
+        // So does the page's waitlist join: with the pass it passes the gate
+        // (and is refused as seats are free); without, to the room.
+        let wait = |cookies: String| {
+            let app = app.clone();
+            async move {
+                send_as(
+                    &app,
+                    Request::post("/_server/join_wait")
+                        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                        .header(header::ACCEPT, "application/json"),
+                    Body::from(format!("show={}&count=2", f.show)),
+                    me,
+                    &cookies,
+                )
+                .await
+            }
+        };
+        let (_, _, body) = wait(pass.clone()).await;
+        assert!(
+            body.contains("available") && !body.contains("waiting room"),
+            "{body}"
+        );
+        let (_, headers, body) = wait(String::new()).await;
+        assert!(body.contains("waiting room"), "{body}");
+        assert!(headers.contains_key("serverfnredirect"), "{headers:?}");
     });
 }
 

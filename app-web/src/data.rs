@@ -1021,7 +1021,8 @@ pub struct RoomPageData {
     pub seats_held: u32,
     /// Admitted: the seats are open to this visitor.
     pub admitted: bool,
-    /// The show's event sequence, to follow the line's moves from.
+    /// The show's event sequence, to follow the line's moves from (0 when
+    /// not asked for).
     pub seq: u64,
 }
 
@@ -1050,11 +1051,13 @@ impl RoomPageData {
 
 /// Joins `show`'s waiting room (or returns the live place; a check-in
 /// either way). When admitted, sets the pass cookie and redirects to the
-/// seats; without a room on, the answer says so ("closed").
-// The generated argument struct's field `show` is the show id.
+/// seats; without a room on, the answer says so ("closed"). `follow`: also
+/// read the show's event sequence, to follow its stream from (a page's
+/// first read; the check-ins that follow skip it).
+// The generated argument struct's fields are the show id and `follow`.
 #[allow(missing_docs)]
 #[server(prefix = "/_server", endpoint = "room_page")]
-pub async fn room_page(show: String) -> Result<RoomPageData, ServerFnError> {
+pub async fn room_page(show: String, follow: bool) -> Result<RoomPageData, ServerFnError> {
     use reservation_core::waiting_room::{RoomError, RoomPhase, Standing};
     use time::macros::format_description;
     let id: reservation_core::ShowId = parse_id(&show, "no such show")?;
@@ -1102,13 +1105,15 @@ pub async fn room_page(show: String) -> Result<RoomPageData, ServerFnError> {
     };
     let now = backend.engine.clock().now();
     let line = status.place.line;
-    data.seq = backend
-        .engine
-        .seat_map(id, None)
-        .await
-        .map_err(failed)?
-        .seq
-        .0;
+    if follow {
+        data.seq = backend
+            .engine
+            .seat_map(id, None)
+            .await
+            .map_err(failed)?
+            .seq
+            .0;
+    }
     data.phase = match line.phase {
         RoomPhase::Lobby => "lobby",
         RoomPhase::Selling => "selling",

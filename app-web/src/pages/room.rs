@@ -23,7 +23,7 @@ pub const REFRESH_SECONDS: u32 = 10;
 pub fn RoomPage() -> impl IntoView {
     let params = use_params_map();
     let show = move || params.read().get("show").unwrap_or_default();
-    let page = Resource::new(show, room_page);
+    let page = Resource::new(show, |show| room_page(show, true));
     view! {
         <Suspense fallback=|| view! { <p class="notice">"Finding your place in line..."</p> }>
             {move || Suspend::new(async move {
@@ -161,7 +161,7 @@ fn follow_line(show: String, seq: u64, state: RwSignal<RoomPageData>, live: RwSi
             }
             let (show, here) = (show.clone(), here.clone());
             leptos::task::spawn_local(async move {
-                if let Ok(data) = room_page(show).await
+                if let Ok(data) = room_page(show, false).await
                     && here.load(Ordering::Relaxed)
                 {
                     state.set(data);

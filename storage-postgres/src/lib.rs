@@ -96,6 +96,7 @@ mod feed;
 mod hold_batch;
 mod meta;
 mod reservations;
+mod room;
 mod search;
 mod show_tx;
 pub mod testing;
@@ -160,6 +161,7 @@ struct Inner {
     feed: Feed,
     wakeups: Notifier,
     holds: HoldQueues,
+    joins: room::JoinQueues,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -212,6 +214,7 @@ impl PgStore {
                 wakeups: Notifier::start(pool.clone()),
                 pool,
                 holds: HoldQueues::default(),
+                joins: room::JoinQueues::default(),
             }),
         })
     }

@@ -279,42 +279,71 @@ impl Counters {
         }
     }
 
-    /// Writes the counters and the bucket changes (under the counters' lock).
-    async fn write(&mut self, conn: &mut PgConnection, show: ShowId) -> Result<(), StorageError> {
+    /// Binds [`line_write`]'s parameters `$2` to `$7`.
+    fn bind<'q>(&mut self, query: PgQuery<'q>) -> PgQuery<'q> {
         let (buckets, deltas): (Vec<i64>, Vec<i64>) = std::mem::take(&mut self.buckets)
             .into_iter()
             .filter(|(_, delta)| *delta != 0)
             .unzip();
-        sqlx::query(
-            "WITH delta AS (
-                 SELECT * FROM unnest($6::int8[], $7::int8[]) AS d(bucket, delta)
-             ),
-             changed AS (
-                 UPDATE room_buckets b SET queued = b.queued + delta.delta
-                 FROM delta WHERE b.show_id = $1 AND b.bucket = delta.bucket
-                 RETURNING b.bucket
-             ),
-             added AS (
-                 INSERT INTO room_buckets (show_id, bucket, queued)
-                 SELECT $1, delta.bucket, delta.delta FROM delta
-                 WHERE delta.bucket NOT IN (SELECT bucket FROM changed)
-             )
-             UPDATE room_counters SET last_number = $2, in_lobby = $3, queued = $4, active = $5
-             WHERE show_id = $1",
-        )
-        .bind(show.as_uuid())
-        .bind(self.last_number)
-        .bind(self.in_lobby)
-        .bind(self.queued)
-        .bind(self.active)
-        .bind(&buckets)
-        .bind(&deltas)
-        .execute(conn)
-        .await
-        .map_err(storage)?;
+        query
+            .bind(buckets)
+            .bind(deltas)
+            .bind(self.last_number)
+            .bind(self.in_lobby)
+            .bind(self.queued)
+            .bind(self.active)
+    }
+
+    /// Writes the counters and the bucket changes (under the counters' lock).
+    async fn write(&mut self, conn: &mut PgConnection, show: ShowId) -> Result<(), StorageError> {
+        let query = sqlx::query(&COUNTERS_WRITE).bind(show.as_uuid());
+        self.bind(query).execute(conn).await.map_err(storage)?;
         Ok(())
     }
 }
+
+type PgQuery<'q> = sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>;
+
+/// Writes the counters and adds the bucket changes, the show at `$1`, then
+/// [`Counters::bind`]'s `$2` to `$7`. A bucket's first change is an insert
+/// (a negative one then fails the CHECK: the counts would be corrupt).
+const LINE_WRITE: &str = "delta AS (
+         SELECT * FROM unnest($2::int8[], $3::int8[]) AS d(bucket, delta)
+     ),
+     changed AS (
+         UPDATE room_buckets b SET queued = b.queued + delta.delta
+         FROM delta WHERE b.show_id = $1 AND b.bucket = delta.bucket
+         RETURNING b.bucket
+     ),
+     added AS (
+         INSERT INTO room_buckets (show_id, bucket, queued)
+         SELECT $1, delta.bucket, delta.delta FROM delta
+         WHERE delta.bucket NOT IN (SELECT bucket FROM changed)
+     ),
+     counted AS (
+         UPDATE room_counters SET last_number = $4, in_lobby = $5, queued = $6, active = $7
+         WHERE show_id = $1
+     )";
+
+static COUNTERS_WRITE: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("WITH {LINE_WRITE} SELECT 1"));
+
+/// New visitors (`$8` to `$12`) with the counters.
+static JOIN_WRITE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "WITH {LINE_WRITE},
+         joined AS (
+             INSERT INTO room_visitors (show_id, visitor, state, lobby_key, number, last_seen, joined_at)
+             SELECT $1, j.visitor, j.state, j.key, j.number, j.at, j.at
+             FROM unnest($8::uuid[], $9::int2[], $10::int8[], $11::int8[], $12::timestamptz[])
+                 AS j(visitor, state, key, number, at)
+             ON CONFLICT (show_id, visitor) DO UPDATE SET state = excluded.state,
+                 lobby_key = excluded.lobby_key, number = excluded.number, admitted_until = NULL,
+                 last_seen = excluded.last_seen, joined_at = excluded.joined_at
+         )
+         SELECT 1"
+    )
+});
 
 fn view(room: &Room, counters: &Counters, seats: Availability) -> LineView {
     LineView {
@@ -438,10 +467,13 @@ fn db(error: sqlx::Error) -> RoomError {
 
 /// How a queued join ended.
 enum Joined {
-    /// A new place.
-    New(Place),
-    /// The visitor had a live place already: read it.
+    /// A new place. `seats_due`: a hold of the show was due to expire, so
+    /// the seat counts must be settled and read again.
+    New { place: Place, seats_due: bool },
+    /// The visitor had a live place already: read it (a check-in).
     Live,
+    /// The sale has opened and the lobby is not drawn yet: draw, then join.
+    DrawDue,
 }
 
 /// The joins waiting for their room's next transaction (group commit, as
@@ -687,38 +719,43 @@ impl PgStore {
         };
         // A statement after the lock sees what its earlier holders committed
         // (a draw included).
+        let visitors: Vec<Uuid> = requests.iter().map(|(v, _)| v.as_uuid()).collect();
         let row = sqlx::query(&format!(
-            "SELECT {ROOM_COLUMNS}, st.available, st.held, st.booked
-             FROM waiting_rooms r JOIN show_state st ON st.show_id = r.show_id
+            "SELECT {ROOM_COLUMNS}, st.available, st.held, st.booked, st.next_due,
+                 known.visitors, known.states, known.untils
+             FROM waiting_rooms r JOIN show_state st ON st.show_id = r.show_id,
+             LATERAL (
+                 SELECT array_agg(visitor) AS visitors, array_agg(state) AS states,
+                     array_agg(admitted_until) AS untils
+                 FROM room_visitors WHERE show_id = $1 AND visitor = ANY($2)
+             ) AS known
              WHERE r.show_id = $1"
         ))
         .bind(show.as_uuid())
+        .bind(&visitors)
         .fetch_one(&mut *tx)
         .await
         .map_err(db)?;
         let room = Room::from_row(&row)?
             .ok_or_else(|| corrupt("waiting_rooms", "counters without a room"))?;
         let seats = counts(&row).map_err(room_error)?;
-        let visitors: Vec<Uuid> = requests.iter().map(|(v, _)| v.as_uuid()).collect();
-        let rows = sqlx::query(
-            "SELECT visitor, state, admitted_until FROM room_visitors
-             WHERE show_id = $1 AND visitor = ANY($2)",
-        )
-        .bind(show.as_uuid())
-        .bind(&visitors)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(db)?;
-        let mut known: HashMap<Uuid, (i16, Option<OffsetDateTime>)> = HashMap::new();
-        for row in &rows {
-            known.insert(
-                row.try_get("visitor").map_err(db)?,
-                (
-                    row.try_get("state").map_err(db)?,
-                    row.try_get("admitted_until").map_err(db)?,
-                ),
-            );
-        }
+        let next_due: Option<OffsetDateTime> = row.try_get("next_due").map_err(db)?;
+        let ids: Vec<Uuid> = row
+            .try_get::<Option<Vec<Uuid>>, _>("visitors")
+            .map_err(db)?
+            .unwrap_or_default();
+        let states: Vec<i16> = row
+            .try_get::<Option<Vec<i16>>, _>("states")
+            .map_err(db)?
+            .unwrap_or_default();
+        let untils: Vec<Option<OffsetDateTime>> = row
+            .try_get::<Option<Vec<Option<OffsetDateTime>>>, _>("untils")
+            .map_err(db)?
+            .unwrap_or_default();
+        let mut known: HashMap<Uuid, (i16, Option<OffsetDateTime>)> = ids
+            .into_iter()
+            .zip(states.into_iter().zip(untils))
+            .collect();
         let starts_at = meta.show.starts_at;
         let mut decided = Vec::with_capacity(requests.len());
         let mut fresh: Vec<NewVisitor> = Vec::new();
@@ -736,6 +773,10 @@ impl PgStore {
                 decided.push(Err(RoomError::LobbyNotOpen {
                     opens_at: room.config.lobby_opens_at(),
                 }));
+                continue;
+            }
+            if !room.drawn && now >= room.config.sale_opens_at() {
+                decided.push(Ok(Joined::DrawDue));
                 continue;
             }
             let id = visitor.as_uuid();
@@ -776,32 +817,28 @@ impl PgStore {
                 at: now,
             });
             known.insert(id, (state, None));
-            decided.push(Ok(Joined::New(Place {
-                show,
-                line: view(&room, &counters, seats),
-                standing,
-            })));
+            decided.push(Ok(Joined::New {
+                place: Place {
+                    show,
+                    line: view(&room, &counters, seats),
+                    standing,
+                },
+                seats_due: next_due.is_some_and(|due| due <= now),
+            }));
         }
         if !fresh.is_empty() {
-            sqlx::query(
-                "INSERT INTO room_visitors (show_id, visitor, state, lobby_key, number, last_seen, joined_at)
-                 SELECT $1, j.visitor, j.state, j.key, j.number, j.at, j.at
-                 FROM unnest($2::uuid[], $3::int2[], $4::int8[], $5::int8[], $6::timestamptz[])
-                     AS j(visitor, state, key, number, at)
-                 ON CONFLICT (show_id, visitor) DO UPDATE SET state = excluded.state,
-                     lobby_key = excluded.lobby_key, number = excluded.number, admitted_until = NULL,
-                     last_seen = excluded.last_seen, joined_at = excluded.joined_at",
-            )
-            .bind(show.as_uuid())
-            .bind(fresh.iter().map(|v| v.visitor).collect::<Vec<_>>())
-            .bind(fresh.iter().map(|v| v.state).collect::<Vec<_>>())
-            .bind(fresh.iter().map(|v| v.key).collect::<Vec<_>>())
-            .bind(fresh.iter().map(|v| v.number).collect::<Vec<_>>())
-            .bind(fresh.iter().map(|v| v.at).collect::<Vec<_>>())
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-            counters.write(&mut tx, show).await?;
+            // The visitors, buckets and counters in one statement.
+            let query = sqlx::query(&JOIN_WRITE).bind(show.as_uuid());
+            counters
+                .bind(query)
+                .bind(fresh.iter().map(|v| v.visitor).collect::<Vec<_>>())
+                .bind(fresh.iter().map(|v| v.state).collect::<Vec<_>>())
+                .bind(fresh.iter().map(|v| v.key).collect::<Vec<_>>())
+                .bind(fresh.iter().map(|v| v.number).collect::<Vec<_>>())
+                .bind(fresh.iter().map(|v| v.at).collect::<Vec<_>>())
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
         }
         tx.commit().await.map_err(db)?;
         Ok(decided)
@@ -1184,21 +1221,32 @@ impl WaitingRoomStore for PgStore {
         if now >= starts_at {
             return Err(RoomError::SalesClosed { starts_at });
         }
-        let snapshot = self.snapshot(show, visitor, now).await?;
-        let opens_at = snapshot.room.config.lobby_opens_at();
-        if now < opens_at {
-            return Err(RoomError::LobbyNotOpen { opens_at });
-        }
-        if let Some(seen) = &snapshot.visitor
-            && seen.is_live(now)
-        {
-            self.check_in(show, visitor, seen, &snapshot.room, now)
-                .await?;
-            return snapshot.place(show, now)?.ok_or(RoomError::NotInLine);
-        }
-        match self.join_batched(show, visitor, now).await? {
-            Joined::New(place) => Ok(place),
-            Joined::Live => self.place(show, visitor, now).await,
+        // Straight to the batch, which checks everything under the
+        // counters' lock: a join costs no statement of its own.
+        let mut drawn = false;
+        loop {
+            match self.join_batched(show, visitor, now).await? {
+                Joined::New {
+                    mut place,
+                    seats_due,
+                } => {
+                    if seats_due {
+                        use reservation_core::ReservationStore;
+                        let seats = self.availability(show, now).await.map_err(room_error)?;
+                        place.line.seats_free = seats.available;
+                        place.line.seats_held = seats.held;
+                    }
+                    return Ok(place);
+                }
+                Joined::Live => return self.place(show, visitor, now).await,
+                Joined::DrawDue if !drawn => {
+                    self.draw(show, now).await?;
+                    drawn = true;
+                }
+                Joined::DrawDue => {
+                    return Err(corrupt("waiting_rooms", "the draw did not happen").into());
+                }
+            }
         }
     }
 

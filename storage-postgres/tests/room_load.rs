@@ -122,14 +122,26 @@ async fn status_reads_with_100k_in_line() {
         "pace with ~20k silent: {admitted} admitted in {:?}",
         paced.elapsed()
     );
-    for (label, at) in [
-        ("reads", t0 + Duration::seconds(1)),
-        ("reads recording check-ins", t0 + Duration::seconds(30)),
+    for (label, at, step, at_once) in [
+        ("reads, one at a time", t0 + Duration::seconds(1), 50, 1),
+        ("reads, 8 at once", t0 + Duration::seconds(1), 20, 8),
+        (
+            "reads recording check-ins, one at a time",
+            t0 + Duration::seconds(30),
+            50,
+            1,
+        ),
+        (
+            "reads recording check-ins, 8 at once",
+            t0 + Duration::seconds(60),
+            20,
+            8,
+        ),
     ] {
-        let sample: Vec<HolderId> = visitors.iter().step_by(20).copied().collect();
+        let sample: Vec<HolderId> = visitors.iter().step_by(step).copied().collect();
         let started = Instant::now();
         let workers: Vec<_> = sample
-            .chunks(sample.len() / 8)
+            .chunks(sample.len().div_ceil(at_once))
             .map(|chunk| {
                 let (store, chunk) = (store.clone(), chunk.to_vec());
                 tokio::spawn(async move {
@@ -153,7 +165,7 @@ async fn status_reads_with_100k_in_line() {
         }
         times.sort();
         println!(
-            "{label}: {} in {:?} (8 at once): p50 {:?}, p99 {:?}, max {:?}",
+            "{label}: {} in {:?}: p50 {:?}, p99 {:?}, max {:?}",
             times.len(),
             started.elapsed(),
             percentile(&times, 0.5),

@@ -129,6 +129,9 @@ impl From<ReservationError> for ApiError {
             E::EventsGone { .. } => (S::GONE, "events_gone"),
             E::Admission(refused) => (S::FORBIDDEN, admission_code(refused)),
             E::Storage(cause) => return Self::internal(cause),
+            // A refusal this server does not know yet: still the client's.
+            other if other.is_refusal() => (S::CONFLICT, "refused"),
+            other => return Self::internal(other),
         };
         Self::new(status, code, message)
     }
@@ -181,6 +184,7 @@ impl From<SearchError> for ApiError {
             SearchError::InvalidRadius => "invalid_radius",
             SearchError::EmptyDateRange => "empty_date_range",
             SearchError::Storage(cause) => return Self::internal(cause),
+            _ => "invalid_search",
         };
         Self::bad_request(code, error.to_string())
     }

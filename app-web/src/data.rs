@@ -860,6 +860,7 @@ pub async fn wait_page(id: String) -> Result<WaitData, ServerFnError> {
                     reservation_core::WaitEnd::SoldOut => {
                         "Sorry: the seats you waited for were sold."
                     }
+                    _ => "The wait has ended.",
                 }
                 .into(),
             );
@@ -934,7 +935,7 @@ pub async fn search_events(
         city,
         starts_after: Some(starts_after),
         limit: PageSize::new(10).map_err(failed)?,
-        cursor: cursor.filter(|c| !c.is_empty()).map(Cursor),
+        cursor: cursor.filter(|c| !c.is_empty()).map(Cursor::from),
         ..SearchQuery::default()
     };
     let page = backend.catalog.search(&query).await.map_err(failed)?;
@@ -956,6 +957,6 @@ pub async fn search_events(
                 shows: hit.shows,
             })
             .collect(),
-        next: page.next.map(|c| c.0),
+        next: page.next.map(|c| c.to_string()),
     })
 }

@@ -5,6 +5,7 @@
 
 mod core_mem;
 mod http;
+mod on_sale;
 mod pg_hot_show;
 mod pg_uncontended;
 mod report;
@@ -113,6 +114,12 @@ async fn main() -> ExitCode {
         };
         let progress = bar("search", 5);
         search::run(cli.quick, run, pg, &mut rows, &progress).await;
+        progress.finish();
+    }
+    if chosen("on-sale") {
+        let visitors = if cli.quick { 10_000 } else { 100_000 };
+        let progress = bar("on-sale", 1);
+        on_sale::run(visitors, &mut rows, &progress).await;
         progress.finish();
     }
     if chosen("wasm") {

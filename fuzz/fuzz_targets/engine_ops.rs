@@ -684,6 +684,7 @@ fn replay(statuses: &mut HashMap<SeatId, SeatStatus>, event: &ShowEvent) {
         Change::Booked { seats, .. } => (seats, Held, Booked),
         Change::Cancelled { seats, .. } => (seats, Booked, Available),
         Change::WaitJoined { .. } | Change::WaitEnded { .. } | Change::Line { .. } => return,
+        other => panic!("an event the replay does not know: {other:?}"),
     };
     assert!(!seats.is_empty(), "an event moves no seats: {event:?}");
     for seat in seats {

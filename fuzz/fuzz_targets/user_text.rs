@@ -287,7 +287,7 @@ fn search_validation(text: &str, data: &[u8]) {
     let decoded = [SearchSort::Relevance, SearchSort::StartTime].map(|sort| {
         let query = SearchQuery {
             sort,
-            cursor: Some(Cursor(text.to_owned())),
+            cursor: Some(Cursor::from(text.to_owned())),
             ..SearchQuery::default()
         };
         match validate(&query) {
@@ -322,7 +322,7 @@ fn search_validation(text: &str, data: &[u8]) {
         }),
         starts_after: Some(after),
         starts_before: Some(before),
-        cursor: Some(Cursor(text.to_owned())),
+        cursor: Some(Cursor::from(text.to_owned())),
         ..SearchQuery::default()
     };
     let expected = if too_long {
@@ -377,7 +377,7 @@ fn start_time_cursor_round_trips(text: &str, event_id: EventId, first_show: Offs
     assert_eq!(page.hits.len(), 1);
     assert_eq!(page.hits[0].event.id, event_id);
     assert_eq!(
-        page.next.map(|c| c.0).as_deref(),
+        page.next.as_ref().map(|c| c.as_str()),
         Some(text),
         "an accepted cursor is not the one made for its position"
     );
@@ -445,7 +445,7 @@ fn search_pages(index: &SearchIndex, text: &str, data: &[u8]) {
     }
 
     // The input as a cursor over the whole catalogue.
-    if let Ok(resumed) = index.search(&everything("", Some(Cursor(text.to_owned())))) {
+    if let Ok(resumed) = index.search(&everything("", Some(Cursor::from(text.to_owned())))) {
         let all = index
             .search(&everything("", None))
             .expect("the blank query is valid");

@@ -11,6 +11,7 @@ use crate::waiting_room::AdmissionError;
 /// A refused or failed reservation operation. Every refusal has its own
 /// variant so callers can match on it; messages say what the user can do.
 #[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
 pub enum ReservationError {
     /// No such show.
     #[error("show {0} does not exist")]

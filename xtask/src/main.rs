@@ -314,7 +314,9 @@ fn run_steps<'a>(steps: impl Iterator<Item = &'a Step>, server: &postgres::Serve
                     Some(name) => server.url_of(name),
                     None => server.url.clone(),
                 };
+                // The lockfile is what CI checks: a step never rewrites it.
                 Command::new(&cargo)
+                    .arg("--locked")
                     .args(args)
                     .envs(step.env.iter().copied())
                     .env("DATABASE_URL", database_url)

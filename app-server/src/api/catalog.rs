@@ -203,7 +203,7 @@ pub(crate) async fn search(
             .map(PageSize::new)
             .transpose()?
             .unwrap_or_default(),
-        cursor: params.cursor.map(Cursor),
+        cursor: params.cursor.map(Cursor::from),
     };
     Ok(Json(state.catalog.search(&query).await?))
 }

@@ -289,6 +289,7 @@ pub struct VenueShowtimes {
 
 /// A catalog write that refers to something missing or is malformed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum CatalogError {
     /// The id is already taken.
     #[error("{kind} {id} already exists")]

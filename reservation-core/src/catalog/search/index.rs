@@ -290,7 +290,7 @@ mod tests {
     use time::macros::datetime;
 
     use super::*;
-    use crate::catalog::search::{Cursor, EventText, PageSize, SearchHit, SearchSort, paginate};
+    use crate::catalog::search::{EventText, PageSize, SearchHit, SearchSort, paginate};
     use crate::catalog::{EventKind, Hall, PriceList, grid_layout};
     use crate::ids::HallId;
     use crate::money::{Currency, Money};
@@ -501,7 +501,7 @@ mod tests {
                 let page = world.index.search(&query).unwrap();
                 prop_assert_eq!(&page, &paginate(&query, hits.clone()).unwrap());
                 match page.next {
-                    Some(Cursor(next)) => query.cursor = Some(Cursor(next)),
+                    Some(next) => query.cursor = Some(next),
                     None => break,
                 }
             }

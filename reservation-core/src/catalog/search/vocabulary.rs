@@ -225,7 +225,7 @@ mod tests {
         let mut expected = vec![
             (id("matinee"), EXACT),
             (id("matinees"), PREFIX),
-            (id("mattinee"), super::super::ONE_TYPO),
+            (id("mattinee"), super::super::tokens::ONE_TYPO),
         ];
         expected.sort_unstable_by_key(|(id, _)| *id);
         assert_eq!(found, expected);

@@ -16,11 +16,11 @@ use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 /// `n` app instances on the database at `url`, with small pools.
-async fn instances(url: &str, n: usize) -> Vec<PgStore> {
+async fn instances(url: &str, n: usize, pool: u32) -> Vec<PgStore> {
     let mut stores = Vec::new();
     for _ in 0..n {
         let pool = PgPoolOptions::new()
-            .max_connections(8)
+            .max_connections(pool)
             .connect(url)
             .await
             .unwrap();
@@ -95,7 +95,7 @@ async fn join_twice_at_once(
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn joins_on_three_instances_give_each_visitor_one_dense_place() {
     let url = fresh_database().await.unwrap();
-    let stores = instances(&url, 3).await;
+    let stores = instances(&url, 3, 8).await;
     let f = Fixture::seed(stores[0].clone()).await;
     let (show, _) = f.add_grid_show(50, 40, 0).await;
     let t0 = f.now();
@@ -163,7 +163,7 @@ async fn joins_on_three_instances_give_each_visitor_one_dense_place() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn three_pacers_admit_what_one_would_in_line_order() {
     let url = fresh_database().await.unwrap();
-    let stores = instances(&url, 3).await;
+    let stores = instances(&url, 3, 8).await;
     let f = Fixture::seed(stores[0].clone()).await;
     let (show, _) = f.add_grid_show(50, 40, 0).await;
     let t0 = f.now();
@@ -236,7 +236,7 @@ async fn three_pacers_admit_what_one_would_in_line_order() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_line_survives_a_restart() {
     let url = fresh_database().await.unwrap();
-    let first = instances(&url, 1).await.remove(0);
+    let first = instances(&url, 1, 8).await.remove(0);
     let f = Fixture::seed(first.clone()).await;
     let (show, _) = f.add_grid_show(10, 10, 0).await;
     let t0 = f.now();
@@ -306,4 +306,82 @@ async fn the_line_survives_a_restart() {
         .filter(|r| r.1 == 2 || r.1 == 6)
         .count();
     assert_eq!(admitted, 6, "five before the restart, one after");
+}
+
+/// Positions are ranks among the queued, across the position buckets
+/// (1,024 numbers each): 3,000 in line, every seventh left, the first
+/// hundred admitted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn positions_are_ranks_across_buckets() {
+    let url = fresh_database().await.unwrap();
+    let stores = instances(&url, 1, 16).await;
+    let store = &stores[0];
+    let f = Fixture::seed(store.clone()).await;
+    let (show, _) = f.add_grid_show(50, 40, 0).await;
+    let t0 = f.now();
+    let config = RoomConfig::new(t0, t0, Pace::new(Some(100), None).unwrap()).unwrap();
+    store.open_room(show, config, t0).await.unwrap();
+    warm(&stores, show, t0).await;
+    let visitors: Vec<HolderId> = (0..3000).map(|_| HolderId::random()).collect();
+    join_twice_at_once(&stores, show, &visitors, t0).await;
+    let by_number: HashMap<Uuid, i64> = rows(store, show)
+        .await
+        .iter()
+        .map(|r| (r.0, r.2.unwrap()))
+        .collect();
+    let mut line: Vec<HolderId> = visitors.clone();
+    line.sort_by_key(|v| by_number[&v.as_uuid()]);
+    for v in line.iter().step_by(7) {
+        store.leave(show, *v, t0).await.unwrap();
+    }
+    assert_eq!(store.pace_rooms(t0).await.unwrap(), 100);
+    let queued: Vec<HolderId> = line
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 7 != 0)
+        .map(|(_, v)| *v)
+        .skip(100)
+        .collect();
+    for (rank, v) in queued.iter().enumerate() {
+        let place = store.place(show, *v, t0).await.unwrap();
+        assert_eq!(
+            position(&place),
+            rank as u64 + 1,
+            "number {}",
+            by_number[&v.as_uuid()]
+        );
+    }
+    assert_eq!(
+        store.place(show, queued[0], t0).await.unwrap().line.waiting,
+        queued.len() as u64
+    );
+}
+
+/// A visitor whose admission ran out joins again before any pacer ended
+/// it: the old admission ends there and then (no longer counted active),
+/// and the new place is kept when the pacer runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn joining_after_an_admission_ran_out_queues_anew() {
+    let url = fresh_database().await.unwrap();
+    let store = instances(&url, 1, 8).await.remove(0);
+    let f = Fixture::seed(store.clone()).await;
+    let t0 = f.now();
+    let config = RoomConfig::new(t0, t0, Pace::new(Some(1), None).unwrap()).unwrap();
+    store.open_room(f.show, config, t0).await.unwrap();
+    let (me, other) = (HolderId::random(), HolderId::random());
+    store.join(f.show, me, t0).await.unwrap();
+    assert_eq!(store.pace_rooms(t0).await.unwrap(), 1);
+    store.join(f.show, other, t0).await.unwrap();
+    let later = t0 + config.admission_window();
+    store.place(f.show, other, later).await.unwrap();
+    let again = store.join(f.show, me, later).await.unwrap();
+    assert_eq!(position(&again), 2);
+    assert_eq!(again.line.active, 0, "the old admission ended");
+    assert_eq!(store.pace_rooms(later).await.unwrap(), 1);
+    let place = store.place(f.show, me, later).await.unwrap();
+    assert_eq!(position(&place), 1, "still in line after the pacer ran");
+    assert!(matches!(
+        store.place(f.show, other, later).await.unwrap().standing,
+        Standing::Admitted { .. }
+    ));
 }

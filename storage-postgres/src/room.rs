@@ -124,7 +124,7 @@ fn unsigned(n: i64, table: &'static str, what: &str) -> Result<u64, StorageError
 }
 
 /// A room as its row keeps it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct Room {
     config: RoomConfig,
     phase: RoomPhase,
@@ -482,6 +482,10 @@ enum Joined {
 #[derive(Default)]
 pub(crate) struct JoinQueues {
     shows: DashMap<ShowId, Arc<JoinQueue>>,
+    /// One draw attempt per show at a time in this process: when the sale
+    /// opens, every status read finds the draw due, and all but one need
+    /// only see that it was done.
+    draws: DashMap<ShowId, Arc<Mutex<()>>>,
 }
 
 #[derive(Default)]
@@ -631,6 +635,17 @@ impl PgStore {
     /// The lobby's draw, if due and not done: its own transaction, the room
     /// row locked so it happens once.
     async fn draw(&self, show: ShowId, now: OffsetDateTime) -> Result<(), RoomError> {
+        let gate = Arc::clone(&self.inner.joins.draws.entry(show).or_default());
+        let _turn = gate.lock().await;
+        let drawn: Option<bool> =
+            sqlx::query_scalar("SELECT drawn FROM waiting_rooms WHERE show_id = $1")
+                .bind(show.as_uuid())
+                .fetch_optional(self.pool())
+                .await
+                .map_err(db)?;
+        if drawn != Some(false) {
+            return Ok(());
+        }
         self.room_retrying(|| async {
             let mut tx = begin(self.pool()).await.map_err(db)?;
             let Some(mut room) = lock_room(&mut tx, show, false).await? else {
@@ -878,6 +893,7 @@ impl PgStore {
             return Ok(0);
         }
         let before = (room.phase, counters.shape());
+        let (room_before, counters_before) = (room, counters.clone());
         let mut changed = false;
         if !room.drawn && now >= room.config.sale_opens_at() {
             draw_locked(t.conn(), show, &mut room, &mut counters, now).await?;
@@ -958,8 +974,13 @@ impl PgStore {
             room.admitted += u64::from(admitted);
         }
         changed |= before != (room.phase, counters.shape());
-        counters.write(t.conn(), show).await?;
-        room.write(t.conn(), show).await?;
+        // A room waiting for its sale changes nothing tick after tick.
+        if counters != counters_before {
+            counters.write(t.conn(), show).await?;
+        }
+        if room != room_before {
+            room.write(t.conn(), show).await?;
+        }
         if changed {
             t.log(Change::Line {
                 line: view(&room, &counters, seats),

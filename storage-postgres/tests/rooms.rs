@@ -116,10 +116,21 @@ async fn joins_on_three_instances_give_each_visitor_one_dense_place() {
 
     // The first read after the sale opens draws, whichever instance serves it.
     let t1 = t0 + Duration::seconds(61);
+    // Everyone reads at once: the instances race to draw, once.
+    let reads: Vec<_> = lobby
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            let store = stores[(i + 2) % 3].clone();
+            tokio::spawn(async move { store.place(show, v, t1).await.unwrap() })
+        })
+        .collect();
     let mut places = BTreeSet::new();
-    for (i, v) in lobby.iter().enumerate() {
-        let place = stores[(i + 2) % 3].place(show, *v, t1).await.unwrap();
-        assert!(places.insert(position(&place)), "a duplicate place");
+    for read in reads {
+        assert!(
+            places.insert(position(&read.await.unwrap())),
+            "a duplicate place"
+        );
     }
     assert_eq!(places, (1..=1000).collect(), "places are 1..=1000");
     let numbers: BTreeSet<i64> = rows(&stores[1], show)

@@ -105,6 +105,11 @@
 //! time), so they use `async-trait`; native `async fn` in traits is not
 //! object-safe. [`Clock`] is synchronous.
 
+/// The README's examples compile and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
+
 mod booking;
 pub mod catalog;
 mod clock;

@@ -111,6 +111,11 @@
 //! transaction on one shard (bookings and waits are also looked up by their
 //! own id, which such a cluster routes through a lookup).
 
+/// The README's examples compile and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
+
 mod catalog;
 mod error;
 mod feed;

@@ -3,7 +3,8 @@
 //! - `cargo xtask serve [--bind ADDR] [--database-url URL]`: builds and
 //!   starts the demo server.
 //! - `cargo xtask test`: everything CI checks, in order: formatting, clippy,
-//!   the pages' WASM bundle, the whole test suite (PostgreSQL tests included:
+//!   reservation-core built alone with no feature and with each, a packaging
+//!   check of the publishable crates, the pages' WASM bundle, the whole test suite (PostgreSQL tests included:
 //!   see [`postgres`] for how a server is found or started; browser tests in
 //!   Debian's Chromium, installed when missing), a smoke run of the
 //!   benchmarks, the docs, and the examples. Stops at the first failure and
@@ -78,7 +79,7 @@ enum Action {
     Browser,
     /// Schemathesis against a live demo server.
     Schemathesis,
-    /// Every fuzz target for a minute.
+    /// Every fuzz target for [`FUZZ_SMOKE_SECONDS`].
     Fuzz,
     /// The quick benchmarks, built in the dev profile.
     BenchSmoke,
@@ -106,6 +107,11 @@ const fn step(name: &'static str, args: &'static [&'static str], lint: bool) -> 
     }
 }
 
+/// How long `cargo xtask test` fuzzes each target: a smoke run that replays
+/// the seed corpus and explores a little; `cargo xtask fuzz --seconds N`
+/// runs longer.
+const FUZZ_SMOKE_SECONDS: u64 = 20;
+
 const TEST_STEPS: &[Step] = &[
     step("format", &["fmt", "--all", "--check"], true),
     step(
@@ -117,6 +123,32 @@ const TEST_STEPS: &[Step] = &[
             "--",
             "-D",
             "warnings",
+        ],
+        true,
+    ),
+    step(
+        "reservation-core alone, with no feature",
+        &["check", "-p", "reservation-core", "--no-default-features"],
+        true,
+    ),
+    step(
+        "reservation-core alone, with openapi",
+        &["check", "-p", "reservation-core", "--features", "openapi"],
+        true,
+    ),
+    step(
+        "reservation-core alone, with testkit",
+        &["check", "-p", "reservation-core", "--features", "testkit"],
+        true,
+    ),
+    step(
+        "publishable crates package (cargo publish --dry-run)",
+        &[
+            "publish",
+            "--dry-run",
+            "--no-verify",
+            "--allow-dirty",
+            "--workspace",
         ],
         true,
     ),
@@ -135,7 +167,7 @@ const TEST_STEPS: &[Step] = &[
     },
     Step {
         action: Action::Fuzz,
-        ..step("fuzzing (60 s per target)", &[], true)
+        ..step("fuzzing (20 s per target)", &[], true)
     },
     Step {
         action: Action::BenchSmoke,
@@ -336,7 +368,7 @@ fn run_steps<'a>(steps: impl Iterator<Item = &'a Step>, server: &postgres::Serve
             Action::Schemathesis => {
                 schemathesis::run(&cargo, &workspace, site.target_dir(), &site.root)
             }
-            Action::Fuzz => fuzz::run(60).map(|report| println!("{report}")),
+            Action::Fuzz => fuzz::run(FUZZ_SMOKE_SECONDS).map(|report| println!("{report}")),
             Action::BenchSmoke => bench(server, true, true),
         };
         match outcome {

@@ -17,6 +17,24 @@
 //! The macro expands to one `#[tokio::test]` per scenario on a multi-threaded
 //! runtime, so the calling crate needs `tokio` with the `macros` and
 //! `rt-multi-thread` features as a dev-dependency.
+//!
+//! The suites:
+//!
+//! - [`conformance_tests!`](crate::conformance_tests): the seat lifecycle,
+//!   checkout, the waitlist, events, the catalog and races;
+//! - [`waiting_room_tests!`](crate::waiting_room_tests): the on-sale waiting
+//!   room, for stores that keep rooms;
+//! - [`model_tests!`](crate::model_tests): generated runs checked step by
+//!   step against a reference model of the rules ([`model`]).
+//!
+//! # What is stable
+//!
+//! The three macros and their calling convention (`$make(policy).await`
+//! gives a fresh, empty store) are stable. Scenarios only ever get added:
+//! a new release may run more of them, and a store failing a new one has
+//! found a bug, not a break. [`Fixture`]'s catalog (its shows, halls and
+//! prices) is stable; its helper methods may grow. A unit test fails when a
+//! scenario is written but left out of the macros.
 
 pub mod catalog;
 pub mod checkout;
@@ -24,6 +42,7 @@ pub mod concurrency;
 pub mod events;
 mod fixture;
 pub mod holds;
+pub mod model;
 pub mod waiting_room;
 pub mod waitlist;
 
@@ -99,4 +118,75 @@ macro_rules! waiting_room_tests {
             waiting_room::bad_room_requests_are_refused,
         );
     };
+}
+
+/// Expands to a test that checks the store `$make` builds against the
+/// [`model`] over `cases` generated runs (256 by default;
+/// [`model::CASES_VAR`] overrides either). `$make` is called as
+/// `$make(policy).await` for every run and must return a fresh, empty store
+/// applying `policy`. A failing run is shrunk and printed.
+#[macro_export]
+macro_rules! model_tests {
+    ($make:expr) => {
+        $crate::model_tests!($make, cases = 256);
+    };
+    ($make:expr, cases = $cases:expr) => {
+        #[test]
+        fn store_matches_the_model() {
+            let mut runner = $crate::testkit::model::runner($cases);
+            let outcome = runner.run(&$crate::testkit::model::runs(), |ops| {
+                let runtime = ::tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("a runtime");
+                runtime.block_on(async {
+                    let store = ($make)($crate::testkit::model::policy()).await;
+                    $crate::testkit::model::check(store, &ops).await
+                })
+            });
+            if let Err(failure) = outcome {
+                panic!("{failure}");
+            }
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every scenario (a top-level `pub async fn name<S: ...>(store: S)`)
+    /// is in one of the macros, so every store runs it.
+    #[test]
+    fn every_scenario_is_in_a_macro() {
+        let macros = include_str!("mod.rs");
+        let modules = [
+            ("catalog", include_str!("catalog.rs")),
+            ("checkout", include_str!("checkout.rs")),
+            ("concurrency", include_str!("concurrency.rs")),
+            ("events", include_str!("events.rs")),
+            ("holds", include_str!("holds.rs")),
+            ("waiting_room", include_str!("waiting_room.rs")),
+            ("waitlist", include_str!("waitlist.rs")),
+        ];
+        let mut scenarios = 0;
+        for (module, source) in modules {
+            for line in source.lines() {
+                let Some(rest) = line.strip_prefix("pub async fn ") else {
+                    continue;
+                };
+                let Some((name, signature)) = rest.split_once('<') else {
+                    continue;
+                };
+                if !signature.contains("(store: S)") {
+                    continue;
+                }
+                scenarios += 1;
+                let listed = format!("{module}::{name},");
+                assert!(
+                    macros.contains(&listed),
+                    "scenario {module}::{name} is in no macro, so no store runs it"
+                );
+            }
+        }
+        assert!(scenarios >= 37, "found only {scenarios} scenarios");
+    }
 }

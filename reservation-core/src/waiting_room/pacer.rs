@@ -11,7 +11,7 @@ use super::config::Pace;
 const BURST_SECONDS: f64 = 5.0;
 
 /// Admission credit: accrues at the pace's per-minute rate, up to a burst of
-/// [`BURST_SECONDS`] worth, and is spent by admitting. A store keeps one per
+/// 5 seconds' worth, and is spent by admitting. A store keeps one per
 /// room (the PostgreSQL store in the room's row).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Pacer {

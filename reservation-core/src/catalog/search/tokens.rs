@@ -20,7 +20,7 @@ pub(super) const ONE_TYPO: f32 = 0.6;
 pub(super) const TWO_TYPOS: f32 = 0.4;
 
 /// One event's searchable words with their field weights, for stores that
-/// score candidates themselves with the same rules as [`SearchIndex`].
+/// score candidates themselves with the same rules as [`SearchIndex`](super::SearchIndex).
 #[derive(Debug, Clone, Default)]
 pub struct EventText {
     tokens: HashMap<Box<str>, f32>,

@@ -117,9 +117,14 @@ async fn main() -> ExitCode {
         progress.finish();
     }
     if chosen("on-sale") {
+        // The memory store, then PostgreSQL at `DATABASE_URL`.
+        let pg = match std::env::var_os("DATABASE_URL") {
+            Some(_) => scratch_store().await,
+            None => None,
+        };
         let visitors = if cli.quick { 10_000 } else { 100_000 };
-        let progress = bar("on-sale", 1);
-        on_sale::run(visitors, &mut rows, &progress).await;
+        let progress = bar("on-sale", 2);
+        on_sale::run(visitors, pg, &mut rows, &progress).await;
         progress.finish();
     }
     if chosen("wasm") {

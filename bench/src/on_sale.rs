@@ -28,16 +28,39 @@ const MAX_ACTIVE: u32 = 200;
 const SEATS_EACH: u64 = 4;
 
 /// Runs the sale with `visitors` in the lobby on each store.
-pub(crate) async fn run(visitors: usize, rows: &mut Vec<Row>, progress: &indicatif::ProgressBar) {
-    measure(
-        "memory",
-        MemoryStore::new(Policy::default()),
-        visitors,
-        ">= 50,000/s",
-        rows,
-    )
-    .await;
+pub(crate) async fn run(
+    visitors: usize,
+    pg: Option<storage_postgres::PgStore>,
+    rows: &mut Vec<Row>,
+    progress: &indicatif::ProgressBar,
+) {
+    let memory = MemoryStore::new(Policy::default());
+    measure("memory", memory, visitors, ">= 50,000/s", rows).await;
     progress.inc(1);
+    if let Some(pg) = pg {
+        measure("PostgreSQL", pg.clone(), visitors, ">= 5,000/s", rows).await;
+        if let Some(size) = room_bytes(&pg).await {
+            rows.push(Row::plain(
+                "on-sale",
+                &format!(
+                    "PostgreSQL, {visitors} visitors: bytes per queued visitor (rows and indexes)"
+                ),
+                "B",
+                size as f64 / visitors as f64,
+                "",
+            ));
+        }
+    }
+    progress.inc(1);
+}
+
+/// What the line takes on disk: its visitor rows with their indexes.
+async fn room_bytes(store: &storage_postgres::PgStore) -> Option<i64> {
+    sqlx::query_scalar("SELECT pg_total_relation_size('room_visitors')")
+        .fetch_one(store.pool())
+        .await
+        .map_err(|e| eprintln!("cannot size the line: {e}"))
+        .ok()
 }
 
 /// The resident memory of this process, in bytes (0 where /proc is missing).

@@ -37,4 +37,23 @@ pub(crate) enum AdapterError {
     /// The notification listener could not connect in time.
     #[error("not listening for changes: the database is unreachable")]
     NotListening,
+    /// A stored row breaks the store's own invariants.
+    #[error("corrupt row in {table}: {what}")]
+    Corrupt {
+        /// The table.
+        table: &'static str,
+        /// What is wrong.
+        what: String,
+    },
+}
+
+/// A `StorageError` for a row of `table` that breaks the store's invariants.
+pub(crate) fn corrupt(
+    table: &'static str,
+    what: impl Into<String>,
+) -> reservation_core::StorageError {
+    storage(AdapterError::Corrupt {
+        table,
+        what: what.into(),
+    })
 }

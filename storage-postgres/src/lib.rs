@@ -1,8 +1,8 @@
 //! PostgreSQL store for the Seatwise reservation engine.
 //!
 //! [`PgStore`] implements every port of `reservation-core` (`Catalog`,
-//! `CatalogAdmin`, `ReservationStore`) and passes the same conformance suite
-//! as the in-memory store. Migrations are embedded ([`MIGRATOR`]) and applied
+//! `CatalogAdmin`, `ReservationStore`, `WaitingRoomStore`) and passes the
+//! same conformance suites as the in-memory store. Migrations are embedded ([`MIGRATOR`]) and applied
 //! by [`PgStore::connect`]; queries are checked at run time by the tests, so
 //! the crate builds without a database.
 //!
@@ -78,6 +78,27 @@
 //! when woken, so every instance sees every show's events in order, and a
 //! subscriber resumes from any sequence.
 //!
+//! **Waiting rooms** (`room.rs`) keep the pacing state (credit, observed
+//! rate, admissions so far) in the room's `waiting_rooms` row, so pacing
+//! holds across instances. [`pace_rooms`](reservation_core::waiting_room::WaitingRoomStore::pace_rooms)
+//! takes each room with `FOR NO KEY UPDATE SKIP LOCKED`, then the show's
+//! `show_state` row (settling it, and for the `Change::Line` event), then
+//! the room's `room_counters` row: one instance paces a room at a time, the
+//! others skip it, and every admission is decided once, in number order,
+//! under those locks. Lock order everywhere: room row, show row, counters
+//! row, visitor rows; hold transactions take only the show row. Joins never
+//! lock the room row (so they never make the pacer skip): they are
+//! group-committed per room like holds, taking the next dense numbers in
+//! arrival order under the counters row's lock, one transaction per batch.
+//! The lobby draw numbers the lobby in the order of keys drawn from a
+//! CSPRNG at join, once, under the room row's lock. Positions stay cheap:
+//! numbers are dense and admitted in order, and `room_buckets` counts the
+//! queued per 1,024 numbers, so the people ahead of a visitor are one row
+//! per bucket before theirs plus at most 1,023 index entries, whatever the
+//! line's length, and a status read is one statement without locks. It
+//! records the check-in (without waiting for the flush) only when the last
+//! one recorded is older than a sixteenth of the grace.
+//!
 //! **Search** is answered from an inverted index apart from the tables, as
 //! the design notes have it: each process keeps the core's `SearchIndex`
 //! (the memory store's, so both stores return the same pages), built from
@@ -101,6 +122,7 @@ mod feed;
 mod hold_batch;
 mod meta;
 mod reservations;
+mod room;
 mod search;
 mod show_tx;
 pub mod testing;
@@ -165,6 +187,7 @@ struct Inner {
     feed: Feed,
     wakeups: Notifier,
     holds: HoldQueues,
+    joins: room::JoinQueues,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -217,6 +240,7 @@ impl PgStore {
                 wakeups: Notifier::start(pool.clone()),
                 pool,
                 holds: HoldQueues::default(),
+                joins: room::JoinQueues::default(),
             }),
         })
     }

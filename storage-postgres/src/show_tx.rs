@@ -190,7 +190,9 @@ pub(crate) struct ShowTx {
 /// Begins a transaction. A pooled connection the server dropped fails on
 /// `BEGIN`, before anything could take effect, so another is tried (each
 /// failed one is closed); there are at most as many as the pool holds.
-async fn begin(pool: &sqlx::PgPool) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+pub(crate) async fn begin(
+    pool: &sqlx::PgPool,
+) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
     let mut tries = pool.size() + 1;
     loop {
         match pool.begin().await {
@@ -213,8 +215,21 @@ impl ShowTx {
         now: OffsetDateTime,
         skip_locked: bool,
     ) -> Result<Option<Self>, ReservationError> {
+        let tx = begin(store.pool()).await.map_err(storage)?;
+        Self::begin_in(store, meta, tx, now, skip_locked).await
+    }
+
+    /// Like [`begin`](Self::begin), in a transaction that already locked
+    /// what comes before the show's row in the lock order (a waiting room's
+    /// row, see `room.rs`).
+    pub(crate) async fn begin_in(
+        store: &PgStore,
+        meta: Arc<ShowMeta>,
+        mut tx: Transaction<'static, Postgres>,
+        now: OffsetDateTime,
+        skip_locked: bool,
+    ) -> Result<Option<Self>, ReservationError> {
         let now = in_micros(now);
-        let mut tx = begin(store.pool()).await.map_err(storage)?;
         let lock = if skip_locked {
             "FOR UPDATE SKIP LOCKED"
         } else {

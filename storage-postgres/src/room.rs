@@ -1,0 +1,1368 @@
+//! Waiting rooms on PostgreSQL: [`WaitingRoomStore`] for [`PgStore`], the
+//! line state machine of `reservation_core::waiting_room` (the memory
+//! store's `Line`) kept in four tables (migration 0004).
+//!
+//! **Locks**, always in this order when a transaction takes several: the
+//! room's `waiting_rooms` row (pacing, the draw, open, close), the show's
+//! `show_state` row (the event outbox), the room's `room_counters` row
+//! (every change of a visitor's state), then visitor and bucket rows. Joins
+//! and leaves never lock the room row, so they never make a pacer skip a
+//! room, and the pacer never waits for more than one join batch.
+//!
+//! **Numbers** are dense from 1 in admission order: the draw numbers the
+//! lobby in key order, joins after it take the next ones under the counters
+//! row's lock, in batches (see [`JoinQueues`]), so arrival order is number
+//! order and the numbers of several instances interleave without gaps.
+//!
+//! **Positions** are counted per bucket of 1024 numbers in `room_buckets`:
+//! the people ahead of number `n` are the queued of the buckets below `n`'s
+//! plus those below `n` in its own bucket, one row per bucket and at most
+//! 1023 index entries, whatever the line's length.
+//!
+//! **Check-ins** (status reads) record `last_seen` only when the recorded
+//! one is older than a sixteenth of the grace, so a polling page costs a
+//! read, not a write, nearly every time.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use dashmap::DashMap;
+use reservation_core::waiting_room::{
+    EtaRange, LineView, ObservedRate, Occupancy, Pace, Pacer, Place, RoomConfig, RoomError,
+    RoomPhase, Standing, WaitingRoomStore,
+};
+use reservation_core::{Availability, Change, HolderId, ReservationError, ShowId, StorageError};
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Postgres, Row};
+use time::{Duration, OffsetDateTime};
+use tokio::sync::{Mutex, oneshot};
+use uuid::Uuid;
+
+use crate::PgStore;
+use crate::error::{AdapterError, corrupt, is_retryable, storage};
+use crate::show_tx::{ShowTx, begin, counts, in_micros};
+
+/// Visitor states in `room_visitors.state`.
+const LOBBY: i16 = 0;
+const QUEUED: i16 = 1;
+const ADMITTED: i16 = 2;
+const ADMISSION_ENDED: i16 = 3;
+const DROPPED: i16 = 4;
+const LEFT: i16 = 5;
+const FINISHED: i16 = 6;
+
+/// Room phases in `waiting_rooms.phase`.
+const PHASE_LOBBY: i16 = 0;
+const PHASE_SELLING: i16 = 1;
+const PHASE_ALL_HELD: i16 = 2;
+const PHASE_SOLD_OUT: i16 = 3;
+const PHASE_CLOSED: i16 = 4;
+
+/// Numbers per position bucket: `bucket = number >> BUCKET_BITS`.
+const BUCKET_BITS: u32 = 10;
+
+/// A check-in is recorded when the recorded one is older than the grace
+/// divided by this: a place is kept at least 15/16 of the grace after the
+/// last check-in, and polling pages write rarely.
+const CHECK_IN_EVERY: i32 = 16;
+
+/// Most joins one transaction decides.
+const MAX_JOIN_BATCH: usize = 512;
+
+/// How often a room operation is retried after a serialization failure or deadlock.
+const RETRIES: usize = 5;
+
+/// The room row's columns, as read by [`Room::from_row`] (nullable when
+/// read through an outer join).
+const ROOM_COLUMNS: &str = "r.lobby_opens_at, r.sale_opens_at, r.max_active, r.per_minute,
+    r.admission_window_us, r.grace_us, r.phase, r.drawn, r.pacer_credit, r.pacer_as_of,
+    r.rate_per_minute, r.rate_as_of, r.admitted";
+
+/// The counters row's columns, as read by [`Counters::from_row`].
+const COUNTER_COLUMNS: &str = "c.last_number, c.in_lobby, c.queued, c.active";
+
+fn phase_of(code: i16) -> Result<RoomPhase, StorageError> {
+    Ok(match code {
+        PHASE_LOBBY => RoomPhase::Lobby,
+        PHASE_SELLING => RoomPhase::Selling,
+        PHASE_ALL_HELD => RoomPhase::AllHeld,
+        PHASE_SOLD_OUT => RoomPhase::SoldOut,
+        PHASE_CLOSED => RoomPhase::Closed,
+        other => return Err(corrupt("waiting_rooms", format!("phase {other}"))),
+    })
+}
+
+fn phase_code(phase: RoomPhase) -> Result<i16, StorageError> {
+    Ok(match phase {
+        RoomPhase::Lobby => PHASE_LOBBY,
+        RoomPhase::Selling => PHASE_SELLING,
+        RoomPhase::AllHeld => PHASE_ALL_HELD,
+        RoomPhase::SoldOut => PHASE_SOLD_OUT,
+        RoomPhase::Closed => PHASE_CLOSED,
+        other => return Err(corrupt("waiting_rooms", format!("unknown phase {other:?}"))),
+    })
+}
+
+/// A column that the query may return as NULL (an outer join) but the
+/// table never does.
+fn required<'r, T>(row: &'r PgRow, table: &'static str, name: &str) -> Result<T, StorageError>
+where
+    T: sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres>,
+{
+    row.try_get::<Option<T>, _>(name)
+        .map_err(storage)?
+        .ok_or_else(|| corrupt(table, format!("{name} is NULL")))
+}
+
+fn micros(d: Duration) -> i64 {
+    i64::try_from(d.whole_microseconds()).unwrap_or(i64::MAX)
+}
+
+fn unsigned(n: i64, table: &'static str, what: &str) -> Result<u64, StorageError> {
+    u64::try_from(n).map_err(|_| corrupt(table, format!("{what} is {n}")))
+}
+
+/// A room as its row keeps it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Room {
+    config: RoomConfig,
+    phase: RoomPhase,
+    drawn: bool,
+    pacer: Pacer,
+    rate: ObservedRate,
+    admitted: u64,
+}
+
+impl Room {
+    /// The room in `row` ([`ROOM_COLUMNS`]), or `None` when the show has none.
+    fn from_row(row: &PgRow) -> Result<Option<Self>, StorageError> {
+        const T: &str = "waiting_rooms";
+        let Some(phase) = row.try_get::<Option<i16>, _>("phase").map_err(storage)? else {
+            return Ok(None);
+        };
+        let limit = |name: &str| -> Result<Option<u32>, StorageError> {
+            row.try_get::<Option<i64>, _>(name)
+                .map_err(storage)?
+                .map(|n| u32::try_from(n).map_err(|_| corrupt(T, format!("{name} is {n}"))))
+                .transpose()
+        };
+        let bad = |e: reservation_core::waiting_room::RoomConfigError| corrupt(T, e.to_string());
+        let pace = Pace::new(limit("max_active")?, limit("per_minute")?).map_err(bad)?;
+        let window: i64 = required(row, T, "admission_window_us")?;
+        let grace: i64 = required(row, T, "grace_us")?;
+        let config = RoomConfig::new(
+            required(row, T, "lobby_opens_at")?,
+            required(row, T, "sale_opens_at")?,
+            pace,
+        )
+        .and_then(|c| c.with_admission_window(Duration::microseconds(window)))
+        .and_then(|c| c.with_grace(Duration::microseconds(grace)))
+        .map_err(bad)?;
+        let admitted: i64 = required(row, T, "admitted")?;
+        Ok(Some(Self {
+            config,
+            phase: phase_of(phase)?,
+            drawn: required(row, T, "drawn")?,
+            pacer: Pacer {
+                credit: required(row, T, "pacer_credit")?,
+                as_of: required(row, T, "pacer_as_of")?,
+            },
+            rate: ObservedRate {
+                per_minute: row.try_get("rate_per_minute").map_err(storage)?,
+                as_of: required(row, T, "rate_as_of")?,
+            },
+            admitted: unsigned(admitted, T, "admitted")?,
+        }))
+    }
+
+    /// Writes what a transaction may change: phase, draw, pacing, admissions.
+    async fn write(&self, conn: &mut PgConnection, show: ShowId) -> Result<(), StorageError> {
+        sqlx::query(
+            "UPDATE waiting_rooms SET phase = $2, drawn = $3, pacer_credit = $4, pacer_as_of = $5,
+                 rate_per_minute = $6, rate_as_of = $7, admitted = $8
+             WHERE show_id = $1",
+        )
+        .bind(show.as_uuid())
+        .bind(phase_code(self.phase)?)
+        .bind(self.drawn)
+        .bind(self.pacer.credit)
+        .bind(self.pacer.as_of)
+        .bind(self.rate.per_minute)
+        .bind(self.rate.as_of)
+        .bind(i64::try_from(self.admitted).unwrap_or(i64::MAX))
+        .execute(conn)
+        .await
+        .map_err(storage)?;
+        Ok(())
+    }
+}
+
+/// The line's counters (`room_counters`) and the bucket changes a
+/// transaction makes, written together by [`Counters::write`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Counters {
+    last_number: i64,
+    in_lobby: i64,
+    queued: i64,
+    active: i64,
+    /// Queued count changes by bucket, not yet written.
+    buckets: BTreeMap<i64, i64>,
+}
+
+impl Counters {
+    fn from_row(row: &PgRow) -> Result<Option<Self>, StorageError> {
+        const T: &str = "room_counters";
+        let Some(last_number) = row
+            .try_get::<Option<i64>, _>("last_number")
+            .map_err(storage)?
+        else {
+            return Ok(None);
+        };
+        let counters = Self {
+            last_number,
+            in_lobby: required(row, T, "in_lobby")?,
+            queued: required(row, T, "queued")?,
+            active: required(row, T, "active")?,
+            buckets: BTreeMap::new(),
+        };
+        if counters.last_number < 0
+            || counters.in_lobby < 0
+            || counters.queued < 0
+            || counters.active < 0
+        {
+            return Err(corrupt(T, format!("negative count in {counters:?}")));
+        }
+        Ok(Some(counters))
+    }
+
+    /// Locks the room's counters (every change of a visitor's state does).
+    async fn lock(conn: &mut PgConnection, show: ShowId) -> Result<Option<Self>, StorageError> {
+        let row = sqlx::query(&format!(
+            "SELECT {COUNTER_COLUMNS} FROM room_counters c WHERE c.show_id = $1 FOR NO KEY UPDATE"
+        ))
+        .bind(show.as_uuid())
+        .fetch_optional(conn)
+        .await
+        .map_err(storage)?;
+        match row {
+            Some(row) => Self::from_row(&row),
+            None => Ok(None),
+        }
+    }
+
+    fn shape(&self) -> (i64, i64, i64) {
+        (self.in_lobby, self.queued, self.active)
+    }
+
+    /// `number` joins the queue.
+    fn enqueue(&mut self, number: i64) {
+        self.queued += 1;
+        *self.buckets.entry(number >> BUCKET_BITS).or_default() += 1;
+    }
+
+    /// `number` leaves the queue (admitted, dropped or left).
+    fn dequeue(&mut self, number: i64) {
+        self.queued -= 1;
+        *self.buckets.entry(number >> BUCKET_BITS).or_default() -= 1;
+    }
+
+    /// Numbers `first..=last` join the queue.
+    fn enqueue_range(&mut self, first: i64, last: i64) {
+        let mut from = first;
+        while from <= last {
+            let bucket = from >> BUCKET_BITS;
+            let to = ((bucket + 1) << BUCKET_BITS).min(last + 1);
+            *self.buckets.entry(bucket).or_default() += to - from;
+            self.queued += to - from;
+            from = to;
+        }
+    }
+
+    /// Binds [`line_write`]'s parameters `$2` to `$7`.
+    fn bind<'q>(&mut self, query: PgQuery<'q>) -> PgQuery<'q> {
+        let (buckets, deltas): (Vec<i64>, Vec<i64>) = std::mem::take(&mut self.buckets)
+            .into_iter()
+            .filter(|(_, delta)| *delta != 0)
+            .unzip();
+        query
+            .bind(buckets)
+            .bind(deltas)
+            .bind(self.last_number)
+            .bind(self.in_lobby)
+            .bind(self.queued)
+            .bind(self.active)
+    }
+
+    /// Writes the counters and the bucket changes (under the counters' lock).
+    async fn write(&mut self, conn: &mut PgConnection, show: ShowId) -> Result<(), StorageError> {
+        let query = sqlx::query(&COUNTERS_WRITE).bind(show.as_uuid());
+        self.bind(query).execute(conn).await.map_err(storage)?;
+        Ok(())
+    }
+}
+
+type PgQuery<'q> = sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>;
+
+/// Writes the counters and adds the bucket changes, the show at `$1`, then
+/// [`Counters::bind`]'s `$2` to `$7`. A bucket's first change is an insert
+/// (a negative one then fails the CHECK: the counts would be corrupt).
+const LINE_WRITE: &str = "delta AS (
+         SELECT * FROM unnest($2::int8[], $3::int8[]) AS d(bucket, delta)
+     ),
+     changed AS (
+         UPDATE room_buckets b SET queued = b.queued + delta.delta
+         FROM delta WHERE b.show_id = $1 AND b.bucket = delta.bucket
+         RETURNING b.bucket
+     ),
+     added AS (
+         INSERT INTO room_buckets (show_id, bucket, queued)
+         SELECT $1, delta.bucket, delta.delta FROM delta
+         WHERE delta.bucket NOT IN (SELECT bucket FROM changed)
+     ),
+     counted AS (
+         UPDATE room_counters SET last_number = $4, in_lobby = $5, queued = $6, active = $7
+         WHERE show_id = $1
+     )";
+
+static COUNTERS_WRITE: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("WITH {LINE_WRITE} SELECT 1"));
+
+/// New visitors (`$8` to `$12`) with the counters.
+static JOIN_WRITE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "WITH {LINE_WRITE},
+         joined AS (
+             INSERT INTO room_visitors (show_id, visitor, state, lobby_key, number, last_seen, joined_at)
+             SELECT $1, j.visitor, j.state, j.key, j.number, j.at, j.at
+             FROM unnest($8::uuid[], $9::int2[], $10::int8[], $11::int8[], $12::timestamptz[])
+                 AS j(visitor, state, key, number, at)
+             ON CONFLICT (show_id, visitor) DO UPDATE SET state = excluded.state,
+                 lobby_key = excluded.lobby_key, number = excluded.number, admitted_until = NULL,
+                 last_seen = excluded.last_seen, joined_at = excluded.joined_at
+         )
+         SELECT 1"
+    )
+});
+
+fn view(room: &Room, counters: &Counters, seats: Availability) -> LineView {
+    LineView {
+        phase: room.phase,
+        sale_opens_at: room.config.sale_opens_at(),
+        waiting: u64::try_from(counters.in_lobby + counters.queued).unwrap_or(0),
+        active: u32::try_from(counters.active).unwrap_or(u32::MAX),
+        admitted: room.admitted,
+        seats_free: seats.available,
+        seats_held: seats.held,
+    }
+}
+
+/// What the line says about one visitor.
+#[derive(Debug, Clone, Copy)]
+struct VisitorRow {
+    state: i16,
+    until: Option<OffsetDateTime>,
+    last_seen: OffsetDateTime,
+    /// People ahead, when queued.
+    ahead: Option<u64>,
+}
+
+impl VisitorRow {
+    fn is_live(&self, now: OffsetDateTime) -> bool {
+        match self.state {
+            LOBBY | QUEUED => true,
+            ADMITTED => self.until.is_some_and(|until| until > now),
+            _ => false,
+        }
+    }
+
+    fn standing(&self, room: &Room, now: OffsetDateTime) -> Result<Standing, StorageError> {
+        const T: &str = "room_visitors";
+        Ok(match self.state {
+            LOBBY => Standing::Lobby,
+            QUEUED => {
+                let ahead = self
+                    .ahead
+                    .ok_or_else(|| corrupt(T, "a queued visitor without a number"))?;
+                queued(ahead, room, now)
+            }
+            ADMITTED => match self.until {
+                Some(until) if until > now => Standing::Admitted { until },
+                Some(_) => Standing::AdmissionEnded,
+                None => return Err(corrupt(T, "an admission without an end")),
+            },
+            ADMISSION_ENDED => Standing::AdmissionEnded,
+            DROPPED => Standing::Dropped,
+            LEFT => Standing::Left,
+            FINISHED => Standing::Finished,
+            other => return Err(corrupt(T, format!("state {other}"))),
+        })
+    }
+}
+
+fn queued(ahead: u64, room: &Room, now: OffsetDateTime) -> Standing {
+    Standing::Queued {
+        position: ahead + 1,
+        ahead,
+        eta: EtaRange::estimate(ahead, now, &room.rate, room.config.pace()),
+    }
+}
+
+/// One consistent read of a room, its line, the show's seats and a visitor.
+struct Snapshot {
+    room: Room,
+    counters: Counters,
+    seats: Availability,
+    visitor: Option<VisitorRow>,
+}
+
+impl Snapshot {
+    fn place(&self, show: ShowId, now: OffsetDateTime) -> Result<Option<Place>, StorageError> {
+        let Some(visitor) = &self.visitor else {
+            return Ok(None);
+        };
+        Ok(Some(Place {
+            show,
+            line: view(&self.room, &self.counters, self.seats),
+            standing: visitor.standing(&self.room, now)?,
+        }))
+    }
+}
+
+/// The read behind `join` and `place`: one statement, one snapshot, no
+/// lock. The people ahead of a queued visitor are the queued of the buckets
+/// below theirs plus those below them in their own bucket.
+static READ: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "SELECT {ROOM_COLUMNS}, {COUNTER_COLUMNS},
+             st.available, st.held, st.booked, st.next_due,
+             v.state, v.admitted_until, v.last_seen,
+             CASE WHEN v.state = {QUEUED} THEN
+                 (SELECT coalesce(sum(b.queued), 0)::int8 FROM room_buckets b
+                  WHERE b.show_id = $1 AND b.bucket < (v.number >> {BUCKET_BITS}))
+               + (SELECT count(*) FROM room_visitors q
+                  WHERE q.show_id = $1 AND q.state = {QUEUED}
+                    AND q.number >= ((v.number >> {BUCKET_BITS}) << {BUCKET_BITS})
+                    AND q.number < v.number)
+             END AS ahead
+         FROM show_state st
+         LEFT JOIN waiting_rooms r ON r.show_id = st.show_id
+         LEFT JOIN room_counters c ON c.show_id = st.show_id
+         LEFT JOIN room_visitors v ON v.show_id = st.show_id AND v.visitor = $2
+         WHERE st.show_id = $1"
+    )
+});
+
+fn room_error(error: ReservationError) -> RoomError {
+    match error {
+        ReservationError::UnknownShow(show) => RoomError::UnknownShow(show),
+        ReservationError::Storage(failure) => RoomError::Storage(failure),
+        other => RoomError::Storage(storage(other)),
+    }
+}
+
+fn db(error: sqlx::Error) -> RoomError {
+    RoomError::Storage(storage(error))
+}
+
+/// How a queued join ended.
+enum Joined {
+    /// A new place. `seats_due`: a hold of the show was due to expire, so
+    /// the seat counts must be settled and read again.
+    New { place: Place, seats_due: bool },
+    /// The visitor had a live place already: read it (a check-in).
+    Live,
+    /// The sale has opened and the lobby is not drawn yet: draw, then join.
+    DrawDue,
+}
+
+/// The joins waiting for their room's next transaction (group commit, as
+/// `hold_batch.rs` does for holds): a room's joins all take the counters
+/// row's lock, so one transaction numbers a whole batch and commits once.
+#[derive(Default)]
+pub(crate) struct JoinQueues {
+    shows: DashMap<ShowId, Arc<JoinQueue>>,
+    /// One draw attempt per show at a time in this process: when the sale
+    /// opens, every status read finds the draw due, and all but one need
+    /// only see that it was done.
+    draws: DashMap<ShowId, Arc<Mutex<()>>>,
+}
+
+#[derive(Default)]
+struct JoinQueue {
+    waiting: parking_lot::Mutex<Vec<PendingJoin>>,
+    /// Held while a transaction of this queue runs.
+    turn: Arc<Mutex<()>>,
+}
+
+struct PendingJoin {
+    visitor: HolderId,
+    now: OffsetDateTime,
+    reply: oneshot::Sender<Result<Joined, RoomError>>,
+}
+
+/// A new visitor row, as the join batch writes it.
+struct NewVisitor {
+    visitor: Uuid,
+    state: i16,
+    key: Option<i64>,
+    number: Option<i64>,
+    at: OffsetDateTime,
+}
+
+impl PgStore {
+    /// Runs `op` again when it failed only by conflicting with another
+    /// transaction.
+    async fn room_retrying<T, F, Fut>(&self, mut op: F) -> Result<T, RoomError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, RoomError>>,
+    {
+        let mut attempt = 0;
+        loop {
+            match op().await {
+                Err(RoomError::Storage(failure))
+                    if attempt < RETRIES
+                        && failure
+                            .cause()
+                            .downcast_ref::<sqlx::Error>()
+                            .is_some_and(is_retryable) =>
+                {
+                    attempt += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(2 << attempt)).await;
+                }
+                outcome => return outcome,
+            }
+        }
+    }
+
+    async fn room_meta(&self, show: ShowId) -> Result<Arc<crate::meta::ShowMeta>, RoomError> {
+        self.meta(show).await.map_err(room_error)
+    }
+
+    /// Reads the room, drawing the lobby first when the sale has opened and
+    /// settling the show when a hold is due (so the seat counts are those
+    /// at `now`). `NoRoom` when the show has none switched on.
+    async fn snapshot(
+        &self,
+        show: ShowId,
+        visitor: HolderId,
+        now: OffsetDateTime,
+    ) -> Result<Snapshot, RoomError> {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let row = sqlx::query(&READ)
+                .bind(show.as_uuid())
+                .bind(visitor.as_uuid())
+                .fetch_optional(self.pool())
+                .await
+                .map_err(db)?
+                .ok_or(RoomError::UnknownShow(show))?;
+            let room = Room::from_row(&row)?.ok_or(RoomError::NoRoom(show))?;
+            if room.phase == RoomPhase::Closed {
+                return Err(RoomError::NoRoom(show));
+            }
+            let counters = Counters::from_row(&row)?
+                .ok_or_else(|| corrupt("room_counters", "a room without counters"))?;
+            // Each catch-up below happens once; a third read takes what it finds.
+            if attempts < 3 {
+                if !room.drawn && now >= room.config.sale_opens_at() {
+                    self.draw(show, now).await?;
+                    continue;
+                }
+                let next_due: Option<OffsetDateTime> = row.try_get("next_due").map_err(db)?;
+                if next_due.is_some_and(|due| due <= now) {
+                    use reservation_core::ReservationStore;
+                    self.availability(show, now).await.map_err(room_error)?;
+                    continue;
+                }
+            }
+            let visitor = match row.try_get::<Option<i16>, _>("state").map_err(db)? {
+                None => None,
+                Some(state) => {
+                    let ahead: Option<i64> = row.try_get("ahead").map_err(db)?;
+                    Some(VisitorRow {
+                        state,
+                        until: row.try_get("admitted_until").map_err(db)?,
+                        last_seen: required(&row, "room_visitors", "last_seen")?,
+                        ahead: ahead
+                            .map(|n| unsigned(n, "room_buckets", "people ahead"))
+                            .transpose()?,
+                    })
+                }
+            };
+            return Ok(Snapshot {
+                room,
+                counters,
+                seats: counts(&row).map_err(room_error)?,
+                visitor,
+            });
+        }
+    }
+
+    /// Records a check-in at `now`, unless one was recorded lately.
+    async fn check_in(
+        &self,
+        show: ShowId,
+        visitor: HolderId,
+        seen: &VisitorRow,
+        room: &Room,
+        now: OffsetDateTime,
+    ) -> Result<(), RoomError> {
+        let recent = now - room.config.grace() / CHECK_IN_EVERY;
+        if seen.last_seen >= recent {
+            return Ok(());
+        }
+        // Not worth an fsync to wait for: a check-in lost in a crash only
+        // makes the place look older by the time since the one before,
+        // and a crash stops the pacer too.
+        sqlx::query(
+            "UPDATE room_visitors SET last_seen = $3
+             FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed
+             WHERE show_id = $1 AND visitor = $2 AND last_seen < $4",
+        )
+        .bind(show.as_uuid())
+        .bind(visitor.as_uuid())
+        .bind(now)
+        .bind(recent)
+        .execute(self.pool())
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    /// The lobby's draw, if due and not done: its own transaction, the room
+    /// row locked so it happens once.
+    async fn draw(&self, show: ShowId, now: OffsetDateTime) -> Result<(), RoomError> {
+        let gate = Arc::clone(&self.inner.joins.draws.entry(show).or_default());
+        let _turn = gate.lock().await;
+        let drawn: Option<bool> =
+            sqlx::query_scalar("SELECT drawn FROM waiting_rooms WHERE show_id = $1")
+                .bind(show.as_uuid())
+                .fetch_optional(self.pool())
+                .await
+                .map_err(db)?;
+        if drawn != Some(false) {
+            return Ok(());
+        }
+        self.room_retrying(|| async {
+            let mut tx = begin(self.pool()).await.map_err(db)?;
+            let Some(mut room) = lock_room(&mut tx, show, false).await? else {
+                return Ok(());
+            };
+            if room.drawn || now < room.config.sale_opens_at() {
+                return Ok(());
+            }
+            let Some(mut counters) = Counters::lock(&mut tx, show).await? else {
+                return Err(corrupt("room_counters", "a room without counters").into());
+            };
+            draw_locked(&mut tx, show, &mut room, &mut counters, now).await?;
+            counters.write(&mut tx, show).await?;
+            room.write(&mut tx, show).await?;
+            tx.commit().await.map_err(db)?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Queues a join for the room's next batch and waits for its outcome.
+    async fn join_batched(
+        &self,
+        show: ShowId,
+        visitor: HolderId,
+        now: OffsetDateTime,
+    ) -> Result<Joined, RoomError> {
+        let queue = Arc::clone(&self.inner.joins.shows.entry(show).or_default());
+        let (reply, mut outcome) = oneshot::channel();
+        queue.waiting.lock().push(PendingJoin {
+            visitor,
+            now,
+            reply,
+        });
+        let undecided = |_| Err(RoomError::Storage(storage(AdapterError::Undecided)));
+        let turn = tokio::select! {
+            decided = &mut outcome => return decided.unwrap_or_else(undecided),
+            turn = Arc::clone(&queue.turn).lock_owned() => turn,
+        };
+        let batch = {
+            let mut waiting = queue.waiting.lock();
+            waiting.retain(|p| !p.reply.is_closed());
+            let take = waiting.len().min(MAX_JOIN_BATCH);
+            waiting.drain(..take).collect::<Vec<_>>()
+        };
+        if !batch.is_empty() {
+            let store = self.clone();
+            tokio::spawn(async move {
+                store.decide_joins(show, batch).await;
+                drop(turn);
+            });
+        }
+        outcome.await.unwrap_or_else(undecided)
+    }
+
+    /// Decides a batch of joins in one transaction and answers each.
+    async fn decide_joins(&self, show: ShowId, batch: Vec<PendingJoin>) {
+        let (requests, replies): (Vec<_>, Vec<_>) = batch
+            .into_iter()
+            .map(|p| ((p.visitor, p.now), p.reply))
+            .unzip();
+        let outcome = self.room_retrying(|| self.join_all(show, &requests)).await;
+        match outcome {
+            Ok(decided) => {
+                for (reply, decision) in replies.into_iter().zip(decided) {
+                    let _ = reply.send(decision);
+                }
+            }
+            Err(failure) => {
+                for reply in replies {
+                    let _ = reply.send(Err(failure.clone()));
+                }
+            }
+        }
+    }
+
+    /// Puts `requests` in line in this order, under the counters' lock.
+    async fn join_all(
+        &self,
+        show: ShowId,
+        requests: &[(HolderId, OffsetDateTime)],
+    ) -> Result<Vec<Result<Joined, RoomError>>, RoomError> {
+        let meta = self.room_meta(show).await?;
+        let mut tx = begin(self.pool()).await.map_err(db)?;
+        let Some(mut counters) = Counters::lock(&mut tx, show).await? else {
+            return Ok(requests
+                .iter()
+                .map(|_| Err(RoomError::NoRoom(show)))
+                .collect());
+        };
+        // A statement after the lock sees what its earlier holders committed
+        // (a draw included).
+        let visitors: Vec<Uuid> = requests.iter().map(|(v, _)| v.as_uuid()).collect();
+        let row = sqlx::query(&format!(
+            "SELECT {ROOM_COLUMNS}, st.available, st.held, st.booked, st.next_due,
+                 known.visitors, known.states, known.untils
+             FROM waiting_rooms r JOIN show_state st ON st.show_id = r.show_id,
+             LATERAL (
+                 SELECT array_agg(visitor) AS visitors, array_agg(state) AS states,
+                     array_agg(admitted_until) AS untils
+                 FROM room_visitors WHERE show_id = $1 AND visitor = ANY($2)
+             ) AS known
+             WHERE r.show_id = $1"
+        ))
+        .bind(show.as_uuid())
+        .bind(&visitors)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
+        let room = Room::from_row(&row)?
+            .ok_or_else(|| corrupt("waiting_rooms", "counters without a room"))?;
+        let seats = counts(&row).map_err(room_error)?;
+        let next_due: Option<OffsetDateTime> = row.try_get("next_due").map_err(db)?;
+        let ids: Vec<Uuid> = row
+            .try_get::<Option<Vec<Uuid>>, _>("visitors")
+            .map_err(db)?
+            .unwrap_or_default();
+        let states: Vec<i16> = row
+            .try_get::<Option<Vec<i16>>, _>("states")
+            .map_err(db)?
+            .unwrap_or_default();
+        let untils: Vec<Option<OffsetDateTime>> = row
+            .try_get::<Option<Vec<Option<OffsetDateTime>>>, _>("untils")
+            .map_err(db)?
+            .unwrap_or_default();
+        let mut known: HashMap<Uuid, (i16, Option<OffsetDateTime>)> = ids
+            .into_iter()
+            .zip(states.into_iter().zip(untils))
+            .collect();
+        let starts_at = meta.show.starts_at;
+        let mut decided = Vec::with_capacity(requests.len());
+        let mut fresh: Vec<NewVisitor> = Vec::new();
+        for &(visitor, now) in requests {
+            let now = in_micros(now);
+            if room.phase == RoomPhase::Closed {
+                decided.push(Err(RoomError::NoRoom(show)));
+                continue;
+            }
+            if now >= starts_at {
+                decided.push(Err(RoomError::SalesClosed { starts_at }));
+                continue;
+            }
+            if now < room.config.lobby_opens_at() {
+                decided.push(Err(RoomError::LobbyNotOpen {
+                    opens_at: room.config.lobby_opens_at(),
+                }));
+                continue;
+            }
+            if !room.drawn && now >= room.config.sale_opens_at() {
+                decided.push(Ok(Joined::DrawDue));
+                continue;
+            }
+            let id = visitor.as_uuid();
+            let before = known.get(&id).copied();
+            if let Some((state, until)) = before {
+                let row = VisitorRow {
+                    state,
+                    until,
+                    last_seen: now,
+                    ahead: None,
+                };
+                if row.is_live(now) {
+                    decided.push(Ok(Joined::Live));
+                    continue;
+                }
+                if state == ADMITTED {
+                    // An admission past its end that the pacer has not ended yet.
+                    counters.active -= 1;
+                }
+            }
+            let (state, standing) = if room.drawn {
+                counters.last_number += 1;
+                let ahead = unsigned(counters.queued, "room_counters", "queued")?;
+                counters.enqueue(counters.last_number);
+                (QUEUED, queued(ahead, &room, now))
+            } else {
+                counters.in_lobby += 1;
+                (LOBBY, Standing::Lobby)
+            };
+            fresh.push(NewVisitor {
+                visitor: id,
+                state,
+                // ThreadRng: ChaCha12 seeded from the OS, a CSPRNG. The
+                // bits are kept as a bigint: the order of their signed
+                // values is as uniformly random as the unsigned.
+                key: (state == LOBBY).then(|| rand::random::<u64>() as i64),
+                number: (state == QUEUED).then_some(counters.last_number),
+                at: now,
+            });
+            known.insert(id, (state, None));
+            decided.push(Ok(Joined::New {
+                place: Place {
+                    show,
+                    line: view(&room, &counters, seats),
+                    standing,
+                },
+                seats_due: next_due.is_some_and(|due| due <= now),
+            }));
+        }
+        if !fresh.is_empty() {
+            // The visitors, buckets and counters in one statement.
+            let query = sqlx::query(&JOIN_WRITE).bind(show.as_uuid());
+            counters
+                .bind(query)
+                .bind(fresh.iter().map(|v| v.visitor).collect::<Vec<_>>())
+                .bind(fresh.iter().map(|v| v.state).collect::<Vec<_>>())
+                .bind(fresh.iter().map(|v| v.key).collect::<Vec<_>>())
+                .bind(fresh.iter().map(|v| v.number).collect::<Vec<_>>())
+                .bind(fresh.iter().map(|v| v.at).collect::<Vec<_>>())
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(decided)
+    }
+
+    /// Paces one room, if no other transaction has it. Returns how many it admitted.
+    async fn pace_room(&self, show: ShowId, now: OffsetDateTime) -> Result<u64, RoomError> {
+        let mut tx = begin(self.pool()).await.map_err(db)?;
+        let Some(mut room) = lock_room(&mut tx, show, true).await? else {
+            return Ok(0);
+        };
+        if room.phase == RoomPhase::Closed {
+            return Ok(0);
+        }
+        let meta = self.room_meta(show).await?;
+        let starts_at = meta.show.starts_at;
+        let mut t = ShowTx::begin_in(self, meta, tx, now, false)
+            .await
+            .map_err(room_error)?
+            .ok_or(RoomError::UnknownShow(show))?;
+        let now = t.now;
+        let seats = t.counts;
+        let mut counters = Counters::lock(t.conn(), show)
+            .await?
+            .ok_or_else(|| corrupt("room_counters", "a room without counters"))?;
+        if now >= starts_at {
+            room.phase = RoomPhase::Closed;
+            room.write(t.conn(), show).await?;
+            t.log(Change::Line {
+                line: view(&room, &counters, seats),
+            });
+            t.commit().await.map_err(room_error)?;
+            return Ok(0);
+        }
+        let before = (room.phase, counters.shape());
+        let (room_before, counters_before) = (room, counters.clone());
+        let mut changed = false;
+        if !room.drawn && now >= room.config.sale_opens_at() {
+            draw_locked(t.conn(), show, &mut room, &mut counters, now).await?;
+            changed = true;
+        }
+        // Silent visitors lose their place (a dropped lobby visitor has no number).
+        let dropped: Vec<Option<i64>> = sqlx::query_scalar(&format!(
+            "UPDATE room_visitors SET state = {DROPPED}
+             WHERE show_id = $1 AND state IN ({LOBBY}, {QUEUED}) AND last_seen < $2
+             RETURNING number"
+        ))
+        .bind(show.as_uuid())
+        .bind(now - room.config.grace())
+        .fetch_all(t.conn())
+        .await
+        .map_err(db)?;
+        for number in dropped {
+            match number {
+                Some(number) => counters.dequeue(number),
+                None => counters.in_lobby -= 1,
+            }
+        }
+        let ended: i64 = sqlx::query_scalar(&format!(
+            "WITH ended AS (
+                 UPDATE room_visitors SET state = {ADMISSION_ENDED}
+                 WHERE show_id = $1 AND state = {ADMITTED} AND admitted_until <= $2
+                 RETURNING 1
+             ) SELECT count(*) FROM ended"
+        ))
+        .bind(show.as_uuid())
+        .bind(now)
+        .fetch_one(t.conn())
+        .await
+        .map_err(db)?;
+        counters.active -= ended;
+        let mut admitted = 0u32;
+        if room.drawn {
+            room.phase = if seats.available > 0 {
+                RoomPhase::Selling
+            } else if seats.held > 0 {
+                RoomPhase::AllHeld
+            } else {
+                RoomPhase::SoldOut
+            };
+            let pace = room.config.pace();
+            if room.phase == RoomPhase::Selling {
+                let occupancy = Occupancy {
+                    active: u32::try_from(counters.active).unwrap_or(u32::MAX),
+                    free_seats: seats.available,
+                };
+                let allowance = room.pacer.allowance(pace, now, occupancy);
+                if allowance > 0 {
+                    let numbers: Vec<i64> = sqlx::query_scalar(&format!(
+                        "WITH next AS (
+                             SELECT visitor FROM room_visitors
+                             WHERE show_id = $1 AND state = {QUEUED}
+                             ORDER BY number LIMIT $2
+                         )
+                         UPDATE room_visitors v SET state = {ADMITTED}, admitted_until = $3
+                         FROM next WHERE v.show_id = $1 AND v.visitor = next.visitor
+                         RETURNING v.number"
+                    ))
+                    .bind(show.as_uuid())
+                    .bind(i64::from(allowance))
+                    .bind(now + room.config.admission_window())
+                    .fetch_all(t.conn())
+                    .await
+                    .map_err(db)?;
+                    for &number in &numbers {
+                        counters.dequeue(number);
+                    }
+                    counters.active += numbers.len() as i64;
+                    admitted = u32::try_from(numbers.len()).unwrap_or(u32::MAX);
+                }
+            }
+            room.pacer.spend(pace, now, admitted);
+            room.rate.record(now, admitted);
+            room.admitted += u64::from(admitted);
+        }
+        changed |= before != (room.phase, counters.shape());
+        // A room waiting for its sale changes nothing tick after tick.
+        if counters != counters_before {
+            counters.write(t.conn(), show).await?;
+        }
+        if room != room_before {
+            room.write(t.conn(), show).await?;
+        }
+        if changed {
+            t.log(Change::Line {
+                line: view(&room, &counters, seats),
+            });
+        }
+        t.commit().await.map_err(room_error)?;
+        Ok(u64::from(admitted))
+    }
+
+    /// The room's counters, read without a lock (for an event's view).
+    async fn read_counters(conn: &mut PgConnection, show: ShowId) -> Result<Counters, RoomError> {
+        let row = sqlx::query(&format!(
+            "SELECT {COUNTER_COLUMNS} FROM room_counters c WHERE c.show_id = $1"
+        ))
+        .bind(show.as_uuid())
+        .fetch_optional(conn)
+        .await
+        .map_err(db)?;
+        match row {
+            Some(row) => Counters::from_row(&row)?,
+            None => None,
+        }
+        .ok_or_else(|| corrupt("room_counters", "a room without counters").into())
+    }
+
+    /// Ends `visitor`'s place with `to` when its state is one of `from`:
+    /// leave and finish. Returns whether the visitor is in this room's line.
+    async fn end_place(
+        &self,
+        show: ShowId,
+        visitor: HolderId,
+        from: &[i16],
+        to: i16,
+    ) -> Result<bool, RoomError> {
+        let mut tx = begin(self.pool()).await.map_err(db)?;
+        let Some(mut counters) = Counters::lock(&mut tx, show).await? else {
+            return Err(RoomError::NoRoom(show));
+        };
+        let row = sqlx::query(
+            "SELECT state, number FROM room_visitors WHERE show_id = $1 AND visitor = $2",
+        )
+        .bind(show.as_uuid())
+        .bind(visitor.as_uuid())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
+        let Some(row) = row else {
+            return Ok(false);
+        };
+        let state: i16 = row.try_get("state").map_err(db)?;
+        if !from.contains(&state) {
+            return Ok(true);
+        }
+        match state {
+            LOBBY => counters.in_lobby -= 1,
+            QUEUED => {
+                let number: i64 = required(&row, "room_visitors", "number")?;
+                counters.dequeue(number);
+            }
+            ADMITTED => counters.active -= 1,
+            _ => return Ok(true),
+        }
+        sqlx::query("UPDATE room_visitors SET state = $3 WHERE show_id = $1 AND visitor = $2")
+            .bind(show.as_uuid())
+            .bind(visitor.as_uuid())
+            .bind(to)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        counters.write(&mut tx, show).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(true)
+    }
+}
+
+/// Locks the room row (the first lock of the order); `None` when there is
+/// no room, or with `skip_locked` when another transaction has it.
+async fn lock_room(
+    conn: &mut PgConnection,
+    show: ShowId,
+    skip_locked: bool,
+) -> Result<Option<Room>, RoomError> {
+    let skip = if skip_locked { "SKIP LOCKED" } else { "" };
+    let row = sqlx::query(&format!(
+        "SELECT {ROOM_COLUMNS} FROM waiting_rooms r WHERE r.show_id = $1 FOR NO KEY UPDATE {skip}"
+    ))
+    .bind(show.as_uuid())
+    .fetch_optional(conn)
+    .await
+    .map_err(db)?;
+    match row {
+        Some(row) => Ok(Room::from_row(&row)?),
+        None => Ok(None),
+    }
+}
+
+/// The draw, with the room and its counters locked: silent lobby visitors
+/// are dropped, the others numbered in the order of their secret keys
+/// after the numbers already given (one statement with `row_number()`).
+async fn draw_locked(
+    conn: &mut PgConnection,
+    show: ShowId,
+    room: &mut Room,
+    counters: &mut Counters,
+    now: OffsetDateTime,
+) -> Result<(), RoomError> {
+    let row = sqlx::query(&format!(
+        "WITH dropped AS (
+             UPDATE room_visitors SET state = {DROPPED}
+             WHERE show_id = $1 AND state = {LOBBY} AND last_seen < $2
+             RETURNING 1
+         ),
+         ranked AS (
+             SELECT visitor, row_number() OVER (ORDER BY lobby_key, visitor) AS n
+             FROM room_visitors WHERE show_id = $1 AND state = {LOBBY} AND last_seen >= $2
+         ),
+         numbered AS (
+             UPDATE room_visitors v SET state = {QUEUED}, number = $3 + ranked.n, lobby_key = NULL
+             FROM ranked WHERE v.show_id = $1 AND v.visitor = ranked.visitor
+             RETURNING 1
+         )
+         SELECT (SELECT count(*) FROM dropped) AS dropped, (SELECT count(*) FROM numbered) AS numbered"
+    ))
+    .bind(show.as_uuid())
+    .bind(now - room.config.grace())
+    .bind(counters.last_number)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(db)?;
+    let numbered: i64 = row.try_get("numbered").map_err(db)?;
+    let first = counters.last_number + 1;
+    counters.last_number += numbered;
+    counters.enqueue_range(first, counters.last_number);
+    counters.in_lobby = 0;
+    room.drawn = true;
+    room.phase = RoomPhase::Selling;
+    Ok(())
+}
+
+#[async_trait]
+impl WaitingRoomStore for PgStore {
+    async fn open_room(
+        &self,
+        show: ShowId,
+        config: RoomConfig,
+        now: OffsetDateTime,
+    ) -> Result<(), RoomError> {
+        let meta = self.room_meta(show).await?;
+        let now = in_micros(now);
+        let starts_at = meta.show.starts_at;
+        if now >= starts_at {
+            return Err(RoomError::SalesClosed { starts_at });
+        }
+        let start = config.sale_opens_at().max(now);
+        let pacer = Pacer::new(config.pace(), start);
+        self.room_retrying(|| async {
+            let mut tx = begin(self.pool()).await.map_err(db)?;
+            // The room row first (the lock order): insert, or take it and
+            // change the settings, keeping the line, the draw and the pacing.
+            let row = sqlx::query(&format!(
+                "INSERT INTO waiting_rooms AS r (show_id, lobby_opens_at, sale_opens_at, max_active,
+                     per_minute, admission_window_us, grace_us, phase, pacer_credit, pacer_as_of,
+                     rate_as_of)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, {PHASE_LOBBY}, $8, $9, $9)
+                 ON CONFLICT (show_id) DO UPDATE SET lobby_opens_at = excluded.lobby_opens_at,
+                     sale_opens_at = excluded.sale_opens_at, max_active = excluded.max_active,
+                     per_minute = excluded.per_minute,
+                     admission_window_us = excluded.admission_window_us,
+                     grace_us = excluded.grace_us,
+                     phase = CASE WHEN r.phase <> {PHASE_CLOSED} THEN r.phase
+                                  WHEN r.drawn THEN {PHASE_SELLING} ELSE {PHASE_LOBBY} END
+                 RETURNING {ROOM_COLUMNS}"
+            ))
+            .bind(show.as_uuid())
+            .bind(config.lobby_opens_at())
+            .bind(config.sale_opens_at())
+            .bind(config.pace().max_active().map(i64::from))
+            .bind(config.pace().per_minute().map(i64::from))
+            .bind(micros(config.admission_window()))
+            .bind(micros(config.grace()))
+            .bind(pacer.credit)
+            .bind(pacer.as_of)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?;
+            let room = Room::from_row(&row)?
+                .ok_or_else(|| corrupt("waiting_rooms", "no row after the upsert"))?;
+            sqlx::query("INSERT INTO room_counters (show_id) VALUES ($1) ON CONFLICT DO NOTHING")
+                .bind(show.as_uuid())
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            let mut t = ShowTx::begin_in(self, Arc::clone(&meta), tx, now, false)
+                .await
+                .map_err(room_error)?
+                .ok_or(RoomError::UnknownShow(show))?;
+            let counters = Self::read_counters(t.conn(), show).await?;
+            let line = view(&room, &counters, t.counts);
+            t.log(Change::Line { line });
+            t.commit().await.map_err(room_error)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn close_room(&self, show: ShowId, now: OffsetDateTime) -> Result<(), RoomError> {
+        let meta = self.room_meta(show).await?;
+        self.room_retrying(|| async {
+            let mut tx = begin(self.pool()).await.map_err(db)?;
+            let mut room = match lock_room(&mut tx, show, false).await? {
+                Some(room) if room.phase != RoomPhase::Closed => room,
+                _ => return Err(RoomError::NoRoom(show)),
+            };
+            room.phase = RoomPhase::Closed;
+            room.write(&mut tx, show).await?;
+            let mut t = ShowTx::begin_in(self, Arc::clone(&meta), tx, now, false)
+                .await
+                .map_err(room_error)?
+                .ok_or(RoomError::UnknownShow(show))?;
+            let counters = Self::read_counters(t.conn(), show).await?;
+            let line = view(&room, &counters, t.counts);
+            t.log(Change::Line { line });
+            t.commit().await.map_err(room_error)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn room(
+        &self,
+        show: ShowId,
+        now: OffsetDateTime,
+    ) -> Result<Option<RoomConfig>, RoomError> {
+        let meta = self.room_meta(show).await?;
+        if now >= meta.show.starts_at {
+            return Ok(None);
+        }
+        let row = sqlx::query(&format!(
+            "SELECT {ROOM_COLUMNS} FROM waiting_rooms r WHERE r.show_id = $1"
+        ))
+        .bind(show.as_uuid())
+        .fetch_optional(self.pool())
+        .await
+        .map_err(db)?;
+        let room = match row {
+            Some(row) => Room::from_row(&row)?,
+            None => None,
+        };
+        Ok(room
+            .filter(|room| room.phase != RoomPhase::Closed)
+            .map(|room| room.config))
+    }
+
+    async fn join(
+        &self,
+        show: ShowId,
+        visitor: HolderId,
+        now: OffsetDateTime,
+    ) -> Result<Place, RoomError> {
+        let meta = self.room_meta(show).await?;
+        let now = in_micros(now);
+        let starts_at = meta.show.starts_at;
+        if now >= starts_at {
+            return Err(RoomError::SalesClosed { starts_at });
+        }
+        // Straight to the batch, which checks everything under the
+        // counters' lock: a join costs no statement of its own.
+        let mut drawn = false;
+        loop {
+            match self.join_batched(show, visitor, now).await? {
+                Joined::New {
+                    mut place,
+                    seats_due,
+                } => {
+                    if seats_due {
+                        use reservation_core::ReservationStore;
+                        let seats = self.availability(show, now).await.map_err(room_error)?;
+                        place.line.seats_free = seats.available;
+                        place.line.seats_held = seats.held;
+                    }
+                    return Ok(place);
+                }
+                Joined::Live => return self.place(show, visitor, now).await,
+                Joined::DrawDue if !drawn => {
+                    self.draw(show, now).await?;
+                    drawn = true;
+                }
+                Joined::DrawDue => {
+                    return Err(corrupt("waiting_rooms", "the draw did not happen").into());
+                }
+            }
+        }
+    }
+
+    async fn place(
+        &self,
+        show: ShowId,
+        visitor: HolderId,
+        now: OffsetDateTime,
+    ) -> Result<Place, RoomError> {
+        self.room_meta(show).await?;
+        let now = in_micros(now);
+        let snapshot = self.snapshot(show, visitor, now).await?;
+        let seen = snapshot.visitor.as_ref().ok_or(RoomError::NotInLine)?;
+        self.check_in(show, visitor, seen, &snapshot.room, now)
+            .await?;
+        snapshot.place(show, now)?.ok_or(RoomError::NotInLine)
+    }
+
+    async fn leave(
+        &self,
+        show: ShowId,
+        visitor: HolderId,
+        _now: OffsetDateTime,
+    ) -> Result<(), RoomError> {
+        self.room_meta(show).await?;
+        let closed: Option<i16> =
+            sqlx::query_scalar("SELECT phase FROM waiting_rooms WHERE show_id = $1")
+                .bind(show.as_uuid())
+                .fetch_optional(self.pool())
+                .await
+                .map_err(db)?;
+        if closed.is_none_or(|phase| phase == PHASE_CLOSED) {
+            return Err(RoomError::NoRoom(show));
+        }
+        let in_line = self
+            .room_retrying(|| self.end_place(show, visitor, &[LOBBY, QUEUED, ADMITTED], LEFT))
+            .await?;
+        if in_line {
+            Ok(())
+        } else {
+            Err(RoomError::NotInLine)
+        }
+    }
+
+    async fn finish(
+        &self,
+        show: ShowId,
+        visitor: HolderId,
+        _now: OffsetDateTime,
+    ) -> Result<(), RoomError> {
+        // Called after every booking: a show without a room (or a visitor
+        // not admitted) costs one indexed read and no lock.
+        let state: Option<i16> = sqlx::query_scalar(
+            "SELECT state FROM room_visitors WHERE show_id = $1 AND visitor = $2",
+        )
+        .bind(show.as_uuid())
+        .bind(visitor.as_uuid())
+        .fetch_optional(self.pool())
+        .await
+        .map_err(db)?;
+        if state != Some(ADMITTED) {
+            return Ok(());
+        }
+        self.room_retrying(|| self.end_place(show, visitor, &[ADMITTED], FINISHED))
+            .await?;
+        Ok(())
+    }
+
+    async fn pace_rooms(&self, now: OffsetDateTime) -> Result<u64, RoomError> {
+        let rooms: Vec<Uuid> = sqlx::query_scalar(&format!(
+            "SELECT show_id FROM waiting_rooms WHERE phase <> {PHASE_CLOSED} ORDER BY show_id"
+        ))
+        .fetch_all(self.pool())
+        .await
+        .map_err(db)?;
+        let mut admitted = 0;
+        let mut failed = None;
+        for show in rooms {
+            let show = ShowId::from_uuid(show);
+            match self.room_retrying(|| self.pace_room(show, now)).await {
+                Ok(n) => admitted += n,
+                Err(error) => {
+                    // The other rooms still move; the error is reported.
+                    tracing::warn!(%show, %error, "pacing a waiting room failed");
+                    failed.get_or_insert(error);
+                }
+            }
+        }
+        match failed {
+            Some(error) => Err(error),
+            None => Ok(admitted),
+        }
+    }
+}

@@ -16,9 +16,10 @@ pub struct AppState {
     pub catalog: Arc<dyn Catalog>,
     /// Holds, payments, bookings, waits, seat maps, events.
     pub engine: Reservations,
-    /// The on-sale waiting rooms, when the store keeps them (the engine is
-    /// gated by the same rooms). PostgreSQL: switched on when
-    /// storage-postgres implements WaitingRoomStore; until then `None` there.
+    /// The on-sale waiting rooms (the engine is gated by the same rooms).
+    /// The server always has them, on either store; `None` only in a state
+    /// built without them ([`AppState::new`] alone: tests, benchmarks),
+    /// where every show answers `no_room`.
     pub room: Option<WaitingRoom>,
     /// Signs the codes on tickets (their QR codes).
     pub tickets: Arc<TicketSigner>,

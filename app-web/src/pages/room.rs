@@ -13,7 +13,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
-use crate::data::{LeaveRoom, RoomPageData, message, room_page};
+use crate::data::{RoomPageData, message, room_page};
+
+/// Where the Leave form posts: the `leave_room` server function.
+const LEAVE_ROOM_URL: &str = "/_server/leave_room";
 
 /// Seconds between reloads of the page without JavaScript.
 pub const REFRESH_SECONDS: u32 = 10;
@@ -64,7 +67,6 @@ fn Room(initial: RoomPageData) -> impl IntoView {
             let _ = (&show, seq, live);
         }
     });
-    let leave = ServerAction::<LeaveRoom>::new();
     let page_title = move || {
         let place = state.with(|s| s.position.map(|p| format!("#{p} in line · ")));
         format!(
@@ -81,62 +83,78 @@ fn Room(initial: RoomPageData) -> impl IntoView {
             <h1>"Waiting room · " {move || state.with(|s| s.title.clone())}</h1>
             <p class="muted">{move || state.with(|s| format!("{} · {}", s.place, s.starts))}</p>
             <p class="headline" aria-live="polite" aria-atomic="true">{move || headline.get()}</p>
-            {move || state.with(|s| details(s, &seats_link))}
+            <dl class="room-facts">
+                {move || {
+                    state
+                        .with(facts)
+                        .into_iter()
+                        .map(|(label, class, value, small)| {
+                            let small = (!small.is_empty()).then(|| view! { <small>{small}</small> });
+                            view! { <div><dt>{label}</dt><dd class=class>{value}{small}</dd></div> }
+                        })
+                        .collect_view()
+                }}
+            </dl>
+            <p class="muted">{move || state.with(note)}</p>
+            <p hidden=move || state.with(|s| s.phase != "closed")>
+                <a href=seats_link>"Go to the seats"</a>
+            </p>
             <p class="muted">
                 <span class="live" data-live=move || live.get().to_string()>
                     {move || if live.get() { "● Live" } else { "○ Refreshing every 10 s" }}
                 </span>
                 " Keep this page open: it moves on to the seats by itself when it's your turn. Leaving for more than two minutes loses your place."
             </p>
-            <ActionForm action=leave attr:class="release">
+            // A plain form, with or without JavaScript: the server leaves and
+            // redirects to the event's showtimes.
+            <form class="release" method="post" action=LEAVE_ROOM_URL>
                 <input type="hidden" name="show" value=show.clone()/>
                 <button type="submit" class="secondary">"Leave the line"</button>
-            </ActionForm>
+            </form>
         </section>
     }
 }
 
-/// The place, the estimate and the seats, as they are now.
-fn details(s: &RoomPageData, seats_link: &str) -> AnyView {
-    let seats = view! {
-        <div>
-            <dt>"Seats free"</dt>
-            <dd class="seats">{s.seats_free}<small>{format!("{} held by shoppers", s.seats_held)}</small></dd>
-        </div>
-    };
+/// The facts shown as they are now: label, class, value and a note under
+/// it (plain data, so the page draws them with one view).
+fn facts(s: &RoomPageData) -> Vec<(&'static str, &'static str, String, String)> {
+    let seats = (
+        "Seats free",
+        "seats",
+        s.seats_free.to_string(),
+        format!("{} held by shoppers", s.seats_held),
+    );
+    let or_dash = |n: Option<u64>| n.map_or_else(|| "-".to_owned(), |n| n.to_string());
+    match s.phase.as_str() {
+        "closed" | "not_open" => Vec::new(),
+        "lobby" => vec![
+            ("Sale opens", "opens", s.opens.clone(), String::new()),
+            seats,
+        ],
+        _ => vec![
+            ("Your place", "position", or_dash(s.position), String::new()),
+            ("People ahead", "ahead", or_dash(s.ahead), String::new()),
+            (
+                "Your turn",
+                "eta",
+                s.eta.clone().unwrap_or_else(|| "not known yet".to_owned()),
+                String::new(),
+            ),
+            seats,
+        ],
+    }
+}
+
+/// The line under the facts.
+fn note(s: &RoomPageData) -> String {
     let waiting = format!("{} people waiting in all.", s.waiting);
     match s.phase.as_str() {
-        "closed" => view! {
-            <p><a href=seats_link.to_owned()>"Go to the seats"</a></p>
-        }
-        .into_any(),
-        "not_open" => view! { <p>"Come back then: the lobby opens before the sale does."</p> }.into_any(),
-        "lobby" => view! {
-            <dl class="room-facts">
-                <div><dt>"Sale opens"</dt><dd class="opens">{s.opens.clone()}</dd></div>
-                {seats}
-            </dl>
-            <p class="muted">{waiting} " Arriving earlier does not help: places are drawn at random when the sale opens."</p>
-        }
-        .into_any(),
-        _ => {
-            let position = s.position.map_or_else(|| "-".to_owned(), |p| p.to_string());
-            let ahead = s.ahead.map_or_else(|| "-".to_owned(), |a| a.to_string());
-            let eta = s
-                .eta
-                .clone()
-                .unwrap_or_else(|| "not known yet".to_owned());
-            view! {
-                <dl class="room-facts">
-                    <div><dt>"Your place"</dt><dd class="position">{position}</dd></div>
-                    <div><dt>"People ahead"</dt><dd class="ahead">{ahead}</dd></div>
-                    <div><dt>"Your turn"</dt><dd class="eta">{eta}</dd></div>
-                    {seats}
-                </dl>
-                <p class="muted">{waiting}</p>
-            }
-            .into_any()
-        }
+        "closed" => String::new(),
+        "not_open" => "Come back then: the lobby opens before the sale does.".to_owned(),
+        "lobby" => format!(
+            "{waiting} Arriving earlier does not help: places are drawn at random when the sale opens."
+        ),
+        _ => waiting,
     }
 }
 

@@ -486,6 +486,9 @@ pub(crate) struct JoinQueues {
     /// opens, every status read finds the draw due, and all but one need
     /// only see that it was done.
     draws: DashMap<ShowId, Arc<Mutex<()>>>,
+    /// Likewise for settling a show whose holds are due before a status
+    /// read reports its seats (settling takes the show's lock).
+    settles: DashMap<ShowId, Arc<Mutex<()>>>,
 }
 
 #[derive(Default)]
@@ -573,8 +576,7 @@ impl PgStore {
                 }
                 let next_due: Option<OffsetDateTime> = row.try_get("next_due").map_err(db)?;
                 if next_due.is_some_and(|due| due <= now) {
-                    use reservation_core::ReservationStore;
-                    self.availability(show, now).await.map_err(room_error)?;
+                    self.settle(show, now).await?;
                     continue;
                 }
             }
@@ -599,6 +601,24 @@ impl PgStore {
                 visitor,
             });
         }
+    }
+
+    /// Settles `show` at `now` (frees the holds due) unless another request
+    /// of this process just did.
+    async fn settle(&self, show: ShowId, now: OffsetDateTime) -> Result<(), RoomError> {
+        use reservation_core::ReservationStore;
+        let gate = Arc::clone(&self.inner.joins.settles.entry(show).or_default());
+        let _turn = gate.lock().await;
+        let next_due: Option<Option<OffsetDateTime>> =
+            sqlx::query_scalar("SELECT next_due FROM show_state WHERE show_id = $1")
+                .bind(show.as_uuid())
+                .fetch_optional(self.pool())
+                .await
+                .map_err(db)?;
+        if next_due.flatten().is_some_and(|due| due <= now) {
+            self.availability(show, now).await.map_err(room_error)?;
+        }
+        Ok(())
     }
 
     /// Records a check-in at `now`, unless one was recorded lately.
@@ -1256,8 +1276,15 @@ impl WaitingRoomStore for PgStore {
                     seats_due,
                 } => {
                     if seats_due {
-                        use reservation_core::ReservationStore;
-                        let seats = self.availability(show, now).await.map_err(room_error)?;
+                        self.settle(show, now).await?;
+                        let row = sqlx::query(
+                            "SELECT available, held, booked FROM show_state WHERE show_id = $1",
+                        )
+                        .bind(show.as_uuid())
+                        .fetch_one(self.pool())
+                        .await
+                        .map_err(db)?;
+                        let seats = counts(&row).map_err(room_error)?;
                         place.line.seats_free = seats.available;
                         place.line.seats_held = seats.held;
                     }

@@ -1393,3 +1393,40 @@ impl WaitingRoomStore for PgStore {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn empty() -> Counters {
+        Counters {
+            last_number: 0,
+            in_lobby: 0,
+            queued: 0,
+            active: 0,
+            buckets: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn a_range_of_numbers_is_counted_in_its_buckets() {
+        let mut counters = empty();
+        counters.enqueue_range(1, 3000);
+        assert_eq!(counters.queued, 3000);
+        // Bucket 0 holds 1..=1023 (there is no number 0).
+        assert_eq!(
+            counters.buckets,
+            BTreeMap::from([(0, 1023), (1, 1024), (2, 953)])
+        );
+        let mut one_by_one = empty();
+        for number in 1..=3000 {
+            one_by_one.enqueue(number);
+        }
+        assert_eq!(one_by_one, counters);
+        counters.dequeue(1024);
+        counters.dequeue(2047);
+        assert_eq!(counters.buckets[&1], 1022);
+        counters.enqueue_range(5, 4);
+        assert_eq!(counters.queued, 2998, "an empty range adds nothing");
+    }
+}

@@ -20,8 +20,14 @@
 //! 1023 index entries, whatever the line's length.
 //!
 //! **Check-ins** (status reads) record `last_seen` only when the recorded
-//! one is older than a sixteenth of the grace, so a polling page costs a
-//! read, not a write, nearly every time.
+//! one is older than a sixteenth of the grace, without waiting for the
+//! flush, so a polling page costs a read, not a write, nearly every time.
+//! The price: a place is kept at least 15/16 of the grace after the last
+//! check-in rather than exactly the grace (the memory store's rule).
+//!
+//! **Status reads** are one statement without locks, unless the draw is
+//! due or a hold of the show has expired unsettled: then one request per
+//! process draws or settles (in-process gates), and the read is repeated.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;

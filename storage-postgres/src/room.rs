@@ -285,7 +285,7 @@ impl Counters {
         }
     }
 
-    /// Binds [`line_write`]'s parameters `$2` to `$7`.
+    /// Binds [`LINE_WRITE`]'s parameters `$2` to `$7`.
     fn bind<'q>(&mut self, query: PgQuery<'q>) -> PgQuery<'q> {
         let (buckets, deltas): (Vec<i64>, Vec<i64>) = std::mem::take(&mut self.buckets)
             .into_iter()

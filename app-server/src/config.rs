@@ -7,6 +7,7 @@ use crate::rate_limit::HoldRates;
 use clap::Parser;
 use reservation_core::Policy;
 use reservation_core::ticket_code::{TicketSigner, WeakSecret};
+use reservation_core::waiting_room::{AdmissionSigner, Pace, RoomConfigError};
 
 /// Seatwise demo server.
 #[derive(Debug, Clone, Parser)]
@@ -52,6 +53,21 @@ pub struct Config {
         default_value_t = 200
     )]
     pub holds_per_minute_per_address: u32,
+    /// The demo's waiting room (on `demo::room_show()`): seconds from the
+    /// server's start until the sale opens (the lobby opens at the start).
+    #[arg(
+        long,
+        env = "SEATWISE_DEMO_ROOM_SALE_DELAY_SECONDS",
+        default_value_t = 90
+    )]
+    pub demo_room_sale_delay_seconds: u32,
+    /// The demo's waiting room: most admitted shoppers at once (0: no
+    /// limit; the two limits cannot both be 0).
+    #[arg(long, env = "SEATWISE_DEMO_ROOM_MAX_ACTIVE", default_value_t = 25)]
+    pub demo_room_max_active: u32,
+    /// The demo's waiting room: most admissions a minute (0: no limit).
+    #[arg(long, env = "SEATWISE_DEMO_ROOM_PER_MINUTE", default_value_t = 60)]
+    pub demo_room_per_minute: u32,
     /// Log filter, such as `info` or `app_server=debug,info`.
     #[arg(long, env = "RUST_LOG", default_value = "info")]
     pub log: String,
@@ -77,6 +93,24 @@ impl Config {
                 Ok(TicketSigner::random())
             }
         }
+    }
+
+    /// The admission pass signer: the ticket secret (under another domain
+    /// tag) when given, so passes verify on every instance; else random.
+    pub fn admission_signer(&self) -> Result<AdmissionSigner, WeakSecret> {
+        match &self.ticket_secret {
+            Some(secret) => AdmissionSigner::new(secret.as_bytes()),
+            None => Ok(AdmissionSigner::random()),
+        }
+    }
+
+    /// The pace of the demo's waiting room.
+    pub fn demo_room_pace(&self) -> Result<Pace, RoomConfigError> {
+        let limit = |n: u32| (n > 0).then_some(n);
+        Pace::new(
+            limit(self.demo_room_max_active),
+            limit(self.demo_room_per_minute),
+        )
     }
 
     /// The sale rules these flags describe.

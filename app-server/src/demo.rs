@@ -7,6 +7,7 @@ use reservation_core::catalog::{
     CatalogError, CategoryCode, City, Event, EventKind, GeoPoint, Hall, Layout, Performer, Point,
     PriceCategory, PriceList, Row, Seat, SeatFlags, Section, Show, Stage, Venue,
 };
+use reservation_core::waiting_room::{Pace, RoomConfig, RoomError, WaitingRoom};
 use reservation_core::{
     CatalogAdmin, CityId, Currency, EventId, HallId, Money, PerformerId, SeatId, ShowId, VenueId,
 };
@@ -310,6 +311,31 @@ pub async fn needs_loading<S: reservation_core::Catalog + ?Sized>(
     let (last_city, ..) = CITIES[CITIES.len() - 1];
     let last = show_id(&format!("{last_city} Arena / Stalls"), 13, 20);
     Ok(demo && store.show(last).await.is_err())
+}
+
+/// The demo show behind a waiting room: "Rock the Arena" at the Hamburg
+/// Arena, its first show (the day after tomorrow, 20:00 UTC). Search
+/// "rock", pick Hamburg, and its first showtime.
+pub fn room_show() -> ShowId {
+    show_id("Hamburg Arena / Stalls", 1, 20)
+}
+
+/// Switches the demo's waiting room on for [`room_show`]: the lobby opens
+/// at `now`, the sale `sale_delay` later, admitting at `pace`. A room that
+/// is already on (opened by another instance on the same database, or
+/// before a restart) keeps its settings and its line.
+pub async fn open_room(
+    room: &WaitingRoom,
+    now: OffsetDateTime,
+    sale_delay: Duration,
+    pace: Pace,
+) -> Result<RoomConfig, RoomError> {
+    if let Some(config) = room.room(room_show()).await? {
+        return Ok(config);
+    }
+    let config = RoomConfig::new(now, now + sale_delay, pace)?;
+    room.open(room_show(), config).await?;
+    Ok(config)
 }
 
 /// A demo show's id: stable, so loading twice adds nothing twice.

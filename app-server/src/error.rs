@@ -7,10 +7,11 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use reservation_core::ReservationError;
+use reservation_core::ShowId;
 use reservation_core::catalog::CatalogError;
 use reservation_core::catalog::search::SearchError;
 use reservation_core::ticket_code::TicketCodeError;
-use reservation_core::waiting_room::AdmissionError;
+use reservation_core::waiting_room::{AdmissionError, RoomError};
 use serde::Serialize;
 
 /// An error response.
@@ -67,6 +68,20 @@ impl ApiError {
             "unavailable",
             "the service is unavailable; please try again",
         )
+    }
+
+    /// A refusal of a hold or wait on `show`: an admission refusal (403)
+    /// links to the show's waiting room, where a pass is given.
+    pub(crate) fn on_show(error: ReservationError, show: ShowId) -> Self {
+        let admission = matches!(error, ReservationError::Admission(_));
+        let api = Self::from(error);
+        if !admission {
+            return api;
+        }
+        api.with_details(serde_json::json!({
+            "room": format!("/api/v1/shows/{show}/room"),
+            "page": format!("/shows/{show}/room"),
+        }))
     }
 
     fn with_details(mut self, details: impl Serialize) -> Self {
@@ -147,6 +162,34 @@ fn admission_code(refused: &AdmissionError) -> &'static str {
         AdmissionError::Expired(_) => "admission_expired",
         _ => "admission_refused",
     }
+}
+
+/// Waiting-room refusals. A show without a room on answers `no_room` with
+/// 404 (there is no such room to join; its seats are on sale directly).
+impl From<RoomError> for ApiError {
+    fn from(error: RoomError) -> Self {
+        use StatusCode as S;
+        let message = error.to_string();
+        let (status, code) = match &error {
+            RoomError::UnknownShow(_) => (S::NOT_FOUND, "unknown_show"),
+            RoomError::NoRoom(_) => (S::NOT_FOUND, "no_room"),
+            RoomError::LobbyNotOpen { opens_at } => {
+                return Self::new(S::CONFLICT, "lobby_not_open", message)
+                    .with_details(serde_json::json!({ "opens_at": rfc3339(*opens_at) }));
+            }
+            RoomError::NotInLine => (S::NOT_FOUND, "not_in_line"),
+            RoomError::SalesClosed { .. } => (S::CONFLICT, "sales_closed"),
+            RoomError::Config(_) => (S::UNPROCESSABLE_ENTITY, "invalid_room_config"),
+            RoomError::Storage(cause) => return Self::internal(cause),
+            _ => (S::CONFLICT, "room_refused"),
+        };
+        Self::new(status, code, message)
+    }
+}
+
+fn rfc3339(at: time::OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 impl From<TicketCodeError> for ApiError {

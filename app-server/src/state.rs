@@ -1,11 +1,12 @@
-//! What every handler shares: the catalog, the reservation engine and the
-//! ticket signer.
+//! What every handler shares: the catalog, the reservation engine, the
+//! waiting rooms and the ticket signer.
 
 use std::sync::Arc;
 
 use crate::rate_limit::{HoldLimits, HoldRates};
 use reservation_core::payment::{FakeGateway, PaymentGateway};
 use reservation_core::ticket_code::TicketSigner;
+use reservation_core::waiting_room::WaitingRoom;
 use reservation_core::{Catalog, Clock, Reservations, Store, SystemClock};
 
 /// Shared application state. Cheap to clone.
@@ -15,6 +16,11 @@ pub struct AppState {
     pub catalog: Arc<dyn Catalog>,
     /// Holds, payments, bookings, waits, seat maps, events.
     pub engine: Reservations,
+    /// The on-sale waiting rooms (the engine is gated by the same rooms).
+    /// The server always has them, on either store; `None` only in a state
+    /// built without them ([`AppState::new`] alone: tests, benchmarks),
+    /// where every show answers `no_room`.
+    pub room: Option<WaitingRoom>,
     /// Signs the codes on tickets (their QR codes).
     pub tickets: Arc<TicketSigner>,
     /// Limits on creating holds.
@@ -25,7 +31,8 @@ impl AppState {
     /// State over `store`, charging through `payments`, telling time by
     /// `clock`, signing tickets with a random secret (see
     /// [`AppState::with_ticket_signer`]), with the default hold rate limits
-    /// (see [`AppState::with_hold_rates`]).
+    /// (see [`AppState::with_hold_rates`]) and no waiting rooms (see
+    /// [`AppState::with_waiting_room`]).
     pub fn new(
         store: Arc<dyn Store>,
         payments: Arc<dyn PaymentGateway>,
@@ -35,9 +42,19 @@ impl AppState {
         Self {
             catalog,
             engine: Reservations::new(store, payments, clock),
+            room: None,
             tickets: Arc::new(TicketSigner::random()),
             hold_limits: Arc::new(HoldLimits::new(HoldRates::default())),
         }
+    }
+
+    /// The same state with waiting rooms: the API and pages serve them, and
+    /// holds and waits on a show whose room is on need an admission pass.
+    /// Build `room` on the same clock as the state.
+    pub fn with_waiting_room(mut self, room: WaitingRoom) -> Self {
+        self.engine = self.engine.with_waiting_room(room.clone());
+        self.room = Some(room);
+        self
     }
 
     /// The same state limiting hold creation to `rates`.

@@ -515,3 +515,96 @@ async fn three_instances_sell_one_show_without_double_booking() {
     );
     println!("instances test took {:.1?}", started.elapsed());
 }
+
+/// Waits (up to 20 s) until `api`'s visitor is admitted to `show`'s room;
+/// returns the pass.
+async fn admitted(api: &mut Api, show: &str) -> String {
+    let started = Instant::now();
+    loop {
+        let (status, standing) = api.get(&format!("/api/v1/shows/{show}/room")).await;
+        assert_eq!(status, 200, "{standing}");
+        if standing["standing"]["state"] == "admitted" {
+            return text(&standing["admission"]["token"]);
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "not admitted: {standing}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The demo's waiting room on PostgreSQL, through two instances: one line
+/// for both, a pass from one holds on the other (they share the secret),
+/// and a booking through one lets the next visitor in.
+#[tokio::test]
+async fn a_waiting_room_is_one_line_across_instances() {
+    let (_db, launch, log) = on_fresh_database("rooms", 300, 5, SECRET).await;
+    let launch = launch.flags(&[
+        "--demo-room-sale-delay-seconds",
+        "0",
+        "--demo-room-max-active",
+        "1",
+    ]);
+    let first = launch.clone().start().await;
+    let second = launch.clone().start().await;
+    println!("log: {}", log.display());
+    let show = app_server::demo::room_show().to_string();
+    let room = format!("/api/v1/shows/{show}/room");
+    let (_, details) = Api::new(&second)
+        .get(&format!("/api/v1/shows/{show}"))
+        .await;
+    assert_eq!(
+        details["waiting_room"]["pace"]["max_active"], 1,
+        "{details}"
+    );
+
+    // A joins through the first instance, B through the second.
+    let mut a = Api::new(&first);
+    let (status, joined) = a.post(&room, Value::Null).await;
+    assert_eq!(status, 201, "{joined}");
+    let mut b = Api::new(&second);
+    let (status, joined) = b.post(&room, Value::Null).await;
+    assert_eq!(status, 201, "{joined}");
+    let a_session = a.session().unwrap();
+    let mut a_on_second = Api::with_session(&second, Some(a_session.clone()));
+    let pass = admitted(&mut a_on_second, &show).await;
+    let (_, standing) = b.get(&room).await;
+    assert_eq!(standing["standing"]["state"], "queued", "{standing}");
+    assert_eq!(standing["standing"]["position"], 1, "{standing}");
+
+    // No pass: refused on either instance. A's pass (issued by the second)
+    // holds through the first.
+    let hold = json!({ "best_available": { "count": 2 } });
+    let (status, refused) = b
+        .post(&format!("/api/v1/shows/{show}/holds"), hold.clone())
+        .await;
+    assert_eq!(status, 403, "{refused}");
+    let mut a_with_pass = Api::with_session(
+        &first,
+        Some(format!("{a_session}; seatwise_admission={pass}")),
+    );
+    let (status, held) = a_with_pass
+        .post(&format!("/api/v1/shows/{show}/holds"), hold.clone())
+        .await;
+    assert_eq!(status, 201, "{held}");
+    let (status, booking) = a_with_pass
+        .post(
+            &format!("/api/v1/holds/{}/confirm", text(&held["token"])),
+            json!({ "card_number": CARD }),
+        )
+        .await;
+    assert_eq!(status, 200, "{booking}");
+
+    // A's booking frees the slot: B gets in, and holds through the first.
+    let b_session = b.session().unwrap();
+    let pass = admitted(&mut b, &show).await;
+    let mut b_with_pass = Api::with_session(
+        &first,
+        Some(format!("{b_session}; seatwise_admission={pass}")),
+    );
+    let (status, held) = b_with_pass
+        .post(&format!("/api/v1/shows/{show}/holds"), hold)
+        .await;
+    assert_eq!(status, 201, "{held}");
+}

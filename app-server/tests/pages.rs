@@ -11,6 +11,7 @@ use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use reservation_core::testkit::Fixture;
 use reservation_core::ticket_code::{TicketSigner, VerifiedTicket};
+use reservation_core::waiting_room::{AdmissionSigner, Pace, RoomConfig, WaitingRoom};
 use reservation_core::{HolderId, MemoryStore, Policy, Store};
 use tower::ServiceExt;
 
@@ -329,5 +330,316 @@ fn search_tolerates_typos_without_javascript_and_escapes_input() {
             "search text is escaped in the page"
         );
         assert!(main_of(&html).contains("Nothing found"), "{html}");
+    });
+}
+
+/// The fixture app with waiting rooms; `f.show`'s room is on: the lobby
+/// opened now, the sale opens after `sale_in`, one shopper at a time.
+async fn room_fixture_app(
+    sale_in: time::Duration,
+) -> (axum::Router, Fixture<MemoryStore>, WaitingRoom) {
+    let f = Fixture::seed(MemoryStore::new(Policy::default())).await;
+    let store: Arc<dyn Store> = f.store.clone();
+    let room = WaitingRoom::new(
+        f.store.clone(),
+        Arc::new(f.clock.clone()),
+        AdmissionSigner::new(&[7; 32]).unwrap(),
+    );
+    let now = reservation_core::Clock::now(&f.clock);
+    let config = RoomConfig::new(now, now + sale_in, Pace::new(Some(1), None).unwrap()).unwrap();
+    room.open(f.show, config).await.unwrap();
+    let app = app(
+        AppState::new(
+            store,
+            Arc::new(f.gateway.clone()),
+            Arc::new(f.clock.clone()),
+        )
+        .with_waiting_room(room.clone()),
+        site("target/site"),
+    );
+    (app, f, room)
+}
+
+/// Sends `request` as a browser (accepting HTML unless it says otherwise)
+/// of `holder` with `cookies` besides the session: status, headers and the
+/// HTML without hydration markers.
+async fn send_as(
+    app: &axum::Router,
+    mut request: axum::http::request::Builder,
+    body: Body,
+    holder: HolderId,
+    cookies: &str,
+) -> (StatusCode, axum::http::HeaderMap, String) {
+    if !request
+        .headers_ref()
+        .is_some_and(|h| h.contains_key(header::ACCEPT))
+    {
+        request = request.header(header::ACCEPT, "text/html,application/xhtml+xml");
+    }
+    let request = request.header(
+        header::COOKIE,
+        format!("{}={holder}; {cookies}", app_server::SESSION_COOKIE),
+    );
+    let response = app
+        .clone()
+        .oneshot(request.body(body).unwrap())
+        .await
+        .unwrap();
+    let (status, headers) = (response.status(), response.headers().clone());
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let html = String::from_utf8(bytes.to_vec()).unwrap();
+    (status, headers, html.replace("<!>", ""))
+}
+
+#[test]
+fn the_show_page_sends_a_visitor_without_a_pass_to_the_room() {
+    one_at_a_time(async {
+        let (app, f, _room) = room_fixture_app(time::Duration::minutes(1)).await;
+        let me = HolderId::random();
+        let (status, headers, _) = send_as(
+            &app,
+            Request::get(format!("/shows/{}", f.show)),
+            Body::empty(),
+            me,
+            "seatwise_admission=SWA1.forged",
+        )
+        .await;
+        assert!(status.is_redirection(), "{status}");
+        assert_eq!(
+            headers.get(header::LOCATION).unwrap(),
+            &format!("/shows/{}/room", f.show)
+        );
+        // A show without a room shows its seats.
+        let (status, _, html) = get(&app, &format!("/shows/{}", f.small_show), Some(me)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(main_of(&html).contains("seat-map"));
+    });
+}
+
+#[test]
+fn the_waiting_page_joins_and_refreshes_itself_without_javascript() {
+    one_at_a_time(async {
+        let (app, f, room) = room_fixture_app(time::Duration::ZERO).await;
+        // One shopper is admitted, then I arrive: second in line (one
+        // ahead: the first queued visitor).
+        for _ in 0..2 {
+            room.join(f.show, HolderId::random()).await.unwrap();
+        }
+        room.pace().await.unwrap();
+        let me = HolderId::random();
+        let path = format!("/shows/{}/room", f.show);
+        let (status, _, html) = get(&app, &path, Some(me)).await;
+        assert_eq!(status, StatusCode::OK);
+        let standing = room.status(f.show, me).await.unwrap();
+        assert!(
+            matches!(
+                standing.place.standing,
+                reservation_core::waiting_room::Standing::Queued { position: 2, .. }
+            ),
+            "the page joined the line: {standing:?}"
+        );
+        assert!(
+            html.contains(r#"<meta http-equiv="refresh" content="10">"#),
+            "reloads itself without JavaScript: {html}"
+        );
+        assert!(
+            html.contains(
+                "<title>#2 in line · Waiting room · Avengers: Endgame · Seatwise</title>"
+            ),
+            "{html}"
+        );
+        let main = main_of(&html);
+        assert!(main.contains("You are number 2 in line."), "{main}");
+        assert!(main.contains(r#"aria-live="polite""#), "{main}");
+        assert!(main.contains(r#"<dd class="position">2</dd>"#), "{main}");
+        assert!(main.contains(r#"<dd class="ahead">1</dd>"#), "{main}");
+        assert!(
+            main.contains(r#"<dd class="seats">200<small>0 held by shoppers"#),
+            "{main}"
+        );
+        assert!(main.contains("2 people waiting in all."), "{main}");
+        assert!(main.contains(r#"action="/_server/leave_room""#), "{main}");
+        // Reloading keeps the place.
+        let (_, _, again) = get(&app, &path, Some(me)).await;
+        assert!(main_of(&again).contains("You are number 2 in line."));
+        assert_eq!(room.status(f.show, me).await.unwrap().place.line.waiting, 2);
+    });
+}
+
+#[test]
+fn the_lobby_page_gives_the_sale_time() {
+    one_at_a_time(async {
+        let (app, f, _room) = room_fixture_app(time::Duration::minutes(2)).await;
+        let (status, _, html) = get(
+            &app,
+            &format!("/shows/{}/room", f.show),
+            Some(HolderId::random()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        let main = main_of(&html);
+        // The fixture's clock: 2030-01-01 12:00 UTC.
+        assert!(main.contains("The sale opens at 12:02:00 UTC"), "{main}");
+        assert!(
+            main.contains(r#"<dd class="opens">12:02:00 UTC</dd>"#),
+            "{main}"
+        );
+    });
+}
+
+#[test]
+fn an_admitted_visitor_goes_straight_to_the_seats_and_can_hold() {
+    one_at_a_time(async {
+        let (app, f, room) = room_fixture_app(time::Duration::ZERO).await;
+        let me = HolderId::random();
+        let path = format!("/shows/{}/room", f.show);
+        let (status, _, _) = get(&app, &path, Some(me)).await;
+        assert_eq!(status, StatusCode::OK);
+        room.pace().await.unwrap();
+        let (status, headers, _) = send_as(&app, Request::get(&path), Body::empty(), me, "").await;
+        assert!(status.is_redirection(), "{status}");
+        assert_eq!(
+            headers.get(header::LOCATION).unwrap(),
+            &format!("/shows/{}", f.show)
+        );
+        let cookie = headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|c| c.to_str().unwrap())
+            .find(|c| c.starts_with("seatwise_admission="))
+            .expect("the pass cookie");
+        let pass = cookie.split(';').next().unwrap().to_owned();
+        let (status, _, html) = send_as(
+            &app,
+            Request::get(format!("/shows/{}", f.show)),
+            Body::empty(),
+            me,
+            &pass,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(main_of(&html).contains("seat-map"));
+        // The page's hold takes the pass from the cookie; without it, the
+        // visitor is sent to the room.
+        let hold = |cookies: String| {
+            let app = app.clone();
+            async move {
+                send_as(
+                    &app,
+                    Request::post("/_server/hold_best")
+                        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                        .header(header::ACCEPT, "application/json"),
+                    Body::from(format!("show={}&count=2", f.show)),
+                    me,
+                    &cookies,
+                )
+                .await
+            }
+        };
+        let (status, _, body) = hold(pass.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (_, _, body) = hold(String::new()).await;
+        assert!(body.contains("waiting room"), "{body}");
+        // So does the page's waitlist join: with the pass it passes the gate
+        // (and is refused as seats are free); without, to the room.
+        let wait = |cookies: String| {
+            let app = app.clone();
+            async move {
+                send_as(
+                    &app,
+                    Request::post("/_server/join_wait")
+                        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                        .header(header::ACCEPT, "application/json"),
+                    Body::from(format!("show={}&count=2", f.show)),
+                    me,
+                    &cookies,
+                )
+                .await
+            }
+        };
+        let (_, _, body) = wait(pass.clone()).await;
+        assert!(
+            body.contains("available") && !body.contains("waiting room"),
+            "{body}"
+        );
+        let (_, headers, body) = wait(String::new()).await;
+        assert!(body.contains("waiting room"), "{body}");
+        assert!(headers.contains_key("serverfnredirect"), "{headers:?}");
+    });
+}
+
+#[test]
+fn leaving_the_line_works_without_javascript() {
+    one_at_a_time(async {
+        let (app, f, room) = room_fixture_app(time::Duration::minutes(1)).await;
+        let me = HolderId::random();
+        get(&app, &format!("/shows/{}/room", f.show), Some(me)).await;
+        let (status, headers, _) = send_as(
+            &app,
+            Request::post("/_server/leave_room")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded"),
+            Body::from(format!("show={}", f.show)),
+            me,
+            "",
+        )
+        .await;
+        assert!(status.is_redirection(), "{status}");
+        assert_eq!(
+            headers.get(header::LOCATION).unwrap(),
+            &format!("/events/{}", f.event)
+        );
+        assert_eq!(
+            room.status(f.show, me).await.unwrap().place.standing,
+            reservation_core::waiting_room::Standing::Left
+        );
+    });
+}
+
+#[test]
+fn the_waiting_page_says_when_every_seat_is_held_sold_or_the_room_is_off() {
+    one_at_a_time(async {
+        let (app, f, room) = room_fixture_app(time::Duration::ZERO).await;
+        // The 8-seat show behind its own room; its seats held by others (the
+        // fixture's engine is not gated).
+        let now = f.now();
+        room.open(
+            f.small_show,
+            RoomConfig::new(now, now, Pace::new(Some(5), None).unwrap()).unwrap(),
+        )
+        .await
+        .unwrap();
+        let holds = f.fill(f.small_show, 0).await;
+        room.pace().await.unwrap();
+        let (me, path) = (HolderId::random(), format!("/shows/{}/room", f.small_show));
+        let (_, _, html) = get(&app, &path, Some(me)).await;
+        let main = main_of(&html);
+        assert!(
+            main.contains("All seats are held right now; the line keeps its order."),
+            "{main}"
+        );
+        assert!(main.contains(r#"data-phase="all_held""#), "{main}");
+        // Every seat booked: sold out, said to everyone.
+        for hold in &holds {
+            f.engine
+                .confirm(&hold.token, hold.holder, f.card())
+                .await
+                .unwrap();
+        }
+        room.pace().await.unwrap();
+        let (_, _, html) = get(&app, &path, Some(me)).await;
+        assert!(
+            main_of(&html).contains("Sold out: every seat is booked."),
+            "{html}"
+        );
+        // The room switched off: the seats are on sale, with a link to them.
+        room.close(f.small_show).await.unwrap();
+        let (status, _, html) = get(&app, &path, Some(me)).await;
+        assert_eq!(status, StatusCode::OK);
+        let main = main_of(&html);
+        assert!(main.contains("its seats are on sale"), "{main}");
+        assert!(
+            main.contains(&format!(r#"href="/shows/{}""#, f.small_show)),
+            "{main}"
+        );
     });
 }

@@ -6,8 +6,8 @@ use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::pages::{
-    BookingPage, CheckoutPage, CityPage, EventPage, HomePage, SearchPage, ShowPage, VenuePage,
-    WaitPage,
+    BookingPage, CheckoutPage, CityPage, EventPage, HomePage, RoomPage, SearchPage, ShowPage,
+    VenuePage, WaitPage,
 };
 
 /// The HTML document around the app (rendered on the server only), sent
@@ -76,6 +76,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/events/:event") view=EventPage ssr=SsrMode::Async/>
                     <Route path=path!("/venues/:venue") view=VenuePage ssr=SsrMode::Async/>
                     <Route path=path!("/shows/:show") view=ShowPage ssr=SsrMode::Async/>
+                    <Route path=path!("/shows/:show/room") view=RoomPage ssr=SsrMode::Async/>
                     <Route path=path!("/checkout/:token") view=CheckoutPage ssr=SsrMode::Async/>
                     <Route path=path!("/bookings/:booking") view=BookingPage ssr=SsrMode::Async/>
                     <Route path=path!("/waits/:wait") view=WaitPage ssr=SsrMode::Async/>

@@ -6,6 +6,7 @@
 //! reservation library on the server; the browser bundle only knows the small
 //! view types they return, so it stays free of the library and small.
 
+pub mod admission;
 pub mod app;
 pub mod data;
 pub mod live;

@@ -44,6 +44,9 @@ pub enum LiveChange {
         /// Seat ids.
         seats: Vec<String>,
     },
+    /// The show's waiting room moved (a draw, admissions, drops, a new
+    /// phase): visitors in line re-read their place.
+    Line {},
     /// Waitlist bookkeeping: no seat changes.
     #[serde(other)]
     Other,
@@ -58,7 +61,7 @@ impl LiveChange {
                 Some((seats, "available"))
             }
             Self::Booked { seats } => Some((seats, "booked")),
-            Self::Other => None,
+            Self::Line {} | Self::Other => None,
         }
     }
 }
@@ -200,6 +203,18 @@ mod tests {
                 None,
             ),
         ];
+        let line = parse(Change::Line {
+            line: reservation_core::waiting_room::LineView {
+                phase: reservation_core::waiting_room::RoomPhase::Selling,
+                sale_opens_at: time::OffsetDateTime::UNIX_EPOCH,
+                waiting: 3,
+                active: 1,
+                admitted: 1,
+                seats_free: 10,
+                seats_held: 2,
+            },
+        });
+        assert!(matches!(line, LiveChange::Line {}), "{line:?}");
         for (change, state) in cases {
             let live = parse(change);
             assert_eq!(

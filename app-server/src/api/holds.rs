@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use reservation_core::payment::CardNumber;
 use reservation_core::{
     BookingId, Hold, HoldRequest, HoldToken, ReservationError, SeatSelection, ShowId,
@@ -22,22 +22,29 @@ fn token(text: &str) -> Result<HoldToken, ApiError> {
 }
 
 /// `{"seats": [ids]}` or `{"best_available": {"count": n, "filter": {...}}}`.
+/// On a show whose waiting room is on, only with the admission pass the
+/// room gave (the `Seatwise-Admission` header or the `seatwise_admission`
+/// cookie); refusals are 403 with a link to the room in `details`.
 #[utoipa::path(post, operation_id = "create_hold",
-    path = "/api/v1/shows/{show}/holds", tag = "holds", params(("show" = ShowId, Path)), request_body = SeatSelection, responses((status = 201, body = Hold), (status = 404, description = "Not found", body = crate::error::Body), (status = 409, description = "Refused: seats taken, limit reached, ...", body = crate::error::Body), (status = 422, description = "Invalid request", body = crate::error::Body)))]
+    path = "/api/v1/shows/{show}/holds", tag = "holds", params(("show" = ShowId, Path), ("Seatwise-Admission" = Option<String>, Header, description = "The admission pass from the show's waiting room (or the `seatwise_admission` cookie)")), request_body = SeatSelection, responses((status = 201, body = Hold), (status = 403, description = "The show's waiting room has not admitted you: `admission_required`, `admission_malformed`, `admission_other_show`, `admission_not_yours`, `admission_expired`; `details.room` and `details.page` link to the room", body = crate::error::Body), (status = 404, description = "Not found", body = crate::error::Body), (status = 409, description = "Refused: seats taken, limit reached, ...", body = crate::error::Body), (status = 422, description = "Invalid request", body = crate::error::Body)))]
 pub(crate) async fn create(
     State(state): State<AppState>,
     session: Session,
+    headers: HeaderMap,
     ApiPath(show): ApiPath<ShowId>,
     ApiJson(seats): ApiJson<SeatSelection>,
 ) -> Result<(StatusCode, Json<Hold>), ApiError> {
+    let pass = app_web::admission::pass(&headers);
+    let request = HoldRequest {
+        show,
+        holder: session.0,
+        seats,
+    };
     let hold = state
         .engine
-        .hold(&HoldRequest {
-            show,
-            holder: session.0,
-            seats,
-        })
-        .await?;
+        .hold_admitted(&request, pass.as_deref())
+        .await
+        .map_err(|e| ApiError::on_show(e, show))?;
     Ok((StatusCode::CREATED, Json(hold)))
 }
 

@@ -4,6 +4,7 @@ mod catalog;
 mod events;
 mod holds;
 mod openapi;
+mod room;
 mod shows;
 mod tickets;
 mod waits;
@@ -26,6 +27,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/shows/{show}/events", get(events::stream))
         .route("/shows/{show}/holds", post(holds::create))
         .route("/shows/{show}/waits", post(waits::join))
+        .route(
+            "/shows/{show}/room",
+            post(room::join).get(room::status).delete(room::leave),
+        )
         .route("/holds/{token}", get(holds::status).delete(holds::release))
         .route("/holds/{token}/confirm", post(holds::confirm))
         .route(

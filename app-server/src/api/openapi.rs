@@ -9,7 +9,7 @@ use utoipa::openapi::path::Operation;
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use super::{catalog, events, holds, shows, tickets, waits};
+use super::{catalog, events, holds, room, shows, tickets, waits};
 
 /// The API's OpenAPI 3 document.
 #[derive(OpenApi)]
@@ -34,6 +34,9 @@ use super::{catalog, events, holds, shows, tickets, waits};
         waits::join,
         waits::status,
         waits::cancel,
+        room::join,
+        room::status,
+        room::leave,
         document,
     ),
     components(schemas(reservation_core::catalog::search::SearchSort, reservation_core::ShowEvent)),
@@ -43,6 +46,7 @@ use super::{catalog, events, holds, shows, tickets, waits};
         (name = "shows", description = "A show, its seat map and its live changes"),
         (name = "holds", description = "Holds, payment and bookings"),
         (name = "waits", description = "The first-come-first-served waitlist"),
+        (name = "rooms", description = "A show's on-sale waiting room: a fair line; admitted visitors get a pass to hold seats and wait"),
     )
 )]
 pub(crate) struct ApiDoc;

@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use reservation_core::catalog::{Event, Layout, Show, Venue};
+use reservation_core::waiting_room::RoomConfig;
 use reservation_core::{SeatMap, ShowId};
 use serde::Serialize;
 
@@ -19,6 +20,9 @@ pub(crate) struct ShowDetails {
     event: Event,
     venue: Venue,
     hall: HallView,
+    /// The show's waiting room, when one is on: holds and waits then need
+    /// its admission pass (join at `/api/v1/shows/{show}/room`).
+    waiting_room: Option<RoomConfig>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -42,11 +46,16 @@ pub(crate) async fn show(
         capacity: hall.capacity(),
         layout: (**hall.layout()).clone(),
     };
+    let waiting_room = match &state.room {
+        Some(room) => room.room(id).await?,
+        None => None,
+    };
     Ok(Json(ShowDetails {
         show,
         event,
         venue,
         hall,
+        waiting_room,
     }))
 }
 

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use reservation_core::catalog::CategoryCode;
 use reservation_core::{SeatCount, ShowId, Wait, WaitId, WaitRequest, WaitStatus};
 use serde::Deserialize;
@@ -19,14 +19,18 @@ pub(crate) struct Join {
     category: Option<CategoryCode>,
 }
 
+/// Joins the waitlist; behind a waiting room, only with its admission pass
+/// (as for holds).
 #[utoipa::path(post, operation_id = "join_waitlist",
-    path = "/api/v1/shows/{show}/waits", tag = "waits", params(("show" = ShowId, Path)), request_body = Join, responses((status = 201, body = Wait), (status = 404, description = "Not found", body = crate::error::Body), (status = 409, description = "Refused: seats taken, limit reached, ...", body = crate::error::Body), (status = 422, description = "Invalid request", body = crate::error::Body)))]
+    path = "/api/v1/shows/{show}/waits", tag = "waits", params(("show" = ShowId, Path), ("Seatwise-Admission" = Option<String>, Header, description = "The admission pass from the show's waiting room (or the `seatwise_admission` cookie)")), request_body = Join, responses((status = 201, body = Wait), (status = 403, description = "The show's waiting room has not admitted you (`admission_*`); `details` links to the room", body = crate::error::Body), (status = 404, description = "Not found", body = crate::error::Body), (status = 409, description = "Refused: seats taken, limit reached, ...", body = crate::error::Body), (status = 422, description = "Invalid request", body = crate::error::Body)))]
 pub(crate) async fn join(
     State(state): State<AppState>,
     session: Session,
+    headers: HeaderMap,
     ApiPath(show): ApiPath<ShowId>,
     ApiJson(body): ApiJson<Join>,
 ) -> Result<(StatusCode, Json<Wait>), ApiError> {
+    let pass = app_web::admission::pass(&headers);
     let request = WaitRequest {
         show,
         holder: session.0,
@@ -35,7 +39,13 @@ pub(crate) async fn join(
     };
     Ok((
         StatusCode::CREATED,
-        Json(state.engine.join_waitlist(&request).await?),
+        Json(
+            state
+                .engine
+                .join_waitlist_admitted(&request, pass.as_deref())
+                .await
+                .map_err(|e| ApiError::on_show(e, show))?,
+        ),
     ))
 }
 

@@ -69,6 +69,15 @@ impl Driver {
 
     /// A new headless browser showing pages at `viewport`.
     pub(crate) async fn browser(&self, viewport: Viewport) -> Client {
+        self.browser_with(viewport, true).await
+    }
+
+    /// A new headless desktop browser with JavaScript switched off.
+    pub(crate) async fn browser_without_javascript(&self) -> Client {
+        self.browser_with(Viewport::Desktop, false).await
+    }
+
+    async fn browser_with(&self, viewport: Viewport, javascript: bool) -> Client {
         let binary = std::env::var("CHROME").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
         let mut options = json!({
             "binary": binary,
@@ -78,6 +87,9 @@ impl Driver {
                 "--disable-sync", "--disable-quic", "--no-first-run", "--window-size=1280,1000",
             ],
         });
+        if !javascript {
+            options["prefs"] = json!({ "profile.managed_default_content_settings.javascript": 2 });
+        }
         if viewport == Viewport::Phone {
             // Headless windows are at least 500 px wide: emulate the phone.
             options["mobileEmulation"] = json!({

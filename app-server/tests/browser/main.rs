@@ -44,6 +44,17 @@ async fn run() -> ExitCode {
     let server = Server::start(&site, &[]).await;
     // Holds of 8 s, no grace: the waitlist scenario sees one expire.
     let short_holds = Server::start(&site, &["--hold-seconds", "8", "--grace-seconds", "0"]).await;
+    // The demo's waiting room with its sale open at once, one shopper at a time.
+    let one_at_a_time = Server::start(
+        &site,
+        &[
+            "--demo-room-sale-delay-seconds",
+            "0",
+            "--demo-room-max-active",
+            "1",
+        ],
+    )
+    .await;
     let mut failed = 0;
     macro_rules! scenario {
         ($name:ident, $($arg:expr),*) => {
@@ -70,7 +81,17 @@ async fn run() -> ExitCode {
         &short_holds
     );
     scenario!(the_seat_map_fits_a_phone, &driver, &server);
-    println!("browser tests: {} passed, {failed} failed", 5 - failed);
+    scenario!(
+        two_browsers_in_a_waiting_room_take_their_turns,
+        &driver,
+        &one_at_a_time
+    );
+    scenario!(
+        without_javascript_the_waiting_room_reloads_into_the_seats,
+        &driver,
+        &one_at_a_time
+    );
+    println!("browser tests: {} passed, {failed} failed", 7 - failed);
     if failed == 0 {
         ExitCode::SUCCESS
     } else {
@@ -351,4 +372,156 @@ async fn the_seat_map_fits_a_phone(driver: &Driver, server: &Server) -> Outcome 
         Ok(())
     })
     .await
+}
+
+/// The text of the first `css` element, or "" when there is none.
+async fn text_of(browser: &Client, css: &str) -> String {
+    js(
+        browser,
+        &format!("return document.querySelector('{css}')?.textContent ?? ''"),
+    )
+    .await
+    .as_str()
+    .unwrap_or_default()
+    .to_owned()
+}
+
+/// Waits (up to `limit`) until the page is exactly `path`.
+async fn arrive_at(browser: &Client, path: &str, limit: Duration) -> Outcome {
+    eventually(limit, &format!("reach {path}"), || async {
+        (harness::current_path(browser).await == path).then_some(())
+    })
+    .await?;
+    Ok(())
+}
+
+/// A room of one shopper at a time: A is admitted and buys; meanwhile B,
+/// behind a visitor of the API, watches its place go from 2 to 1 as A's
+/// booking frees the slot, and gets in when that visitor leaves.
+async fn two_browsers_in_a_waiting_room_take_their_turns(
+    driver: &Driver,
+    server: &Server,
+) -> Outcome {
+    let show = app_server::demo::room_show();
+    let (seats, room) = (format!("/shows/{show}"), format!("/shows/{show}/room"));
+    let (a, b) = (
+        driver.browser(Viewport::Desktop).await,
+        driver.browser(Viewport::Desktop).await,
+    );
+    let mut other = Api::new(server);
+    let outcome = async {
+        // A arrives at the seat map, is sent to the room, and is let in
+        // within a pace or two.
+        a.goto(&server.url(&seats)).await?;
+        arrive_at(&a, &seats, Duration::from_secs(15)).await?;
+        live(&a).await?;
+        // Someone joins through the API, then B: second in line.
+        let (status, joined) = other.post(&format!("/api/v1{room}"), json!(null)).await;
+        check!(status == 201, "the API visitor joins: {joined}");
+        check!(
+            joined["standing"]["position"] == 1,
+            "first in line: {joined}"
+        );
+        b.goto(&server.url(&seats)).await?;
+        arrive(&b, &room).await?;
+        live(&b).await?;
+        let title = b.title().await?;
+        check!(
+            title.starts_with("#2 in line · Waiting room"),
+            "the room's title: {title}"
+        );
+        let place = text_of(&b, "dd.position").await;
+        check!(place == "2", "B is second in line, not {place}");
+        let headline = text_of(&b, ".headline").await;
+        check!(
+            headline.contains("number 2 in line"),
+            "headline: {headline}"
+        );
+        screenshot(&b, "waiting-room").await?;
+        // A buys; the slot goes to the API visitor, and B moves up.
+        pick_free_seats(&a, 2).await?;
+        click_button(&a, "Hold these seats").await?;
+        arrive(&a, "/checkout/").await?;
+        element(&a, "form.pay button").await?.click().await?;
+        arrive(&a, "/bookings/").await?;
+        let moved = Instant::now();
+        eventually(
+            Duration::from_secs(10),
+            "B moves to first in line",
+            || async { (text_of(&b, "dd.position").await == "1").then_some(()) },
+        )
+        .await?;
+        println!(
+            "    B saw its place change {:.0?} after A's booking",
+            moved.elapsed()
+        );
+        let headline = text_of(&b, ".headline").await;
+        check!(
+            headline.contains("number 1 in line"),
+            "headline: {headline}"
+        );
+        check!(
+            harness::current_path(&b).await == room,
+            "B waits while the API visitor shops"
+        );
+        let (_, admitted) = other.get(&format!("/api/v1{room}")).await;
+        check!(
+            admitted["standing"]["state"] == "admitted",
+            "the API visitor is admitted: {admitted}"
+        );
+        // The API visitor gives up its turn: B goes to the seats and holds.
+        let (status, _) = other.delete(&format!("/api/v1{room}")).await;
+        check!(status == 204, "the API visitor leaves: {status}");
+        arrive_at(&b, &seats, Duration::from_secs(10)).await?;
+        live(&b).await?;
+        pick_free_seats(&b, 1).await?;
+        click_button(&b, "Hold these seats").await?;
+        arrive(&b, "/checkout/").await?;
+        // B's booking frees the one slot for the next scenario.
+        element(&b, "form.pay button").await?.click().await?;
+        arrive(&b, "/bookings/").await?;
+        Ok::<(), Failure>(())
+    }
+    .await;
+    let _ = a.close().await;
+    let _ = b.close().await;
+    outcome
+}
+
+/// With JavaScript off, the waiting page reloads itself, and once the
+/// visitor is admitted the server sends it to the seat map, which the pass
+/// cookie opens.
+async fn without_javascript_the_waiting_room_reloads_into_the_seats(
+    driver: &Driver,
+    server: &Server,
+) -> Outcome {
+    let show = app_server::demo::room_show();
+    let (seats, room) = (format!("/shows/{show}"), format!("/shows/{show}/room"));
+    let b = driver.browser_without_javascript().await;
+    let outcome = async {
+        b.goto(&server.url(&seats)).await?;
+        arrive(&b, &room).await?;
+        let headline = element(&b, ".headline").await?.text().await?;
+        check!(
+            headline.contains("in line"),
+            "the room without JavaScript: {headline}"
+        );
+        let refresh = b
+            .find_all(Locator::Css("meta[http-equiv=refresh]"))
+            .await?
+            .len();
+        check!(refresh == 1, "a refresh meta, found {refresh}");
+        // Admitted within a second; the next reload (10 s) leads to the seats.
+        arrive_at(&b, &seats, Duration::from_secs(15)).await?;
+        element(&b, "svg.seat-map").await?;
+        let live = element(&b, ".live").await?.text().await?;
+        check!(
+            live.contains("Not live"),
+            "the page was not hydrated: {live}"
+        );
+        Ok::<(), Failure>(())
+    }
+    .await;
+    let _ = b.close().await;
+    outcome
 }

@@ -13,7 +13,8 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use reservation_core::testkit::Fixture;
-use reservation_core::{MemoryStore, Policy, Store};
+use reservation_core::waiting_room::{AdmissionSigner, Pace, RoomConfig, WaitingRoom};
+use reservation_core::{MemoryStore, Policy, ShowId, Store};
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -36,10 +37,50 @@ pub async fn fixture_app_with(
     (app(adjust(state), site("target/site")), f)
 }
 
-/// A browser: keeps its session cookie between requests.
+/// The testkit fixture's app with waiting rooms (a manual clock: pacing
+/// happens when a test calls `room.pace()`); no room is on yet.
+pub async fn room_app() -> (Router, Arc<Fixture<MemoryStore>>, WaitingRoom) {
+    let f = Arc::new(Fixture::seed(MemoryStore::new(Policy::default())).await);
+    let store: Arc<dyn Store> = f.store.clone();
+    let room = WaitingRoom::new(
+        f.store.clone(),
+        Arc::new(f.clock.clone()),
+        AdmissionSigner::new(&[7; 32]).unwrap(),
+    );
+    let state = AppState::new(
+        store,
+        Arc::new(f.gateway.clone()),
+        Arc::new(f.clock.clone()),
+    )
+    .with_waiting_room(room.clone());
+    (app(state, site("target/site")), f, room)
+}
+
+/// Switches `show`'s room on: lobby open now, sale after `sale_in`, at
+/// most `max_active` shoppers at once.
+pub async fn open_room(
+    room: &WaitingRoom,
+    f: &Fixture<MemoryStore>,
+    show: ShowId,
+    sale_in: time::Duration,
+    max_active: u32,
+) -> RoomConfig {
+    let now = reservation_core::Clock::now(&f.clock);
+    let config = RoomConfig::new(
+        now,
+        now + sale_in,
+        Pace::new(Some(max_active), None).unwrap(),
+    )
+    .unwrap();
+    room.open(show, config).await.unwrap();
+    config
+}
+
+/// A browser: keeps its cookies (the session, an admission pass) between
+/// requests.
 pub struct Client {
     app: Router,
-    cookie: Option<String>,
+    cookies: std::collections::BTreeMap<String, String>,
 }
 
 impl Client {
@@ -47,8 +88,21 @@ impl Client {
     pub fn new(app: &Router) -> Self {
         Self {
             app: app.clone(),
-            cookie: None,
+            cookies: Default::default(),
         }
+    }
+
+    /// The value of a cookie it keeps.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies.get(name).cloned()
+    }
+
+    /// Drops a cookie (or sets it, with `Some`).
+    pub fn set_cookie(&mut self, name: &str, value: Option<&str>) {
+        match value {
+            Some(value) => self.cookies.insert(name.to_owned(), value.to_owned()),
+            None => self.cookies.remove(name),
+        };
     }
 
     /// Sends a JSON `body` (or none): status and JSON response.
@@ -73,9 +127,28 @@ impl Client {
         uri: &str,
         body: Option<(&str, Vec<u8>)>,
     ) -> (StatusCode, HeaderMap, Value) {
+        self.send_with(method, uri, body, &[]).await
+    }
+
+    /// [`Client::send_raw`] with extra request headers.
+    pub async fn send_with(
+        &mut self,
+        method: &str,
+        uri: &str,
+        body: Option<(&str, Vec<u8>)>,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, HeaderMap, Value) {
         let mut request = Request::builder().method(method).uri(uri);
-        if let Some(cookie) = &self.cookie {
-            request = request.header(header::COOKIE, cookie);
+        if !self.cookies.is_empty() {
+            let cookie: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(name, value)| format!("{name}={value}"))
+                .collect();
+            request = request.header(header::COOKIE, cookie.join("; "));
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
         }
         let body = match body {
             Some((kind, bytes)) => {
@@ -90,11 +163,20 @@ impl Client {
             .oneshot(request.body(body).unwrap())
             .await
             .unwrap();
-        if let Some(set) = response.headers().get(header::SET_COOKIE) {
-            let pair = set.to_str().unwrap().split(';').next().unwrap().to_owned();
-            assert!(pair.starts_with(SESSION_COOKIE));
-            self.cookie = Some(pair);
+        for set in response.headers().get_all(header::SET_COOKIE) {
+            let set = set.to_str().unwrap();
+            let pair = set.split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            if set.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
         }
+        assert!(
+            self.cookies.is_empty() || self.cookies.contains_key(SESSION_COOKIE),
+            "a session cookie"
+        );
         let (status, headers) = (response.status(), response.headers().clone());
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);

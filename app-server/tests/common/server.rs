@@ -263,6 +263,11 @@ impl Api {
         self.try_post(path, body).await.unwrap()
     }
 
+    /// DELETEs `path`: status and JSON body (`Null` when empty).
+    pub async fn delete(&mut self, path: &str) -> (u16, Value) {
+        self.send("DELETE", path, None).await.unwrap()
+    }
+
     /// [`Api::get`], with a failed connection as an error.
     pub async fn try_get(&mut self, path: &str) -> Result<(u16, Value), TransportError> {
         self.send("GET", path, None).await
@@ -328,10 +333,13 @@ impl Api {
         request.body(Full::new(Bytes::from(body))).unwrap()
     }
 
+    /// Keeps the session cookie (an admission pass travels in a header).
     fn keep_cookie<B>(&mut self, response: &axum::http::Response<B>) {
-        if let Some(set) = response.headers().get("set-cookie") {
+        for set in response.headers().get_all("set-cookie") {
             let pair = set.to_str().unwrap().split(';').next().unwrap_or_default();
-            self.cookie = Some(pair.to_owned());
+            if pair.starts_with(&format!("{}=", app_server::SESSION_COOKIE)) {
+                self.cookie = Some(pair.to_owned());
+            }
         }
     }
 

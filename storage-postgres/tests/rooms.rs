@@ -396,3 +396,35 @@ async fn joining_after_an_admission_ran_out_queues_anew() {
         Standing::Admitted { .. }
     ));
 }
+
+/// Seats freed by an expired hold show in status reads and joins at once,
+/// with no sweep run: the read settles the show first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn reads_report_the_seats_an_expired_hold_freed() {
+    let url = fresh_database().await.unwrap();
+    let store = instances(&url, 1, 8).await.remove(0);
+    let f = Fixture::seed(store.clone()).await;
+    let t0 = f.now();
+    let config = RoomConfig::new(t0, t0, Pace::new(Some(5), None).unwrap()).unwrap();
+    store.open_room(f.small_show, config, t0).await.unwrap();
+    let me = HolderId::random();
+    store.join(f.small_show, me, t0).await.unwrap();
+    f.hold_best(
+        f.small_show,
+        HolderId::random(),
+        8,
+        reservation_core::SeatFilter::default(),
+    )
+    .await
+    .unwrap();
+    let held = store.place(f.small_show, me, t0).await.unwrap().line;
+    assert_eq!((held.seats_free, held.seats_held), (0, 8));
+    let freed = f.free_at_from_now();
+    let line = store.place(f.small_show, me, freed).await.unwrap().line;
+    assert_eq!((line.seats_free, line.seats_held), (8, 0));
+    let joined = store
+        .join(f.small_show, HolderId::random(), freed)
+        .await
+        .unwrap();
+    assert_eq!(joined.line.seats_free, 8);
+}

@@ -54,6 +54,13 @@ async fn the_schemathesis_ids_name_demo_entities() {
     store.event(id("event").parse().unwrap()).await.unwrap();
     store.venue(id("venue").parse().unwrap()).await.unwrap();
     store.show(id("show").parse().unwrap()).await.unwrap();
+    // The room routes' show is the demo's waiting room show.
+    let room = config
+        .lines()
+        .find_map(|l| l.strip_prefix("parameters = { show = \""))
+        .and_then(|l| l.split('"').next())
+        .unwrap();
+    assert_eq!(room, app_server::demo::room_show().to_string());
 }
 
 /// Instances started together on an empty database both load the demo:

@@ -368,35 +368,6 @@ async fn positions_are_ranks_across_buckets() {
     );
 }
 
-/// A visitor whose admission ran out joins again before any pacer ended
-/// it: the old admission ends there and then (no longer counted active),
-/// and the new place is kept when the pacer runs.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn joining_after_an_admission_ran_out_queues_anew() {
-    let url = fresh_database().await.unwrap();
-    let store = instances(&url, 1, 8).await.remove(0);
-    let f = Fixture::seed(store.clone()).await;
-    let t0 = f.now();
-    let config = RoomConfig::new(t0, t0, Pace::new(Some(1), None).unwrap()).unwrap();
-    store.open_room(f.show, config, t0).await.unwrap();
-    let (me, other) = (HolderId::random(), HolderId::random());
-    store.join(f.show, me, t0).await.unwrap();
-    assert_eq!(store.pace_rooms(t0).await.unwrap(), 1);
-    store.join(f.show, other, t0).await.unwrap();
-    let later = t0 + config.admission_window();
-    store.place(f.show, other, later).await.unwrap();
-    let again = store.join(f.show, me, later).await.unwrap();
-    assert_eq!(position(&again), 2);
-    assert_eq!(again.line.active, 0, "the old admission ended");
-    assert_eq!(store.pace_rooms(later).await.unwrap(), 1);
-    let place = store.place(f.show, me, later).await.unwrap();
-    assert_eq!(position(&place), 1, "still in line after the pacer ran");
-    assert!(matches!(
-        store.place(f.show, other, later).await.unwrap().standing,
-        Standing::Admitted { .. }
-    ));
-}
-
 /// Seats freed by an expired hold show in status reads and joins at once,
 /// with no sweep run: the read settles the show first.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -115,6 +115,7 @@ macro_rules! waiting_room_tests {
             waiting_room::silent_visitors_lose_their_place,
             waiting_room::the_room_follows_the_inventory,
             waiting_room::holds_need_a_valid_pass,
+            waiting_room::an_ended_admission_queues_anew,
             waiting_room::bad_room_requests_are_refused,
         );
     };
@@ -187,6 +188,6 @@ mod tests {
                 );
             }
         }
-        assert!(scenarios >= 37, "found only {scenarios} scenarios");
+        assert!(scenarios >= 38, "found only {scenarios} scenarios");
     }
 }

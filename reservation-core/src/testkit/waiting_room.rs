@@ -455,6 +455,25 @@ pub async fn holds_need_a_valid_pass<S: RoomStore + 'static>(store: S) {
         .expect("no room, no pass needed");
 }
 
+/// A visitor whose admission ran out before a booking joins again at the
+/// end of the line; the old admission no longer counts as active.
+pub async fn an_ended_admission_queues_anew<S: RoomStore + 'static>(store: S) {
+    let r = RoomFixture::seed(store).await;
+    let show = r.f.show;
+    let config = r.open(show, Duration::ZERO, max_active(1)).await;
+    let (me, _) = r.join(show).await;
+    assert_eq!(r.pace().await, 1);
+    let (other, _) = r.join(show).await;
+    r.f.advance(config.admission_window());
+    r.status(show, other).await;
+    let again = r.room.join(show, me).await.expect("join again");
+    assert_eq!(position(&again), Some(2), "behind who was waiting");
+    assert_eq!(again.place.line.active, 0, "the old admission ended");
+    assert_eq!(r.pace().await, 1);
+    assert_eq!(position(&r.status(show, me).await), Some(1));
+    assert!(admitted(&r.status(show, other).await));
+}
+
 /// What the room refuses, and that refusing changes nothing.
 pub async fn bad_room_requests_are_refused<S: RoomStore + 'static>(store: S) {
     let r = RoomFixture::seed(store).await;

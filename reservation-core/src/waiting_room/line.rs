@@ -172,6 +172,8 @@ impl Line {
             .get(&id)
             .is_some_and(|v| self.standing_of(v, now).is_live());
         if !live {
+            // An admission that ran out but was not yet ended by a pace ends now.
+            self.end(id, Standing::AdmissionEnded);
             let state = if self.drawn {
                 State::Queued { number: 0 }
             } else {
@@ -305,11 +307,16 @@ impl Line {
         for id in silent {
             self.end(id, Standing::Dropped);
         }
-        while let Some(&(until, id)) = self.admissions.first() {
-            if until > now {
-                break;
+        while self
+            .admissions
+            .first()
+            .is_some_and(|(until, _)| *until <= now)
+        {
+            if let Some((_, id)) = self.admissions.pop_first()
+                && let Some(visitor) = self.visitors.get_mut(&id)
+            {
+                visitor.state = State::Ended(Standing::AdmissionEnded);
             }
-            self.end(id, Standing::AdmissionEnded);
         }
         let mut admitted = 0;
         if self.drawn {

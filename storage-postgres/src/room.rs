@@ -40,7 +40,7 @@ use reservation_core::waiting_room::{
 };
 use reservation_core::{Availability, Change, HolderId, ReservationError, ShowId, StorageError};
 use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, Postgres, Row};
+use sqlx::{PgConnection, Postgres, Row, Transaction};
 use time::{Duration, OffsetDateTime};
 use tokio::sync::{Mutex, oneshot};
 use uuid::Uuid;
@@ -1017,6 +1017,28 @@ impl PgStore {
     }
 
     /// The room's counters, read without a lock (for an event's view).
+    /// Commits `tx`, which changed `room`'s settings or phase, with a
+    /// `Change::Line` event on the show's stream (taking the show's lock
+    /// after the room's, in the one lock order).
+    async fn commit_with_line(
+        &self,
+        meta: Arc<crate::meta::ShowMeta>,
+        tx: Transaction<'static, Postgres>,
+        room: &Room,
+        now: OffsetDateTime,
+    ) -> Result<(), RoomError> {
+        let show = meta.show.id;
+        let mut t = ShowTx::begin_in(self, meta, tx, now, false)
+            .await
+            .map_err(room_error)?
+            .ok_or(RoomError::UnknownShow(show))?;
+        let counters = Self::read_counters(t.conn(), show).await?;
+        let line = view(room, &counters, t.counts);
+        t.log(Change::Line { line });
+        t.commit().await.map_err(room_error)?;
+        Ok(())
+    }
+
     async fn read_counters(conn: &mut PgConnection, show: ShowId) -> Result<Counters, RoomError> {
         let row = sqlx::query(&format!(
             "SELECT {COUNTER_COLUMNS} FROM room_counters c WHERE c.show_id = $1"
@@ -1199,15 +1221,8 @@ impl WaitingRoomStore for PgStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(db)?;
-            let mut t = ShowTx::begin_in(self, Arc::clone(&meta), tx, now, false)
+            self.commit_with_line(Arc::clone(&meta), tx, &room, now)
                 .await
-                .map_err(room_error)?
-                .ok_or(RoomError::UnknownShow(show))?;
-            let counters = Self::read_counters(t.conn(), show).await?;
-            let line = view(&room, &counters, t.counts);
-            t.log(Change::Line { line });
-            t.commit().await.map_err(room_error)?;
-            Ok(())
         })
         .await
     }
@@ -1222,15 +1237,8 @@ impl WaitingRoomStore for PgStore {
             };
             room.phase = RoomPhase::Closed;
             room.write(&mut tx, show).await?;
-            let mut t = ShowTx::begin_in(self, Arc::clone(&meta), tx, now, false)
+            self.commit_with_line(Arc::clone(&meta), tx, &room, now)
                 .await
-                .map_err(room_error)?
-                .ok_or(RoomError::UnknownShow(show))?;
-            let counters = Self::read_counters(t.conn(), show).await?;
-            let line = view(&room, &counters, t.counts);
-            t.log(Change::Line { line });
-            t.commit().await.map_err(room_error)?;
-            Ok(())
         })
         .await
     }

@@ -48,6 +48,17 @@ impl MemoryStore {
     }
 }
 
+/// Puts `line` as it is at `now` on its show's stream.
+fn announce(line: &Line, state: &mut ShowState, now: OffsetDateTime) {
+    let seats = state.availability(now);
+    state.record_change(
+        now,
+        Change::Line {
+            line: line.view(seats),
+        },
+    );
+}
+
 #[async_trait]
 impl WaitingRoomStore for MemoryStore {
     async fn open_room(
@@ -69,14 +80,7 @@ impl WaitingRoomStore for MemoryStore {
             .clone();
         let mut line = line.lock();
         line.reconfigure(config);
-        let mut state = state.lock();
-        let seats = state.availability(now);
-        state.record_change(
-            now,
-            Change::Line {
-                line: line.view(seats),
-            },
-        );
+        announce(&line, &mut state.lock(), now);
         Ok(())
     }
 
@@ -87,15 +91,7 @@ impl WaitingRoomStore for MemoryStore {
             return Err(RoomError::NoRoom(show));
         }
         line.close();
-        let state = self.show_for_room(show)?;
-        let mut state = state.lock();
-        let seats = state.availability(now);
-        state.record_change(
-            now,
-            Change::Line {
-                line: line.view(seats),
-            },
-        );
+        announce(&line, &mut self.show_for_room(show)?.lock(), now);
         Ok(())
     }
 

@@ -1,0 +1,198 @@
+//! Checkout of a hold (pay or release it) and the booking it becomes, with
+//! its tickets.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use super::server::{Backend, backend, failed, parse_id, title_of, visitor};
+
+/// A line of a hold or booking.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeatLine {
+    /// Seat label.
+    pub label: String,
+    /// Price, formatted.
+    pub price: String,
+    /// The ticket (bookings only).
+    pub ticket: Option<TicketView>,
+}
+
+/// A ticket: its id, its signed code and that code as a QR code.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketView {
+    /// Ticket id.
+    pub id: String,
+    /// The signed code a scanner reads.
+    pub code: String,
+    /// The code as an SVG QR code, rendered on the server.
+    pub qr_svg: String,
+}
+
+/// The checkout page of a hold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckoutData {
+    /// The hold's token.
+    pub token: String,
+    /// The show's id.
+    pub show: String,
+    /// Event title.
+    pub title: String,
+    /// The held seats.
+    pub seats: Vec<SeatLine>,
+    /// Total, formatted.
+    pub total: String,
+    /// Seconds left before the hold expires (as shown to the buyer).
+    pub seconds_left: i64,
+}
+
+/// A hold of this visitor, for checkout.
+// The generated argument struct's field `token` is the hold token.
+#[allow(missing_docs)]
+#[server(prefix = "/_server", endpoint = "checkout_page")]
+pub async fn checkout_page(token: String) -> Result<CheckoutData, ServerFnError> {
+    let parsed = hold_token(&token)?;
+    let backend = backend()?;
+    let hold = backend
+        .engine
+        .hold_status(&parsed, visitor()?)
+        .await
+        .map_err(failed)?;
+    if let reservation_core::HoldState::Confirmed(booking) = hold.state {
+        leptos_axum::redirect(&format!("/bookings/{booking}"));
+    }
+    let title = title_of(&backend, hold.show).await?;
+    let now = backend.engine.clock().now();
+    Ok(CheckoutData {
+        token,
+        show: hold.show.to_string(),
+        title,
+        seats: hold
+            .seats
+            .iter()
+            .map(|s| SeatLine {
+                label: s.label.to_string(),
+                price: s.price.to_string(),
+                ticket: None,
+            })
+            .collect(),
+        total: hold.total.to_string(),
+        seconds_left: (hold.expires_at - now).whole_seconds().max(0),
+    })
+}
+
+/// Pays for a hold with a card and goes to the booking.
+// The generated argument struct's fields are the hold token and the card number.
+#[allow(missing_docs)]
+#[server(prefix = "/_server", endpoint = "pay")]
+pub async fn pay(token: String, card: String) -> Result<(), ServerFnError> {
+    let card = reservation_core::payment::CardNumber::parse(&card).map_err(failed)?;
+    let booking = backend()?
+        .engine
+        .confirm(&hold_token(&token)?, visitor()?, card)
+        .await
+        .map_err(failed)?;
+    leptos_axum::redirect(&format!("/bookings/{}", booking.id));
+    Ok(())
+}
+
+/// Releases a hold and goes back to the show.
+// The generated argument struct's field `token` is the hold token.
+#[allow(missing_docs)]
+#[server(prefix = "/_server", endpoint = "release_hold")]
+pub async fn release_hold(token: String) -> Result<(), ServerFnError> {
+    let parsed = hold_token(&token)?;
+    backend()?
+        .engine
+        .release(&parsed, visitor()?)
+        .await
+        .map_err(failed)?;
+    leptos_axum::redirect(&format!("/shows/{}", parsed.show()));
+    Ok(())
+}
+
+/// A booking of this visitor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BookingData {
+    /// Booking id.
+    pub id: String,
+    /// Event title.
+    pub title: String,
+    /// Tickets.
+    pub tickets: Vec<SeatLine>,
+    /// Total paid, formatted.
+    pub total: String,
+    /// Last four digits of the card.
+    pub card: String,
+    /// Cancelled.
+    pub cancelled: bool,
+}
+
+/// One of this visitor's bookings.
+// The generated argument struct's field `id` is the booking id.
+#[allow(missing_docs)]
+#[server(prefix = "/_server", endpoint = "booking_page")]
+pub async fn booking_page(id: String) -> Result<BookingData, ServerFnError> {
+    let booking_id: reservation_core::BookingId = parse_id(&id, "no such booking")?;
+    let backend = backend()?;
+    let booking = backend
+        .engine
+        .booking(booking_id, visitor()?)
+        .await
+        .map_err(failed)?;
+    let title = title_of(&backend, booking.show).await?;
+    Ok(BookingData {
+        id,
+        title,
+        tickets: booking
+            .tickets
+            .iter()
+            .map(|t| SeatLine {
+                label: t.seat.label.to_string(),
+                price: t.seat.price.to_string(),
+                ticket: Some(ticket_view(&backend, booking.show, t.id)),
+            })
+            .collect(),
+        total: booking.total.to_string(),
+        card: booking.payment.card_last4.clone(),
+        cancelled: booking.status != reservation_core::BookingStatus::Confirmed,
+    })
+}
+
+/// A ticket of `show` with its signed code, drawn as a QR code.
+#[cfg(feature = "ssr")]
+fn ticket_view(
+    backend: &Backend,
+    show: reservation_core::ShowId,
+    ticket: reservation_core::TicketId,
+) -> TicketView {
+    let code = backend.tickets.sign(show, ticket);
+    // A 64-character code always fits a QR code; an empty image would only
+    // mean a bug in the encoder, and the code is printed beside it anyway.
+    let qr_svg = qrcode::QrCode::new(code.as_bytes())
+        .map(|qr| {
+            qr.render::<qrcode::render::svg::Color<'_>>()
+                .min_dimensions(160, 160)
+                .quiet_zone(true)
+                .build()
+        })
+        .unwrap_or_default();
+    // An XML declaration means nothing inside HTML.
+    let qr_svg = match qr_svg.find("<svg") {
+        Some(start) => qr_svg[start..].to_owned(),
+        None => qr_svg,
+    };
+    TicketView {
+        id: ticket.to_string(),
+        code,
+        qr_svg,
+    }
+}
+
+/// A hold token from a page's URL; a malformed one is reported like one
+/// that is gone.
+#[cfg(feature = "ssr")]
+fn hold_token(text: &str) -> Result<reservation_core::HoldToken, ServerFnError> {
+    text.parse()
+        .map_err(|_| ServerFnError::new("This hold does not exist (any more)."))
+}

@@ -1,0 +1,60 @@
+//! Holding seats from the seat map: the chosen seats or the best ones.
+
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use super::server::{admission_pass, backend, failed, parse_id, to_the_room, visitor};
+
+/// The paths of the server functions that create holds (rate-limited by
+/// the server like the API's hold route).
+pub const HOLD_ENDPOINTS: [&str; 2] = ["/_server/hold_seats", "/_server/hold_best"];
+
+/// Holds the chosen seats; returns the hold's token.
+// The generated argument struct's fields are the show and seat ids.
+#[allow(missing_docs)]
+#[server(prefix = "/_server", endpoint = "hold_seats")]
+pub async fn hold_seats(show: String, seats: Vec<String>) -> Result<String, ServerFnError> {
+    let show: reservation_core::ShowId = parse_id(&show, "no such show")?;
+    let seats = seats
+        .iter()
+        .map(|s| parse_id(s, "no such seat"))
+        .collect::<Result<Vec<reservation_core::SeatId>, _>>()?;
+    let seats = reservation_core::SeatList::new(seats).map_err(failed)?;
+    let request = reservation_core::HoldRequest {
+        show,
+        holder: visitor()?,
+        seats: reservation_core::SeatSelection::Seats(seats),
+    };
+    Ok(backend()?
+        .engine
+        .hold_admitted(&request, admission_pass().as_deref())
+        .await
+        .map_err(|e| to_the_room(e, show))?
+        .token
+        .to_string())
+}
+
+/// Holds the best `count` seats; returns the hold's token.
+// The generated argument struct's fields are the show id and the count.
+#[allow(missing_docs)]
+#[server(prefix = "/_server", endpoint = "hold_best")]
+pub async fn hold_best(show: String, count: u8) -> Result<String, ServerFnError> {
+    let show: reservation_core::ShowId = parse_id(&show, "no such show")?;
+    let count = reservation_core::SeatCount::new(u64::from(count)).map_err(failed)?;
+    let seats = reservation_core::SeatSelection::BestAvailable {
+        count,
+        filter: reservation_core::SeatFilter::default(),
+    };
+    let request = reservation_core::HoldRequest {
+        show,
+        holder: visitor()?,
+        seats,
+    };
+    Ok(backend()?
+        .engine
+        .hold_admitted(&request, admission_pass().as_deref())
+        .await
+        .map_err(|e| to_the_room(e, show))?
+        .token
+        .to_string())
+}

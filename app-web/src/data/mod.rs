@@ -1,0 +1,43 @@
+//! What pages show, and the server functions that fetch it: one module per
+//! page or concern, each with the view types its server functions return.
+//! The view types are plain data the browser can decode without the
+//! reservation library; what only the server needs (the backend, the
+//! visitor, turning refusals into messages) is in `server`, compiled with
+//! feature `ssr` alone.
+//!
+//! Every server function names its endpoint: the default endpoint carries a
+//! hash of the checkout's path, so a bundle and a server built from two
+//! checkouts (or machines) would not find each other.
+
+mod catalog;
+mod checkout;
+mod event;
+mod hold;
+mod room;
+mod search;
+#[cfg(feature = "ssr")]
+mod server;
+mod show;
+mod wait;
+
+use leptos::prelude::ServerFnError;
+
+pub use catalog::*;
+pub use checkout::*;
+pub use event::*;
+pub use hold::*;
+pub use room::*;
+pub use search::*;
+#[cfg(feature = "ssr")]
+pub use server::{Backend, Visitor};
+pub use show::*;
+pub use wait::*;
+
+/// What a failed server function says, for people (without the
+/// framework's "error running server function" prefix).
+pub fn message(error: &ServerFnError) -> String {
+    match error {
+        ServerFnError::ServerError(message) => message.clone(),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,245 @@
+//! A show's on-sale waiting room: joining it, the visitor's place, leaving.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use super::server::{admission_pass, backend, failed, parse_id, visitor};
+
+/// A visitor's place in a show's waiting room, for its page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoomPageData {
+    /// The show's id.
+    pub show: String,
+    /// Event title.
+    pub title: String,
+    /// Venue and hall.
+    pub place: String,
+    /// Start, formatted.
+    pub starts: String,
+    /// "not_open" (the lobby opens later), "lobby", "selling", "all_held",
+    /// "sold_out" or "closed" (no room: the seats are on sale directly).
+    pub phase: String,
+    /// "lobby", "queued", "admitted", or "" when not in line.
+    pub standing: String,
+    /// When the sale opens (or, for "not_open", the lobby), "HH:MM:SS UTC".
+    pub opens: String,
+    /// Place in line, 1 for the next (queued only).
+    pub position: Option<u64>,
+    /// People ahead (queued only).
+    pub ahead: Option<u64>,
+    /// When admission is likely, such as "in 2 to 5 minutes" (when known).
+    pub eta: Option<String>,
+    /// Visitors waiting in the lobby or the queue.
+    pub waiting: u64,
+    /// Seats free now.
+    pub seats_free: u32,
+    /// Seats held by shoppers now.
+    pub seats_held: u32,
+    /// Admitted: the seats are open to this visitor.
+    pub admitted: bool,
+    /// The show's event sequence, to follow the line's moves from (0 when
+    /// not asked for).
+    pub seq: u64,
+}
+
+impl RoomPageData {
+    /// What a screen reader hears when it changes: the phase and the place,
+    /// nothing that moves on every tick.
+    pub fn headline(&self) -> String {
+        match (self.phase.as_str(), self.position) {
+            ("not_open", _) => format!("The waiting room opens at {}.", self.opens),
+            ("closed", _) => "This show has no waiting room now: its seats are on sale.".into(),
+            ("sold_out", _) => "Sold out: every seat is booked. The line keeps its order in case bookings are cancelled.".into(),
+            (_, _) if self.admitted => "It's your turn: taking you to the seats.".into(),
+            ("lobby", _) => format!(
+                "You are in the lobby. The sale opens at {}; then everyone here gets a random place in line.",
+                self.opens
+            ),
+            ("all_held", Some(position)) => format!(
+                "You are number {position} in line. All seats are held right now; the line keeps its order."
+            ),
+            (_, Some(1)) => "You are number 1 in line: you are next.".into(),
+            (_, Some(position)) => format!("You are number {position} in line."),
+            _ => "You are in line.".into(),
+        }
+    }
+}
+
+/// Joins `show`'s waiting room (or returns the live place; a check-in
+/// either way). When admitted, sets the pass cookie and redirects to the
+/// seats; without a room on, the answer says so ("closed"). `follow`: also
+/// read the show's event sequence, to follow its stream from (a page's
+/// first read; the check-ins that follow skip it).
+// The generated argument struct's fields are the show id and `follow`.
+#[allow(missing_docs)]
+#[server(prefix = "/_server", endpoint = "room_page")]
+pub async fn room_page(show: String, follow: bool) -> Result<RoomPageData, ServerFnError> {
+    use reservation_core::waiting_room::{RoomError, RoomPhase, Standing};
+    use time::macros::format_description;
+    let id: reservation_core::ShowId = parse_id(&show, "no such show")?;
+    let backend = backend()?;
+    let details = backend.catalog.show(id).await.map_err(failed)?;
+    let event = backend.catalog.event(details.event).await.map_err(failed)?;
+    let venue = backend.catalog.venue(details.venue).await.map_err(failed)?;
+    let hall = backend.catalog.hall(details.hall).await.map_err(failed)?;
+    let clock_format = format_description!("[hour]:[minute]:[second] UTC");
+    let mut data = RoomPageData {
+        show: id.to_string(),
+        title: event.title,
+        place: format!("{} · {}", venue.name, hall.name()),
+        starts: details
+            .starts_at
+            .format(format_description!(
+                "[weekday repr:long] [day padding:none] [month repr:long], [hour]:[minute]"
+            ))
+            .unwrap_or_default(),
+        phase: "closed".into(),
+        standing: String::new(),
+        opens: String::new(),
+        position: None,
+        ahead: None,
+        eta: None,
+        waiting: 0,
+        seats_free: 0,
+        seats_held: 0,
+        admitted: false,
+        seq: 0,
+    };
+    let Some(room) = backend.engine.waiting_room() else {
+        return Ok(data);
+    };
+    let me = visitor()?;
+    let status = match room.join(id, me).await {
+        Ok(status) => status,
+        Err(RoomError::NoRoom(_) | RoomError::SalesClosed { .. }) => return Ok(data),
+        Err(RoomError::LobbyNotOpen { opens_at }) => {
+            data.phase = "not_open".into();
+            data.opens = opens_at.format(clock_format).unwrap_or_default();
+            return Ok(data);
+        }
+        Err(error) => return Err(failed(error)),
+    };
+    let now = backend.engine.clock().now();
+    let line = status.place.line;
+    if follow {
+        data.seq = backend
+            .engine
+            .seat_map(id, None)
+            .await
+            .map_err(failed)?
+            .seq
+            .0;
+    }
+    data.phase = match line.phase {
+        RoomPhase::Lobby => "lobby",
+        RoomPhase::Selling => "selling",
+        RoomPhase::AllHeld => "all_held",
+        RoomPhase::SoldOut => "sold_out",
+        _ => "closed",
+    }
+    .into();
+    data.opens = line.sale_opens_at.format(clock_format).unwrap_or_default();
+    data.waiting = line.waiting;
+    data.seats_free = line.seats_free;
+    data.seats_held = line.seats_held;
+    data.standing = match status.place.standing {
+        Standing::Lobby => "lobby",
+        Standing::Queued {
+            position,
+            ahead,
+            eta,
+        } => {
+            data.position = Some(position);
+            data.ahead = Some(ahead);
+            data.eta = eta.map(|eta| eta_words((eta.earliest - now, eta.latest - now)));
+            "queued"
+        }
+        Standing::Admitted { .. } => "admitted",
+        _ => "",
+    }
+    .into();
+    if let Some(pass) = status.admission {
+        data.admitted = true;
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>()
+            && let Ok(cookie) = http::HeaderValue::from_str(&crate::admission::set_cookie(
+                &pass.token,
+                pass.expires_at,
+                now,
+            ))
+        {
+            response.append_header(http::header::SET_COOKIE, cookie);
+        }
+        leptos_axum::redirect(&format!("/shows/{id}"));
+    }
+    Ok(data)
+}
+
+/// An estimate in words, from how far away its two ends are.
+#[cfg(feature = "ssr")]
+fn eta_words((earliest, latest): (time::Duration, time::Duration)) -> String {
+    let minutes = |d: time::Duration| d.whole_seconds().max(0) / 60;
+    let unit = |n: i64| if n == 1 { "minute" } else { "minutes" };
+    match (minutes(earliest), minutes(latest)) {
+        (_, 0) => "in less than a minute".to_owned(),
+        (_, b) if b >= 120 => format!("in about {} hours", (b + 30) / 60),
+        (0, b) => format!("within {b} {}", unit(b)),
+        (a, b) if a == b => format!("in about {b} {}", unit(b)),
+        (a, b) => format!("in {a} to {b} minutes"),
+    }
+}
+
+/// Leaves `show`'s waiting room (or gives up the admission) and goes back
+/// to the event's showtimes.
+// The generated argument struct's field `show` is the show id.
+#[allow(missing_docs)]
+#[server(prefix = "/_server", endpoint = "leave_room")]
+pub async fn leave_room(show: String) -> Result<(), ServerFnError> {
+    use reservation_core::waiting_room::RoomError;
+    let id: reservation_core::ShowId = parse_id(&show, "no such show")?;
+    let backend = backend()?;
+    let me = visitor()?;
+    let event = backend.catalog.show(id).await.map_err(failed)?.event;
+    if let Some(room) = backend.engine.waiting_room() {
+        match room.leave(id, me).await {
+            Ok(()) | Err(RoomError::NotInLine | RoomError::NoRoom(_)) => {}
+            Err(error) => return Err(failed(error)),
+        }
+        let ours = match admission_pass() {
+            Some(pass) => room.check(id, me, Some(&pass)).await.is_ok(),
+            None => false,
+        };
+        if ours
+            && let Some(response) = use_context::<leptos_axum::ResponseOptions>()
+            && let Ok(clear) = http::HeaderValue::from_str(&crate::admission::clear_cookie())
+        {
+            response.append_header(http::header::SET_COOKIE, clear);
+        }
+    }
+    leptos_axum::redirect(&format!("/events/{event}"));
+    Ok(())
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::eta_words;
+    use time::Duration;
+
+    #[test]
+    fn estimates_read_as_words() {
+        let m = Duration::minutes;
+        assert_eq!(
+            eta_words((Duration::seconds(5), Duration::seconds(50))),
+            "in less than a minute"
+        );
+        assert_eq!(eta_words((Duration::seconds(5), m(1))), "within 1 minute");
+        assert_eq!(eta_words((m(0), m(4))), "within 4 minutes");
+        assert_eq!(
+            eta_words((m(3), m(3) + Duration::seconds(20))),
+            "in about 3 minutes"
+        );
+        assert_eq!(eta_words((m(2), m(7))), "in 2 to 7 minutes");
+        assert_eq!(eta_words((m(60), m(150))), "in about 3 hours");
+        assert_eq!(eta_words((m(-5), m(-1))), "in less than a minute");
+    }
+}

@@ -1,0 +1,80 @@
+//! What every server function reaches on the server: the backend and the
+//! visitor from the request's context, and the helpers that turn ids and
+//! refusals into what pages show. Compiled only with feature `ssr`.
+
+use leptos::prelude::*;
+
+/// What server functions reach on the server: the catalog and the engine.
+#[derive(Clone)]
+pub struct Backend {
+    /// Catalog reads and search.
+    pub catalog: std::sync::Arc<dyn reservation_core::Catalog>,
+    /// Holds, payments, seat maps.
+    pub engine: reservation_core::Reservations,
+    /// Signs the codes in tickets' QR codes.
+    pub tickets: std::sync::Arc<reservation_core::ticket_code::TicketSigner>,
+}
+
+pub(super) fn backend() -> Result<Backend, ServerFnError> {
+    use_context::<Backend>().ok_or_else(|| ServerFnError::new("no backend in context"))
+}
+
+/// The visitor's session, put in context by the server for every request.
+#[derive(Debug, Clone, Copy)]
+pub struct Visitor(pub reservation_core::HolderId);
+
+pub(super) fn visitor() -> Result<reservation_core::HolderId, ServerFnError> {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<Visitor>().map(|v| v.0))
+        .ok_or_else(|| ServerFnError::new("no session"))
+}
+
+/// The admission pass this request shows (header or cookie).
+pub(super) fn admission_pass() -> Option<String> {
+    use_context::<http::request::Parts>().and_then(|parts| crate::admission::pass(&parts.headers))
+}
+
+/// A refusal of the engine; an admission refusal sends the visitor to the
+/// show's waiting room.
+pub(super) fn to_the_room(
+    refused: reservation_core::ReservationError,
+    show: reservation_core::ShowId,
+) -> ServerFnError {
+    if let reservation_core::ReservationError::Admission(why) = &refused {
+        leptos_axum::redirect(&format!("/shows/{show}/room"));
+        return ServerFnError::new(format!(
+            "This show's sale runs through a waiting room ({why}): taking you there."
+        ));
+    }
+    failed(refused)
+}
+
+/// The title of the event a show plays.
+pub(super) async fn title_of(
+    backend: &Backend,
+    show: reservation_core::ShowId,
+) -> Result<String, ServerFnError> {
+    let event = backend.catalog.show(show).await.map_err(failed)?.event;
+    Ok(backend.catalog.event(event).await.map_err(failed)?.title)
+}
+
+/// Parses an id from a page's URL; a malformed one is reported like a missing one.
+pub(super) fn parse_id<T: std::str::FromStr>(
+    text: &str,
+    missing: &str,
+) -> Result<T, ServerFnError> {
+    text.parse().map_err(|_| ServerFnError::new(missing))
+}
+
+/// Any error, as a server function's error carrying its message.
+pub(super) fn failed(error: impl std::fmt::Display) -> ServerFnError {
+    ServerFnError::new(error.to_string())
+}
+
+/// An event's kind as the API spells it ("movie", "concert", ...).
+pub(super) fn kind_name(kind: reservation_core::catalog::EventKind) -> String {
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}

@@ -1,0 +1,160 @@
+//! A show's page: the seat map as this visitor sees it.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use super::server::{admission_pass, backend, failed, parse_id, to_the_room, visitor};
+
+/// One seat to draw.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeatDot {
+    /// Seat id.
+    pub id: String,
+    /// Label, such as "F12".
+    pub label: String,
+    /// Position.
+    pub x: f32,
+    /// Position.
+    pub y: f32,
+    /// Price category code.
+    pub category: String,
+    /// Price, formatted.
+    pub price: String,
+    /// Price in minor units (cents), for totals.
+    pub cents: i64,
+    /// "available", "held" or "booked".
+    pub status: String,
+    /// Held or booked by this visitor.
+    pub mine: bool,
+    /// Wheelchair space.
+    pub accessible: bool,
+}
+
+/// A price category for the legend.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PriceTag {
+    /// Code.
+    pub code: String,
+    /// Name, such as "Premium".
+    pub name: String,
+    /// Price, formatted.
+    pub price: String,
+}
+
+/// A show's page: what, where, when, and the seat map.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShowPageData {
+    /// Event title.
+    pub title: String,
+    /// Venue and hall.
+    pub place: String,
+    /// Start, formatted.
+    pub starts: String,
+    /// The stage or screen: label, x, y, width, height.
+    pub stage: (String, f32, f32, f32, f32),
+    /// Every seat.
+    pub seats: Vec<SeatDot>,
+    /// Prices by category.
+    pub prices: Vec<PriceTag>,
+    /// Seat counts: available, held, booked.
+    pub counts: (u32, u32, u32),
+    /// The seat map's event sequence (to follow live changes from).
+    pub seq: u64,
+    /// The show's id.
+    pub id: String,
+    /// Currency code of the prices.
+    pub currency: String,
+}
+
+/// A show's seat map as this visitor sees it.
+// The generated argument struct's field `show` is the show id.
+#[allow(missing_docs)]
+#[server(prefix = "/_server", endpoint = "show_page")]
+pub async fn show_page(show: String) -> Result<ShowPageData, ServerFnError> {
+    use time::macros::format_description;
+    let id: reservation_core::ShowId = parse_id(&show, "no such show")?;
+    let backend = backend()?;
+    let show = backend.catalog.show(id).await.map_err(failed)?;
+    // Behind a waiting room, the seats are for admitted visitors.
+    if let Some(room) = backend.engine.waiting_room() {
+        room.check(id, visitor()?, admission_pass().as_deref())
+            .await
+            .map_err(|refused| to_the_room(refused, id))?;
+    }
+    let event = backend.catalog.event(show.event).await.map_err(failed)?;
+    let venue = backend.catalog.venue(show.venue).await.map_err(failed)?;
+    let hall = backend.catalog.hall(show.hall).await.map_err(failed)?;
+    let map = backend
+        .engine
+        .seat_map(id, visitor().ok())
+        .await
+        .map_err(failed)?;
+    let plan = hall.plan();
+    let layout = hall.layout();
+    let price_of = |code: &reservation_core::catalog::CategoryCode| {
+        show.prices
+            .get(code)
+            .map(|m| m.to_string())
+            .unwrap_or_default()
+    };
+    let seats = map
+        .seats
+        .iter()
+        .zip(plan.seats())
+        .enumerate()
+        .map(|(i, (view, seat))| {
+            let category = layout.categories[usize::from(seat.category)].code.clone();
+            SeatDot {
+                id: seat.id.to_string(),
+                label: plan
+                    .label(reservation_core::catalog::SeatIndex(i as u32))
+                    .to_owned(),
+                x: seat.position.x,
+                y: seat.position.y,
+                price: price_of(&category),
+                cents: show.prices.get(&category).map_or(0, |m| m.minor),
+                category: category.to_string(),
+                status: serde_json::to_value(view.status)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                mine: view.mine,
+                accessible: seat.flags.accessible,
+            }
+        })
+        .collect();
+    let prices = layout
+        .categories
+        .iter()
+        .map(|c| PriceTag {
+            code: c.code.to_string(),
+            name: c.name.clone(),
+            price: price_of(&c.code),
+        })
+        .collect();
+    let stage = &layout.stage;
+    Ok(ShowPageData {
+        title: event.title,
+        place: format!("{} · {}", venue.name, hall.name()),
+        starts: show
+            .starts_at
+            .format(format_description!(
+                "[weekday repr:long] [day padding:none] [month repr:long], [hour]:[minute]"
+            ))
+            .unwrap_or_default(),
+        stage: (
+            stage.label.clone(),
+            stage.origin.x,
+            stage.origin.y,
+            stage.width,
+            stage.height,
+        ),
+        seats,
+        prices,
+        counts: (map.counts.available, map.counts.held, map.counts.booked),
+        seq: map.seq.0,
+        id: id.to_string(),
+        currency: show.prices.currency().to_string(),
+    })
+}

@@ -3,6 +3,8 @@
 
 use serde::Deserialize;
 
+use crate::data::SeatState;
+
 /// One change as the event stream sends it (the fields pages need).
 #[derive(Debug, Deserialize)]
 pub struct LiveEvent {
@@ -53,14 +55,14 @@ pub enum LiveChange {
 }
 
 impl LiveChange {
-    /// The seats it touches and their new state ("available", "held", "booked").
-    pub fn seats(&self) -> Option<(&[String], &'static str)> {
+    /// The seats it touches and their new state.
+    pub fn seats(&self) -> Option<(&[String], SeatState)> {
         match self {
-            Self::Held { seats } | Self::Offered { seats } => Some((seats, "held")),
+            Self::Held { seats } | Self::Offered { seats } => Some((seats, SeatState::Held)),
             Self::Released { seats } | Self::Expired { seats } | Self::Cancelled { seats } => {
-                Some((seats, "available"))
+                Some((seats, SeatState::Available))
             }
-            Self::Booked { seats } => Some((seats, "booked")),
+            Self::Booked { seats } => Some((seats, SeatState::Booked)),
             Self::Line {} | Self::Other => None,
         }
     }
@@ -149,7 +151,7 @@ mod tests {
                     hold: HoldId::random(),
                     seats: vec![seat],
                 },
-                Some("held"),
+                Some(SeatState::Held),
             ),
             (
                 Change::Offered {
@@ -157,28 +159,28 @@ mod tests {
                     hold: HoldId::random(),
                     seats: vec![seat],
                 },
-                Some("held"),
+                Some(SeatState::Held),
             ),
             (
                 Change::Released {
                     hold: HoldId::random(),
                     seats: vec![seat],
                 },
-                Some("available"),
+                Some(SeatState::Available),
             ),
             (
                 Change::Expired {
                     hold: HoldId::random(),
                     seats: vec![seat],
                 },
-                Some("available"),
+                Some(SeatState::Available),
             ),
             (
                 Change::Cancelled {
                     booking: BookingId::random(),
                     seats: vec![seat],
                 },
-                Some("available"),
+                Some(SeatState::Available),
             ),
             (
                 Change::Booked {
@@ -186,7 +188,7 @@ mod tests {
                     hold: HoldId::random(),
                     seats: vec![seat],
                 },
-                Some("booked"),
+                Some(SeatState::Booked),
             ),
             (
                 Change::WaitJoined {

@@ -17,12 +17,12 @@ pub struct RoomPageData {
     pub place: String,
     /// Start, formatted.
     pub starts: String,
-    /// "not_open" (the lobby opens later), "lobby", "selling", "all_held",
-    /// "sold_out" or "closed" (no room: the seats are on sale directly).
-    pub phase: String,
-    /// "lobby", "queued", "admitted", or "" when not in line.
-    pub standing: String,
-    /// When the sale opens (or, for "not_open", the lobby), "HH:MM:SS UTC".
+    /// Where the sale stands.
+    pub phase: SalePhase,
+    /// Where this visitor stands.
+    pub standing: StandingView,
+    /// When the sale opens (or, before the lobby opens, the lobby),
+    /// "HH:MM:SS UTC".
     pub opens: String,
     /// Place in line, 1 for the next (queued only).
     pub position: Option<u64>,
@@ -43,32 +43,79 @@ pub struct RoomPageData {
     pub seq: u64,
 }
 
+/// Where a show's sale stands, as its waiting room page tells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SalePhase {
+    /// The lobby opens later.
+    NotOpen,
+    /// Visitors gather; the sale has not opened.
+    Lobby,
+    /// The line is admitted in order.
+    Selling,
+    /// Every free seat is held by shoppers; the line waits in order.
+    AllHeld,
+    /// Every seat is booked.
+    SoldOut,
+    /// No room (or not any more): the seats are on sale directly.
+    Closed,
+}
+
+impl SalePhase {
+    /// Its name, as the page's `data-phase` attribute (and the style
+    /// sheet) spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotOpen => "not_open",
+            Self::Lobby => "lobby",
+            Self::Selling => "selling",
+            Self::AllHeld => "all_held",
+            Self::SoldOut => "sold_out",
+            Self::Closed => "closed",
+        }
+    }
+}
+
+/// Where a visitor stands in a waiting room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StandingView {
+    /// In the lobby, before the draw.
+    Lobby,
+    /// In line, at [`RoomPageData::position`].
+    Queued,
+    /// Admitted to the seats.
+    Admitted,
+    /// Not in line (gone, dropped, or there is no room).
+    NotInLine,
+}
+
 impl RoomPageData {
     /// What a screen reader hears when it changes: the phase and the place,
     /// nothing that moves on every tick.
     pub fn headline(&self) -> String {
-        match (self.phase.as_str(), self.position) {
-            ("not_open", _) => format!("The waiting room opens at {}.", self.opens),
-            ("closed", _) => "This show has no waiting room now: its seats are on sale.".into(),
-            ("sold_out", _) => "Sold out: every seat is booked. The line keeps its order in case bookings are cancelled.".into(),
+        match (self.phase, self.position) {
+            (SalePhase::NotOpen, _) => format!("The waiting room opens at {}.", self.opens),
+            (SalePhase::Closed, _) => "This show has no waiting room now: its seats are on sale.".into(),
+            (SalePhase::SoldOut, _) => "Sold out: every seat is booked. The line keeps its order in case bookings are cancelled.".into(),
             (_, _) if self.admitted => "It's your turn: taking you to the seats.".into(),
-            ("lobby", _) => format!(
+            (SalePhase::Lobby, _) => format!(
                 "You are in the lobby. The sale opens at {}; then everyone here gets a random place in line.",
                 self.opens
             ),
-            ("all_held", Some(position)) => format!(
+            (SalePhase::AllHeld, Some(position)) => format!(
                 "You are number {position} in line. All seats are held right now; the line keeps its order."
             ),
-            (_, Some(1)) => "You are number 1 in line: you are next.".into(),
-            (_, Some(position)) => format!("You are number {position} in line."),
-            _ => "You are in line.".into(),
+            (SalePhase::Selling, Some(1)) => "You are number 1 in line: you are next.".into(),
+            (SalePhase::Selling, Some(position)) => format!("You are number {position} in line."),
+            (SalePhase::Selling | SalePhase::AllHeld, None) => "You are in line.".into(),
         }
     }
 }
 
 /// Joins `show`'s waiting room (or returns the live place; a check-in
 /// either way). When admitted, sets the pass cookie and redirects to the
-/// seats; without a room on, the answer says so ("closed"). `follow`: also
+/// seats; without a room on, the answer says so ([`SalePhase::Closed`]). `follow`: also
 /// read the show's event sequence, to follow its stream from (a page's
 /// first read; the check-ins that follow skip it).
 // The generated argument struct's fields are the show id and `follow`.
@@ -94,8 +141,8 @@ pub async fn room_page(show: String, follow: bool) -> Result<RoomPageData, Serve
                 "[weekday repr:long] [day padding:none] [month repr:long], [hour]:[minute]"
             ))
             .unwrap_or_default(),
-        phase: "closed".into(),
-        standing: String::new(),
+        phase: SalePhase::Closed,
+        standing: StandingView::NotInLine,
         opens: String::new(),
         position: None,
         ahead: None,
@@ -114,7 +161,7 @@ pub async fn room_page(show: String, follow: bool) -> Result<RoomPageData, Serve
         Ok(status) => status,
         Err(RoomError::NoRoom(_) | RoomError::SalesClosed { .. }) => return Ok(data),
         Err(RoomError::LobbyNotOpen { opens_at }) => {
-            data.phase = "not_open".into();
+            data.phase = SalePhase::NotOpen;
             data.opens = opens_at.format(clock_format).unwrap_or_default();
             return Ok(data);
         }
@@ -132,19 +179,20 @@ pub async fn room_page(show: String, follow: bool) -> Result<RoomPageData, Serve
             .0;
     }
     data.phase = match line.phase {
-        RoomPhase::Lobby => "lobby",
-        RoomPhase::Selling => "selling",
-        RoomPhase::AllHeld => "all_held",
-        RoomPhase::SoldOut => "sold_out",
-        _ => "closed",
-    }
-    .into();
+        RoomPhase::Lobby => SalePhase::Lobby,
+        RoomPhase::Selling => SalePhase::Selling,
+        RoomPhase::AllHeld => SalePhase::AllHeld,
+        RoomPhase::SoldOut => SalePhase::SoldOut,
+        // Closed, or a phase this page does not know yet: as if there were
+        // no room.
+        _ => SalePhase::Closed,
+    };
     data.opens = line.sale_opens_at.format(clock_format).unwrap_or_default();
     data.waiting = line.waiting;
     data.seats_free = line.seats_free;
     data.seats_held = line.seats_held;
     data.standing = match status.place.standing {
-        Standing::Lobby => "lobby",
+        Standing::Lobby => StandingView::Lobby,
         Standing::Queued {
             position,
             ahead,
@@ -153,12 +201,11 @@ pub async fn room_page(show: String, follow: bool) -> Result<RoomPageData, Serve
             data.position = Some(position);
             data.ahead = Some(ahead);
             data.eta = eta.map(|eta| eta_words((eta.earliest - now, eta.latest - now)));
-            "queued"
+            StandingView::Queued
         }
-        Standing::Admitted { .. } => "admitted",
-        _ => "",
-    }
-    .into();
+        Standing::Admitted { .. } => StandingView::Admitted,
+        _ => StandingView::NotInLine,
+    };
     if let Some(pass) = status.admission {
         data.admitted = true;
         if let Some(response) = use_context::<leptos_axum::ResponseOptions>()

@@ -6,6 +6,42 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "ssr")]
 use super::server::{admission_pass, backend, failed, parse_id, to_the_room, visitor};
 
+/// A seat's state on the map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SeatState {
+    /// Free to hold.
+    Available,
+    /// In someone's hold (maybe this visitor's).
+    Held,
+    /// Sold (maybe to this visitor).
+    Booked,
+}
+
+impl SeatState {
+    /// Its name: the seat's CSS class and the last word of its accessible
+    /// name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Available => "available",
+            Self::Held => "held",
+            Self::Booked => "booked",
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<reservation_core::SeatStatus> for SeatState {
+    fn from(status: reservation_core::SeatStatus) -> Self {
+        use reservation_core::SeatStatus;
+        match status {
+            SeatStatus::Available => Self::Available,
+            SeatStatus::Held => Self::Held,
+            SeatStatus::Booked => Self::Booked,
+        }
+    }
+}
+
 /// One seat to draw.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SeatDot {
@@ -23,8 +59,8 @@ pub struct SeatDot {
     pub price: String,
     /// Price in minor units (cents), for totals.
     pub cents: i64,
-    /// "available", "held" or "booked".
-    pub status: String,
+    /// Free, held or sold.
+    pub status: SeatState,
     /// Held or booked by this visitor.
     pub mine: bool,
     /// Wheelchair space.
@@ -115,10 +151,7 @@ pub async fn show_page(show: String) -> Result<ShowPageData, ServerFnError> {
                 price: price_of(&category),
                 cents: show.prices.get(&category).map_or(0, |m| m.minor),
                 category: category.to_string(),
-                status: serde_json::to_value(view.status)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
+                status: view.status.into(),
                 mine: view.mine,
                 accessible: seat.flags.accessible,
             }

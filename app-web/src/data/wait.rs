@@ -33,22 +33,37 @@ pub async fn join_wait(show: String, count: u8) -> Result<String, ServerFnError>
 pub struct WaitData {
     /// The wait's id.
     pub id: String,
-    /// The show's id.
+    /// The show's id (empty once the wait has ended).
     pub show: String,
-    /// Event title.
+    /// Event title (empty once the wait has ended).
     pub title: String,
-    /// Seats wanted.
+    /// Seats wanted (0 once the wait has ended).
     pub count: u8,
-    /// "waiting", "offered" or "ended".
-    pub state: String,
-    /// Place in line (waiting only).
-    pub position: u32,
-    /// When seats may be offered, "HH:MM" (waiting only, when known).
-    pub estimate: Option<String>,
-    /// The hold made for this visitor (offered only).
-    pub token: Option<String>,
-    /// Why it ended (ended only).
-    pub reason: Option<String>,
+    /// In line, offered seats, or over.
+    pub state: WaitState,
+}
+
+/// The state of a wait.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaitState {
+    /// In line.
+    Waiting {
+        /// Place in line, 1 for the next.
+        position: u32,
+        /// When seats may be offered, "HH:MM" (when known).
+        estimate: Option<String>,
+    },
+    /// Seats were freed and held for this visitor.
+    Offered {
+        /// The hold made for this visitor.
+        token: String,
+    },
+    /// Over: left, timed out or sold out.
+    Ended {
+        /// Why, for people.
+        reason: String,
+    },
 }
 
 /// One of this visitor's waits.
@@ -56,7 +71,7 @@ pub struct WaitData {
 #[allow(missing_docs)]
 #[server(prefix = "/_server", endpoint = "wait_page")]
 pub async fn wait_page(id: String) -> Result<WaitData, ServerFnError> {
-    use reservation_core::WaitStatus;
+    use reservation_core::{WaitEnd, WaitStatus};
     let wait_id: reservation_core::WaitId = parse_id(&id, "no such wait")?;
     let backend = backend()?;
     let status = backend
@@ -64,55 +79,50 @@ pub async fn wait_page(id: String) -> Result<WaitData, ServerFnError> {
         .wait_status(wait_id, visitor()?)
         .await
         .map_err(failed)?;
-    let mut data = WaitData {
-        id,
-        show: String::new(),
-        title: String::new(),
-        count: 0,
-        state: String::new(),
-        position: 0,
-        estimate: None,
-        token: None,
-        reason: None,
-    };
-    let show = match status {
+    let (show, count, state) = match status {
         WaitStatus::Waiting {
             wait,
             position,
             estimated_offer_at,
         } => {
-            data.state = "waiting".into();
-            data.count = wait.count.into();
-            data.position = position;
             let format = time::macros::format_description!("[hour]:[minute]");
-            data.estimate = estimated_offer_at.and_then(|at| at.format(format).ok());
-            wait.show
+            let estimate = estimated_offer_at.and_then(|at| at.format(format).ok());
+            let state = WaitState::Waiting { position, estimate };
+            (wait.show, wait.count.into(), state)
         }
         WaitStatus::Offered { hold } => {
-            data.state = "offered".into();
-            data.count = hold.seats.len() as u8;
-            data.token = Some(hold.token.to_string());
-            hold.show
+            let token = hold.token.to_string();
+            (
+                hold.show,
+                hold.seats.len() as u8,
+                WaitState::Offered { token },
+            )
         }
         WaitStatus::Ended { reason } => {
-            data.state = "ended".into();
-            data.reason = Some(
-                match reason {
-                    reservation_core::WaitEnd::Cancelled => "You left the waitlist.",
-                    reservation_core::WaitEnd::Expired => "The wait ran out of time.",
-                    reservation_core::WaitEnd::SoldOut => {
-                        "Sorry: the seats you waited for were sold."
-                    }
-                    _ => "The wait has ended.",
-                }
-                .into(),
-            );
-            return Ok(data);
+            let reason = match reason {
+                WaitEnd::Cancelled => "You left the waitlist.",
+                WaitEnd::Expired => "The wait ran out of time.",
+                WaitEnd::SoldOut => "Sorry: the seats you waited for were sold.",
+                _ => "The wait has ended.",
+            };
+            return Ok(WaitData {
+                id,
+                show: String::new(),
+                title: String::new(),
+                count: 0,
+                state: WaitState::Ended {
+                    reason: reason.into(),
+                },
+            });
         }
     };
-    data.show = show.to_string();
-    data.title = title_of(&backend, show).await?;
-    Ok(data)
+    Ok(WaitData {
+        id,
+        show: show.to_string(),
+        title: title_of(&backend, show).await?,
+        count,
+        state,
+    })
 }
 
 /// Leaves the waitlist and goes back to the show.

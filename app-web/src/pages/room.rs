@@ -13,7 +13,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
-use crate::data::{RoomPageData, message, room_page};
+use crate::data::{RoomPageData, SalePhase, message, room_page};
 
 /// Where the Leave form posts: the `leave_room` server function.
 const LEAVE_ROOM_URL: &str = "/_server/leave_room";
@@ -79,7 +79,7 @@ fn Room(initial: RoomPageData) -> impl IntoView {
         <Title text=page_title/>
         // Without JavaScript: reload to check in and to move on when admitted.
         <noscript inner_html=format!(r#"<meta http-equiv="refresh" content="{REFRESH_SECONDS}">"#)></noscript>
-        <section class="room" data-phase=move || state.with(|s| s.phase.clone())>
+        <section class="room" data-phase=move || state.with(|s| s.phase.as_str())>
             <h1>"Waiting room · " {move || state.with(|s| s.title.clone())}</h1>
             <p class="muted">{move || state.with(|s| format!("{} · {}", s.place, s.starts))}</p>
             <p class="headline" aria-live="polite" aria-atomic="true">{move || headline.get()}</p>
@@ -96,7 +96,7 @@ fn Room(initial: RoomPageData) -> impl IntoView {
                 }}
             </dl>
             <p class="muted">{move || state.with(note)}</p>
-            <p hidden=move || state.with(|s| s.phase != "closed")>
+            <p hidden=move || state.with(|s| s.phase != SalePhase::Closed)>
                 <a href=seats_link>"Go to the seats"</a>
             </p>
             <p class="muted">
@@ -125,13 +125,13 @@ fn facts(s: &RoomPageData) -> Vec<(&'static str, &'static str, String, String)> 
         format!("{} held by shoppers", s.seats_held),
     );
     let or_dash = |n: Option<u64>| n.map_or_else(|| "-".to_owned(), |n| n.to_string());
-    match s.phase.as_str() {
-        "closed" | "not_open" => Vec::new(),
-        "lobby" => vec![
+    match s.phase {
+        SalePhase::Closed | SalePhase::NotOpen => Vec::new(),
+        SalePhase::Lobby => vec![
             ("Sale opens", "opens", s.opens.clone(), String::new()),
             seats,
         ],
-        _ => vec![
+        SalePhase::Selling | SalePhase::AllHeld | SalePhase::SoldOut => vec![
             ("Your place", "position", or_dash(s.position), String::new()),
             ("People ahead", "ahead", or_dash(s.ahead), String::new()),
             (
@@ -148,13 +148,13 @@ fn facts(s: &RoomPageData) -> Vec<(&'static str, &'static str, String, String)> 
 /// The line under the facts.
 fn note(s: &RoomPageData) -> String {
     let waiting = format!("{} people waiting in all.", s.waiting);
-    match s.phase.as_str() {
-        "closed" => String::new(),
-        "not_open" => "Come back then: the lobby opens before the sale does.".to_owned(),
-        "lobby" => format!(
+    match s.phase {
+        SalePhase::Closed => String::new(),
+        SalePhase::NotOpen => "Come back then: the lobby opens before the sale does.".to_owned(),
+        SalePhase::Lobby => format!(
             "{waiting} Arriving earlier does not help: places are drawn at random when the sale opens."
         ),
-        _ => waiting,
+        SalePhase::Selling | SalePhase::AllHeld | SalePhase::SoldOut => waiting,
     }
 }
 

@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
-use crate::data::{HoldBest, HoldSeats, JoinWait, SeatDot, ShowPageData, message, show_page};
+use crate::data::{
+    HoldBest, HoldSeats, JoinWait, SeatDot, SeatState, ShowPageData, message, show_page,
+};
 
 /// Most seats one visitor may pick (the library enforces it too).
 const MAX_SEATS: usize = 10;
@@ -33,14 +35,14 @@ pub fn ShowPage() -> impl IntoView {
 }
 
 /// The state of every seat, by id, as signals the drawing reads.
-type Seats = StoredValue<HashMap<String, RwSignal<String>>>;
+type Seats = StoredValue<HashMap<String, RwSignal<SeatState>>>;
 
 #[component]
 fn Show(page: ShowPageData) -> impl IntoView {
     let seats: Seats = StoredValue::new(
         page.seats
             .iter()
-            .map(|s| (s.id.clone(), RwSignal::new(s.status.clone())))
+            .map(|s| (s.id.clone(), RwSignal::new(s.status)))
             .collect(),
     );
     let counts = RwSignal::new(page.counts);
@@ -74,17 +76,17 @@ fn Show(page: ShowPageData) -> impl IntoView {
                             continue;
                         }
                         counts.update(|(available, held, booked)| {
-                            for (name, delta) in [(before.as_str(), u32::MAX), (state, 1)] {
-                                let slot = match name {
-                                    "available" => &mut *available,
-                                    "held" => &mut *held,
-                                    _ => &mut *booked,
+                            for (seat, delta) in [(before, u32::MAX), (state, 1)] {
+                                let slot = match seat {
+                                    SeatState::Available => &mut *available,
+                                    SeatState::Held => &mut *held,
+                                    SeatState::Booked => &mut *booked,
                                 };
                                 *slot = slot.wrapping_add(delta);
                             }
                         });
-                        status.set(state.to_owned());
-                        if state != "available" && selected.read_untracked().contains(id) {
+                        status.set(state);
+                        if state != SeatState::Available && selected.read_untracked().contains(id) {
                             selected.update(|chosen| chosen.retain(|s| s != id));
                             let label = labels.get(id).cloned().unwrap_or_default();
                             notice.set(Some(format!(
@@ -281,8 +283,8 @@ fn SeatDotView(
 ) -> impl IntoView {
     let status = states
         .with_value(|s| s.get(&seat.id).copied())
-        .unwrap_or_else(|| RwSignal::new(seat.status.clone()));
-    let free = move || status.get() == "available";
+        .unwrap_or_else(|| RwSignal::new(seat.status));
+    let free = move || status.get() == SeatState::Available;
     let id = seat.id.clone();
     let (id_for_key, id_for_class, id_for_click) =
         (seat.id.clone(), seat.id.clone(), seat.id.clone());
@@ -297,10 +299,10 @@ fn SeatDotView(
         } else {
             ""
         };
-        format!("seat {}{flags}{picked}", status.get())
+        format!("seat {}{flags}{picked}", status.get().as_str())
     };
     let (seat_label, price) = (seat.label.clone(), seat.price.clone());
-    let name = move || format!("Seat {seat_label}, {price}, {}", status.get());
+    let name = move || format!("Seat {seat_label}, {price}, {}", status.get().as_str());
     let title = name.clone();
     view! {
         <circle

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
-use crate::data::{LeaveWait, message, wait_page};
+use crate::data::{LeaveWait, WaitState, message, wait_page};
 
 /// How often the page asks where the wait stands.
 const CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
@@ -22,7 +22,7 @@ pub fn WaitPage() -> impl IntoView {
     });
     Effect::new(move |_| {
         if let Some(Ok(data)) = page.get()
-            && let Some(token) = data.token
+            && let WaitState::Offered { token } = data.state
         {
             navigate(&format!("/checkout/{token}"), Default::default());
         }
@@ -32,12 +32,12 @@ pub fn WaitPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="notice">"Checking your place in line..."</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(wait) => match wait.state.as_str() {
-                        "waiting" => view! {
+                    Ok(wait) => match wait.state {
+                        WaitState::Waiting { position, estimate } => view! {
                             <h1>"Waiting for " {wait.count} " seats · " {wait.title}</h1>
-                            <p class="countdown" aria-live="polite">"You are number " {wait.position} " in line."</p>
+                            <p class="countdown" aria-live="polite">"You are number " {position} " in line."</p>
                             <p>
-                                {wait.estimate.map_or_else(
+                                {estimate.map_or_else(
                                     || "Seats free up when holds run out or are released; you will be served in the order you joined.".to_owned(),
                                     |at| format!("If the people ahead of you do not pay, seats free up for you by {at} (UTC)."),
                                 )}
@@ -50,8 +50,8 @@ pub fn WaitPage() -> impl IntoView {
                             </ActionForm>
                         }
                         .into_any(),
-                        "offered" => view! { <p class="notice">"Seats are held for you: on to checkout..."</p> }.into_any(),
-                        _ => view! { <h1>"Waitlist"</h1> <p>{wait.reason}</p> <a href="/">"Find other shows"</a> }.into_any(),
+                        WaitState::Offered { .. } => view! { <p class="notice">"Seats are held for you: on to checkout..."</p> }.into_any(),
+                        WaitState::Ended { reason } => view! { <h1>"Waitlist"</h1> <p>{reason}</p> <a href="/">"Find other shows"</a> }.into_any(),
                     },
                     Err(error) => view! { <p class="error">{message(&error)}</p> }.into_any(),
                 }

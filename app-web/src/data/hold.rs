@@ -20,18 +20,7 @@ pub async fn hold_seats(show: String, seats: Vec<String>) -> Result<String, Serv
         .map(|s| parse_id(s, "no such seat"))
         .collect::<Result<Vec<reservation_core::SeatId>, _>>()?;
     let seats = reservation_core::SeatList::new(seats).map_err(failed)?;
-    let request = reservation_core::HoldRequest {
-        show,
-        holder: visitor()?,
-        seats: reservation_core::SeatSelection::Seats(seats),
-    };
-    Ok(backend()?
-        .engine
-        .hold_admitted(&request, admission_pass().as_deref())
-        .await
-        .map_err(|e| to_the_room(e, show))?
-        .token
-        .to_string())
+    hold(show, reservation_core::SeatSelection::Seats(seats)).await
 }
 
 /// Holds the best `count` seats; returns the hold's token.
@@ -45,6 +34,16 @@ pub async fn hold_best(show: String, count: u8) -> Result<String, ServerFnError>
         count,
         filter: reservation_core::SeatFilter::default(),
     };
+    hold(show, seats).await
+}
+
+/// Holds `seats` of `show` for this visitor (with the admission pass the
+/// request shows); returns the hold's token.
+#[cfg(feature = "ssr")]
+async fn hold(
+    show: reservation_core::ShowId,
+    seats: reservation_core::SeatSelection,
+) -> Result<String, ServerFnError> {
     let request = reservation_core::HoldRequest {
         show,
         holder: visitor()?,

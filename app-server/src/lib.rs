@@ -55,6 +55,7 @@ pub fn app(state: AppState, site: LeptosOptions) -> Router {
         catalog: state.catalog.clone(),
         engine: state.engine.clone(),
         tickets: state.tickets.clone(),
+        holds: state.hold_limits.clone(),
     };
     let context = move || provide_context(backend.clone());
     let server_fns = {
@@ -77,11 +78,10 @@ pub fn app(state: AppState, site: LeptosOptions) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler(app_web::app::shell))
         .with_state(site);
-    let hold_limits = state.hold_limits.clone();
     let app = Router::new()
         .nest(
             "/api/v1",
-            api::routes()
+            api::routes(state.hold_limits.clone())
                 .fallback(not_found)
                 .method_not_allowed_fallback(method_not_allowed)
                 .layer(DefaultBodyLimit::max(BODY_LIMIT)),
@@ -89,10 +89,6 @@ pub fn app(state: AppState, site: LeptosOptions) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .with_state(state)
         .merge(pages)
-        .layer(axum::middleware::from_fn_with_state(
-            hold_limits,
-            rate_limit::limit_holds,
-        ))
         .layer(axum::middleware::from_fn(session::ensure_session));
     SECURITY_HEADERS
         .into_iter()

@@ -2,13 +2,19 @@
 //! bot cannot hold a whole show by hammering the hold route (a new session
 //! per request still meets the address limit). Refusals are 429 with
 //! `Retry-After`.
+//!
+//! The limits sit on the routes that create holds, not on paths: the API's
+//! hold route carries [`limit_holds`], and the pages' hold server functions
+//! carry app-web's `HoldLimit` middleware, which asks the same
+//! [`HoldLimits`] through [`app_web::HoldGate`].
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
+use app_web::HoldGate;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::clock::Clock;
@@ -91,21 +97,13 @@ impl HoldLimits {
     }
 }
 
-/// Whether `request` creates a hold: the API's hold route or the pages'.
-fn creates_hold(request: &Request) -> bool {
-    let path = request.uri().path();
-    request.method() == Method::POST
-        && ((path.starts_with("/api/v1/shows/") && path.ends_with("/holds"))
-            || app_web::data::HOLD_ENDPOINTS.contains(&path))
-}
-
-/// Middleware: refuses hold creation over the limits with 429.
-pub(crate) async fn limit_holds(
-    State(limits): State<Arc<HoldLimits>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    if creates_hold(&request) {
+/// The API's hold route and the pages' hold server functions ask the same
+/// limits.
+impl HoldGate for HoldLimits {
+    /// The 429 refusing a request to create a hold, with `Retry-After`, when
+    /// its session or its address is over its limit; `None` lets it through
+    /// (and counts it).
+    fn refuse(&self, request: &Request) -> Option<Response> {
         // Requests that did not come through a socket (tests) share one key.
         let address = request
             .extensions()
@@ -115,19 +113,29 @@ pub(crate) async fn limit_holds(
             .extensions()
             .get::<Session>()
             .map_or_else(|| HolderId::from_name("no session"), |s| s.0);
-        if let Some(wait) = limits.wait(holder, address) {
-            let seconds = wait.as_secs() + 1;
-            let mut response = ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                format!("too many holds; try again in {seconds} s"),
-            )
-            .into_response();
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-            return response;
-        }
+        let seconds = self.wait(holder, address)?.as_secs() + 1;
+        let mut response = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("too many holds; try again in {seconds} s"),
+        )
+        .into_response();
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        Some(response)
     }
-    next.run(request).await
+}
+
+/// Middleware on the API's routes that create holds: refuses requests over
+/// the limits with 429.
+pub(crate) async fn limit_holds(
+    State(limits): State<Arc<HoldLimits>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    match limits.refuse(&request) {
+        Some(refusal) => refusal,
+        None => next.run(request).await,
+    }
 }

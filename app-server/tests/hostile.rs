@@ -320,6 +320,59 @@ async fn hold_creation_is_rate_limited_per_session_and_per_address() {
 }
 
 #[tokio::test]
+async fn the_pages_hold_functions_share_the_hold_limits() {
+    let rates = HoldRates {
+        per_session: NonZeroU32::new(3),
+        per_address: None,
+    };
+    let (app, f) = fixture_app_with(|state| state.with_hold_rates(rates)).await;
+    let holds = format!("/api/v1/shows/{}/holds", f.show);
+    let best = json!({ "best_available": { "count": 1 } });
+    let mut me = Client::new(&app);
+    for _ in 0..2 {
+        assert_eq!(me.post(&holds, best.clone()).await.0, StatusCode::CREATED);
+    }
+    let seat = f.seats(f.show, &["A1"])[0];
+    let page_holds = [
+        ("/_server/hold_best", format!("show={}&count=1", f.show)),
+        (
+            "/_server/hold_seats",
+            format!("show={}&seats[0]={seat}", f.show),
+        ),
+    ];
+    let mut page_hold = async |(path, form): &(&str, String)| {
+        me.send_raw(
+            "POST",
+            path,
+            Some((
+                "application/x-www-form-urlencoded",
+                form.clone().into_bytes(),
+            )),
+        )
+        .await
+    };
+    // The third hold of the session comes from the page, and counts.
+    let (status, _, token) = page_hold(&page_holds[0]).await;
+    assert_eq!(status, StatusCode::OK, "{token}");
+    assert!(token.is_string(), "{token}");
+    for route in &page_holds {
+        let (status, headers, body) = page_hold(route).await;
+        assert_eq!(client_error(route.0, status, &body), "rate_limited");
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{}", route.0);
+        assert!(headers.contains_key(header::RETRY_AFTER), "{}", route.0);
+    }
+    // Other server functions are not limited.
+    let (status, _, _) = me
+        .send_raw(
+            "POST",
+            "/_server/list_cities",
+            Some(("application/x-www-form-urlencoded", Vec::new())),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
 async fn undeclared_methods_get_405_with_allow() {
     let (app, f) = fixture_app().await;
     let mut client = Client::new(&app);

@@ -13,7 +13,7 @@ pub mod live;
 pub mod pages;
 
 #[cfg(feature = "ssr")]
-pub use data::{Backend, Visitor};
+pub use data::{Backend, HoldGate, Visitor};
 
 /// Browser entry point: takes over the server-rendered page.
 #[cfg(feature = "hydrate")]

@@ -9,13 +9,18 @@ mod shows;
 mod tickets;
 mod waits;
 
+use std::sync::Arc;
+
 use axum::Router;
+use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 
+use crate::rate_limit::{HoldLimits, limit_holds};
 use crate::state::AppState;
 
-/// The `/api/v1` routes.
-pub(crate) fn routes() -> Router<AppState> {
+/// The `/api/v1` routes; the routes that create holds are limited by
+/// `hold_limits`.
+pub(crate) fn routes(hold_limits: Arc<HoldLimits>) -> Router<AppState> {
     Router::new()
         .route("/cities", get(catalog::cities))
         .route("/cities/{city}/events", get(catalog::events_in_city))
@@ -25,7 +30,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/shows/{show}", get(shows::show))
         .route("/shows/{show}/seats", get(shows::seat_map))
         .route("/shows/{show}/events", get(events::stream))
-        .route("/shows/{show}/holds", post(holds::create))
+        .route(
+            "/shows/{show}/holds",
+            post(holds::create).route_layer(from_fn_with_state(hold_limits, limit_holds)),
+        )
         .route("/shows/{show}/waits", post(waits::join))
         .route(
             "/shows/{show}/room",

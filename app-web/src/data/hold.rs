@@ -1,18 +1,20 @@
 //! Holding seats from the seat map: the chosen seats or the best ones.
+//!
+//! Every server function here creates holds, so each carries the
+//! `HoldLimit` middleware: the server's rate limit on holds (the backend's
+//! `HoldGate`) answers before the function runs, as on the API's hold
+//! route.
 
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use super::server::{admission_pass, backend, failed, parse_id, to_the_room, visitor};
 
-/// The paths of the server functions that create holds (rate-limited by
-/// the server like the API's hold route).
-pub const HOLD_ENDPOINTS: [&str; 2] = ["/_server/hold_seats", "/_server/hold_best"];
-
 /// Holds the chosen seats; returns the hold's token.
 // The generated argument struct's fields are the show and seat ids.
 #[allow(missing_docs)]
 #[server(prefix = "/_server", endpoint = "hold_seats")]
+#[middleware(super::server::HoldLimit)]
 pub async fn hold_seats(show: String, seats: Vec<String>) -> Result<String, ServerFnError> {
     let show: reservation_core::ShowId = parse_id(&show, "no such show")?;
     let seats = seats
@@ -27,6 +29,7 @@ pub async fn hold_seats(show: String, seats: Vec<String>) -> Result<String, Serv
 // The generated argument struct's fields are the show id and the count.
 #[allow(missing_docs)]
 #[server(prefix = "/_server", endpoint = "hold_best")]
+#[middleware(super::server::HoldLimit)]
 pub async fn hold_best(show: String, count: u8) -> Result<String, ServerFnError> {
     let show: reservation_core::ShowId = parse_id(&show, "no such show")?;
     let count = reservation_core::SeatCount::new(u64::from(count)).map_err(failed)?;

@@ -29,7 +29,7 @@ pub use hold::*;
 pub use room::*;
 pub use search::*;
 #[cfg(feature = "ssr")]
-pub use server::{Backend, Visitor};
+pub use server::{Backend, HoldGate, Visitor};
 pub use show::*;
 pub use wait::*;
 

@@ -1,18 +1,72 @@
 //! What every server function reaches on the server: the backend and the
-//! visitor from the request's context, and the helpers that turn ids and
-//! refusals into what pages show. Compiled only with feature `ssr`.
+//! visitor from the request's context, the limit on holds, and the helpers
+//! that turn ids and refusals into what pages show. Compiled only with
+//! feature `ssr`.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use axum::body::Body;
+use http::{Request, Response};
 use leptos::prelude::*;
+use leptos::server_fn::Bytes;
+use leptos::server_fn::error::ServerFnErrorErr;
+use leptos::server_fn::middleware::{BoxedService, Layer, Service};
 
-/// What server functions reach on the server: the catalog and the engine.
+/// What server functions reach on the server: the catalog, the engine,
+/// the ticket signer and the limit on holds.
 #[derive(Clone)]
 pub struct Backend {
     /// Catalog reads and search.
-    pub catalog: std::sync::Arc<dyn reservation_core::Catalog>,
+    pub catalog: Arc<dyn reservation_core::Catalog>,
     /// Holds, payments, seat maps.
     pub engine: reservation_core::Reservations,
     /// Signs the codes in tickets' QR codes.
-    pub tickets: std::sync::Arc<reservation_core::ticket_code::TicketSigner>,
+    pub tickets: Arc<reservation_core::ticket_code::TicketSigner>,
+    /// Refuses hold creation over the server's limits.
+    pub holds: Arc<dyn HoldGate>,
+}
+
+/// The server's limit on creating holds, asked before a server function
+/// that creates holds runs (those in `data::hold` carry the middleware
+/// that asks it).
+pub trait HoldGate: Send + Sync {
+    /// The response refusing `request` when it is over the limit (counting
+    /// it when it is not); `None` lets it through.
+    fn refuse(&self, request: &Request<Body>) -> Option<Response<Body>>;
+}
+
+/// Server function middleware: the backend's [`HoldGate`] answers first.
+/// Every server function that creates holds carries it
+/// (`#[middleware(HoldLimit)]`), so the limit sits on the route itself.
+pub(super) struct HoldLimit;
+
+impl Layer<Request<Body>, Response<Body>> for HoldLimit {
+    fn layer(
+        &self,
+        inner: BoxedService<Request<Body>, Response<Body>>,
+    ) -> BoxedService<Request<Body>, Response<Body>> {
+        BoxedService::new(inner.ser, Limited(inner))
+    }
+}
+
+/// A server function behind [`HoldLimit`].
+struct Limited(BoxedService<Request<Body>, Response<Body>>);
+
+impl Service<Request<Body>, Response<Body>> for Limited {
+    fn run(
+        &mut self,
+        request: Request<Body>,
+        _: fn(ServerFnErrorErr) -> Bytes,
+    ) -> Pin<Box<dyn Future<Output = Response<Body>> + Send>> {
+        // The server provides the backend for every server function call;
+        // without it the function fails anyway, on its own `backend()`.
+        match use_context::<Backend>().and_then(|backend| backend.holds.refuse(&request)) {
+            Some(refusal) => Box::pin(std::future::ready(refusal)),
+            None => self.0.run(request),
+        }
+    }
 }
 
 pub(super) fn backend() -> Result<Backend, ServerFnError> {

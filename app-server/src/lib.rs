@@ -1,16 +1,27 @@
-//! The Seatwise demo server: the REST API under `/api/v1`, a show's live
-//! changes as Server-Sent Events, anonymous sessions, and (next) the Leptos
-//! pages. Everything goes through `reservation-core`'s public API, on the
+//! The Seatwise demo server: the storefront pages (app-web's Leptos
+//! components, rendered here and hydrated in the browser) and their server
+//! functions, the REST API under `/api/v1`, a show's live changes as
+//! Server-Sent Events, the on-sale waiting rooms, and anonymous sessions.
+//! Everything goes through `reservation-core`'s public API, on the
 //! in-memory store with demo data or on PostgreSQL.
 //!
 //! # Layout
 //!
-//! - `config`: flags and environment (clap); `server`: builds the store and
-//!   state, runs the sweeper, serves until shutdown.
-//! - `api`: one module per resource; `error`: JSON errors with stable codes;
-//!   `extract`: extractors whose rejections are JSON; `session`: the
-//!   anonymous session cookie; `state`: what handlers share.
-//! - `demo`: the generated demo catalog.
+//! - [`app`] (here): one router for the pages, their server functions
+//!   (under `/_server`), the API, the health check and the static files,
+//!   with security headers on every response.
+//! - `config`: flags and environment (clap); `server`: builds the stores
+//!   and state, runs the sweeper and the waiting rooms' pacer, serves until
+//!   shutdown.
+//! - `api`: one module per resource, and the OpenAPI document; `error`:
+//!   JSON errors with stable codes; `extract`: extractors whose rejections
+//!   are JSON.
+//! - `session`: the anonymous session cookie (also the pages' visitor);
+//!   `rate_limit`: the limits on creating holds, attached to the routes
+//!   that create them (the API's hold route, and the pages' hold server
+//!   functions through app-web's [`app_web::HoldGate`]); `state`: what
+//!   handlers share.
+//! - `demo`: the generated demo catalog and its waiting-room show.
 
 mod api;
 pub mod config;

@@ -5,6 +5,18 @@
 //! Pages load data through server functions ([`data`]), which call the
 //! reservation library on the server; the browser bundle only knows the small
 //! view types they return, so it stays free of the library and small.
+//!
+//! # Layout
+//!
+//! - [`app`]: the document shell and the routes; [`pages`]: one module per
+//!   page.
+//! - [`data`]: the server functions and the view types they return, one
+//!   module per page or concern (catalog, event, show, hold, checkout,
+//!   wait, room, search); what only the server needs (the `Backend` in
+//!   context, the visitor, the `HoldGate` the hold functions ask) is in
+//!   its `server` module, built with `ssr` alone.
+//! - [`live`]: a show's Server-Sent Events as seat states; [`admission`]:
+//!   how a waiting room's admission pass travels (header or cookie).
 
 pub mod admission;
 pub mod app;

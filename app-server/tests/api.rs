@@ -351,6 +351,26 @@ async fn the_event_stream_sends_changes_with_their_sequence() {
             && text.contains("\"type\":\"held\""),
         "{text}"
     );
+    // The data is the versioned wire form the OpenAPI document describes.
+    let data = text
+        .lines()
+        .find_map(|line| line.strip_prefix("data:"))
+        .unwrap();
+    let event: serde_json::Value = serde_json::from_str(data.trim()).unwrap();
+    assert_eq!(event["v"], reservation_core::events::wire::FORMAT);
+    assert_eq!(event["seq"], 1);
+    let (_, doc) = client.get("/api/v1/openapi.json").await;
+    let schema = &doc["components"]["schemas"]["ShowEvent"];
+    for field in ["v", "show", "seq", "at", "change"] {
+        assert!(
+            schema["properties"][field].is_object(),
+            "ShowEvent documents `{field}`: {schema}"
+        );
+        assert!(
+            event[field] != serde_json::Value::Null,
+            "the stream sends `{field}`: {event}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -5,11 +5,31 @@ use serde::Deserialize;
 
 use crate::data::SeatState;
 
+/// The newest show-event format these pages read
+/// (`reservation_core::events::wire::FORMAT`, which the browser build does
+/// not link; a test keeps them equal).
+pub const EVENT_FORMAT: u16 = 1;
+
 /// One change as the event stream sends it (the fields pages need).
 #[derive(Debug, Deserialize)]
 pub struct LiveEvent {
+    /// The format of `change`; events from before versions had none.
+    #[serde(default = "first_format")]
+    pub v: u16,
     /// What happened.
     pub change: LiveChange,
+}
+
+const fn first_format() -> u16 {
+    1
+}
+
+impl LiveEvent {
+    /// Whether the server writes a format newer than this page reads: the
+    /// server was upgraded under an open page, which should reload.
+    pub fn is_newer_than_page(&self) -> bool {
+        self.v > EVENT_FORMAT
+    }
 }
 
 /// What happened to which seats.
@@ -89,11 +109,18 @@ pub fn follow(
     };
     let on_change =
         Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |message: web_sys::MessageEvent| {
-            if let Some(event) = message
+            let Some(event) = message
                 .data()
                 .as_string()
                 .and_then(|text| serde_json::from_str::<LiveEvent>(&text).ok())
-            {
+            else {
+                return;
+            };
+            if event.is_newer_than_page() {
+                if let Some(window) = web_sys::window() {
+                    let _ = window.location().reload();
+                }
+            } else {
                 apply(event.change);
             }
         });
@@ -128,14 +155,27 @@ mod tests {
         BookingId, Change, HoldId, SeatId, Sequence, ShowEvent, ShowId, WaitEnd, WaitId,
     };
 
+    #[test]
+    fn pages_read_the_format_the_server_writes() {
+        assert_eq!(EVENT_FORMAT, reservation_core::events::wire::FORMAT);
+        let event: LiveEvent = serde_json::from_str(
+            r#"{"v":2,"show":"x","seq":1,"at":"x","change":{"type":"renamed"}}"#,
+        )
+        .unwrap();
+        assert!(event.is_newer_than_page());
+        let event: LiveEvent =
+            serde_json::from_str(r#"{"change":{"type":"held","seats":["a"]}}"#).unwrap();
+        assert!(!event.is_newer_than_page());
+    }
+
     /// The page understands exactly what the server sends.
     fn parse(change: Change) -> LiveChange {
-        let event = ShowEvent {
-            show: ShowId::random(),
-            seq: Sequence(7),
-            at: time::OffsetDateTime::UNIX_EPOCH,
+        let event = ShowEvent::new(
+            ShowId::random(),
+            Sequence(7),
+            time::OffsetDateTime::UNIX_EPOCH,
             change,
-        };
+        );
         serde_json::from_str::<LiveEvent>(&serde_json::to_string(&event).unwrap())
             .unwrap()
             .change

@@ -115,7 +115,7 @@ pub mod catalog;
 mod clock;
 mod engine;
 mod error;
-mod events;
+pub mod events;
 mod fast_map;
 mod hold;
 mod ids;

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use dashmap::DashMap;
 use reservation_core::{
-    Change, EventStream, ReservationError, Sequence, ShowEvent, ShowId, StorageError,
+    EventStream, ReservationError, Sequence, ShowEvent, ShowId, StorageError, events::wire,
 };
 use sqlx::postgres::PgListener;
 use sqlx::{PgPool, Row};
@@ -223,7 +223,7 @@ pub(crate) async fn events_after(
     after: Sequence,
     limit: usize,
 ) -> Result<Vec<ShowEvent>, ReservationError> {
-    let rows = sqlx::query("SELECT seq, at, change FROM show_events WHERE show_id = $1 AND seq > $2 ORDER BY seq LIMIT $3")
+    let rows = sqlx::query("SELECT seq, at, v, change FROM show_events WHERE show_id = $1 AND seq > $2 ORDER BY seq LIMIT $3")
         .bind(show.as_uuid())
         .bind(i64::try_from(after.0).unwrap_or(i64::MAX))
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
@@ -233,13 +233,17 @@ pub(crate) async fn events_after(
     rows.iter()
         .map(|row| {
             let seq: i64 = row.try_get("seq").map_err(storage)?;
-            let change: sqlx::types::Json<Change> = row.try_get("change").map_err(storage)?;
-            Ok(ShowEvent {
+            let seq = u64::try_from(seq).map_err(storage)?;
+            let version: i16 = row.try_get("v").map_err(storage)?;
+            let version = u16::try_from(version).map_err(storage)?;
+            let doc: serde_json::Value = row.try_get("change").map_err(storage)?;
+            let change = wire::decode_change(version, doc).map_err(storage)?;
+            Ok(ShowEvent::new(
                 show,
-                seq: Sequence(u64::try_from(seq).unwrap_or(0)),
-                at: row.try_get("at").map_err(storage)?,
-                change: change.0,
-            })
+                Sequence(seq),
+                row.try_get("at").map_err(storage)?,
+                change,
+            ))
         })
         .collect()
 }

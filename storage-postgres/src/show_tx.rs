@@ -133,10 +133,13 @@ fn hold_writes(first: usize) -> String {
 static WRITE_HOLDS: LazyLock<String> =
     LazyLock::new(|| format!("WITH {} SELECT NULL", hold_writes(2)));
 
-/// The commit's one statement: the events and the show's counters.
-const LOG_AND_COUNT: &str = "logged AS (
-         INSERT INTO show_events (show_id, seq, at, change)
-         SELECT $1, seq, $8, change FROM unnest($9::bigint[], $10::jsonb[]) AS e(seq, change)
+/// The commit's one statement: the events (in this build's wire format)
+/// and the show's counters.
+static LOG_AND_COUNT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "logged AS (
+         INSERT INTO show_events (show_id, seq, at, v, change)
+         SELECT $1, seq, $8, {format}, change FROM unnest($9::bigint[], $10::jsonb[]) AS e(seq, change)
      )
      UPDATE show_state SET last_seq = $2, next_in_line = $3, available = $4, held = $5, booked = $6,
          next_due = CASE WHEN $7 THEN LEAST(
@@ -144,14 +147,17 @@ const LOG_AND_COUNT: &str = "logged AS (
              (SELECT min(expires_at) FROM waits WHERE show_id = $1 AND state = 0),
              $11)
          ELSE LEAST(next_due, $11) END
-     WHERE show_id = $1";
+     WHERE show_id = $1",
+        format = reservation_core::events::wire::FORMAT
+    )
+});
 
-static COMMIT: LazyLock<String> = LazyLock::new(|| format!("WITH {LOG_AND_COUNT}"));
+static COMMIT: LazyLock<String> = LazyLock::new(|| format!("WITH {}", *LOG_AND_COUNT));
 
 /// The commit with holds made at commit: a statement's parts see the
 /// tables as they were before it, so `$11` brings the new deadlines.
 static COMMIT_WITH_HOLDS: LazyLock<String> =
-    LazyLock::new(|| format!("WITH {}, {LOG_AND_COUNT}", hold_writes(12)));
+    LazyLock::new(|| format!("WITH {}, {}", hold_writes(12), *LOG_AND_COUNT));
 
 /// A hold as stored.
 pub(crate) struct HoldRow {

@@ -41,12 +41,7 @@ impl EventLog {
 
     pub(crate) fn push(&mut self, at: OffsetDateTime, change: Change) {
         self.last = self.last.next();
-        let event = ShowEvent {
-            show: self.show,
-            seq: self.last,
-            at,
-            change,
-        };
+        let event = ShowEvent::new(self.show, self.last, at, change);
         if let Some(live) = &self.live {
             // No receivers is fine: nobody is watching this show right now.
             let _ = live.send(event.clone());

@@ -1,6 +1,9 @@
 //! The per-show event stream: every change to a show's seats or waitlist,
 //! numbered without gaps so a client can apply them in order and resume after
-//! a reconnect.
+//! a reconnect. Events travel and are stored in a versioned form: see
+//! [`wire`].
+
+pub mod wire;
 
 use std::pin::Pin;
 
@@ -42,7 +45,8 @@ pub enum WaitEnd {
     SoldOut,
 }
 
-/// What changed.
+/// What changed. Its serde form is the `change` document of the current
+/// [`wire::FORMAT`]; renaming or reshaping a variant is a new format.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "type")]
@@ -116,22 +120,37 @@ pub enum Change {
     },
 }
 
-/// One numbered change of one show.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+/// One numbered change of one show. Its serde form is the versioned wire
+/// format of [`wire`] (`{"v": 1, "show": .., "seq": .., "at": .., "change": ..}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ShowEvent {
     /// The show.
     pub show: ShowId,
     /// Its position in the show's stream.
     pub seq: Sequence,
     /// When it happened.
-    #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
     /// What happened.
     pub change: Change,
+}
+
+impl ShowEvent {
+    /// The change numbered `seq` in `show`'s stream, made `at`.
+    pub fn new(show: ShowId, seq: Sequence, at: OffsetDateTime, change: Change) -> Self {
+        Self {
+            show,
+            seq,
+            at,
+            change,
+        }
+    }
 }
 
 /// A live feed of a show's events, in order, without gaps. It ends with an
 /// [`ReservationError::EventsGone`] item if the subscriber falls too far
 /// behind; reload the seat map and subscribe again from its sequence.
 pub type EventStream = Pin<Box<dyn Stream<Item = Result<ShowEvent, ReservationError>> + Send>>;
+
+#[cfg(test)]
+mod tests;

@@ -136,19 +136,19 @@ pub mod waitlist;
 pub use booking::{Booking, BookingStatus, Ticket};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use engine::Reservations;
-pub use error::{ReservationError, StorageError};
+pub use error::{InputError, ReservationError, StorageError};
 pub use events::{Change, EventStream, Sequence, ShowEvent, WaitEnd};
 pub use hold::{
-    Hold, HoldRequest, HoldState, HoldToken, MalformedToken, PricedSeat, SeatConflict, SeatFilter,
-    SeatList, SeatSelection, Taken,
+    Hold, HoldRequest, HoldState, HoldToken, PricedSeat, SeatConflict, SeatFilter, SeatList,
+    SeatSelection, Taken,
 };
 pub use ids::{
-    BookingId, CityId, EventId, HallId, HoldId, HolderId, ParseIdError, PerformerId, SeatId,
-    ShowId, TicketId, VenueId, WaitId,
+    BookingId, CityId, EventId, HallId, HoldId, HolderId, PerformerId, SeatId, ShowId, TicketId,
+    VenueId, WaitId,
 };
-pub use limits::{InvalidSeatCount, MAX_SEATS_PER_REQUEST, Policy, SeatCount};
+pub use limits::{MAX_SEATS_PER_REQUEST, Policy, SeatCount};
 pub use memory::{DEFAULT_EVENT_BACKLOG, MemoryStore};
-pub use money::{Currency, InvalidCurrency, Money};
+pub use money::{Currency, Money};
 pub use seat_map::{Availability, SeatMap, SeatStatus, SeatView};
 pub use store::{Catalog, CatalogAdmin, CatalogResult, Checkout, ReservationStore, Store};
 pub use waitlist::{Wait, WaitRequest, WaitStatus};

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 
+use crate::error::InputError;
 use crate::ids::{HoldId, HolderId};
 use crate::money::Money;
 
@@ -18,17 +19,21 @@ use crate::money::Money;
 #[serde(try_from = "String", into = "String")]
 pub struct CardNumber(String);
 
-/// Text that is not a card number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("not a valid card number (12-19 digits with a correct check digit)")]
-pub struct InvalidCardNumber;
-
 impl CardNumber {
     /// Parses and checks a card number.
-    pub fn parse(text: &str) -> Result<Self, InvalidCardNumber> {
+    ///
+    /// ```
+    /// use reservation_core::InputError;
+    /// use reservation_core::payment::{CardNumber, test_cards};
+    ///
+    /// assert_eq!(CardNumber::parse(test_cards::APPROVED)?.last4(), "4242");
+    /// assert_eq!(CardNumber::parse("4242 4242 4242 4241"), Err(InputError::InvalidCardNumber));
+    /// # Ok::<(), InputError>(())
+    /// ```
+    pub fn parse(text: &str) -> Result<Self, InputError> {
         let digits: String = text.chars().filter(|c| *c != ' ' && *c != '-').collect();
         if !(12..=19).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(InvalidCardNumber);
+            return Err(InputError::InvalidCardNumber);
         }
         let sum: u32 = digits
             .bytes()
@@ -46,7 +51,7 @@ impl CardNumber {
         if sum.is_multiple_of(10) {
             Ok(Self(digits))
         } else {
-            Err(InvalidCardNumber)
+            Err(InputError::InvalidCardNumber)
         }
     }
 
@@ -68,7 +73,7 @@ impl std::fmt::Debug for CardNumber {
 }
 
 impl TryFrom<String> for CardNumber {
-    type Error = InvalidCardNumber;
+    type Error = InputError;
     fn try_from(value: String) -> Result<Self, Self::Error> {
         Self::parse(&value)
     }

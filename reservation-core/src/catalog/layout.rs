@@ -14,6 +14,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use smol_str::SmolStr;
 
+use crate::error::InputError;
 use crate::ids::{HallId, SeatId, VenueId};
 
 /// A point in layout coordinates. The stage or screen is at the top (small `y`).
@@ -48,14 +49,9 @@ impl Point {
 #[serde(try_from = "String", into = "String")]
 pub struct CategoryCode(SmolStr);
 
-/// A category code that is empty, longer than 32 bytes or not `[A-Za-z0-9_-]`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a price category code (1-32 characters of A-Z, a-z, 0-9, _ or -)")]
-pub struct InvalidCategoryCode(pub String);
-
 impl CategoryCode {
-    /// Parses a code.
-    pub fn parse(code: &str) -> Result<Self, InvalidCategoryCode> {
+    /// Parses a code: 1-32 characters of `A-Z a-z 0-9 _ -`.
+    pub fn parse(code: &str) -> Result<Self, InputError> {
         let ok = (1..=32).contains(&code.len())
             && code
                 .bytes()
@@ -63,7 +59,9 @@ impl CategoryCode {
         if ok {
             Ok(Self(SmolStr::new(code)))
         } else {
-            Err(InvalidCategoryCode(code.chars().take(40).collect()))
+            Err(InputError::InvalidCategoryCode(
+                code.chars().take(40).collect(),
+            ))
         }
     }
 
@@ -74,7 +72,7 @@ impl CategoryCode {
 }
 
 impl TryFrom<String> for CategoryCode {
-    type Error = InvalidCategoryCode;
+    type Error = InputError;
     fn try_from(value: String) -> Result<Self, Self::Error> {
         CategoryCode::parse(&value)
     }

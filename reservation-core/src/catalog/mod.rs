@@ -10,12 +10,13 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::error::InputError;
 use crate::ids::{CityId, EventId, HallId, PerformerId, ShowId, VenueId};
 use crate::money::{Currency, Money};
 
 pub use layout::{
-    CategoryCode, Hall, InvalidCategoryCode, Layout, LayoutError, PlanRow, PlanSeat, Point,
-    PriceCategory, Row, Seat, SeatFlags, SeatIndex, SeatingPlan, Section, Stage, grid_layout,
+    CategoryCode, Hall, Layout, LayoutError, PlanRow, PlanSeat, Point, PriceCategory, Row, Seat,
+    SeatFlags, SeatIndex, SeatingPlan, Section, Stage, grid_layout,
 };
 pub use pricing::PricedPlan;
 
@@ -35,29 +36,19 @@ struct RawGeoPoint {
 }
 
 impl TryFrom<RawGeoPoint> for GeoPoint {
-    type Error = InvalidGeoPoint;
+    type Error = InputError;
     fn try_from(raw: RawGeoPoint) -> Result<Self, Self::Error> {
         GeoPoint::new(raw.lat, raw.lon)
     }
 }
 
-/// Latitude outside -90..=90 or longitude outside -180..=180.
-#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
-#[error("({lat}, {lon}) is not a position (latitude -90..=90, longitude -180..=180)")]
-pub struct InvalidGeoPoint {
-    /// Rejected latitude.
-    pub lat: f64,
-    /// Rejected longitude.
-    pub lon: f64,
-}
-
 impl GeoPoint {
-    /// A checked position.
-    pub fn new(lat: f64, lon: f64) -> Result<Self, InvalidGeoPoint> {
+    /// A checked position: latitude -90..=90, longitude -180..=180.
+    pub fn new(lat: f64, lon: f64) -> Result<Self, InputError> {
         if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) {
             Ok(Self { lat, lon })
         } else {
-            Err(InvalidGeoPoint { lat, lon })
+            Err(InputError::InvalidGeoPoint { lat, lon })
         }
     }
 

@@ -234,8 +234,7 @@ impl<S: Store + 'static> Fixture<S> {
         count: u64,
         filter: SeatFilter,
     ) -> Result<Hold, ReservationError> {
-        let count =
-            SeatCount::new(count).map_err(|e| ReservationError::InvalidSeatCount(e.0 as usize))?;
+        let count = SeatCount::new(count)?;
         self.engine
             .hold(&HoldRequest {
                 show,

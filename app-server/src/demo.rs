@@ -368,36 +368,25 @@ pub async fn load<S: CatalogAdmin + ?Sized>(
     };
     let mut movies = Vec::new();
     for (title, genre, minutes, rating) in MOVIES {
-        let event = Event {
-            id: EventId::from_name(title),
-            kind: EventKind::Movie,
-            title: title.to_owned(),
-            description: format!("{title} on the big screen."),
-            genres: vec![genre.to_owned()],
-            performers: vec![],
-            duration_minutes: minutes,
-            rating: Some(rating.to_owned()),
-        };
+        let event = Event::new(EventKind::Movie, title)
+            .with_id(EventId::from_name(title))
+            .with_description(format!("{title} on the big screen."))
+            .with_genres([genre])
+            .with_duration_minutes(minutes)
+            .with_rating(rating);
         added(store.add_event(event).await)?;
         movies.push(EventId::from_name(title));
     }
     let mut concerts = Vec::new();
     for (title, genre, artist) in CONCERTS {
-        let performer = Performer {
-            id: PerformerId::from_name(artist),
-            name: artist.to_owned(),
-        };
+        let performer = Performer::new(artist).with_id(PerformerId::from_name(artist));
         added(store.add_performer(performer.clone()).await)?;
-        let event = Event {
-            id: EventId::from_name(title),
-            kind: EventKind::Concert,
-            title: title.to_owned(),
-            description: format!("{artist} live: {title}."),
-            genres: vec![genre.to_owned()],
-            performers: vec![performer.id],
-            duration_minutes: 120,
-            rating: None,
-        };
+        let event = Event::new(EventKind::Concert, title)
+            .with_id(EventId::from_name(title))
+            .with_description(format!("{artist} live: {title}."))
+            .with_genres([genre])
+            .with_performers([performer.id])
+            .with_duration_minutes(120);
         added(store.add_event(event).await)?;
         concerts.push(EventId::from_name(title));
     }
@@ -405,12 +394,7 @@ pub async fn load<S: CatalogAdmin + ?Sized>(
     let first_day = (now + Duration::days(1)).replace_time(Time::MIDNIGHT);
     for (c, (city_name, country, lat, lon)) in CITIES.iter().enumerate() {
         let location = GeoPoint::new(*lat, *lon)?;
-        let city = City {
-            id: CityId::from_name(city_name),
-            name: (*city_name).to_owned(),
-            country: (*country).to_owned(),
-            location,
-        };
+        let city = City::new(*city_name, *country, location).with_id(CityId::from_name(city_name));
         added(store.add_city(city.clone()).await)?;
         loaded.cities += 1;
         let currency = match *country {
@@ -427,18 +411,17 @@ pub async fn load<S: CatalogAdmin + ?Sized>(
             ),
         ];
         for (v, (venue_name, kind)) in venues.iter().enumerate() {
-            let venue = Venue {
-                id: VenueId::from_name(venue_name),
-                city: city.id,
-                name: venue_name.clone(),
-                address: format!(
-                    "{} Straße {}",
-                    ["Haupt", "Kino", "Theater", "Arena"][v],
-                    10 + v
-                ),
-                postal_code: format!("{}{:03}", 1 + c, 100 + v),
-                location: GeoPoint::new(lat + 0.01 * v as f64, lon - 0.012 * v as f64)?,
-            };
+            let location = GeoPoint::new(lat + 0.01 * v as f64, lon - 0.012 * v as f64)?;
+            let venue = Venue::new(city.id, venue_name.clone(), location)
+                .with_id(VenueId::from_name(venue_name))
+                .with_address(
+                    format!(
+                        "{} Straße {}",
+                        ["Haupt", "Kino", "Theater", "Arena"][v],
+                        10 + v
+                    ),
+                    format!("{}{:03}", 1 + c, 100 + v),
+                );
             added(store.add_venue(venue.clone()).await)?;
             loaded.venues += 1;
             let halls: Vec<(String, Layout)> = match *kind {
@@ -484,15 +467,9 @@ pub async fn load<S: CatalogAdmin + ?Sized>(
                             + Duration::days(day)
                             + Duration::hours(i64::from(*hour))
                             + Duration::minutes(15 * h as i64);
-                        let show = Show {
-                            id: show_id(&hall_name, day, *hour),
-                            event,
-                            hall: hall.id(),
-                            venue: venue.id,
-                            city: city.id,
-                            starts_at,
-                            prices: prices(hall.layout(), base, currency)?,
-                        };
+                        let prices = prices(hall.layout(), base, currency)?;
+                        let show = Show::new(event, &venue, &hall, starts_at, prices)
+                            .with_id(show_id(&hall_name, day, *hour));
                         added(store.add_show(show).await)?;
                         loaded.shows += 1;
                     }

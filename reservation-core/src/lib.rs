@@ -10,43 +10,32 @@
 //!
 //! ```
 //! use std::sync::Arc;
-//! use reservation_core::catalog::{City, Event, EventKind, GeoPoint, Hall, PriceList, Show, Venue, grid_layout};
 //! use reservation_core::payment::{CardNumber, FakeGateway, test_cards};
 //! use reservation_core::*;
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let store = MemoryStore::new(Policy::default());
-//! let here = GeoPoint::new(51.5, -0.12)?;
-//! let city = City { id: CityId::random(), name: "London".into(), country: "GB".into(), location: here };
-//! let venue = Venue { id: VenueId::random(), city: city.id, name: "Odeon".into(),
-//!     address: "Leicester Sq".into(), postal_code: "WC2H 7JY".into(), location: here };
-//! let hall = Hall::new(HallId::random(), venue.id, "Screen 1", grid_layout("odeon-1", 10, 12, 2))?;
-//! let event = Event { id: EventId::random(), kind: EventKind::Movie, title: "Dune".into(),
-//!     description: String::new(), genres: vec![], performers: vec![], duration_minutes: 155, rating: None };
-//! let show = Show { id: ShowId::random(), event: event.id, hall: hall.id(), venue: venue.id, city: city.id,
-//!     starts_at: time::OffsetDateTime::now_utc() + time::Duration::days(1),
-//!     prices: PriceList::uniform(&hall.layout().categories, Money::new(1200, Currency::GBP)) };
-//! let show_id = show.id;
-//! store.add_city(city).await?;
-//! store.add_venue(venue).await?;
-//! store.add_hall(hall).await?;
-//! store.add_event(event).await?;
-//! store.add_show(show).await?;
-//!
+//! let show = sample::load(&store).await?; // a city, a cinema, a movie, a show
 //! let engine = Reservations::new(Arc::new(store), Arc::new(FakeGateway::new()), Arc::new(SystemClock));
+//!
 //! let me = HolderId::random();
 //! let hold = engine.hold(&HoldRequest {
-//!     show: show_id,
+//!     show,
 //!     holder: me,
 //!     seats: SeatSelection::BestAvailable { count: SeatCount::new(2)?, filter: SeatFilter::default() },
 //! }).await?;
 //! let booking = engine.confirm(&hold.token, me, CardNumber::parse(test_cards::APPROVED)?).await?;
 //! assert_eq!(booking.tickets.len(), 2);
-//! assert_eq!(engine.availability(show_id).await?.booked, 2);
+//! assert_eq!(engine.availability(show).await?.booked, 2);
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! Your own catalog is built from [`catalog::City::new`],
+//! [`catalog::Venue::new`], [`catalog::Hall::new`], [`catalog::Event::new`]
+//! and [`catalog::Show::new`] (the `quickstart` example does it), then added
+//! through [`CatalogAdmin`].
 //!
 //! # Seat lifecycle
 //!
@@ -96,6 +85,8 @@
 //! - `store`: the ports ([`Catalog`], [`CatalogAdmin`], [`ReservationStore`]);
 //!   `memory`: the in-memory store ([`MemoryStore`]); `engine`: the
 //!   [`Reservations`] facade that adds the clock and payments.
+//! - [`sample`]: a one-show catalog (and an engine over it) for examples,
+//!   docs and first experiments.
 //! - `testkit` (feature `testkit`): the behaviour spec as a conformance suite
 //!   for any store, `conformance_tests!`.
 //!
@@ -123,6 +114,7 @@ mod limits;
 mod memory;
 mod money;
 pub mod payment;
+pub mod sample;
 mod seat_map;
 pub mod seating;
 mod signing;

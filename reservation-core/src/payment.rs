@@ -124,6 +124,46 @@ pub enum PaymentError {
 
 /// A payment service. Implementations are called through `dyn`, so this trait
 /// uses `async-trait` (native `async fn` in traits is not object-safe).
+///
+/// ```
+/// use std::sync::Arc;
+/// use async_trait::async_trait;
+/// use reservation_core::payment::{ChargeRequest, PaymentError, PaymentGateway, PaymentReceipt};
+/// use reservation_core::*;
+///
+/// /// Charges nothing: tickets to a free event.
+/// struct FreeEntry;
+///
+/// #[async_trait]
+/// impl PaymentGateway for FreeEntry {
+///     async fn charge(&self, request: &ChargeRequest) -> Result<PaymentReceipt, PaymentError> {
+///         Ok(PaymentReceipt {
+///             // The same key gives the same receipt: idempotent by construction.
+///             reference: format!("free-{}", request.idempotency_key),
+///             amount: request.amount,
+///             card_last4: request.card.last4().to_owned(),
+///         })
+///     }
+///
+///     async fn refund(&self, _receipt: &PaymentReceipt) -> Result<(), PaymentError> {
+///         Ok(())
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let store = MemoryStore::default();
+/// let show = sample::load(&store).await?;
+/// let engine = Reservations::new(Arc::new(store), Arc::new(FreeEntry), Arc::new(SystemClock));
+/// let me = HolderId::random();
+/// let one = SeatSelection::BestAvailable { count: SeatCount::ONE, filter: SeatFilter::default() };
+/// let hold = engine.hold(&HoldRequest { show, holder: me, seats: one }).await?;
+/// let card = payment::CardNumber::parse(payment::test_cards::APPROVED)?;
+/// let booking = engine.confirm(&hold.token, me, card).await?;
+/// assert!(booking.payment.reference.starts_with("free-"));
+/// # Ok(())
+/// # }
+/// ```
 #[async_trait]
 pub trait PaymentGateway: Send + Sync {
     /// Charges once per `request.idempotency_key`.

@@ -200,6 +200,7 @@ impl From<TicketCodeError> for ApiError {
         let code = match error {
             TicketCodeError::Malformed => "malformed_ticket_code",
             TicketCodeError::BadSignature => "forged_ticket_code",
+            _ => "invalid_ticket_code",
         };
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, error.to_string())
     }

@@ -113,6 +113,7 @@ pub struct PaymentReceipt {
 
 /// A charge that did not go through.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum PaymentError {
     /// The card was refused; nothing was charged. Another card may work.
     #[error("payment declined: {0}")]

@@ -184,6 +184,7 @@ pub struct Layout {
 
 /// A layout that cannot be used.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum LayoutError {
     /// No seats at all.
     #[error("the layout has no seats")]

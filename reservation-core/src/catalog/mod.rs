@@ -304,6 +304,7 @@ pub struct PriceList(BTreeMap<CategoryCode, Money>);
 
 /// A price list that does not fit the hall.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum PriceListError {
     /// A category of the hall has no price.
     #[error("price category `{0}` has no price")]

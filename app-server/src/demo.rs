@@ -100,12 +100,7 @@ const SURCHARGES: [(&str, i64); 8] = [
 fn categories(codes: &[(&str, &str)]) -> Result<Vec<PriceCategory>, DemoError> {
     codes
         .iter()
-        .map(|(c, name)| {
-            Ok(PriceCategory {
-                code: CategoryCode::parse(c)?,
-                name: (*name).to_owned(),
-            })
-        })
+        .map(|(c, name)| Ok(PriceCategory::new(CategoryCode::parse(c)?, *name)))
         .collect()
 }
 
@@ -146,27 +141,21 @@ impl Block<'_> {
                 let seats = (0..count)
                     .map(|s| {
                         let seat_label = format!("{label}{}", s + 1);
-                        Ok(Seat {
-                            id: SeatId::from_name(&format!("{}/{seat_label}", self.hall)),
-                            number: u16::try_from(s + 1)?,
-                            position: place(r, s),
-                            category: CategoryCode::parse(category(r))?,
-                            flags: SeatFlags {
-                                accessible: self.accessible_row == Some(r) && edge(s, 0),
-                                companion: self.accessible_row == Some(r) && edge(s, 1),
-                                aisle: edge(s, 0),
-                            },
-                            label: seat_label,
-                        })
+                        let flags = SeatFlags::NONE
+                            .with_accessible(self.accessible_row == Some(r) && edge(s, 0))
+                            .with_companion(self.accessible_row == Some(r) && edge(s, 1))
+                            .with_aisle(edge(s, 0));
+                        let id = SeatId::from_name(&format!("{}/{seat_label}", self.hall));
+                        let number = u16::try_from(s + 1)?;
+                        let category = CategoryCode::parse(category(r))?;
+                        Ok(Seat::new(id, seat_label, number, place(r, s), category)
+                            .with_flags(flags))
                     })
                     .collect::<Result<_, DemoError>>()?;
-                Ok(Row { label, seats })
+                Ok(Row::new(label, seats))
             })
             .collect::<Result<_, DemoError>>()?;
-        Ok(Section {
-            name: self.name.to_owned(),
-            rows,
-        })
+        Ok(Section::new(self.name, rows))
     }
 }
 
@@ -189,20 +178,14 @@ fn cinema(hall: &str, rows: usize, per_side: usize) -> Result<Layout, DemoError>
         )
     };
     let width = per_side as f32 * 20.0 + 20.0;
-    Ok(Layout {
-        stage: Stage {
-            label: "Screen".into(),
-            origin: Point::new(10.0, 0.0),
-            width: width - 20.0,
-            height: 8.0,
-        },
-        sweet_spot: None,
-        categories: categories(&[("A", "Standard"), ("P", "Premium")])?,
-        sections: vec![
+    Ok(Layout::new(
+        Stage::new("Screen", Point::new(10.0, 0.0), width - 20.0, 8.0),
+        categories(&[("A", "Standard"), ("P", "Premium")])?,
+        vec![
             side("Left", "L", 0.0)?,
             side("Right", "R", per_side as f32 * 10.0 + 20.0)?,
         ],
-    })
+    ))
 }
 
 /// A theatre: rows on arcs around the stage, wider towards the back.
@@ -226,21 +209,16 @@ fn theatre(hall: &str, rows: usize) -> Result<Layout, DemoError> {
         rows,
         accessible_row: Some(rows - 1),
     };
-    Ok(Layout {
-        stage: Stage {
-            label: "Stage".into(),
-            origin: Point::new(150.0, 0.0),
-            width: 100.0,
-            height: 30.0,
-        },
-        sweet_spot: Some(place(rows / 3, seats(rows / 3) / 2)),
-        categories: categories(&[
+    Ok(Layout::new(
+        Stage::new("Stage", Point::new(150.0, 0.0), 100.0, 30.0),
+        categories(&[
             ("FS", "Front stalls"),
             ("ST", "Stalls"),
             ("RS", "Rear stalls"),
         ])?,
-        sections: vec![block.build(seats, place, category)?],
-    })
+        vec![block.build(seats, place, category)?],
+    )
+    .with_sweet_spot(place(rows / 3, seats(rows / 3) / 2)))
 }
 
 /// An arena: a floor in front of the stage and three tiers around it.
@@ -255,16 +233,10 @@ fn arena(hall: &str) -> Result<Layout, DemoError> {
         rows,
         accessible_row,
     };
-    Ok(Layout {
-        stage: Stage {
-            label: "Stage".into(),
-            origin: Point::new(230.0, 0.0),
-            width: 200.0,
-            height: 50.0,
-        },
-        sweet_spot: Some(Point::new(330.0, 120.0)),
-        categories: categories(&[("F", "Floor"), ("T", "Tier"), ("U", "Upper tier")])?,
-        sections: vec![
+    Ok(Layout::new(
+        Stage::new("Stage", Point::new(230.0, 0.0), 200.0, 50.0),
+        categories(&[("F", "Floor"), ("T", "Tier"), ("U", "Upper tier")])?,
+        vec![
             block("Floor", "F", 20, Some(19)).build(|_| 40, grid(150.0, 70.0), |_| "F")?,
             block("Left tier", "W", 15, None).build(|_| 15, grid(0.0, 70.0), |_| "T")?,
             block("Right tier", "E", 15, None).build(|_| 15, grid(530.0, 70.0), |_| "T")?,
@@ -274,7 +246,8 @@ fn arena(hall: &str) -> Result<Layout, DemoError> {
                 |r| if r < 10 { "T" } else { "U" },
             )?,
         ],
-    })
+    )
+    .with_sweet_spot(Point::new(330.0, 120.0)))
 }
 
 /// Base price plus each category's surcharge.

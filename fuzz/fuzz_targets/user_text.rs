@@ -131,8 +131,11 @@ fn ids(text: &str) {
                         accepted.push(Some(id.as_uuid()));
                     }
                     Err(error) => {
+                        let reservation_core::InputError::InvalidId { input, .. } = &error else {
+                            panic!("an id fails to parse with another error: {error:?}");
+                        };
                         assert_eq!(
-                            error.input,
+                            *input,
                             text.chars().take(64).collect::<String>(),
                             "a parse error quotes other input"
                         );
@@ -514,9 +517,15 @@ fn search_index() -> SearchIndex {
             // Pairs of events share their first show's start.
             let starts_at = start + Duration::hours(i64::from(n / 2) * 3 + i64::from(s) * 24);
             let hall = HallId::from_name("user-text");
-            let show =
-                Show::from_ids(event.id, hall, venue.id, venue.city, starts_at, prices.clone())
-                    .with_id(ShowId::from_name(&format!("user-text/{n}/{s}")));
+            let show = Show::from_ids(
+                event.id,
+                hall,
+                venue.id,
+                venue.city,
+                starts_at,
+                prices.clone(),
+            )
+            .with_id(ShowId::from_name(&format!("user-text/{n}/{s}")));
             index.add_show(&show, venue);
         }
     }

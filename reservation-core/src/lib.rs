@@ -71,6 +71,10 @@
 //!
 //! - `ids`, `money`, `limits`: newtypes that make bad values unrepresentable
 //!   ([`ShowId`], [`SeatCount`] 1..=10, [`Money`] in minor units, [`Policy`]).
+//! - `error`: [`InputError`], a value that does not parse (returned by the
+//!   constructors and parsers above), and [`ReservationError`], an operation
+//!   refused or failed (it carries an `InputError` as
+//!   [`ReservationError::Input`], so `?` works where they mix).
 //! - [`catalog`]: cities, venues, halls with checked seating layouts
 //!   ([`catalog::SeatingPlan`]), events, performers, shows; [`catalog::search`]
 //!   holds the query types and the in-memory typo-tolerant index.

@@ -11,8 +11,8 @@ use reservation_core::catalog::{
 };
 use reservation_core::payment::{CardNumber, FakeGateway, test_cards};
 use reservation_core::{
-    CityId, Currency, EventId, HallId, HoldRequest, HolderId, MemoryStore, Money, Policy,
-    Reservations, SeatCount, SeatFilter, SeatSelection, ShowId, Store, SystemClock, VenueId,
+    Currency, HallId, HoldRequest, HolderId, MemoryStore, Money, Policy, Reservations, SeatCount,
+    SeatFilter, SeatSelection, Store, SystemClock,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -27,45 +27,23 @@ async fn main() -> Result<(), Box<dyn Error>> {
 pub(crate) async fn sell_tickets<S: Store + 'static>(store: S) -> Result<(), Box<dyn Error>> {
     // 2. A catalog: a city, a cinema with one 12 x 16 hall, a movie, a show.
     let location = GeoPoint::new(52.52, 13.405)?;
-    let city = City {
-        id: CityId::random(),
-        name: "Berlin".into(),
-        country: "DE".into(),
-        location,
-    };
-    let venue = Venue {
-        id: VenueId::random(),
-        city: city.id,
-        name: "Kino Mitte".into(),
-        address: "Rosenthaler Str. 1".into(),
-        postal_code: "10119".into(),
-        location,
-    };
+    let city = City::new("Berlin", "DE", location);
+    let venue =
+        Venue::new(city.id, "Kino Mitte", location).with_address("Rosenthaler Str. 1", "10119");
     let hall = Hall::new(
         HallId::random(),
         venue.id,
         "Saal 1",
         grid_layout(&format!("kino-mitte-{}", HallId::random()), 12, 16, 2),
     )?;
-    let event = Event {
-        id: EventId::random(),
-        kind: EventKind::Movie,
-        title: "Metropolis".into(),
-        description: "Fritz Lang's silent classic, restored.".into(),
-        genres: vec!["science fiction".into()],
-        performers: vec![],
-        duration_minutes: 153,
-        rating: Some("FSK 6".into()),
-    };
-    let show = Show {
-        id: ShowId::random(),
-        event: event.id,
-        hall: hall.id(),
-        venue: venue.id,
-        city: city.id,
-        starts_at: OffsetDateTime::now_utc() + Duration::days(1),
-        prices: PriceList::uniform(&hall.layout().categories, Money::new(1150, Currency::EUR)),
-    };
+    let event = Event::new(EventKind::Movie, "Metropolis")
+        .with_description("Fritz Lang's silent classic, restored.")
+        .with_genres(["science fiction"])
+        .with_duration_minutes(153)
+        .with_rating("FSK 6");
+    let starts_at = OffsetDateTime::now_utc() + Duration::days(1);
+    let prices = PriceList::uniform(&hall.layout().categories, Money::new(1150, Currency::EUR));
+    let show = Show::new(event.id, &venue, &hall, starts_at, prices);
     let show_id = show.id;
     store.add_city(city).await?;
     store.add_venue(venue).await?;

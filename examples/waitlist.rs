@@ -11,9 +11,8 @@ use reservation_core::catalog::{
 };
 use reservation_core::payment::{CardNumber, FakeGateway, test_cards};
 use reservation_core::{
-    CatalogAdmin, CityId, Currency, EventId, HallId, HoldRequest, HolderId, ManualClock,
-    MemoryStore, Money, Policy, ReservationError, Reservations, SeatCount, SeatFilter,
-    SeatSelection, ShowId, VenueId, WaitRequest, WaitStatus,
+    CatalogAdmin, Currency, HallId, HoldRequest, HolderId, ManualClock, MemoryStore, Money, Policy,
+    ReservationError, Reservations, SeatCount, SeatFilter, SeatSelection, WaitRequest, WaitStatus,
 };
 use time::Duration;
 
@@ -25,45 +24,26 @@ async fn main() -> Result<(), Box<dyn Error>> {
 
     // A tiny hall: one row of four seats.
     let location = GeoPoint::new(45.46, 9.19)?;
-    let city = City {
-        id: CityId::random(),
-        name: "Milano".into(),
-        country: "IT".into(),
-        location,
-    };
-    let venue = Venue {
-        id: VenueId::random(),
-        city: city.id,
-        name: "Piccolo Teatro".into(),
-        address: "Via Rovello 2".into(),
-        postal_code: "20121".into(),
-        location,
-    };
+    let city = City::new("Milano", "IT", location);
+    let venue =
+        Venue::new(city.id, "Piccolo Teatro", location).with_address("Via Rovello 2", "20121");
     let hall = Hall::new(
         HallId::random(),
         venue.id,
         "Sala",
         grid_layout("piccolo-sala", 1, 4, 0),
     )?;
-    let event = Event {
-        id: EventId::random(),
-        kind: EventKind::Theatre,
-        title: "Arlecchino".into(),
-        description: String::new(),
-        genres: vec!["comedy".into()],
-        performers: vec![],
-        duration_minutes: 150,
-        rating: None,
-    };
-    let show = Show {
-        id: ShowId::random(),
-        event: event.id,
-        hall: hall.id(),
-        venue: venue.id,
-        city: city.id,
-        starts_at: now(&clock) + Duration::days(3),
-        prices: PriceList::uniform(&hall.layout().categories, Money::new(3500, Currency::EUR)),
-    };
+    let event = Event::new(EventKind::Theatre, "Arlecchino")
+        .with_genres(["comedy"])
+        .with_duration_minutes(150);
+    let prices = PriceList::uniform(&hall.layout().categories, Money::new(3500, Currency::EUR));
+    let show = Show::new(
+        event.id,
+        &venue,
+        &hall,
+        now(&clock) + Duration::days(3),
+        prices,
+    );
     let show_id = show.id;
     store.add_city(city).await?;
     store.add_venue(venue).await?;

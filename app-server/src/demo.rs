@@ -100,12 +100,7 @@ const SURCHARGES: [(&str, i64); 8] = [
 fn categories(codes: &[(&str, &str)]) -> Result<Vec<PriceCategory>, DemoError> {
     codes
         .iter()
-        .map(|(c, name)| {
-            Ok(PriceCategory {
-                code: CategoryCode::parse(c)?,
-                name: (*name).to_owned(),
-            })
-        })
+        .map(|(c, name)| Ok(PriceCategory::new(CategoryCode::parse(c)?, *name)))
         .collect()
 }
 
@@ -146,27 +141,21 @@ impl Block<'_> {
                 let seats = (0..count)
                     .map(|s| {
                         let seat_label = format!("{label}{}", s + 1);
-                        Ok(Seat {
-                            id: SeatId::from_name(&format!("{}/{seat_label}", self.hall)),
-                            number: u16::try_from(s + 1)?,
-                            position: place(r, s),
-                            category: CategoryCode::parse(category(r))?,
-                            flags: SeatFlags {
-                                accessible: self.accessible_row == Some(r) && edge(s, 0),
-                                companion: self.accessible_row == Some(r) && edge(s, 1),
-                                aisle: edge(s, 0),
-                            },
-                            label: seat_label,
-                        })
+                        let flags = SeatFlags::NONE
+                            .with_accessible(self.accessible_row == Some(r) && edge(s, 0))
+                            .with_companion(self.accessible_row == Some(r) && edge(s, 1))
+                            .with_aisle(edge(s, 0));
+                        let id = SeatId::from_name(&format!("{}/{seat_label}", self.hall));
+                        let number = u16::try_from(s + 1)?;
+                        let category = CategoryCode::parse(category(r))?;
+                        Ok(Seat::new(id, seat_label, number, place(r, s), category)
+                            .with_flags(flags))
                     })
                     .collect::<Result<_, DemoError>>()?;
-                Ok(Row { label, seats })
+                Ok(Row::new(label, seats))
             })
             .collect::<Result<_, DemoError>>()?;
-        Ok(Section {
-            name: self.name.to_owned(),
-            rows,
-        })
+        Ok(Section::new(self.name, rows))
     }
 }
 
@@ -189,20 +178,14 @@ fn cinema(hall: &str, rows: usize, per_side: usize) -> Result<Layout, DemoError>
         )
     };
     let width = per_side as f32 * 20.0 + 20.0;
-    Ok(Layout {
-        stage: Stage {
-            label: "Screen".into(),
-            origin: Point::new(10.0, 0.0),
-            width: width - 20.0,
-            height: 8.0,
-        },
-        sweet_spot: None,
-        categories: categories(&[("A", "Standard"), ("P", "Premium")])?,
-        sections: vec![
+    Ok(Layout::new(
+        Stage::new("Screen", Point::new(10.0, 0.0), width - 20.0, 8.0),
+        categories(&[("A", "Standard"), ("P", "Premium")])?,
+        vec![
             side("Left", "L", 0.0)?,
             side("Right", "R", per_side as f32 * 10.0 + 20.0)?,
         ],
-    })
+    ))
 }
 
 /// A theatre: rows on arcs around the stage, wider towards the back.
@@ -226,21 +209,16 @@ fn theatre(hall: &str, rows: usize) -> Result<Layout, DemoError> {
         rows,
         accessible_row: Some(rows - 1),
     };
-    Ok(Layout {
-        stage: Stage {
-            label: "Stage".into(),
-            origin: Point::new(150.0, 0.0),
-            width: 100.0,
-            height: 30.0,
-        },
-        sweet_spot: Some(place(rows / 3, seats(rows / 3) / 2)),
-        categories: categories(&[
+    Ok(Layout::new(
+        Stage::new("Stage", Point::new(150.0, 0.0), 100.0, 30.0),
+        categories(&[
             ("FS", "Front stalls"),
             ("ST", "Stalls"),
             ("RS", "Rear stalls"),
         ])?,
-        sections: vec![block.build(seats, place, category)?],
-    })
+        vec![block.build(seats, place, category)?],
+    )
+    .with_sweet_spot(place(rows / 3, seats(rows / 3) / 2)))
 }
 
 /// An arena: a floor in front of the stage and three tiers around it.
@@ -255,16 +233,10 @@ fn arena(hall: &str) -> Result<Layout, DemoError> {
         rows,
         accessible_row,
     };
-    Ok(Layout {
-        stage: Stage {
-            label: "Stage".into(),
-            origin: Point::new(230.0, 0.0),
-            width: 200.0,
-            height: 50.0,
-        },
-        sweet_spot: Some(Point::new(330.0, 120.0)),
-        categories: categories(&[("F", "Floor"), ("T", "Tier"), ("U", "Upper tier")])?,
-        sections: vec![
+    Ok(Layout::new(
+        Stage::new("Stage", Point::new(230.0, 0.0), 200.0, 50.0),
+        categories(&[("F", "Floor"), ("T", "Tier"), ("U", "Upper tier")])?,
+        vec![
             block("Floor", "F", 20, Some(19)).build(|_| 40, grid(150.0, 70.0), |_| "F")?,
             block("Left tier", "W", 15, None).build(|_| 15, grid(0.0, 70.0), |_| "T")?,
             block("Right tier", "E", 15, None).build(|_| 15, grid(530.0, 70.0), |_| "T")?,
@@ -274,7 +246,8 @@ fn arena(hall: &str) -> Result<Layout, DemoError> {
                 |r| if r < 10 { "T" } else { "U" },
             )?,
         ],
-    })
+    )
+    .with_sweet_spot(Point::new(330.0, 120.0)))
 }
 
 /// Base price plus each category's surcharge.
@@ -368,36 +341,25 @@ pub async fn load<S: CatalogAdmin + ?Sized>(
     };
     let mut movies = Vec::new();
     for (title, genre, minutes, rating) in MOVIES {
-        let event = Event {
-            id: EventId::from_name(title),
-            kind: EventKind::Movie,
-            title: title.to_owned(),
-            description: format!("{title} on the big screen."),
-            genres: vec![genre.to_owned()],
-            performers: vec![],
-            duration_minutes: minutes,
-            rating: Some(rating.to_owned()),
-        };
+        let event = Event::new(EventKind::Movie, title)
+            .with_id(EventId::from_name(title))
+            .with_description(format!("{title} on the big screen."))
+            .with_genres([genre])
+            .with_duration_minutes(minutes)
+            .with_rating(rating);
         added(store.add_event(event).await)?;
         movies.push(EventId::from_name(title));
     }
     let mut concerts = Vec::new();
     for (title, genre, artist) in CONCERTS {
-        let performer = Performer {
-            id: PerformerId::from_name(artist),
-            name: artist.to_owned(),
-        };
+        let performer = Performer::new(artist).with_id(PerformerId::from_name(artist));
         added(store.add_performer(performer.clone()).await)?;
-        let event = Event {
-            id: EventId::from_name(title),
-            kind: EventKind::Concert,
-            title: title.to_owned(),
-            description: format!("{artist} live: {title}."),
-            genres: vec![genre.to_owned()],
-            performers: vec![performer.id],
-            duration_minutes: 120,
-            rating: None,
-        };
+        let event = Event::new(EventKind::Concert, title)
+            .with_id(EventId::from_name(title))
+            .with_description(format!("{artist} live: {title}."))
+            .with_genres([genre])
+            .with_performers([performer.id])
+            .with_duration_minutes(120);
         added(store.add_event(event).await)?;
         concerts.push(EventId::from_name(title));
     }
@@ -405,12 +367,7 @@ pub async fn load<S: CatalogAdmin + ?Sized>(
     let first_day = (now + Duration::days(1)).replace_time(Time::MIDNIGHT);
     for (c, (city_name, country, lat, lon)) in CITIES.iter().enumerate() {
         let location = GeoPoint::new(*lat, *lon)?;
-        let city = City {
-            id: CityId::from_name(city_name),
-            name: (*city_name).to_owned(),
-            country: (*country).to_owned(),
-            location,
-        };
+        let city = City::new(*city_name, *country, location).with_id(CityId::from_name(city_name));
         added(store.add_city(city.clone()).await)?;
         loaded.cities += 1;
         let currency = match *country {
@@ -427,18 +384,17 @@ pub async fn load<S: CatalogAdmin + ?Sized>(
             ),
         ];
         for (v, (venue_name, kind)) in venues.iter().enumerate() {
-            let venue = Venue {
-                id: VenueId::from_name(venue_name),
-                city: city.id,
-                name: venue_name.clone(),
-                address: format!(
-                    "{} Straße {}",
-                    ["Haupt", "Kino", "Theater", "Arena"][v],
-                    10 + v
-                ),
-                postal_code: format!("{}{:03}", 1 + c, 100 + v),
-                location: GeoPoint::new(lat + 0.01 * v as f64, lon - 0.012 * v as f64)?,
-            };
+            let location = GeoPoint::new(lat + 0.01 * v as f64, lon - 0.012 * v as f64)?;
+            let venue = Venue::new(city.id, venue_name.clone(), location)
+                .with_id(VenueId::from_name(venue_name))
+                .with_address(
+                    format!(
+                        "{} Straße {}",
+                        ["Haupt", "Kino", "Theater", "Arena"][v],
+                        10 + v
+                    ),
+                    format!("{}{:03}", 1 + c, 100 + v),
+                );
             added(store.add_venue(venue.clone()).await)?;
             loaded.venues += 1;
             let halls: Vec<(String, Layout)> = match *kind {
@@ -484,15 +440,9 @@ pub async fn load<S: CatalogAdmin + ?Sized>(
                             + Duration::days(day)
                             + Duration::hours(i64::from(*hour))
                             + Duration::minutes(15 * h as i64);
-                        let show = Show {
-                            id: show_id(&hall_name, day, *hour),
-                            event,
-                            hall: hall.id(),
-                            venue: venue.id,
-                            city: city.id,
-                            starts_at,
-                            prices: prices(hall.layout(), base, currency)?,
-                        };
+                        let prices = prices(hall.layout(), base, currency)?;
+                        let show = Show::new(event, &venue, &hall, starts_at, prices)
+                            .with_id(show_id(&hall_name, day, *hour));
                         added(store.add_show(show).await)?;
                         loaded.shows += 1;
                     }

@@ -6,12 +6,12 @@ use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use reservation_core::ReservationError;
 use reservation_core::ShowId;
 use reservation_core::catalog::CatalogError;
 use reservation_core::catalog::search::SearchError;
 use reservation_core::ticket_code::TicketCodeError;
 use reservation_core::waiting_room::{AdmissionError, RoomError};
+use reservation_core::{InputError, ReservationError};
 use serde::Serialize;
 
 /// An error response.
@@ -122,8 +122,11 @@ impl From<ReservationError> for ApiError {
             E::UnknownShow(_) => (S::NOT_FOUND, "unknown_show"),
             E::UnknownSeat(_) => (S::UNPROCESSABLE_ENTITY, "unknown_seat"),
             E::SeatOfAnotherShow { .. } => (S::UNPROCESSABLE_ENTITY, "seat_of_another_show"),
-            E::DuplicateSeat(_) => (S::UNPROCESSABLE_ENTITY, "duplicate_seat"),
-            E::InvalidSeatCount(_) => (S::UNPROCESSABLE_ENTITY, "invalid_seat_count"),
+            E::Input(InputError::DuplicateSeat(_)) => (S::UNPROCESSABLE_ENTITY, "duplicate_seat"),
+            E::Input(InputError::InvalidSeatCount(_)) => {
+                (S::UNPROCESSABLE_ENTITY, "invalid_seat_count")
+            }
+            E::Input(_) => (S::UNPROCESSABLE_ENTITY, "invalid_input"),
             E::UnknownCategory(_) => (S::UNPROCESSABLE_ENTITY, "unknown_category"),
             E::SeatsTaken(conflicts) => {
                 return Self::new(S::CONFLICT, "seats_taken", message).with_details(conflicts);
@@ -197,6 +200,7 @@ impl From<TicketCodeError> for ApiError {
         let code = match error {
             TicketCodeError::Malformed => "malformed_ticket_code",
             TicketCodeError::BadSignature => "forged_ticket_code",
+            _ => "invalid_ticket_code",
         };
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, error.to_string())
     }

@@ -21,8 +21,8 @@ use reservation_core::catalog::{
     City, Event, EventKind, GeoPoint, Hall, PriceList, Show, Venue, grid_layout,
 };
 use reservation_core::{
-    CatalogAdmin, CityId, Currency, EventId, HallId, HoldRequest, HolderId, Money, Policy,
-    ReservationError, ReservationStore, SeatId, SeatList, SeatSelection, Sequence, ShowId, VenueId,
+    CatalogAdmin, Currency, HallId, HoldRequest, HolderId, Money, Policy, ReservationError,
+    ReservationStore, SeatId, SeatList, SeatSelection, Sequence, ShowId,
 };
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection};
@@ -183,20 +183,9 @@ async fn setup(count: usize) -> Result<Catalog, String> {
         .await
         .map_err(|e| e.to_string())?;
     let point = |lat, lon| GeoPoint::new(lat, lon).map_err(|e| e.to_string());
-    let city = City {
-        id: CityId::random(),
-        name: "Benchville".into(),
-        country: "US".into(),
-        location: point(39.8, -89.6)?,
-    };
-    let venue = Venue {
-        id: VenueId::random(),
-        city: city.id,
-        name: "Bench Arena".into(),
-        address: "1 Load Street".into(),
-        postal_code: "62701".into(),
-        location: point(39.8, -89.65)?,
-    };
+    let city = City::new("Benchville", "US", point(39.8, -89.6)?);
+    let venue = Venue::new(city.id, "Bench Arena", point(39.8, -89.65)?)
+        .with_address("1 Load Street", "62701");
     // Seat ids derive from the layout's name: unique in a fresh database.
     let hall = Hall::new(
         HallId::random(),
@@ -205,16 +194,10 @@ async fn setup(count: usize) -> Result<Catalog, String> {
         grid_layout("pg-uncontended", ROWS, PER_ROW, 0),
     )
     .map_err(|e| e.to_string())?;
-    let event = Event {
-        id: EventId::random(),
-        kind: EventKind::Concert,
-        title: "Load Test Live".into(),
-        description: "Many shows, many holds.".into(),
-        genres: vec!["benchmark".into()],
-        performers: Vec::new(),
-        duration_minutes: 120,
-        rating: None,
-    };
+    let event = Event::new(EventKind::Concert, "Load Test Live")
+        .with_description("Many shows, many holds.")
+        .with_genres(["benchmark"])
+        .with_duration_minutes(120);
     store
         .add_city(city.clone())
         .await
@@ -243,15 +226,8 @@ async fn setup(count: usize) -> Result<Catalog, String> {
             let (event, hall, venue, city) = (event.id, hall.id(), venue.id, city.id);
             tokio::spawn(async move {
                 while let Some(&id) = shows.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    let show = Show {
-                        id,
-                        event,
-                        hall,
-                        venue,
-                        city,
-                        starts_at,
-                        prices: prices.clone(),
-                    };
+                    let show = Show::from_ids(event, hall, venue, city, starts_at, prices.clone())
+                        .with_id(id);
                     store.add_show(show).await.map_err(|e| e.to_string())?;
                 }
                 Ok::<(), String>(())

@@ -337,20 +337,10 @@ async fn payer_hold(f: &Fixture<MemoryStore>, payer: HolderId) -> HoldToken {
 /// the fixture's event, a day after the clock's start.
 async fn add_fixed_show(f: &Fixture<MemoryStore>) -> (CityId, VenueId, ShowId) {
     let here = GeoPoint::new(48.85, 2.35).expect("a valid position");
-    let city = City {
-        id: CityId::from_name(FIXED),
-        name: "Fuzzville".into(),
-        country: "FR".into(),
-        location: here,
-    };
-    let venue = Venue {
-        id: VenueId::from_name(FIXED),
-        city: city.id,
-        name: "Fuzz Hall".into(),
-        address: "1 rue du Test".into(),
-        postal_code: "75001".into(),
-        location: here,
-    };
+    let city = City::new("Fuzzville", "FR", here).with_id(CityId::from_name(FIXED));
+    let venue = Venue::new(city.id, "Fuzz Hall", here)
+        .with_id(VenueId::from_name(FIXED))
+        .with_address("1 rue du Test", "75001");
     let hall = Hall::new(
         HallId::from_name(FIXED),
         venue.id,
@@ -358,15 +348,9 @@ async fn add_fixed_show(f: &Fixture<MemoryStore>) -> (CityId, VenueId, ShowId) {
         grid_layout(FIXED, 4, 10, 1),
     )
     .expect("a valid grid layout");
-    let show = Show {
-        id: ShowId::from_name(FIXED),
-        event: f.event,
-        hall: hall.id(),
-        venue: venue.id,
-        city: city.id,
-        starts_at: f.now() + Duration::days(1),
-        prices: PriceList::uniform(&hall.layout().categories, STANDARD_PRICE),
-    };
+    let prices = PriceList::uniform(&hall.layout().categories, STANDARD_PRICE);
+    let show = Show::new(f.event, &venue, &hall, f.now() + Duration::days(1), prices)
+        .with_id(ShowId::from_name(FIXED));
     let ids = (city.id, venue.id, show.id);
     f.store.add_city(city).await.expect("add city");
     f.store.add_venue(venue).await.expect("add venue");

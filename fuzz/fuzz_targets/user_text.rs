@@ -131,8 +131,11 @@ fn ids(text: &str) {
                         accepted.push(Some(id.as_uuid()));
                     }
                     Err(error) => {
+                        let reservation_core::InputError::InvalidId { input, .. } = &error else {
+                            panic!("an id fails to parse with another error: {error:?}");
+                        };
                         assert_eq!(
-                            error.input,
+                            *input,
                             text.chars().take(64).collect::<String>(),
                             "a parse error quotes other input"
                         );
@@ -459,24 +462,20 @@ fn search_pages(index: &SearchIndex, text: &str, data: &[u8]) {
 
 /// An event with a title and a description.
 fn event(id: EventId, title: &str, n: u32) -> Event {
-    Event {
-        id,
-        kind: if n.is_multiple_of(3) {
-            EventKind::Movie
-        } else {
-            EventKind::Concert
-        },
-        title: title.to_owned(),
-        description: format!(
+    let kind = if n.is_multiple_of(3) {
+        EventKind::Movie
+    } else {
+        EventKind::Concert
+    };
+    Event::new(kind, title)
+        .with_id(id)
+        .with_description(format!(
             "{title}: an evening of {} and {}",
             GENRES[n as usize % 5],
             GENRES[(n as usize + 2) % 5]
-        ),
-        genres: vec![GENRES[n as usize % 5].to_owned()],
-        performers: Vec::new(),
-        duration_minutes: 90,
-        rating: None,
-    }
+        ))
+        .with_genres([GENRES[n as usize % 5]])
+        .with_duration_minutes(90)
 }
 
 /// Genres the test events are tagged with.
@@ -503,14 +502,8 @@ fn search_index() -> SearchIndex {
     let start = OffsetDateTime::from_unix_timestamp(1_900_000_000).expect("a valid instant");
     let venues =
         [("Grand Cinema", 48.85, 2.35), ("Blue Note", 40.73, -74.0)].map(|(name, lat, lon)| {
-            Venue {
-                id: VenueId::from_name(name),
-                city: CityId::from_name(name),
-                name: name.to_owned(),
-                address: String::new(),
-                postal_code: String::new(),
-                location: GeoPoint::new(lat, lon).expect("a valid position"),
-            }
+            let location = GeoPoint::new(lat, lon).expect("a valid position");
+            Venue::new(CityId::from_name(name), name, location).with_id(VenueId::from_name(name))
         });
     let categories = grid_layout("user-text", 1, 1, 0).categories;
     let prices = PriceList::uniform(&categories, Money::new(900, Currency::EUR));
@@ -521,16 +514,18 @@ fn search_index() -> SearchIndex {
         index.upsert_event(&event, &[format!("Performer {}", n % 4)]);
         for s in 0..(1 + n % 3) {
             let venue = &venues[((n + s) % 2) as usize];
-            let show = Show {
-                id: ShowId::from_name(&format!("user-text/{n}/{s}")),
-                event: event.id,
-                hall: HallId::from_name("user-text"),
-                venue: venue.id,
-                city: venue.city,
-                // Pairs of events share their first show's start.
-                starts_at: start + Duration::hours(i64::from(n / 2) * 3 + i64::from(s) * 24),
-                prices: prices.clone(),
-            };
+            // Pairs of events share their first show's start.
+            let starts_at = start + Duration::hours(i64::from(n / 2) * 3 + i64::from(s) * 24);
+            let hall = HallId::from_name("user-text");
+            let show = Show::from_ids(
+                event.id,
+                hall,
+                venue.id,
+                venue.city,
+                starts_at,
+                prices.clone(),
+            )
+            .with_id(ShowId::from_name(&format!("user-text/{n}/{s}")));
             index.add_show(&show, venue);
         }
     }

@@ -5,7 +5,18 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 use time::{Duration, OffsetDateTime};
 
-/// Tells the current time.
+/// Tells the current time. [`SystemClock`] in production, [`ManualClock`]
+/// in tests, so expiry is tested without sleeping.
+///
+/// ```
+/// use reservation_core::{Clock, ManualClock};
+/// use time::Duration;
+///
+/// let clock = ManualClock::fixed();
+/// let start = clock.now();
+/// clock.advance(Duration::minutes(5));
+/// assert_eq!(clock.now() - start, Duration::minutes(5));
+/// ```
 pub trait Clock: Send + Sync {
     /// The current instant (UTC).
     fn now(&self) -> OffsetDateTime;

@@ -36,6 +36,19 @@ impl std::fmt::Debug for Reservations {
 
 impl Reservations {
     /// An engine over `store`, charging through `payments`, telling time by `clock`.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use reservation_core::payment::FakeGateway;
+    /// use reservation_core::{MemoryStore, Policy, Reservations, SystemClock};
+    ///
+    /// let engine = Reservations::new(
+    ///     Arc::new(MemoryStore::new(Policy::default())),
+    ///     Arc::new(FakeGateway::new()),
+    ///     Arc::new(SystemClock),
+    /// );
+    /// assert!(engine.waiting_room().is_none());
+    /// ```
     pub fn new(
         store: Arc<dyn ReservationStore>,
         payments: Arc<dyn PaymentGateway>,
@@ -52,13 +65,37 @@ impl Reservations {
     /// The same engine gated by `room`: on a show whose room is on, holds
     /// and waits need an admission pass ([`hold_admitted`](Self::hold_admitted),
     /// [`join_waitlist_admitted`](Self::join_waitlist_admitted)), and a
-    /// booking uses the buyer's admission up.
+    /// booking uses the buyer's admission up. The [`waiting_room`](crate::waiting_room)
+    /// module shows a whole sale through a room.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use reservation_core::payment::FakeGateway;
+    /// use reservation_core::waiting_room::{AdmissionSigner, WaitingRoom};
+    /// use reservation_core::{MemoryStore, Reservations, SystemClock};
+    ///
+    /// let store = Arc::new(MemoryStore::default());
+    /// let rooms = WaitingRoom::new(store.clone(), Arc::new(SystemClock), AdmissionSigner::random());
+    /// let engine = Reservations::new(store, Arc::new(FakeGateway::new()), Arc::new(SystemClock))
+    ///     .with_waiting_room(rooms);
+    /// assert!(engine.waiting_room().is_some());
+    /// ```
     pub fn with_waiting_room(mut self, room: WaitingRoom) -> Self {
         self.room = Some(room);
         self
     }
 
     /// The waiting rooms gating this engine, if any.
+    ///
+    /// ```
+    /// # use reservation_core::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (engine, _show) = sample::engine().await?;
+    /// assert!(engine.waiting_room().is_none()); // no room: holds need no pass
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn waiting_room(&self) -> Option<&WaitingRoom> {
         self.room.as_ref()
     }
@@ -75,12 +112,35 @@ impl Reservations {
         }
     }
 
-    /// The store.
+    /// The store, for the operations the engine does not wrap (such as
+    /// [`ReservationStore::events_since`]).
+    ///
+    /// ```
+    /// # use reservation_core::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (engine, show) = sample::engine().await?;
+    /// let now = engine.clock().now();
+    /// assert_eq!(engine.store().availability(show, now).await?.available, 120);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn store(&self) -> &Arc<dyn ReservationStore> {
         &self.store
     }
 
-    /// The clock.
+    /// The clock every operation reads `now` from.
+    ///
+    /// ```
+    /// # use reservation_core::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (engine, _show) = sample::engine().await?;
+    /// let before = time::OffsetDateTime::now_utc();
+    /// assert!(engine.clock().now() >= before); // the system clock
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
     }
@@ -89,12 +149,49 @@ impl Reservations {
     /// show behind a waiting room this is refused with
     /// [`AdmissionError::Required`](crate::waiting_room::AdmissionError::Required):
     /// use [`hold_admitted`](Self::hold_admitted).
+    ///
+    /// ```
+    /// # use reservation_core::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (engine, show) = sample::engine().await?;
+    /// let me = HolderId::random();
+    /// let best_two = SeatSelection::BestAvailable { count: SeatCount::new(2)?, filter: SeatFilter::default() };
+    /// let hold = engine.hold(&HoldRequest { show, holder: me, seats: best_two }).await?;
+    /// assert_eq!(hold.seats.len(), 2);
+    ///
+    /// // All or nothing: the same seats again are refused, each one named.
+    /// let seats = SeatList::new(hold.seats.iter().map(|s| s.seat).collect())?;
+    /// let again = HoldRequest { show, holder: HolderId::random(), seats: SeatSelection::Seats(seats) };
+    /// assert!(matches!(
+    ///     engine.hold(&again).await,
+    ///     Err(ReservationError::SeatsTaken(taken)) if taken.len() == 2
+    /// ));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn hold(&self, request: &HoldRequest) -> Result<Hold, ReservationError> {
         self.hold_admitted(request, None).await
     }
 
     /// Holds seats, showing the admission `pass` the waiting room gave
-    /// (needed only while the show's room is on).
+    /// (needed only while the show's room is on; the
+    /// [`waiting_room`](crate::waiting_room) module shows one).
+    ///
+    /// ```
+    /// # use reservation_core::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (engine, show) = sample::engine().await?;
+    /// let me = HolderId::random();
+    /// let best_two = SeatSelection::BestAvailable { count: SeatCount::new(2)?, filter: SeatFilter::default() };
+    /// let request = HoldRequest { show, holder: me, seats: best_two };
+    /// // No room is on for this show: no pass is needed.
+    /// let hold = engine.hold_admitted(&request, None).await?;
+    /// assert_eq!(hold.holder, me);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn hold_admitted(
         &self,
         request: &HoldRequest,
@@ -105,7 +202,25 @@ impl Reservations {
         self.store.hold(request, self.clock.now()).await
     }
 
-    /// The hold behind `token`.
+    /// The hold behind `token`, if it is `holder`'s.
+    ///
+    /// ```
+    /// # use reservation_core::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (engine, show) = sample::engine().await?;
+    /// # let me = HolderId::random();
+    /// # let best_two = SeatSelection::BestAvailable { count: SeatCount::new(2)?, filter: SeatFilter::default() };
+    /// # let hold = engine.hold(&HoldRequest { show, holder: me, seats: best_two }).await?;
+    /// assert_eq!(engine.hold_status(&hold.token, me).await?.state, HoldState::Active);
+    /// // To anyone else the token means nothing.
+    /// assert!(matches!(
+    ///     engine.hold_status(&hold.token, HolderId::random()).await,
+    ///     Err(ReservationError::InvalidHoldToken)
+    /// ));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn hold_status(
         &self,
         token: &HoldToken,
@@ -117,6 +232,20 @@ impl Reservations {
     }
 
     /// Releases a hold; its seats are free at once.
+    ///
+    /// ```
+    /// # use reservation_core::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (engine, show) = sample::engine().await?;
+    /// # let me = HolderId::random();
+    /// # let best_two = SeatSelection::BestAvailable { count: SeatCount::new(2)?, filter: SeatFilter::default() };
+    /// # let hold = engine.hold(&HoldRequest { show, holder: me, seats: best_two }).await?;
+    /// engine.release(&hold.token, me).await?;
+    /// assert_eq!(engine.availability(show).await?.held, 0);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn release(
         &self,
         token: &HoldToken,
@@ -134,6 +263,28 @@ impl Reservations {
     /// flight, the charge is refunded and `HoldExpired` returned. If the store
     /// fails after the charge, calling again completes the booking without a
     /// second charge.
+    ///
+    /// ```
+    /// # use reservation_core::*;
+    /// use reservation_core::payment::{CardNumber, test_cards};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (engine, show) = sample::engine().await?;
+    /// # let me = HolderId::random();
+    /// # let best_two = SeatSelection::BestAvailable { count: SeatCount::new(2)?, filter: SeatFilter::default() };
+    /// # let hold = engine.hold(&HoldRequest { show, holder: me, seats: best_two }).await?;
+    /// let declined = engine.confirm(&hold.token, me, CardNumber::parse(test_cards::DECLINED)?).await;
+    /// assert!(matches!(declined, Err(ReservationError::PaymentDeclined(_))));
+    ///
+    /// let booking = engine.confirm(&hold.token, me, CardNumber::parse(test_cards::APPROVED)?).await?;
+    /// assert_eq!(booking.tickets.len(), 2);
+    /// // Again: the same booking, charged once.
+    /// let again = engine.confirm(&hold.token, me, CardNumber::parse(test_cards::APPROVED)?).await?;
+    /// assert_eq!(again.id, booking.id);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn confirm(
         &self,
         token: &HoldToken,
@@ -186,6 +337,26 @@ impl Reservations {
     }
 
     /// One of `holder`'s bookings.
+    ///
+    /// ```
+    /// # use reservation_core::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (engine, show) = sample::engine().await?;
+    /// # let me = HolderId::random();
+    /// # let best_two = SeatSelection::BestAvailable { count: SeatCount::new(2)?, filter: SeatFilter::default() };
+    /// # let hold = engine.hold(&HoldRequest { show, holder: me, seats: best_two }).await?;
+    /// # let card = payment::CardNumber::parse(payment::test_cards::APPROVED)?;
+    /// # let booking = engine.confirm(&hold.token, me, card).await?;
+    /// let found = engine.booking(booking.id, me).await?;
+    /// assert_eq!(found.status, BookingStatus::Confirmed);
+    /// assert!(matches!(
+    ///     engine.booking(booking.id, HolderId::random()).await,
+    ///     Err(ReservationError::UnknownBooking(_))
+    /// ));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn booking(
         &self,
         booking: BookingId,
@@ -197,6 +368,23 @@ impl Reservations {
     /// Cancels a booking, frees its seats and refunds its payment. The
     /// cancellation stands even if the refund call fails; that failure is
     /// logged for the gateway's reconciliation.
+    ///
+    /// ```
+    /// # use reservation_core::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (engine, show) = sample::engine().await?;
+    /// # let me = HolderId::random();
+    /// # let best_two = SeatSelection::BestAvailable { count: SeatCount::new(2)?, filter: SeatFilter::default() };
+    /// # let hold = engine.hold(&HoldRequest { show, holder: me, seats: best_two }).await?;
+    /// # let card = payment::CardNumber::parse(payment::test_cards::APPROVED)?;
+    /// # let booking = engine.confirm(&hold.token, me, card).await?;
+    /// let cancelled = engine.cancel_booking(booking.id, me).await?;
+    /// assert!(matches!(cancelled.status, BookingStatus::Cancelled { .. }));
+    /// assert_eq!(engine.availability(show).await?.booked, 0);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn cancel_booking(
         &self,
         booking: BookingId,
@@ -213,13 +401,54 @@ impl Reservations {
     }
 
     /// Joins a show's waitlist (refused behind a waiting room: use
-    /// [`join_waitlist_admitted`](Self::join_waitlist_admitted)).
+    /// [`join_waitlist_admitted`](Self::join_waitlist_admitted)). Waiting
+    /// needs the seats to be held by others, not free (see
+    /// [`waitlist`](crate::waitlist)).
+    ///
+    /// ```
+    /// # use reservation_core::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (engine, show) = sample::engine().await?;
+    /// # let premium = SeatFilter { category: Some(sample::premium()), accessible: false };
+    /// # for count in [10, 10, 4] { // others hold every premium seat
+    /// #     let seats = SeatSelection::BestAvailable { count: SeatCount::new(count)?, filter: premium.clone() };
+    /// #     engine.hold(&HoldRequest { show, holder: HolderId::random(), seats }).await?;
+    /// # }
+    /// # let me = HolderId::random();
+    /// # let request = WaitRequest { show, holder: me, count: SeatCount::new(2)?, category: Some(sample::premium()) };
+    /// // Every premium seat is held by others: wait for two of them.
+    /// let request = WaitRequest { show, holder: me, count: SeatCount::new(2)?, category: Some(sample::premium()) };
+    /// let wait = engine.join_waitlist(&request).await?;
+    /// assert_eq!(wait.count.get(), 2);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn join_waitlist(&self, request: &WaitRequest) -> Result<Wait, ReservationError> {
         self.join_waitlist_admitted(request, None).await
     }
 
     /// Joins a show's waitlist, showing the admission `pass` the waiting
     /// room gave (needed only while the show's room is on).
+    ///
+    /// ```
+    /// # use reservation_core::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (engine, show) = sample::engine().await?;
+    /// # let premium = SeatFilter { category: Some(sample::premium()), accessible: false };
+    /// # for count in [10, 10, 4] { // others hold every premium seat
+    /// #     let seats = SeatSelection::BestAvailable { count: SeatCount::new(count)?, filter: premium.clone() };
+    /// #     engine.hold(&HoldRequest { show, holder: HolderId::random(), seats }).await?;
+    /// # }
+    /// # let me = HolderId::random();
+    /// # let request = WaitRequest { show, holder: me, count: SeatCount::new(2)?, category: Some(sample::premium()) };
+    /// // No room is on for this show: no pass is needed.
+    /// let wait = engine.join_waitlist_admitted(&request, None).await?;
+    /// assert_eq!(wait.holder, me);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn join_waitlist_admitted(
         &self,
         request: &WaitRequest,
@@ -230,7 +459,29 @@ impl Reservations {
         self.store.join_waitlist(request, self.clock.now()).await
     }
 
-    /// Where a wait stands.
+    /// Where a wait stands: its place in line, the hold offered, or why it
+    /// ended.
+    ///
+    /// ```
+    /// # use reservation_core::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (engine, show) = sample::engine().await?;
+    /// # let premium = SeatFilter { category: Some(sample::premium()), accessible: false };
+    /// # for count in [10, 10, 4] { // others hold every premium seat
+    /// #     let seats = SeatSelection::BestAvailable { count: SeatCount::new(count)?, filter: premium.clone() };
+    /// #     engine.hold(&HoldRequest { show, holder: HolderId::random(), seats }).await?;
+    /// # }
+    /// # let me = HolderId::random();
+    /// # let request = WaitRequest { show, holder: me, count: SeatCount::new(2)?, category: Some(sample::premium()) };
+    /// let wait = engine.join_waitlist(&request).await?;
+    /// assert!(matches!(
+    ///     engine.wait_status(wait.id, me).await?,
+    ///     WaitStatus::Waiting { position: 1, .. }
+    /// ));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn wait_status(
         &self,
         wait: WaitId,
@@ -240,6 +491,28 @@ impl Reservations {
     }
 
     /// Leaves a waitlist.
+    ///
+    /// ```
+    /// # use reservation_core::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (engine, show) = sample::engine().await?;
+    /// # let premium = SeatFilter { category: Some(sample::premium()), accessible: false };
+    /// # for count in [10, 10, 4] { // others hold every premium seat
+    /// #     let seats = SeatSelection::BestAvailable { count: SeatCount::new(count)?, filter: premium.clone() };
+    /// #     engine.hold(&HoldRequest { show, holder: HolderId::random(), seats }).await?;
+    /// # }
+    /// # let me = HolderId::random();
+    /// # let request = WaitRequest { show, holder: me, count: SeatCount::new(2)?, category: Some(sample::premium()) };
+    /// let wait = engine.join_waitlist(&request).await?;
+    /// engine.cancel_wait(wait.id, me).await?;
+    /// assert!(matches!(
+    ///     engine.wait_status(wait.id, me).await?,
+    ///     WaitStatus::Ended { reason: WaitEnd::Cancelled }
+    /// ));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn cancel_wait(
         &self,
         wait: WaitId,
@@ -248,7 +521,22 @@ impl Reservations {
         self.store.cancel_wait(wait, holder, self.clock.now()).await
     }
 
-    /// A show's seat map as `viewer` sees it.
+    /// A show's seat map as `viewer` sees it (their seats marked `mine`).
+    ///
+    /// ```
+    /// # use reservation_core::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (engine, show) = sample::engine().await?;
+    /// # let me = HolderId::random();
+    /// # let best_two = SeatSelection::BestAvailable { count: SeatCount::new(2)?, filter: SeatFilter::default() };
+    /// # let hold = engine.hold(&HoldRequest { show, holder: me, seats: best_two }).await?;
+    /// let map = engine.seat_map(show, Some(me)).await?;
+    /// assert_eq!(map.counts.held, 2);
+    /// assert_eq!(map.seats.iter().filter(|seat| seat.mine).count(), 2);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn seat_map(
         &self,
         show: ShowId,
@@ -258,11 +546,42 @@ impl Reservations {
     }
 
     /// A show's seat counts.
+    ///
+    /// ```
+    /// # use reservation_core::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (engine, show) = sample::engine().await?;
+    /// let counts = engine.availability(show).await?;
+    /// assert_eq!((counts.available, counts.held, counts.booked), (120, 0, 0));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn availability(&self, show: ShowId) -> Result<Availability, ReservationError> {
         self.store.availability(show, self.clock.now()).await
     }
 
-    /// A show's events after `after`, then live ones.
+    /// A show's events after `after`, then live ones. Subscribing from a
+    /// seat map's `seq` and applying each event keeps the map exact.
+    ///
+    /// ```
+    /// # use reservation_core::*;
+    /// use futures_util::StreamExt as _;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (engine, show) = sample::engine().await?;
+    /// let map = engine.seat_map(show, None).await?;
+    /// let mut events = engine.subscribe(show, map.seq).await?;
+    /// # let me = HolderId::random();
+    /// # let best_two = SeatSelection::BestAvailable { count: SeatCount::new(2)?, filter: SeatFilter::default() };
+    /// # let hold = engine.hold(&HoldRequest { show, holder: me, seats: best_two }).await?;
+    /// let event = events.next().await.expect("the stream stays open")?;
+    /// assert_eq!(event.seq, map.seq.next());
+    /// assert!(matches!(event.change, Change::Held { hold: id, .. } if id == hold.id));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn subscribe(
         &self,
         show: ShowId,
@@ -271,7 +590,29 @@ impl Reservations {
         self.store.subscribe(show, after).await
     }
 
-    /// Settles every show now (see [`ReservationStore::sweep`]).
+    /// Settles every show now (see [`ReservationStore::sweep`]); returns how
+    /// many holds and waits it ended.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// # use reservation_core::*;
+    /// use reservation_core::payment::FakeGateway;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let clock = ManualClock::new(time::OffsetDateTime::now_utc());
+    /// let store = MemoryStore::default();
+    /// let show = sample::load(&store).await?;
+    /// let engine = Reservations::new(Arc::new(store), Arc::new(FakeGateway::new()), Arc::new(clock.clone()));
+    /// # let me = HolderId::random();
+    /// # let best_two = SeatSelection::BestAvailable { count: SeatCount::new(2)?, filter: SeatFilter::default() };
+    /// # let hold = engine.hold(&HoldRequest { show, holder: me, seats: best_two }).await?;
+    /// clock.advance(time::Duration::minutes(6)); // past the 5 minutes and the grace
+    /// assert_eq!(engine.sweep().await?, 1);
+    /// assert_eq!(engine.availability(show).await?.held, 0);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn sweep(&self) -> Result<usize, ReservationError> {
         self.store.sweep(self.clock.now()).await
     }
@@ -280,6 +621,21 @@ impl Reservations {
     /// it on shutdown. Reads stay correct without it (expiry is lazy); it
     /// makes expiries and waitlist offers happen, and their events go out,
     /// even on shows nobody touches.
+    ///
+    /// ```
+    /// # use reservation_core::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (engine, _show) = sample::engine().await?;
+    /// let sweeper = tokio::spawn({
+    ///     let engine = engine.clone();
+    ///     async move { engine.run_sweeper(std::time::Duration::from_secs(1)).await }
+    /// });
+    /// // ... serve requests ...
+    /// sweeper.abort();
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn run_sweeper(&self, period: std::time::Duration) {
         let mut ticks = tokio::time::interval(period);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

@@ -1,4 +1,5 @@
-//! Every way a reservation operation can be refused or fail.
+//! Every way a reservation operation can be refused or fail, and every way
+//! an input can fail to parse.
 
 use std::sync::Arc;
 
@@ -6,7 +7,66 @@ use crate::catalog::CategoryCode;
 use crate::events::Sequence;
 use crate::hold::SeatConflict;
 use crate::ids::{BookingId, SeatId, ShowId, WaitId};
+use crate::limits::MAX_SEATS_PER_REQUEST;
 use crate::waiting_room::AdmissionError;
+
+/// A value that does not parse or is out of range, refused before any store
+/// is asked: the constructors and parsers of the input types
+/// ([`SeatCount::new`](crate::SeatCount::new), [`SeatList::new`](crate::SeatList::new),
+/// [`CardNumber::parse`](crate::payment::CardNumber::parse),
+/// [`CategoryCode::parse`](crate::catalog::CategoryCode::parse),
+/// [`Currency::parse`](crate::Currency::parse), [`GeoPoint::new`](crate::catalog::GeoPoint::new),
+/// parsing a [`HoldToken`](crate::HoldToken) or an id) return it.
+/// [`ReservationError::Input`] carries it, so `?` works where parsing and
+/// reserving mix.
+///
+/// ```
+/// use reservation_core::{InputError, ReservationError, SeatCount};
+///
+/// assert_eq!(SeatCount::new(11), Err(InputError::InvalidSeatCount(11)));
+/// let refused: ReservationError = SeatCount::new(0).unwrap_err().into();
+/// assert!(matches!(refused, ReservationError::Input(InputError::InvalidSeatCount(0))));
+/// ```
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InputError {
+    /// A seat count of 0 or more than [`MAX_SEATS_PER_REQUEST`].
+    #[error("a request takes 1 to {max} seats, not {0}", max = MAX_SEATS_PER_REQUEST)]
+    InvalidSeatCount(u64),
+    /// A seat appears twice in one list.
+    #[error("seat {0} is listed twice")]
+    DuplicateSeat(SeatId),
+    /// Not 12 to 19 digits with a correct check digit.
+    #[error("not a valid card number (12-19 digits with a correct check digit)")]
+    InvalidCardNumber,
+    /// A price category code that is empty, longer than 32 bytes or not
+    /// `[A-Za-z0-9_-]` (the rejected text, truncated to 40 characters).
+    #[error("`{0}` is not a price category code (1-32 characters of A-Z, a-z, 0-9, _ or -)")]
+    InvalidCategoryCode(String),
+    /// A currency code that is not three uppercase ASCII letters (the
+    /// rejected text, truncated to 16 characters).
+    #[error("`{0}` is not a currency code (three uppercase letters, like EUR)")]
+    InvalidCurrency(String),
+    /// Latitude outside -90..=90 or longitude outside -180..=180.
+    #[error("({lat}, {lon}) is not a position (latitude -90..=90, longitude -180..=180)")]
+    InvalidGeoPoint {
+        /// Rejected latitude.
+        lat: f64,
+        /// Rejected longitude.
+        lon: f64,
+    },
+    /// Text that is not a hold token.
+    #[error("malformed hold token")]
+    MalformedHoldToken,
+    /// Text that is not an id (a UUID).
+    #[error("`{input}` is not a valid {kind} (expected a UUID)")]
+    InvalidId {
+        /// Which kind of id was expected, such as "show id".
+        kind: &'static str,
+        /// The rejected input, truncated to 64 characters.
+        input: String,
+    },
+}
 
 /// A refused or failed reservation operation. Every refusal has its own
 /// variant so callers can match on it; messages say what the user can do.
@@ -27,12 +87,6 @@ pub enum ReservationError {
         /// The show asked for.
         show: ShowId,
     },
-    /// A seat appears twice in one request.
-    #[error("seat {0} is listed twice")]
-    DuplicateSeat(SeatId),
-    /// Zero or more than ten seats.
-    #[error("a request takes 1 to 10 seats, not {0}")]
-    InvalidSeatCount(usize),
     /// The layout has no such price category.
     #[error("price category `{0}` does not exist in this hall")]
     UnknownCategory(CategoryCode),
@@ -106,6 +160,9 @@ pub enum ReservationError {
         /// The oldest sequence still available.
         oldest: Sequence,
     },
+    /// Part of the request does not parse (a seat count, a seat list, ...).
+    #[error(transparent)]
+    Input(#[from] InputError),
     /// The show sells through a waiting room and no valid admission pass
     /// was shown.
     #[error(transparent)]

@@ -10,7 +10,7 @@ use smol_str::SmolStr;
 use time::OffsetDateTime;
 
 use crate::catalog::CategoryCode;
-use crate::error::ReservationError;
+use crate::error::InputError;
 use crate::ids::{BookingId, HoldId, HolderId, SeatId, ShowId};
 use crate::limits::{MAX_SEATS_PER_REQUEST, SeatCount};
 use crate::money::Money;
@@ -26,11 +26,6 @@ pub struct HoldToken {
     show: ShowId,
     secret: [u8; 32],
 }
-
-/// Text that is not a hold token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("malformed hold token")]
-pub struct MalformedToken;
 
 impl HoldToken {
     /// A new hold's id and token, for a hold on `show`: one draw from the
@@ -91,21 +86,22 @@ impl fmt::Debug for HoldToken {
 }
 
 impl FromStr for HoldToken {
-    type Err = MalformedToken;
+    type Err = InputError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        const MALFORMED: InputError = InputError::MalformedHoldToken;
         if s.len() != 64 {
-            return Err(MalformedToken);
+            return Err(MALFORMED);
         }
-        let bytes = URL_SAFE_NO_PAD.decode(s).map_err(|_| MalformedToken)?;
+        let bytes = URL_SAFE_NO_PAD.decode(s).map_err(|_| MALFORMED)?;
         let show: [u8; 16] = bytes
             .get(..16)
             .and_then(|b| b.try_into().ok())
-            .ok_or(MalformedToken)?;
+            .ok_or(MALFORMED)?;
         let secret: [u8; 32] = bytes
             .get(16..)
             .and_then(|b| b.try_into().ok())
-            .ok_or(MalformedToken)?;
+            .ok_or(MALFORMED)?;
         Ok(Self {
             show: ShowId::from_uuid(uuid::Uuid::from_bytes(show)),
             secret,
@@ -134,9 +130,19 @@ pub struct SeatList(Vec<SeatId>);
 
 impl SeatList {
     /// Checks the count and that no seat repeats.
-    pub fn new(seats: Vec<SeatId>) -> Result<Self, ReservationError> {
+    ///
+    /// ```
+    /// use reservation_core::{InputError, SeatId, SeatList};
+    ///
+    /// let seat = SeatId::random();
+    /// assert_eq!(SeatList::new(vec![seat])?.count().get(), 1);
+    /// assert_eq!(SeatList::new(vec![seat, seat]), Err(InputError::DuplicateSeat(seat)));
+    /// assert_eq!(SeatList::new(vec![]), Err(InputError::InvalidSeatCount(0)));
+    /// # Ok::<(), InputError>(())
+    /// ```
+    pub fn new(seats: Vec<SeatId>) -> Result<Self, InputError> {
         if seats.is_empty() || seats.len() > usize::from(MAX_SEATS_PER_REQUEST) {
-            return Err(ReservationError::InvalidSeatCount(seats.len()));
+            return Err(InputError::InvalidSeatCount(seats.len() as u64));
         }
         // At most 10: comparing pairs beats hashing them.
         if let Some((_, dup)) = seats
@@ -144,7 +150,7 @@ impl SeatList {
             .enumerate()
             .find(|(i, s)| seats[..*i].contains(s))
         {
-            return Err(ReservationError::DuplicateSeat(*dup));
+            return Err(InputError::DuplicateSeat(*dup));
         }
         Ok(Self(seats))
     }
@@ -162,7 +168,7 @@ impl SeatList {
 }
 
 impl TryFrom<Vec<SeatId>> for SeatList {
-    type Error = ReservationError;
+    type Error = InputError;
     fn try_from(value: Vec<SeatId>) -> Result<Self, Self::Error> {
         Self::new(value)
     }
@@ -328,12 +334,10 @@ mod tests {
     #[test]
     fn truncated_or_garbled_tokens_are_rejected() {
         let text = HoldToken::issue(ShowId::random()).1.to_string();
-        assert_eq!(text[..63].parse::<HoldToken>(), Err(MalformedToken));
-        assert_eq!(
-            format!("{}!", &text[..63]).parse::<HoldToken>(),
-            Err(MalformedToken)
-        );
-        assert_eq!("".parse::<HoldToken>(), Err(MalformedToken));
+        let malformed = Err(InputError::MalformedHoldToken);
+        assert_eq!(text[..63].parse::<HoldToken>(), malformed);
+        assert_eq!(format!("{}!", &text[..63]).parse::<HoldToken>(), malformed);
+        assert_eq!("".parse::<HoldToken>(), malformed);
     }
 
     #[test]
@@ -341,15 +345,13 @@ mod tests {
         let a = SeatId::random();
         assert!(matches!(
             SeatList::new(vec![]),
-            Err(ReservationError::InvalidSeatCount(0))
+            Err(InputError::InvalidSeatCount(0))
         ));
-        assert!(
-            matches!(SeatList::new(vec![a, a]), Err(ReservationError::DuplicateSeat(s)) if s == a)
-        );
+        assert!(matches!(SeatList::new(vec![a, a]), Err(InputError::DuplicateSeat(s)) if s == a));
         let eleven = (0..11).map(|_| SeatId::random()).collect();
         assert!(matches!(
             SeatList::new(eleven),
-            Err(ReservationError::InvalidSeatCount(11))
+            Err(InputError::InvalidSeatCount(11))
         ));
         assert_eq!(
             SeatList::new(vec![a]).map(|l| l.count().get()).ok(),

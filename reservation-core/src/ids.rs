@@ -7,15 +7,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// A malformed identifier in text form.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{input}` is not a valid {kind} (expected a UUID)")]
-pub struct ParseIdError {
-    /// Which kind of id was expected.
-    pub kind: &'static str,
-    /// The rejected input, truncated to 64 characters.
-    pub input: String,
-}
+use crate::error::InputError;
 
 macro_rules! uuid_id {
     ($(#[$doc:meta])* $name:ident, $kind:literal) => {
@@ -55,10 +47,10 @@ macro_rules! uuid_id {
         }
 
         impl FromStr for $name {
-            type Err = ParseIdError;
+            type Err = InputError;
 
             fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Uuid::parse_str(s).map(Self).map_err(|_| ParseIdError {
+                Uuid::parse_str(s).map(Self).map_err(|_| InputError::InvalidId {
                     kind: $kind,
                     input: s.chars().take(64).collect(),
                 })
@@ -141,6 +133,12 @@ mod tests {
     #[test]
     fn garbage_is_a_typed_error() {
         let err = "not-a-uuid".parse::<BookingId>().unwrap_err();
-        assert_eq!(err.kind, "booking id");
+        assert!(matches!(
+            err,
+            InputError::InvalidId {
+                kind: "booking id",
+                ..
+            }
+        ));
     }
 }

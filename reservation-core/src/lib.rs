@@ -10,43 +10,32 @@
 //!
 //! ```
 //! use std::sync::Arc;
-//! use reservation_core::catalog::{City, Event, EventKind, GeoPoint, Hall, PriceList, Show, Venue, grid_layout};
 //! use reservation_core::payment::{CardNumber, FakeGateway, test_cards};
 //! use reservation_core::*;
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let store = MemoryStore::new(Policy::default());
-//! let here = GeoPoint::new(51.5, -0.12)?;
-//! let city = City { id: CityId::random(), name: "London".into(), country: "GB".into(), location: here };
-//! let venue = Venue { id: VenueId::random(), city: city.id, name: "Odeon".into(),
-//!     address: "Leicester Sq".into(), postal_code: "WC2H 7JY".into(), location: here };
-//! let hall = Hall::new(HallId::random(), venue.id, "Screen 1", grid_layout("odeon-1", 10, 12, 2))?;
-//! let event = Event { id: EventId::random(), kind: EventKind::Movie, title: "Dune".into(),
-//!     description: String::new(), genres: vec![], performers: vec![], duration_minutes: 155, rating: None };
-//! let show = Show { id: ShowId::random(), event: event.id, hall: hall.id(), venue: venue.id, city: city.id,
-//!     starts_at: time::OffsetDateTime::now_utc() + time::Duration::days(1),
-//!     prices: PriceList::uniform(&hall.layout().categories, Money::new(1200, Currency::GBP)) };
-//! let show_id = show.id;
-//! store.add_city(city).await?;
-//! store.add_venue(venue).await?;
-//! store.add_hall(hall).await?;
-//! store.add_event(event).await?;
-//! store.add_show(show).await?;
-//!
+//! let show = sample::load(&store).await?; // a city, a cinema, a movie, a show
 //! let engine = Reservations::new(Arc::new(store), Arc::new(FakeGateway::new()), Arc::new(SystemClock));
+//!
 //! let me = HolderId::random();
 //! let hold = engine.hold(&HoldRequest {
-//!     show: show_id,
+//!     show,
 //!     holder: me,
 //!     seats: SeatSelection::BestAvailable { count: SeatCount::new(2)?, filter: SeatFilter::default() },
 //! }).await?;
 //! let booking = engine.confirm(&hold.token, me, CardNumber::parse(test_cards::APPROVED)?).await?;
 //! assert_eq!(booking.tickets.len(), 2);
-//! assert_eq!(engine.availability(show_id).await?.booked, 2);
+//! assert_eq!(engine.availability(show).await?.booked, 2);
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! Your own catalog is built from [`catalog::City::new`],
+//! [`catalog::Venue::new`], [`catalog::Hall::new`], [`catalog::Event::new`]
+//! and [`catalog::Show::new`] (the `quickstart` example does it), then added
+//! through [`CatalogAdmin`].
 //!
 //! # Seat lifecycle
 //!
@@ -82,6 +71,10 @@
 //!
 //! - `ids`, `money`, `limits`: newtypes that make bad values unrepresentable
 //!   ([`ShowId`], [`SeatCount`] 1..=10, [`Money`] in minor units, [`Policy`]).
+//! - `error`: [`InputError`], a value that does not parse (returned by the
+//!   constructors and parsers above), and [`ReservationError`], an operation
+//!   refused or failed (it carries an `InputError` as
+//!   [`ReservationError::Input`], so `?` works where they mix).
 //! - [`catalog`]: cities, venues, halls with checked seating layouts
 //!   ([`catalog::SeatingPlan`]), events, performers, shows; [`catalog::search`]
 //!   holds the query types and the in-memory typo-tolerant index.
@@ -96,6 +89,8 @@
 //! - `store`: the ports ([`Catalog`], [`CatalogAdmin`], [`ReservationStore`]);
 //!   `memory`: the in-memory store ([`MemoryStore`]); `engine`: the
 //!   [`Reservations`] facade that adds the clock and payments.
+//! - [`sample`]: a one-show catalog (and an engine over it) for examples,
+//!   docs and first experiments.
 //! - `testkit` (feature `testkit`): the behaviour spec as a conformance suite
 //!   for any store, `conformance_tests!`.
 //!
@@ -123,6 +118,7 @@ mod limits;
 mod memory;
 mod money;
 pub mod payment;
+pub mod sample;
 mod seat_map;
 pub mod seating;
 mod signing;
@@ -136,19 +132,19 @@ pub mod waitlist;
 pub use booking::{Booking, BookingStatus, Ticket};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use engine::Reservations;
-pub use error::{ReservationError, StorageError};
+pub use error::{InputError, ReservationError, StorageError};
 pub use events::{Change, EventStream, Sequence, ShowEvent, WaitEnd};
 pub use hold::{
-    Hold, HoldRequest, HoldState, HoldToken, MalformedToken, PricedSeat, SeatConflict, SeatFilter,
-    SeatList, SeatSelection, Taken,
+    Hold, HoldRequest, HoldState, HoldToken, PricedSeat, SeatConflict, SeatFilter, SeatList,
+    SeatSelection, Taken,
 };
 pub use ids::{
-    BookingId, CityId, EventId, HallId, HoldId, HolderId, ParseIdError, PerformerId, SeatId,
-    ShowId, TicketId, VenueId, WaitId,
+    BookingId, CityId, EventId, HallId, HoldId, HolderId, PerformerId, SeatId, ShowId, TicketId,
+    VenueId, WaitId,
 };
-pub use limits::{InvalidSeatCount, MAX_SEATS_PER_REQUEST, Policy, SeatCount};
+pub use limits::{MAX_SEATS_PER_REQUEST, Policy, SeatCount};
 pub use memory::{DEFAULT_EVENT_BACKLOG, MemoryStore};
-pub use money::{Currency, InvalidCurrency, Money};
+pub use money::{Currency, Money};
 pub use seat_map::{Availability, SeatMap, SeatStatus, SeatView};
 pub use store::{Catalog, CatalogAdmin, CatalogResult, Checkout, ReservationStore, Store};
 pub use waitlist::{Wait, WaitRequest, WaitStatus};

@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 use time::Duration;
 
+use crate::error::InputError;
+
 /// Most seats one hold or one wait may ask for.
 pub const MAX_SEATS_PER_REQUEST: u8 = 10;
 
@@ -36,11 +38,6 @@ pub(crate) fn bounded_integer(
         .into()
 }
 
-/// A seat count of 0 or more than 10.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("a request takes 1 to {max} seats, not {0}", max = MAX_SEATS_PER_REQUEST)]
-pub struct InvalidSeatCount(pub u64);
-
 impl SeatCount {
     /// One seat.
     pub const ONE: SeatCount = SeatCount(1);
@@ -48,10 +45,18 @@ impl SeatCount {
     pub const MAX: SeatCount = SeatCount(MAX_SEATS_PER_REQUEST);
 
     /// A checked count.
-    pub fn new(count: u64) -> Result<Self, InvalidSeatCount> {
+    ///
+    /// ```
+    /// use reservation_core::{InputError, SeatCount};
+    ///
+    /// assert_eq!(SeatCount::new(4)?.get(), 4);
+    /// assert_eq!(SeatCount::new(0), Err(InputError::InvalidSeatCount(0)));
+    /// # Ok::<(), InputError>(())
+    /// ```
+    pub fn new(count: u64) -> Result<Self, InputError> {
         match u8::try_from(count) {
             Ok(n) if (1..=MAX_SEATS_PER_REQUEST).contains(&n) => Ok(Self(n)),
-            _ => Err(InvalidSeatCount(count)),
+            _ => Err(InputError::InvalidSeatCount(count)),
         }
     }
 
@@ -62,7 +67,7 @@ impl SeatCount {
 }
 
 impl TryFrom<u64> for SeatCount {
-    type Error = InvalidSeatCount;
+    type Error = InputError;
     fn try_from(value: u64) -> Result<Self, Self::Error> {
         Self::new(value)
     }
@@ -110,7 +115,10 @@ mod tests {
         assert!(SeatCount::new(0).is_err());
         assert_eq!(SeatCount::new(1).map(SeatCount::get), Ok(1));
         assert_eq!(SeatCount::new(10).map(SeatCount::get), Ok(10));
-        assert_eq!(SeatCount::new(11), Err(InvalidSeatCount(11)));
-        assert_eq!(SeatCount::new(u64::MAX), Err(InvalidSeatCount(u64::MAX)));
+        assert_eq!(SeatCount::new(11), Err(InputError::InvalidSeatCount(11)));
+        assert_eq!(
+            SeatCount::new(u64::MAX),
+            Err(InputError::InvalidSeatCount(u64::MAX))
+        );
     }
 }

@@ -5,16 +5,13 @@ use std::ops::Add;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::InputError;
+
 /// An ISO 4217 currency code such as `EUR`: three ASCII uppercase letters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String, example = "EUR"))]
 #[serde(try_from = "String", into = "String")]
 pub struct Currency([u8; 3]);
-
-/// A string that is not three uppercase ASCII letters.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a currency code (three uppercase letters, like EUR)")]
-pub struct InvalidCurrency(pub String);
 
 impl Currency {
     /// Euro.
@@ -25,10 +22,10 @@ impl Currency {
     pub const GBP: Currency = Currency(*b"GBP");
 
     /// Parses a three-letter code.
-    pub fn parse(code: &str) -> Result<Self, InvalidCurrency> {
+    pub fn parse(code: &str) -> Result<Self, InputError> {
         match code.as_bytes() {
             &[a, b, c] if [a, b, c].iter().all(u8::is_ascii_uppercase) => Ok(Currency([a, b, c])),
-            _ => Err(InvalidCurrency(code.chars().take(16).collect())),
+            _ => Err(InputError::InvalidCurrency(code.chars().take(16).collect())),
         }
     }
 
@@ -40,7 +37,7 @@ impl Currency {
 }
 
 impl TryFrom<String> for Currency {
-    type Error = InvalidCurrency;
+    type Error = InputError;
     fn try_from(value: String) -> Result<Self, Self::Error> {
         Currency::parse(&value)
     }

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 
+use crate::error::InputError;
 use crate::ids::{HoldId, HolderId};
 use crate::money::Money;
 
@@ -18,17 +19,21 @@ use crate::money::Money;
 #[serde(try_from = "String", into = "String")]
 pub struct CardNumber(String);
 
-/// Text that is not a card number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("not a valid card number (12-19 digits with a correct check digit)")]
-pub struct InvalidCardNumber;
-
 impl CardNumber {
     /// Parses and checks a card number.
-    pub fn parse(text: &str) -> Result<Self, InvalidCardNumber> {
+    ///
+    /// ```
+    /// use reservation_core::InputError;
+    /// use reservation_core::payment::{CardNumber, test_cards};
+    ///
+    /// assert_eq!(CardNumber::parse(test_cards::APPROVED)?.last4(), "4242");
+    /// assert_eq!(CardNumber::parse("4242 4242 4242 4241"), Err(InputError::InvalidCardNumber));
+    /// # Ok::<(), InputError>(())
+    /// ```
+    pub fn parse(text: &str) -> Result<Self, InputError> {
         let digits: String = text.chars().filter(|c| *c != ' ' && *c != '-').collect();
         if !(12..=19).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(InvalidCardNumber);
+            return Err(InputError::InvalidCardNumber);
         }
         let sum: u32 = digits
             .bytes()
@@ -46,7 +51,7 @@ impl CardNumber {
         if sum.is_multiple_of(10) {
             Ok(Self(digits))
         } else {
-            Err(InvalidCardNumber)
+            Err(InputError::InvalidCardNumber)
         }
     }
 
@@ -68,7 +73,7 @@ impl std::fmt::Debug for CardNumber {
 }
 
 impl TryFrom<String> for CardNumber {
-    type Error = InvalidCardNumber;
+    type Error = InputError;
     fn try_from(value: String) -> Result<Self, Self::Error> {
         Self::parse(&value)
     }
@@ -108,6 +113,7 @@ pub struct PaymentReceipt {
 
 /// A charge that did not go through.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum PaymentError {
     /// The card was refused; nothing was charged. Another card may work.
     #[error("payment declined: {0}")]
@@ -119,6 +125,46 @@ pub enum PaymentError {
 
 /// A payment service. Implementations are called through `dyn`, so this trait
 /// uses `async-trait` (native `async fn` in traits is not object-safe).
+///
+/// ```
+/// use std::sync::Arc;
+/// use async_trait::async_trait;
+/// use reservation_core::payment::{ChargeRequest, PaymentError, PaymentGateway, PaymentReceipt};
+/// use reservation_core::*;
+///
+/// /// Charges nothing: tickets to a free event.
+/// struct FreeEntry;
+///
+/// #[async_trait]
+/// impl PaymentGateway for FreeEntry {
+///     async fn charge(&self, request: &ChargeRequest) -> Result<PaymentReceipt, PaymentError> {
+///         Ok(PaymentReceipt {
+///             // The same key gives the same receipt: idempotent by construction.
+///             reference: format!("free-{}", request.idempotency_key),
+///             amount: request.amount,
+///             card_last4: request.card.last4().to_owned(),
+///         })
+///     }
+///
+///     async fn refund(&self, _receipt: &PaymentReceipt) -> Result<(), PaymentError> {
+///         Ok(())
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let store = MemoryStore::default();
+/// let show = sample::load(&store).await?;
+/// let engine = Reservations::new(Arc::new(store), Arc::new(FreeEntry), Arc::new(SystemClock));
+/// let me = HolderId::random();
+/// let one = SeatSelection::BestAvailable { count: SeatCount::ONE, filter: SeatFilter::default() };
+/// let hold = engine.hold(&HoldRequest { show, holder: me, seats: one }).await?;
+/// let card = payment::CardNumber::parse(payment::test_cards::APPROVED)?;
+/// let booking = engine.confirm(&hold.token, me, card).await?;
+/// assert!(booking.payment.reference.starts_with("free-"));
+/// # Ok(())
+/// # }
+/// ```
 #[async_trait]
 pub trait PaymentGateway: Send + Sync {
     /// Charges once per `request.idempotency_key`.

@@ -39,6 +39,21 @@ use crate::waitlist::{Wait, WaitRequest, WaitStatus};
 pub type CatalogResult<T> = Result<T, CatalogError>;
 
 /// Reads of the catalog: what a storefront browses.
+///
+/// ```
+/// use reservation_core::{Catalog, MemoryStore, sample};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let store = MemoryStore::default();
+/// let show = store.show(sample::load(&store).await?).await?;
+/// let london = store.city(show.city).await?;
+/// assert_eq!(london.name, "London");
+/// let on = store.events_in_city(london.id, time::OffsetDateTime::now_utc()).await?;
+/// assert_eq!(on[0].event.title, "Dune");
+/// # Ok(())
+/// # }
+/// ```
 #[async_trait]
 pub trait Catalog: Send + Sync {
     /// All cities, by name.
@@ -82,6 +97,27 @@ pub trait Catalog: Send + Sync {
 }
 
 /// Writes to the catalog. Each checks that what it refers to exists.
+///
+/// ```
+/// use reservation_core::catalog::{CatalogError, City, GeoPoint, Venue};
+/// use reservation_core::{Catalog, CatalogAdmin, CityId, MemoryStore};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let store = MemoryStore::default();
+/// let here = GeoPoint::new(38.7223, -9.1393)?;
+/// let lisbon = City::new("Lisbon", "PT", here);
+/// store.add_city(lisbon.clone()).await?;
+/// store.add_venue(Venue::new(lisbon.id, "Cinema São Jorge", here)).await?;
+/// assert_eq!(store.venues_in_city(lisbon.id).await?.len(), 1);
+///
+/// // Ids are unique, and what a write refers to must exist.
+/// assert!(matches!(store.add_city(lisbon).await, Err(CatalogError::Duplicate { .. })));
+/// let nowhere = Venue::new(CityId::random(), "Nowhere", here);
+/// assert!(matches!(store.add_venue(nowhere).await, Err(CatalogError::Unknown { .. })));
+/// # Ok(())
+/// # }
+/// ```
 #[async_trait]
 pub trait CatalogAdmin: Send + Sync {
     /// Adds a city.
@@ -108,6 +144,29 @@ pub enum Checkout {
 }
 
 /// The seat lifecycle, holds, bookings, waitlist and events.
+///
+/// Applications call it through [`Reservations`](crate::Reservations),
+/// which passes its clock's `now`; called directly, time is whatever the
+/// caller says:
+///
+/// ```
+/// use reservation_core::*;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let store = MemoryStore::default();
+/// let show = sample::load(&store).await?;
+/// let now = time::OffsetDateTime::now_utc();
+/// let best_two = SeatSelection::BestAvailable { count: SeatCount::new(2)?, filter: SeatFilter::default() };
+/// let hold = store.hold(&HoldRequest { show, holder: HolderId::random(), seats: best_two }, now).await?;
+/// assert_eq!(store.availability(show, now).await?.held, 2);
+///
+/// // Expiry is lazy: past `expires_at` and the grace the seats are free.
+/// let later = hold.expires_at + store.policy().grace + time::Duration::seconds(1);
+/// assert_eq!(store.availability(show, later).await?.held, 0);
+/// # Ok(())
+/// # }
+/// ```
 #[async_trait]
 pub trait ReservationStore: Send + Sync {
     /// The rules this store applies.
@@ -230,6 +289,23 @@ pub trait ReservationStore: Send + Sync {
 
     /// Events of `show` after `after`, oldest first, at most `limit`.
     /// Refusal: `EventsGone` if some of them are no longer kept.
+    ///
+    /// ```
+    /// use reservation_core::*;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let store = MemoryStore::default();
+    /// let show = sample::load(&store).await?;
+    /// let now = time::OffsetDateTime::now_utc();
+    /// let start = store.seat_map(show, None, now).await?.seq;
+    /// let one = SeatSelection::BestAvailable { count: SeatCount::ONE, filter: SeatFilter::default() };
+    /// store.hold(&HoldRequest { show, holder: HolderId::random(), seats: one }, now).await?;
+    /// let events = store.events_since(show, start, 100).await?;
+    /// assert!(matches!(events[..], [ShowEvent { change: Change::Held { .. }, .. }]));
+    /// # Ok(())
+    /// # }
+    /// ```
     async fn events_since(
         &self,
         show: ShowId,
@@ -245,7 +321,29 @@ pub trait ReservationStore: Send + Sync {
     ) -> Result<EventStream, ReservationError>;
 }
 
-/// Everything a store of the full product provides.
+/// Everything a store of the full product provides: implement
+/// [`Catalog`], [`CatalogAdmin`] and [`ReservationStore`] and this comes
+/// with them.
+///
+/// ```
+/// use std::sync::Arc;
+/// use reservation_core::payment::FakeGateway;
+/// use reservation_core::*;
+///
+/// /// A box office on any store: the sample catalog and an engine.
+/// async fn box_office<S: Store + 'static>(store: S) -> Result<(Reservations, ShowId), catalog::CatalogError> {
+///     let show = sample::load(&store).await?;
+///     let engine = Reservations::new(Arc::new(store), Arc::new(FakeGateway::new()), Arc::new(SystemClock));
+///     Ok((engine, show))
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let (engine, show) = box_office(MemoryStore::default()).await?;
+/// assert_eq!(engine.availability(show).await?.available, 120);
+/// # Ok(())
+/// # }
+/// ```
 pub trait Store: Catalog + CatalogAdmin + ReservationStore {}
 
 impl<T: Catalog + CatalogAdmin + ReservationStore> Store for T {}

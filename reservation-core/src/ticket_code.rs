@@ -22,6 +22,7 @@ const DOMAIN: &[u8] = b"seatwise-ticket-v1";
 
 /// Why a ticket code was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum TicketCodeError {
     /// Not a ticket code at all (wrong prefix, length or alphabet).
     #[error("this is not a Seatwise ticket code")]

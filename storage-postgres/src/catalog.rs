@@ -32,36 +32,33 @@ fn point(row: &PgRow) -> CatalogResult<GeoPoint> {
 }
 
 fn city(row: &PgRow) -> CatalogResult<City> {
-    Ok(City {
-        id: CityId::from_uuid(row.try_get("id").map_err(failed)?),
-        name: row.try_get("name").map_err(failed)?,
-        country: row.try_get("country").map_err(failed)?,
-        location: point(row)?,
-    })
+    let name: String = row.try_get("name").map_err(failed)?;
+    let country: String = row.try_get("country").map_err(failed)?;
+    Ok(City::new(name, country, point(row)?)
+        .with_id(CityId::from_uuid(row.try_get("id").map_err(failed)?)))
 }
 
 pub(crate) fn venue_row(row: &PgRow) -> CatalogResult<Venue> {
-    Ok(Venue {
-        id: VenueId::from_uuid(row.try_get("id").map_err(failed)?),
-        city: CityId::from_uuid(row.try_get("city_id").map_err(failed)?),
-        name: row.try_get("name").map_err(failed)?,
-        address: row.try_get("address").map_err(failed)?,
-        postal_code: row.try_get("postal_code").map_err(failed)?,
-        location: point(row)?,
-    })
+    let city = CityId::from_uuid(row.try_get("city_id").map_err(failed)?);
+    let name: String = row.try_get("name").map_err(failed)?;
+    let address: String = row.try_get("address").map_err(failed)?;
+    let postal_code: String = row.try_get("postal_code").map_err(failed)?;
+    Ok(Venue::new(city, name, point(row)?)
+        .with_id(VenueId::from_uuid(row.try_get("id").map_err(failed)?))
+        .with_address(address, postal_code))
 }
 
 pub(crate) fn show_row(row: &PgRow) -> CatalogResult<Show> {
     let prices: Json<PriceList> = row.try_get("prices").map_err(failed)?;
-    Ok(Show {
-        id: ShowId::from_uuid(row.try_get("show_id").map_err(failed)?),
-        event: EventId::from_uuid(row.try_get("event_id").map_err(failed)?),
-        hall: HallId::from_uuid(row.try_get("hall_id").map_err(failed)?),
-        venue: VenueId::from_uuid(row.try_get("venue_id").map_err(failed)?),
-        city: CityId::from_uuid(row.try_get("city_id").map_err(failed)?),
-        starts_at: row.try_get("starts_at").map_err(failed)?,
-        prices: prices.0,
-    })
+    Ok(Show::from_ids(
+        EventId::from_uuid(row.try_get("event_id").map_err(failed)?),
+        HallId::from_uuid(row.try_get("hall_id").map_err(failed)?),
+        VenueId::from_uuid(row.try_get("venue_id").map_err(failed)?),
+        CityId::from_uuid(row.try_get("city_id").map_err(failed)?),
+        row.try_get("starts_at").map_err(failed)?,
+        prices.0,
+    )
+    .with_id(ShowId::from_uuid(row.try_get("show_id").map_err(failed)?)))
 }
 
 /// Whether a row with this id exists in `table`.
@@ -210,10 +207,8 @@ impl Catalog for PgStore {
                 id.as_uuid(),
             )
             .await?;
-        Ok(Performer {
-            id,
-            name: row.try_get("name").map_err(failed)?,
-        })
+        let name: String = row.try_get("name").map_err(failed)?;
+        Ok(Performer::new(name).with_id(id))
     }
 
     async fn show(&self, id: ShowId) -> CatalogResult<Show> {

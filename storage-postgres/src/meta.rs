@@ -31,15 +31,15 @@ impl ShowMeta {
         let hall_id = HallId::from_uuid(row.try_get("hall_id").map_err(storage)?);
         let name: String = row.try_get("name").map_err(storage)?;
         let hall = Hall::new(hall_id, venue, name, layout.0).map_err(storage)?;
-        let show = Show {
-            id,
-            event: EventId::from_uuid(row.try_get("event_id").map_err(storage)?),
-            hall: hall_id,
+        let show = Show::from_ids(
+            EventId::from_uuid(row.try_get("event_id").map_err(storage)?),
+            hall_id,
             venue,
-            city: CityId::from_uuid(row.try_get("city_id").map_err(storage)?),
-            starts_at: row.try_get("starts_at").map_err(storage)?,
-            prices: prices.0,
-        };
+            CityId::from_uuid(row.try_get("city_id").map_err(storage)?),
+            row.try_get("starts_at").map_err(storage)?,
+            prices.0,
+        )
+        .with_id(id);
         Ok(Some(Self {
             pricing: PricedPlan::new(&hall, &show.prices),
             show,

@@ -89,13 +89,9 @@ async fn an_event_added_through_one_instance_is_found_through_another() {
     event.id = EventId::random();
     event.title = "Zanzibar Nights".to_owned();
     one.add_event(event.clone()).await.unwrap();
-    one.add_show(reservation_core::catalog::Show {
-        id: ShowId::random(),
-        event: event.id,
-        ..existing
-    })
-    .await
-    .unwrap();
+    let mut show = existing.with_id(ShowId::random());
+    show.event = event.id;
+    one.add_show(show).await.unwrap();
     let found = |page: reservation_core::catalog::search::SearchPage| {
         page.hits.iter().any(|hit| hit.event.id == event.id)
     };

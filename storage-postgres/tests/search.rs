@@ -41,12 +41,8 @@ async fn load<S: CatalogAdmin>(store: &S) -> (Vec<CityId>, Vec<VenueId>, Vec<Per
     let mut venues = Vec::new();
     let mut halls = Vec::new();
     for (c, (name, lat, lon)) in CITIES.iter().enumerate() {
-        let city = City {
-            id: CityId::from_name(name),
-            name: (*name).into(),
-            country: "DE".into(),
-            location: GeoPoint::new(*lat, *lon).unwrap(),
-        };
+        let city = City::new(*name, "DE", GeoPoint::new(*lat, *lon).unwrap())
+            .with_id(CityId::from_name(name));
         store.add_city(city.clone()).await.unwrap();
         cities.push(city.id);
         for v in 0..3 {
@@ -57,14 +53,9 @@ async fn load<S: CatalogAdmin>(store: &S) -> (Vec<CityId>, Vec<VenueId>, Vec<Per
                 ["Kino", "Theater", "Halle"][v as usize],
                 ["Mitte", "Nord", "Süd"][c]
             );
-            let venue = Venue {
-                id: VenueId::from_name(&name),
-                city: city.id,
-                name: name.clone(),
-                address: "-".into(),
-                postal_code: "1".into(),
-                location,
-            };
+            let venue = Venue::new(city.id, name.clone(), location)
+                .with_id(VenueId::from_name(&name))
+                .with_address("-", "1");
             store.add_venue(venue.clone()).await.unwrap();
             let hall = Hall::new(
                 HallId::from_name(&name),
@@ -87,10 +78,7 @@ async fn load<S: CatalogAdmin>(store: &S) -> (Vec<CityId>, Vec<VenueId>, Vec<Per
         .zip(["Robert Downey", "Hans Zimmer", "Yo-Yo Ma"])
     {
         store
-            .add_performer(Performer {
-                id: *p,
-                name: name.into(),
-            })
+            .add_performer(Performer::new(name).with_id(*p))
             .await
             .unwrap();
     }
@@ -99,32 +87,22 @@ async fn load<S: CatalogAdmin>(store: &S) -> (Vec<CityId>, Vec<VenueId>, Vec<Per
         let title = format!("{} {}", TITLES[e % 12], ["", "II", "Live"][e / 12])
             .trim()
             .to_owned();
-        let event = Event {
-            id: EventId::from_name(&title),
-            kind: [EventKind::Movie, EventKind::Concert, EventKind::Theatre][e % 3],
-            title: title.clone(),
-            description: format!("Number {e} of the season"),
-            genres: vec![["action", "jazz", "drama"][e % 3].into()],
-            performers: vec![performers[e % 3]],
-            duration_minutes: 120,
-            rating: None,
-        };
+        let kind = [EventKind::Movie, EventKind::Concert, EventKind::Theatre][e % 3];
+        let event = Event::new(kind, title.clone())
+            .with_id(EventId::from_name(&title))
+            .with_description(format!("Number {e} of the season"))
+            .with_genres([["action", "jazz", "drama"][e % 3]])
+            .with_performers([performers[e % 3]])
+            .with_duration_minutes(120);
         store.add_event(event.clone()).await.unwrap();
         for k in 0..(1 + e % 7) {
             let (hall, venue, city) = &halls[(e * 5 + k * 3) % halls.len()];
-            let show = Show {
-                id: ShowId::from_name(&format!("{title}/{k}")),
-                event: event.id,
-                hall: hall.id(),
-                venue: *venue,
-                city: *city,
-                // Some shows share start times, to exercise the id tie-break.
-                starts_at: base + Duration::hours(((e * 7 + k * 13) % 40) as i64 * 6),
-                prices: PriceList::uniform(
-                    &hall.layout().categories,
-                    Money::new(1000, Currency::EUR),
-                ),
-            };
+            // Some shows share start times, to exercise the id tie-break.
+            let starts_at = base + Duration::hours(((e * 7 + k * 13) % 40) as i64 * 6);
+            let prices =
+                PriceList::uniform(&hall.layout().categories, Money::new(1000, Currency::EUR));
+            let show = Show::from_ids(event.id, hall.id(), *venue, *city, starts_at, prices)
+                .with_id(ShowId::from_name(&format!("{title}/{k}")));
             store.add_show(show).await.unwrap();
         }
     }

@@ -227,14 +227,13 @@ impl Catalog {
                 } else {
                     words.invented(&mut rng)
                 };
-                Performer {
-                    id: PerformerId::from_uuid(random_uuid(&mut rng)),
-                    name: format!(
-                        "{} {}",
-                        capitalized(uniform(&mut rng, &words.first)),
-                        capitalized(&last)
-                    ),
-                }
+                let id = PerformerId::from_uuid(random_uuid(&mut rng));
+                let name = format!(
+                    "{} {}",
+                    capitalized(uniform(&mut rng, &words.first)),
+                    capitalized(&last)
+                );
+                Performer::new(name).with_id(id)
             })
             .collect();
         let first_day = datetime!(2030-03-01 00:00 UTC);
@@ -263,15 +262,14 @@ impl Catalog {
     /// The full show of `spec`.
     pub(crate) fn show(&self, spec: &ShowSpec) -> Show {
         let venue = &self.venues[spec.venue as usize];
-        Show {
-            id: spec.id,
-            event: self.events[spec.event as usize].id,
-            hall: self.halls[spec.venue as usize].id(),
-            venue: venue.id,
-            city: venue.city,
-            starts_at: spec.starts_at,
-            prices: self.prices.clone(),
-        }
+        Show::new(
+            self.events[spec.event as usize].id,
+            venue,
+            &self.halls[spec.venue as usize],
+            spec.starts_at,
+            self.prices.clone(),
+        )
+        .with_id(spec.id)
     }
 
     /// The shows of event `event` (an index).
@@ -294,12 +292,8 @@ fn cities(rng: &mut StdRng) -> Vec<City> {
             // Somewhere in Europe.
             let location =
                 GeoPoint::new(rng.random_range(36.0..60.0), rng.random_range(-9.0..25.0)).ok()?;
-            Some(City {
-                id: CityId::from_uuid(random_uuid(rng)),
-                name: capitalized(&name),
-                country: "EU".to_owned(),
-                location,
-            })
+            let id = CityId::from_uuid(random_uuid(rng));
+            Some(City::new(capitalized(&name), "EU", location).with_id(id))
         })
         .collect()
 }
@@ -321,14 +315,14 @@ fn venues(rng: &mut StdRng, cities: &[City]) -> Vec<Venue> {
                 city.location.lon() + rng.random_range(-0.05..0.05),
             )
             .unwrap_or(city.location);
-            venues.push(Venue {
-                id: VenueId::from_uuid(random_uuid(rng)),
-                city: city.id,
-                name: format!("{first} {}", capitalized(uniform(rng, &kinds))),
-                address: format!("Main Street {}", i + 1),
-                postal_code: format!("{:05}", rng.random_range(10_000..99_999)),
-                location,
-            });
+            let id = VenueId::from_uuid(random_uuid(rng));
+            let name = format!("{first} {}", capitalized(uniform(rng, &kinds)));
+            let postal_code = format!("{:05}", rng.random_range(10_000..99_999));
+            venues.push(
+                Venue::new(city.id, name, location)
+                    .with_id(id)
+                    .with_address(format!("Main Street {}", i + 1), postal_code),
+            );
         }
     }
     venues
@@ -366,16 +360,13 @@ fn event(rng: &mut StdRng, words: &Words, performers: &[Performer]) -> Event {
     let mut cast: Vec<PerformerId> = (0..cast).map(|_| skewed(rng, performers).id).collect();
     cast.sort();
     cast.dedup();
-    Event {
-        id: EventId::from_uuid(random_uuid(rng)),
-        kind,
-        title: title.join(" "),
-        description: capitalized(&description.join(" ")) + ".",
-        genres: event_genres,
-        performers: cast,
-        duration_minutes: rng.random_range(60..=180),
-        rating: None,
-    }
+    let id = EventId::from_uuid(random_uuid(rng));
+    Event::new(kind, title.join(" "))
+        .with_id(id)
+        .with_description(capitalized(&description.join(" ")) + ".")
+        .with_genres(event_genres)
+        .with_performers(cast)
+        .with_duration_minutes(rng.random_range(60..=180))
 }
 
 /// An event's 10 shows: a concert tours 10 cities every third day, a movie

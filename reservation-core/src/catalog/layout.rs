@@ -14,6 +14,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use smol_str::SmolStr;
 
+use crate::error::InputError;
 use crate::ids::{HallId, SeatId, VenueId};
 
 /// A point in layout coordinates. The stage or screen is at the top (small `y`).
@@ -48,14 +49,9 @@ impl Point {
 #[serde(try_from = "String", into = "String")]
 pub struct CategoryCode(SmolStr);
 
-/// A category code that is empty, longer than 32 bytes or not `[A-Za-z0-9_-]`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a price category code (1-32 characters of A-Z, a-z, 0-9, _ or -)")]
-pub struct InvalidCategoryCode(pub String);
-
 impl CategoryCode {
-    /// Parses a code.
-    pub fn parse(code: &str) -> Result<Self, InvalidCategoryCode> {
+    /// Parses a code: 1-32 characters of `A-Z a-z 0-9 _ -`.
+    pub fn parse(code: &str) -> Result<Self, InputError> {
         let ok = (1..=32).contains(&code.len())
             && code
                 .bytes()
@@ -63,7 +59,9 @@ impl CategoryCode {
         if ok {
             Ok(Self(SmolStr::new(code)))
         } else {
-            Err(InvalidCategoryCode(code.chars().take(40).collect()))
+            Err(InputError::InvalidCategoryCode(
+                code.chars().take(40).collect(),
+            ))
         }
     }
 
@@ -74,7 +72,7 @@ impl CategoryCode {
 }
 
 impl TryFrom<String> for CategoryCode {
-    type Error = InvalidCategoryCode;
+    type Error = InputError;
     fn try_from(value: String) -> Result<Self, Self::Error> {
         CategoryCode::parse(&value)
     }
@@ -95,6 +93,7 @@ impl fmt::Display for CategoryCode {
 /// A price category of a layout (the show sets the price per category).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[non_exhaustive]
 pub struct PriceCategory {
     /// Short code seats refer to.
     pub code: CategoryCode,
@@ -102,9 +101,20 @@ pub struct PriceCategory {
     pub name: String,
 }
 
+impl PriceCategory {
+    /// A category with this code and display name.
+    pub fn new(code: CategoryCode, name: impl Into<String>) -> Self {
+        Self {
+            code,
+            name: name.into(),
+        }
+    }
+}
+
 /// Properties of a seat that matter to buyers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[non_exhaustive]
 pub struct SeatFlags {
     /// Wheelchair space or seat with step-free access.
     pub accessible: bool,
@@ -114,9 +124,40 @@ pub struct SeatFlags {
     pub aisle: bool,
 }
 
+impl SeatFlags {
+    /// No flags set: the same as `SeatFlags::default()`.
+    pub const NONE: SeatFlags = SeatFlags {
+        accessible: false,
+        companion: false,
+        aisle: false,
+    };
+
+    /// The same flags with `accessible` set to `on`.
+    #[must_use]
+    pub const fn with_accessible(mut self, on: bool) -> Self {
+        self.accessible = on;
+        self
+    }
+
+    /// The same flags with `companion` set to `on`.
+    #[must_use]
+    pub const fn with_companion(mut self, on: bool) -> Self {
+        self.companion = on;
+        self
+    }
+
+    /// The same flags with `aisle` set to `on`.
+    #[must_use]
+    pub const fn with_aisle(mut self, on: bool) -> Self {
+        self.aisle = on;
+        self
+    }
+}
+
 /// One seat as drawn on the layout.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[non_exhaustive]
 pub struct Seat {
     /// Stable id.
     pub id: SeatId,
@@ -133,9 +174,37 @@ pub struct Seat {
     pub flags: SeatFlags,
 }
 
+impl Seat {
+    /// A seat without flags (add them with [`with_flags`](Self::with_flags)).
+    pub fn new(
+        id: SeatId,
+        label: impl Into<String>,
+        number: u16,
+        position: Point,
+        category: CategoryCode,
+    ) -> Self {
+        Self {
+            id,
+            label: label.into(),
+            number,
+            position,
+            category,
+            flags: SeatFlags::NONE,
+        }
+    }
+
+    /// The same seat with these flags.
+    #[must_use]
+    pub fn with_flags(mut self, flags: SeatFlags) -> Self {
+        self.flags = flags;
+        self
+    }
+}
+
 /// A row of seats.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[non_exhaustive]
 pub struct Row {
     /// Row label, such as "F".
     pub label: String,
@@ -143,10 +212,21 @@ pub struct Row {
     pub seats: Vec<Seat>,
 }
 
+impl Row {
+    /// A row labelled `label` with these seats.
+    pub fn new(label: impl Into<String>, seats: Vec<Seat>) -> Self {
+        Self {
+            label: label.into(),
+            seats,
+        }
+    }
+}
+
 /// A block of rows, such as "Stalls" or "Balcony". Aisles separate sections:
 /// seats of different sections are never adjacent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[non_exhaustive]
 pub struct Section {
     /// Display name.
     pub name: String,
@@ -154,9 +234,20 @@ pub struct Section {
     pub rows: Vec<Row>,
 }
 
+impl Section {
+    /// A section named `name` with these rows.
+    pub fn new(name: impl Into<String>, rows: Vec<Row>) -> Self {
+        Self {
+            name: name.into(),
+            rows,
+        }
+    }
+}
+
 /// The stage or screen, drawn as a rectangle.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[non_exhaustive]
 pub struct Stage {
     /// "Screen" or "Stage".
     pub label: String,
@@ -168,9 +259,23 @@ pub struct Stage {
     pub height: f32,
 }
 
+impl Stage {
+    /// A stage or screen labelled `label`, drawn as a `width` x `height`
+    /// rectangle from `origin`.
+    pub fn new(label: impl Into<String>, origin: Point, width: f32, height: f32) -> Self {
+        Self {
+            label: label.into(),
+            origin,
+            width,
+            height,
+        }
+    }
+}
+
 /// A hall's seating as the venue describes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[non_exhaustive]
 pub struct Layout {
     /// The stage or screen.
     pub stage: Stage,
@@ -184,8 +289,29 @@ pub struct Layout {
     pub sections: Vec<Section>,
 }
 
+impl Layout {
+    /// A layout with the default sweet spot (set one with
+    /// [`with_sweet_spot`](Self::with_sweet_spot)). [`Hall::new`] checks it.
+    pub fn new(stage: Stage, categories: Vec<PriceCategory>, sections: Vec<Section>) -> Self {
+        Self {
+            stage,
+            sweet_spot: None,
+            categories,
+            sections,
+        }
+    }
+
+    /// The same layout with this sweet spot.
+    #[must_use]
+    pub fn with_sweet_spot(mut self, sweet_spot: Point) -> Self {
+        self.sweet_spot = Some(sweet_spot);
+        self
+    }
+}
+
 /// A layout that cannot be used.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum LayoutError {
     /// No seats at all.
     #[error("the layout has no seats")]

@@ -10,12 +10,13 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::error::InputError;
 use crate::ids::{CityId, EventId, HallId, PerformerId, ShowId, VenueId};
 use crate::money::{Currency, Money};
 
 pub use layout::{
-    CategoryCode, Hall, InvalidCategoryCode, Layout, LayoutError, PlanRow, PlanSeat, Point,
-    PriceCategory, Row, Seat, SeatFlags, SeatIndex, SeatingPlan, Section, Stage, grid_layout,
+    CategoryCode, Hall, Layout, LayoutError, PlanRow, PlanSeat, Point, PriceCategory, Row, Seat,
+    SeatFlags, SeatIndex, SeatingPlan, Section, Stage, grid_layout,
 };
 pub use pricing::PricedPlan;
 
@@ -35,29 +36,19 @@ struct RawGeoPoint {
 }
 
 impl TryFrom<RawGeoPoint> for GeoPoint {
-    type Error = InvalidGeoPoint;
+    type Error = InputError;
     fn try_from(raw: RawGeoPoint) -> Result<Self, Self::Error> {
         GeoPoint::new(raw.lat, raw.lon)
     }
 }
 
-/// Latitude outside -90..=90 or longitude outside -180..=180.
-#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
-#[error("({lat}, {lon}) is not a position (latitude -90..=90, longitude -180..=180)")]
-pub struct InvalidGeoPoint {
-    /// Rejected latitude.
-    pub lat: f64,
-    /// Rejected longitude.
-    pub lon: f64,
-}
-
 impl GeoPoint {
-    /// A checked position.
-    pub fn new(lat: f64, lon: f64) -> Result<Self, InvalidGeoPoint> {
+    /// A checked position: latitude -90..=90, longitude -180..=180.
+    pub fn new(lat: f64, lon: f64) -> Result<Self, InputError> {
         if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) {
             Ok(Self { lat, lon })
         } else {
-            Err(InvalidGeoPoint { lat, lon })
+            Err(InputError::InvalidGeoPoint { lat, lon })
         }
     }
 
@@ -83,9 +74,10 @@ impl GeoPoint {
     }
 }
 
-/// A city with venues.
+/// A city with venues. Build one with [`City::new`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[non_exhaustive]
 pub struct City {
     /// Id.
     pub id: CityId,
@@ -97,9 +89,30 @@ pub struct City {
     pub location: GeoPoint,
 }
 
-/// A place where shows happen.
+impl City {
+    /// A city with a fresh random id.
+    pub fn new(name: impl Into<String>, country: impl Into<String>, location: GeoPoint) -> Self {
+        Self {
+            id: CityId::random(),
+            name: name.into(),
+            country: country.into(),
+            location,
+        }
+    }
+
+    /// The same city with id `id` (imports with stable ids, stores reading
+    /// it back).
+    #[must_use]
+    pub fn with_id(mut self, id: CityId) -> Self {
+        self.id = id;
+        self
+    }
+}
+
+/// A place where shows happen. Build one with [`Venue::new`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[non_exhaustive]
 pub struct Venue {
     /// Id.
     pub id: VenueId,
@@ -115,14 +128,65 @@ pub struct Venue {
     pub location: GeoPoint,
 }
 
-/// An artist, band or cast member.
+impl Venue {
+    /// A venue in `city` with a fresh random id and no street address.
+    pub fn new(city: CityId, name: impl Into<String>, location: GeoPoint) -> Self {
+        Self {
+            id: VenueId::random(),
+            city,
+            name: name.into(),
+            address: String::new(),
+            postal_code: String::new(),
+            location,
+        }
+    }
+
+    /// The same venue with id `id`.
+    #[must_use]
+    pub fn with_id(mut self, id: VenueId) -> Self {
+        self.id = id;
+        self
+    }
+
+    /// The same venue at this street address and postal code.
+    #[must_use]
+    pub fn with_address(
+        mut self,
+        address: impl Into<String>,
+        postal_code: impl Into<String>,
+    ) -> Self {
+        self.address = address.into();
+        self.postal_code = postal_code.into();
+        self
+    }
+}
+
+/// An artist, band or cast member. Build one with [`Performer::new`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[non_exhaustive]
 pub struct Performer {
     /// Id.
     pub id: PerformerId,
     /// Display name.
     pub name: String,
+}
+
+impl Performer {
+    /// A performer with a fresh random id.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            id: PerformerId::random(),
+            name: name.into(),
+        }
+    }
+
+    /// The same performer with id `id`.
+    #[must_use]
+    pub fn with_id(mut self, id: PerformerId) -> Self {
+        self.id = id;
+        self
+    }
 }
 
 /// What kind of event it is.
@@ -140,9 +204,11 @@ pub enum EventKind {
     Other,
 }
 
-/// A movie or concert, independent of where and when it plays.
+/// A movie or concert, independent of where and when it plays. Build one
+/// with [`Event::new`] and the `with_` methods.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[non_exhaustive]
 pub struct Event {
     /// Id.
     pub id: EventId,
@@ -162,6 +228,75 @@ pub struct Event {
     pub rating: Option<String>,
 }
 
+impl Event {
+    /// An event with a fresh random id, no description, genres, performers
+    /// or rating, and a running time of 0 (unknown).
+    ///
+    /// ```
+    /// use reservation_core::catalog::{Event, EventKind};
+    ///
+    /// let dune = Event::new(EventKind::Movie, "Dune")
+    ///     .with_duration_minutes(155)
+    ///     .with_genres(["sci-fi", "adventure"])
+    ///     .with_rating("PG-13");
+    /// assert_eq!(dune.genres, ["sci-fi", "adventure"]);
+    /// ```
+    pub fn new(kind: EventKind, title: impl Into<String>) -> Self {
+        Self {
+            id: EventId::random(),
+            kind,
+            title: title.into(),
+            description: String::new(),
+            genres: Vec::new(),
+            performers: Vec::new(),
+            duration_minutes: 0,
+            rating: None,
+        }
+    }
+
+    /// The same event with id `id`.
+    #[must_use]
+    pub fn with_id(mut self, id: EventId) -> Self {
+        self.id = id;
+        self
+    }
+
+    /// The same event with this description.
+    #[must_use]
+    pub fn with_description(mut self, description: impl Into<String>) -> Self {
+        self.description = description.into();
+        self
+    }
+
+    /// The same event with these genres and tags.
+    #[must_use]
+    pub fn with_genres(mut self, genres: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.genres = genres.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The same event with these performers.
+    #[must_use]
+    pub fn with_performers(mut self, performers: impl IntoIterator<Item = PerformerId>) -> Self {
+        self.performers = performers.into_iter().collect();
+        self
+    }
+
+    /// The same event with this running time.
+    #[must_use]
+    pub fn with_duration_minutes(mut self, minutes: u32) -> Self {
+        self.duration_minutes = minutes;
+        self
+    }
+
+    /// The same event with this audience rating.
+    #[must_use]
+    pub fn with_rating(mut self, rating: impl Into<String>) -> Self {
+        self.rating = Some(rating.into());
+        self
+    }
+}
+
 /// Prices of a show, one per price category of its hall, in one currency.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = std::collections::BTreeMap<String, Money>))]
@@ -169,6 +304,7 @@ pub struct PriceList(BTreeMap<CategoryCode, Money>);
 
 /// A price list that does not fit the hall.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum PriceListError {
     /// A category of the hall has no price.
     #[error("price category `{0}` has no price")]
@@ -243,9 +379,11 @@ impl PriceList {
     }
 }
 
-/// One event in one hall at one time: what people buy seats for.
+/// One event in one hall at one time: what people buy seats for. Build one
+/// with [`Show::new`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[non_exhaustive]
 pub struct Show {
     /// Id.
     pub id: ShowId,
@@ -262,6 +400,49 @@ pub struct Show {
     pub starts_at: OffsetDateTime,
     /// Price per category.
     pub prices: PriceList,
+}
+
+impl Show {
+    /// `event` in `hall` of `venue` (which gives the city), with a fresh
+    /// random id. The store checks that the hall is the venue's and that
+    /// the prices cover the hall's categories.
+    pub fn new(
+        event: EventId,
+        venue: &Venue,
+        hall: &Hall,
+        starts_at: OffsetDateTime,
+        prices: PriceList,
+    ) -> Self {
+        Self::from_ids(event, hall.id(), venue.id, venue.city, starts_at, prices)
+    }
+
+    /// The same from ids alone, with a fresh random id (for stores reading
+    /// shows back, and imports).
+    pub fn from_ids(
+        event: EventId,
+        hall: HallId,
+        venue: VenueId,
+        city: CityId,
+        starts_at: OffsetDateTime,
+        prices: PriceList,
+    ) -> Self {
+        Self {
+            id: ShowId::random(),
+            event,
+            hall,
+            venue,
+            city,
+            starts_at,
+            prices,
+        }
+    }
+
+    /// The same show with id `id`.
+    #[must_use]
+    pub fn with_id(mut self, id: ShowId) -> Self {
+        self.id = id;
+        self
+    }
 }
 
 /// An event in a browse list, with when it next plays.

@@ -81,20 +81,9 @@ impl<S: Store + 'static> Fixture<S> {
             Arc::new(clock.clone()),
         );
         let point = |lat, lon| GeoPoint::new(lat, lon).expect("valid fixture position");
-        let city = City {
-            id: CityId::random(),
-            name: "Springfield".into(),
-            country: "US".into(),
-            location: point(39.8, -89.6),
-        };
-        let venue = Venue {
-            id: VenueId::random(),
-            city: city.id,
-            name: "Grand Cinema".into(),
-            address: "1 Main Street".into(),
-            postal_code: "62701".into(),
-            location: point(39.80, -89.65),
-        };
+        let city = City::new("Springfield", "US", point(39.8, -89.6));
+        let venue = Venue::new(city.id, "Grand Cinema", point(39.80, -89.65))
+            .with_address("1 Main Street", "62701");
         let unique = uuid::Uuid::new_v4().simple().to_string();
         let main_hall = Hall::new(
             HallId::random(),
@@ -110,20 +99,13 @@ impl<S: Store + 'static> Fixture<S> {
             grid_layout(&format!("small-{unique}"), 2, 4, 0),
         )
         .expect("valid fixture layout");
-        let performer = Performer {
-            id: PerformerId::random(),
-            name: "Robert Downey Jr.".into(),
-        };
-        let event = Event {
-            id: EventId::random(),
-            kind: EventKind::Movie,
-            title: "Avengers: Endgame".into(),
-            description: "The Avengers assemble once more.".into(),
-            genres: vec!["action".into(), "superhero".into()],
-            performers: vec![performer.id],
-            duration_minutes: 181,
-            rating: Some("PG-13".into()),
-        };
+        let performer = Performer::new("Robert Downey Jr.");
+        let event = Event::new(EventKind::Movie, "Avengers: Endgame")
+            .with_description("The Avengers assemble once more.")
+            .with_genres(["action", "superhero"])
+            .with_performers([performer.id])
+            .with_duration_minutes(181)
+            .with_rating("PG-13");
         let starts_at = clock.now() + Duration::days(1);
         let show_in = |hall: &Hall| {
             let mut prices = PriceList::uniform(&hall.layout().categories, STANDARD_PRICE);
@@ -143,15 +125,7 @@ impl<S: Store + 'static> Fixture<S> {
                 )
                 .expect("valid fixture prices");
             }
-            Show {
-                id: ShowId::random(),
-                event: event.id,
-                hall: hall.id(),
-                venue: venue.id,
-                city: city.id,
-                starts_at,
-                prices,
-            }
+            Show::new(event.id, &venue, hall, starts_at, prices)
         };
         let (show, small_show) = (show_in(&main_hall), show_in(&small_hall));
         let ids = (show.id, small_show.id);
@@ -234,8 +208,7 @@ impl<S: Store + 'static> Fixture<S> {
         count: u64,
         filter: SeatFilter,
     ) -> Result<Hold, ReservationError> {
-        let count =
-            SeatCount::new(count).map_err(|e| ReservationError::InvalidSeatCount(e.0 as usize))?;
+        let count = SeatCount::new(count)?;
         self.engine
             .hold(&HoldRequest {
                 show,
@@ -269,15 +242,16 @@ impl<S: Store + 'static> Fixture<S> {
             grid_layout(&name, rows, seats_per_row, premium_rows),
         )
         .expect("valid grid layout");
-        let show = Show {
-            id: ShowId::random(),
-            event: self.event,
-            hall: hall.id(),
-            venue: self.venue,
-            city: self.city,
-            starts_at: self.now() + Duration::days(1),
-            prices: PriceList::uniform(&hall.layout().categories, STANDARD_PRICE),
-        };
+        let prices = PriceList::uniform(&hall.layout().categories, STANDARD_PRICE);
+        let starts_at = self.now() + Duration::days(1);
+        let show = Show::from_ids(
+            self.event,
+            hall.id(),
+            self.venue,
+            self.city,
+            starts_at,
+            prices,
+        );
         let id = show.id;
         self.store.add_hall(hall.clone()).await.expect("add hall");
         self.store.add_show(show).await.expect("add show");

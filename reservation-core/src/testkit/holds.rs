@@ -3,7 +3,7 @@
 use time::Duration;
 
 use super::fixture::Fixture;
-use crate::error::ReservationError;
+use crate::error::{InputError, ReservationError};
 use crate::hold::{HoldRequest, HoldState, SeatFilter, SeatList, SeatSelection, Taken};
 use crate::ids::{HolderId, SeatId, ShowId};
 use crate::seat_map::SeatStatus;
@@ -122,11 +122,11 @@ pub async fn bad_hold_requests_are_refused<S: Store + 'static>(store: S) {
     ));
     assert!(matches!(
         f.hold_best(f.show, me, 0, SeatFilter::default()).await,
-        Err(ReservationError::InvalidSeatCount(0))
+        Err(ReservationError::Input(InputError::InvalidSeatCount(0)))
     ));
     assert!(matches!(
         f.hold_best(f.show, me, 11, SeatFilter::default()).await,
-        Err(ReservationError::InvalidSeatCount(11))
+        Err(ReservationError::Input(InputError::InvalidSeatCount(11)))
     ));
     let map = f.engine.seat_map(f.show, None).await.expect("map");
     assert_eq!(map.counts.held, 0);

@@ -51,6 +51,30 @@ pub enum RoomError {
 /// once). Joins and reads do perform the lobby draw when it is due, so a
 /// visitor arriving after the sale opened always lines up behind everyone
 /// who was in the lobby.
+///
+/// Applications call it through [`WaitingRoom`](super::WaitingRoom), which
+/// adds the clock and signs admission passes; called directly:
+///
+/// ```
+/// use reservation_core::waiting_room::{Pace, RoomConfig, Standing, WaitingRoomStore};
+/// use reservation_core::{HolderId, MemoryStore, sample};
+/// use time::{Duration, OffsetDateTime};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let store = MemoryStore::default();
+/// let show = sample::load(&store).await?;
+/// let now = OffsetDateTime::now_utc();
+/// let config = RoomConfig::new(now, now + Duration::minutes(1), Pace::new(Some(100), None)?)?;
+/// store.open_room(show, config, now).await?;
+///
+/// let me = HolderId::random();
+/// assert_eq!(store.join(show, me, now).await?.standing, Standing::Lobby);
+/// // The sale opens: the lobby is drawn and the pacer lets the visitor in.
+/// assert_eq!(store.pace_rooms(now + Duration::minutes(1)).await?, 1);
+/// # Ok(())
+/// # }
+/// ```
 #[async_trait]
 pub trait WaitingRoomStore: Send + Sync {
     /// Switches `show`'s room on, or changes its settings (the line is kept;

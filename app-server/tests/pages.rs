@@ -1,5 +1,5 @@
 //! The pages render on the server, complete, so they read fine with
-//! JavaScript off; the browser tests (next) cover hydration.
+//! JavaScript off; the browser tests (`tests/browser/`) cover hydration.
 
 #![allow(clippy::unwrap_used)] // a test may panic on setup failure
 

@@ -10,16 +10,43 @@
 //!
 //! The fuzz crate is its own workspace. It builds in `fuzz/target`, or in
 //! `$CARGO_TARGET_DIR/fuzz` when that is set (CI keeps its build cache
-//! outside the clone).
+//! outside the clone), and its lockfile is checked as `--locked` would.
+//!
+//! Two builds: [`Build::Thorough`] (cargo-fuzz's default: optimised, one
+//! codegen unit, AddressSanitizer) for `cargo xtask fuzz`, and
+//! [`Build::Smoke`] for the test command's short runs: the same coverage
+//! instrumentation and debug assertions, no sanitizer (the workspace forbids
+//! `unsafe`) and parallel codegen, which builds in a fraction of the time.
 
 use std::path::Path;
 use std::process::{Command, Output};
 
+/// How the fuzz targets are built.
+#[derive(Clone, Copy)]
+pub(crate) enum Build {
+    /// Quick to build: for short smoke runs.
+    Smoke,
+    /// cargo-fuzz's default, with AddressSanitizer: for long runs.
+    Thorough,
+}
+
+impl Build {
+    /// The flags `cargo fuzz build` and `cargo fuzz run` both take (the same
+    /// on both, or `run` builds again).
+    fn flags(self) -> &'static [&'static str] {
+        match self {
+            Build::Smoke => &["--sanitizer", "none", "--codegen-units", "16"],
+            Build::Thorough => &[],
+        }
+    }
+}
+
 /// Runs every fuzz target for `seconds` and returns a short report.
-pub(crate) fn run(seconds: u64) -> Result<String, String> {
+pub(crate) fn run(seconds: u64, build: Build) -> Result<String, String> {
     let workspace = crate::workspace();
     let fuzz_dir = workspace.join("fuzz");
     ensure_cargo_fuzz()?;
+    check_lockfile(&fuzz_dir)?;
     let targets = targets(&workspace)?;
     if targets.is_empty() {
         return Err(format!("no fuzz targets in {}", fuzz_dir.display()));
@@ -27,6 +54,7 @@ pub(crate) fn run(seconds: u64) -> Result<String, String> {
     println!("==> building fuzz targets: {}", targets.join(", "));
     let status = cargo_fuzz(&workspace)
         .arg("build")
+        .args(build.flags())
         .status()
         .map_err(|e| format!("could not start cargo fuzz: {e}"))?;
     if !status.success() {
@@ -35,7 +63,7 @@ pub(crate) fn run(seconds: u64) -> Result<String, String> {
     let mut report = Vec::new();
     for target in &targets {
         println!("==> fuzzing {target} for {seconds} s");
-        let executions = run_target(&workspace, &fuzz_dir, target, seconds)?;
+        let executions = run_target(&workspace, &fuzz_dir, target, seconds, build)?;
         report.push(format!("{target}: {executions} executions in {seconds} s"));
     }
     Ok(report.join("\n"))
@@ -54,6 +82,26 @@ fn cargo_fuzz(workspace: &Path) -> Command {
         None => command.env_remove("CARGO_TARGET_DIR"),
     };
     command
+}
+
+/// Fails when `fuzz/Cargo.lock` is not what the fuzz crate resolves to
+/// (cargo-fuzz has no `--locked`; a build would rewrite it silently).
+fn check_lockfile(fuzz_dir: &Path) -> Result<(), String> {
+    let output = Command::new("cargo")
+        .args(["+nightly", "metadata", "--locked", "--format-version", "1"])
+        .arg("--manifest-path")
+        .arg(fuzz_dir.join("Cargo.toml"))
+        .env_remove("RUSTUP_TOOLCHAIN")
+        .output()
+        .map_err(|e| format!("could not start cargo metadata: {e}"))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "fuzz/Cargo.lock is out of date (run `cargo +nightly update --manifest-path fuzz/Cargo.toml --workspace` and commit it): {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        ))
+    }
 }
 
 /// Installs cargo-fuzz when `cargo +nightly fuzz --version` fails.
@@ -107,6 +155,7 @@ fn run_target(
     fuzz_dir: &Path,
     target: &str,
     seconds: u64,
+    build: Build,
 ) -> Result<u64, String> {
     let seeds = fuzz_dir.join("corpus").join(target);
     let scratch =
@@ -114,6 +163,7 @@ fn run_target(
     copy_corpus(&seeds, &scratch)?;
     let output = cargo_fuzz(workspace)
         .arg("run")
+        .args(build.flags())
         .arg(target)
         .arg(&scratch)
         .args(seeds.is_dir().then_some(&seeds))

@@ -3,8 +3,9 @@
 //! - `cargo xtask serve [--bind ADDR] [--database-url URL]`: builds and
 //!   starts the demo server.
 //! - `cargo xtask test`: everything CI checks, in order: formatting, clippy,
-//!   reservation-core built alone with no feature and with each, a packaging
-//!   check of the publishable crates, the pages' WASM bundle, the whole test suite (PostgreSQL tests included:
+//!   reservation-core built alone with no feature and with each, the
+//!   libraries built with their declared `rust-version`, a packaging check
+//!   of the publishable crates, the pages' WASM bundle, the whole test suite (PostgreSQL tests included:
 //!   see [`postgres`] for how a server is found or started; browser tests in
 //!   Debian's Chromium, installed when missing), a smoke run of the
 //!   benchmarks, the docs, and the examples. Stops at the first failure and
@@ -14,6 +15,7 @@
 mod browser;
 mod debian;
 mod fuzz;
+mod msrv;
 mod postgres;
 mod schemathesis;
 mod site;
@@ -60,8 +62,8 @@ enum Task {
         #[arg(long)]
         dev: bool,
     },
-    /// Run every fuzz target (cargo-fuzz, nightly) for a while on a copy of
-    /// its seed corpus; fails on any crash.
+    /// Run every fuzz target (cargo-fuzz, nightly, with AddressSanitizer)
+    /// for a while on a copy of its seed corpus; fails on any crash.
     Fuzz {
         /// Seconds per target.
         #[arg(long, default_value_t = 60)]
@@ -83,6 +85,8 @@ enum Action {
     Fuzz,
     /// The quick benchmarks, built in the dev profile.
     BenchSmoke,
+    /// The library crates with their declared `rust-version`.
+    RustVersion,
 }
 
 /// One step of a task, with a name for the report.
@@ -141,6 +145,10 @@ const TEST_STEPS: &[Step] = &[
         &["check", "-p", "reservation-core", "--features", "testkit"],
         true,
     ),
+    Step {
+        action: Action::RustVersion,
+        ..step("the declared rust-version builds the libraries", &[], true)
+    },
     step(
         "publishable crates package (cargo publish --dry-run)",
         &[
@@ -236,7 +244,7 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Task::Fuzz { seconds } => match fuzz::run(seconds) {
+        Task::Fuzz { seconds } => match fuzz::run(seconds, fuzz::Build::Thorough) {
             Ok(report) => {
                 println!("{report}");
                 ExitCode::SUCCESS
@@ -368,8 +376,11 @@ fn run_steps<'a>(steps: impl Iterator<Item = &'a Step>, server: &postgres::Serve
             Action::Schemathesis => {
                 schemathesis::run(&cargo, &workspace, site.target_dir(), &site.root)
             }
-            Action::Fuzz => fuzz::run(FUZZ_SMOKE_SECONDS).map(|report| println!("{report}")),
+            Action::Fuzz => {
+                fuzz::run(FUZZ_SMOKE_SECONDS, fuzz::Build::Smoke).map(|report| println!("{report}"))
+            }
             Action::BenchSmoke => bench(server, true, true),
+            Action::RustVersion => msrv::check(&workspace),
         };
         match outcome {
             Ok(()) => println!("==> {} passed in {:.0?}", step.name, step_started.elapsed()),

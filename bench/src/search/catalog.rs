@@ -1,6 +1,6 @@
 //! The searched catalog, generated from word lists with a fixed seed so every
-//! run searches the same one: 500 cities of 10 venues each (the capacity
-//! estimate of design note 000), events with titles, performers, genres and
+//! run searches the same one: 500 cities of 10 venues each (a national
+//! ticketing service's size), events with titles, performers, genres and
 //! descriptions, and 10 shows per event, 2 a day per venue on average.
 
 use rand::rngs::StdRng;
@@ -14,11 +14,11 @@ use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-/// Cities, as design note 000 sizes the catalog.
+/// Cities: a national ticketing service's catalog.
 const CITIES: usize = 500;
-/// Venues per city (note 000).
+/// Venues per city.
 const VENUES_PER_CITY: usize = 10;
-/// Shows per venue and day (note 000), on average.
+/// Shows per venue and day, on average.
 const SHOWS_PER_VENUE_DAY: usize = 2;
 /// Shows per event: 1M shows are 100k events.
 const SHOWS_PER_EVENT: usize = 10;

@@ -497,6 +497,7 @@ impl Run {
                 WaitStatus::Waiting { wait: w, .. } => waiting[wait.holder] += w.count.get(),
                 WaitStatus::Offered { hold } => offered.push((hold, wait.holder)),
                 WaitStatus::Ended { .. } => {}
+                other => panic!("a wait state this checker does not know: {other:?}"),
             }
         }
         for (hold, holder) in offered {
@@ -535,6 +536,7 @@ impl Run {
                             self.bookings.iter().any(|b| b.id == booking),
                             "a hold was confirmed into a booking nobody made: {after:?}"
                         ),
+                        other => panic!("a hold state this checker does not know: {other:?}"),
                     }
                 }
                 Err(ReservationError::InvalidHoldToken | ReservationError::HoldExpired) => {}
@@ -574,6 +576,7 @@ impl Run {
                 SeatStatus::Available => counts.available += 1,
                 SeatStatus::Held => counts.held += 1,
                 SeatStatus::Booked => counts.booked += 1,
+                other => panic!("a seat state this checker does not know: {other:?}"),
             }
         }
         assert_eq!(map.counts, counts, "the seat map's counts do not add up");

@@ -195,6 +195,7 @@ pub struct SeatFilter {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum SeatSelection {
     /// Exactly these seats.
     Seats(SeatList),
@@ -241,6 +242,7 @@ pub struct PricedSeat {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "state", content = "booking")]
+#[non_exhaustive]
 pub enum HoldState {
     /// The seats are held; it can be confirmed or released.
     Active,
@@ -279,6 +281,7 @@ pub struct Hold {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Taken {
     /// Held by someone else: it may free up, so waiting can make sense.
     Held,

@@ -136,6 +136,7 @@ pub trait CatalogAdmin: Send + Sync {
 
 /// What [`ReservationStore::begin_checkout`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Checkout {
     /// The hold is active: charge `hold.total` with `hold.id` as the key.
     Pay(Hold),

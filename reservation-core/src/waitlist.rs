@@ -86,6 +86,7 @@ pub struct Wait {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "state")]
+#[non_exhaustive]
 pub enum WaitStatus {
     /// Still in line.
     Waiting {

@@ -98,11 +98,19 @@ pub async fn wait_page(id: String) -> Result<WaitData, ServerFnError> {
                 WaitState::Offered { token },
             )
         }
-        WaitStatus::Ended { reason } => {
-            let reason = match reason {
-                WaitEnd::Cancelled => "You left the waitlist.",
-                WaitEnd::Expired => "The wait ran out of time.",
-                WaitEnd::SoldOut => "Sorry: the seats you waited for were sold.",
+        // A state this page does not know yet offers no seats: show it as
+        // ended, never as a place in line or an offer.
+        ended => {
+            let reason = match ended {
+                WaitStatus::Ended {
+                    reason: WaitEnd::Cancelled,
+                } => "You left the waitlist.",
+                WaitStatus::Ended {
+                    reason: WaitEnd::Expired,
+                } => "The wait ran out of time.",
+                WaitStatus::Ended {
+                    reason: WaitEnd::SoldOut,
+                } => "Sorry: the seats you waited for were sold.",
                 _ => "The wait has ended.",
             };
             return Ok(WaitData {

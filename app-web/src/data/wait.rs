@@ -13,12 +13,7 @@ use super::server::{admission_pass, backend, failed, parse_id, title_of, to_the_
 pub async fn join_wait(show: String, count: u8) -> Result<String, ServerFnError> {
     let show: reservation_core::ShowId = parse_id(&show, "no such show")?;
     let count = reservation_core::SeatCount::new(u64::from(count)).map_err(failed)?;
-    let request = reservation_core::WaitRequest {
-        show,
-        holder: visitor()?,
-        count,
-        category: None,
-    };
+    let request = reservation_core::WaitRequest::new(show, visitor()?, count);
     Ok(backend()?
         .engine
         .join_waitlist_admitted(&request, admission_pass().as_deref())

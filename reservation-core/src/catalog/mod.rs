@@ -446,7 +446,8 @@ impl Show {
     }
 }
 
-/// An event in a browse list, with when it next plays.
+/// An event in a browse list, with when it next plays. Stores build one
+/// with [`EventSummary::new`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventSummary {
@@ -459,7 +460,19 @@ pub struct EventSummary {
     pub shows: u32,
 }
 
-/// A venue with the listed shows of one event, earliest first.
+impl EventSummary {
+    /// `event`, whose `shows` listed shows start at `next_show` or later.
+    pub fn new(event: Event, next_show: OffsetDateTime, shows: u32) -> Self {
+        Self {
+            event,
+            next_show,
+            shows,
+        }
+    }
+}
+
+/// A venue with the listed shows of one event, earliest first. Stores
+/// build one with [`VenueShowtimes::new`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VenueShowtimes {
@@ -467,6 +480,13 @@ pub struct VenueShowtimes {
     pub venue: Venue,
     /// Its shows of the event, by start time.
     pub shows: Vec<Show>,
+}
+
+impl VenueShowtimes {
+    /// `venue` with `shows`, its shows of one event, earliest first.
+    pub fn new(venue: Venue, shows: Vec<Show>) -> Self {
+        Self { venue, shows }
+    }
 }
 
 /// A catalog write that refers to something missing or is malformed.

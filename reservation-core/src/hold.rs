@@ -193,6 +193,7 @@ impl From<SeatList> for Vec<SeatId> {
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[non_exhaustive]
 pub struct SeatFilter {
     /// Only seats of this price category.
     pub category: Option<CategoryCode>,
@@ -241,6 +242,7 @@ pub enum SeatSelection {
 /// [`HoldRequest::new`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[non_exhaustive]
 pub struct HoldRequest {
     /// The show.
     pub show: ShowId,

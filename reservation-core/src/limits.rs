@@ -93,6 +93,7 @@ impl From<SeatCount> for u8 {
 /// assert_eq!(policy.grace, Duration::seconds(5));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Policy {
     /// How long a hold lasts, as shown to the buyer. Default 5 minutes.
     pub hold_time: Duration,

@@ -87,6 +87,7 @@ impl From<CardNumber> for String {
 
 /// A charge to make. Build one with [`ChargeRequest::new`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ChargeRequest {
     /// The hold being paid for. Gateways must treat it as an idempotency key:
     /// charging the same hold twice charges once and returns the same receipt.
@@ -116,6 +117,7 @@ impl ChargeRequest {
 /// [`PaymentReceipt::new`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[non_exhaustive]
 pub struct PaymentReceipt {
     /// The gateway's reference for the charge.
     pub reference: String,

@@ -49,6 +49,7 @@ use crate::seating::best_available;
 /// A request to wait for seats. Build one with [`WaitRequest::new`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[non_exhaustive]
 pub struct WaitRequest {
     /// The show.
     pub show: ShowId,

@@ -450,6 +450,7 @@ impl Show {
 /// with [`EventSummary::new`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[non_exhaustive]
 pub struct EventSummary {
     /// The event.
     pub event: Event,
@@ -475,6 +476,7 @@ impl EventSummary {
 /// build one with [`VenueShowtimes::new`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[non_exhaustive]
 pub struct VenueShowtimes {
     /// The venue.
     pub venue: Venue,

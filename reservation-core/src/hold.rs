@@ -204,7 +204,8 @@ pub struct SeatFilter {
 
 impl SeatFilter {
     /// The same filter, only seats of price category `category` (a code,
-    /// or an `Option` of one: `None` for any category).
+    /// or an `Option` of one as a caller received it; `None` is any
+    /// category).
     #[must_use]
     pub fn with_category(mut self, category: impl Into<Option<CategoryCode>>) -> Self {
         self.category = category.into();

@@ -84,7 +84,8 @@ impl WaitRequest {
     }
 
     /// The same request, only for seats of price category `category`
-    /// (a code, or an `Option` of one: `None` for any category).
+    /// (a code, or an `Option` of one as a caller received it; `None` is any
+    /// category).
     #[must_use]
     pub fn with_category(mut self, category: impl Into<Option<CategoryCode>>) -> Self {
         self.category = category.into();

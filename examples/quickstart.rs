@@ -61,14 +61,14 @@ pub(crate) async fn sell_tickets<S: Store + 'static>(store: S) -> Result<(), Box
     // 4. Hold the best three seats together for an anonymous buyer.
     let buyer = HolderId::random();
     let hold = engine
-        .hold(&HoldRequest {
-            show: show_id,
-            holder: buyer,
-            seats: SeatSelection::BestAvailable {
+        .hold(&HoldRequest::new(
+            show_id,
+            buyer,
+            SeatSelection::BestAvailable {
                 count: SeatCount::new(3)?,
                 filter: SeatFilter::default(),
             },
-        })
+        ))
         .await?;
     let labels: Vec<&str> = hold.seats.iter().map(|s| s.label.as_str()).collect();
     println!(

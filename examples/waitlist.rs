@@ -57,14 +57,14 @@ async fn main() -> Result<(), Box<dyn Error>> {
     );
     let best = |holder, count: u64| -> Result<HoldRequest, Box<dyn Error>> {
         let count = SeatCount::new(count)?;
-        Ok(HoldRequest {
-            show: show_id,
+        Ok(HoldRequest::new(
+            show_id,
             holder,
-            seats: SeatSelection::BestAvailable {
+            SeatSelection::BestAvailable {
                 count,
                 filter: SeatFilter::default(),
             },
-        })
+        ))
     };
 
     let (ada, ben, cat) = (HolderId::random(), HolderId::random(), HolderId::random());
@@ -82,12 +82,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         other => println!("          unexpected: {other:?}"),
     }
     let wait = engine
-        .join_waitlist(&WaitRequest {
-            show: show_id,
-            holder: ben,
-            count: SeatCount::new(2)?,
-            category: None,
-        })
+        .join_waitlist(&WaitRequest::new(show_id, ben, SeatCount::new(2)?))
         .await?;
     if let WaitStatus::Waiting {
         position,

@@ -115,11 +115,10 @@ impl Config {
 
     /// The sale rules these flags describe.
     pub fn policy(&self) -> Policy {
-        Policy {
-            hold_time: time::Duration::seconds(i64::from(self.hold_seconds)),
-            grace: time::Duration::seconds(i64::from(self.grace_seconds)),
-            max_seats_per_holder: self.max_seats,
-            max_wait: time::Duration::seconds(i64::from(self.max_wait_seconds)),
-        }
+        Policy::default()
+            .with_hold_time(time::Duration::seconds(i64::from(self.hold_seconds)))
+            .with_grace(time::Duration::seconds(i64::from(self.grace_seconds)))
+            .with_max_seats_per_holder(self.max_seats)
+            .with_max_wait(time::Duration::seconds(i64::from(self.max_wait_seconds)))
     }
 }

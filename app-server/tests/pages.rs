@@ -284,12 +284,11 @@ fn a_waiter_sees_its_place_in_line_and_nobody_else_does() {
         .await
         .unwrap();
         let (me, other) = (HolderId::random(), HolderId::random());
-        let request = reservation_core::WaitRequest {
-            show: f.small_show,
-            holder: me,
-            count: reservation_core::SeatCount::new(2).unwrap(),
-            category: None,
-        };
+        let request = reservation_core::WaitRequest::new(
+            f.small_show,
+            me,
+            reservation_core::SeatCount::new(2).unwrap(),
+        );
         let wait = f.engine.join_waitlist(&request).await.unwrap();
         let (_, _, html) = get(&app, &format!("/waits/{}", wait.id), Some(me)).await;
         let main = main_of(&html);

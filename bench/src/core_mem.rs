@@ -128,11 +128,7 @@ async fn engine_loop(
             let Ok(seats) = SeatList::new(seats.to_vec()) else {
                 return holds;
             };
-            let request = HoldRequest {
-                show,
-                holder,
-                seats: SeatSelection::Seats(seats),
-            };
+            let request = HoldRequest::new(show, holder, SeatSelection::Seats(seats));
             let Ok(hold) = engine.hold(&request).await else {
                 return holds;
             };

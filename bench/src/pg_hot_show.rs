@@ -103,11 +103,7 @@ impl Seller {
                         Err(_) => return Attempt::Failed,
                     },
                 };
-                let request = HoldRequest {
-                    show: *show,
-                    holder: HolderId::random(),
-                    seats: selection,
-                };
+                let request = HoldRequest::new(*show, HolderId::random(), selection);
                 match engine.hold(&request).await {
                     Ok(_) => Attempt::Held,
                     Err(ReservationError::SeatsTaken(conflicts)) => Attempt::Taken(

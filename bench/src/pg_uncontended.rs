@@ -366,11 +366,11 @@ async fn hold_once(
     let blocks = catalog.seats.len() / SEATS;
     let block = catalog.next_block[show].fetch_add(1, Ordering::Relaxed) as usize % blocks;
     let seats = SeatList::new(catalog.seats[block * SEATS..(block + 1) * SEATS].to_vec())?;
-    let request = HoldRequest {
-        show: catalog.shows[show],
-        holder: HolderId::random(),
-        seats: SeatSelection::Seats(seats),
-    };
+    let request = HoldRequest::new(
+        catalog.shows[show],
+        HolderId::random(),
+        SeatSelection::Seats(seats),
+    );
     store
         .hold(&request, OffsetDateTime::now_utc())
         .await

@@ -40,11 +40,7 @@ async fn measure<S: Store + 'static>(name: &str, store: S, run: Duration, rows: 
             let Ok(seats) = SeatList::new(block.to_vec()) else {
                 continue;
             };
-            let request = HoldRequest {
-                show,
-                holder: HolderId::random(),
-                seats: SeatSelection::Seats(seats),
-            };
+            let request = HoldRequest::new(show, HolderId::random(), SeatSelection::Seats(seats));
             let _ = f.engine.hold(&request).await;
         }
         let mut times = Vec::new();

@@ -320,14 +320,14 @@ fn query_string(data: &[u8]) -> String {
 /// A fresh hold of 2 seats for the payer in the fixture's main show.
 async fn payer_hold(f: &Fixture<MemoryStore>, payer: HolderId) -> HoldToken {
     f.engine
-        .hold(&HoldRequest {
-            show: f.show,
-            holder: payer,
-            seats: SeatSelection::BestAvailable {
+        .hold(&HoldRequest::new(
+            f.show,
+            payer,
+            SeatSelection::BestAvailable {
                 count: SeatCount::new(2).expect("2 seats"),
                 filter: SeatFilter::default(),
             },
-        })
+        ))
         .await
         .expect("the payer's hold")
         .token

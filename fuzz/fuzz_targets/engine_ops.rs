@@ -266,11 +266,8 @@ impl Run {
                 };
                 let (show, plan) = (here.id, here.plan.clone());
                 let holder = usize::from(holder) % HOLDERS;
-                let request = HoldRequest {
-                    show,
-                    holder: self.holders[holder],
-                    seats: SeatSelection::Seats(list),
-                };
+                let request =
+                    HoldRequest::new(show, self.holders[holder], SeatSelection::Seats(list));
                 match engine.hold(&request).await {
                     Ok(hold) => {
                         let mut got: Vec<SeatId> = hold.seats.iter().map(|s| s.seat).collect();
@@ -301,18 +298,17 @@ impl Run {
                 };
                 let (show, plan) = (self.show(show).id, self.show(show).plan.clone());
                 let holder = usize::from(holder) % HOLDERS;
-                let filter = SeatFilter {
-                    category: category.code(),
-                    accessible,
-                };
-                let request = HoldRequest {
+                let filter = SeatFilter::default()
+                    .with_category(category.code())
+                    .with_accessible(accessible);
+                let request = HoldRequest::new(
                     show,
-                    holder: self.holders[holder],
-                    seats: SeatSelection::BestAvailable {
+                    self.holders[holder],
+                    SeatSelection::BestAvailable {
                         count,
                         filter: filter.clone(),
                     },
-                };
+                );
                 match engine.hold(&request).await {
                     Ok(hold) => {
                         assert_eq!(hold.seats.len(), usize::from(n), "wrong seat count: {op:?}");
@@ -409,12 +405,8 @@ impl Run {
                 };
                 let show = self.show(show).id;
                 let holder = usize::from(holder) % HOLDERS;
-                let request = WaitRequest {
-                    show,
-                    holder: self.holders[holder],
-                    count,
-                    category: category.code(),
-                };
+                let request = WaitRequest::new(show, self.holders[holder], count)
+                    .with_category(category.code());
                 match engine.join_waitlist(&request).await {
                     Ok(wait) => {
                         assert_eq!(
@@ -497,6 +489,7 @@ impl Run {
                 WaitStatus::Waiting { wait: w, .. } => waiting[wait.holder] += w.count.get(),
                 WaitStatus::Offered { hold } => offered.push((hold, wait.holder)),
                 WaitStatus::Ended { .. } => {}
+                other => panic!("a wait state this checker does not know: {other:?}"),
             }
         }
         for (hold, holder) in offered {
@@ -535,6 +528,7 @@ impl Run {
                             self.bookings.iter().any(|b| b.id == booking),
                             "a hold was confirmed into a booking nobody made: {after:?}"
                         ),
+                        other => panic!("a hold state this checker does not know: {other:?}"),
                     }
                 }
                 Err(ReservationError::InvalidHoldToken | ReservationError::HoldExpired) => {}
@@ -574,6 +568,7 @@ impl Run {
                 SeatStatus::Available => counts.available += 1,
                 SeatStatus::Held => counts.held += 1,
                 SeatStatus::Booked => counts.booked += 1,
+                other => panic!("a seat state this checker does not know: {other:?}"),
             }
         }
         assert_eq!(map.counts, counts, "the seat map's counts do not add up");

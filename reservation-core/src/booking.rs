@@ -23,6 +23,7 @@ pub struct Ticket {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "status")]
+#[non_exhaustive]
 pub enum BookingStatus {
     /// Valid; the seats are booked.
     Confirmed,

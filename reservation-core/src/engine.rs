@@ -157,12 +157,12 @@ impl Reservations {
     /// let (engine, show) = sample::engine().await?;
     /// let me = HolderId::random();
     /// let best_two = SeatSelection::BestAvailable { count: SeatCount::new(2)?, filter: SeatFilter::default() };
-    /// let hold = engine.hold(&HoldRequest { show, holder: me, seats: best_two }).await?;
+    /// let hold = engine.hold(&HoldRequest::new(show, me, best_two)).await?;
     /// assert_eq!(hold.seats.len(), 2);
     ///
     /// // All or nothing: the same seats again are refused, each one named.
     /// let seats = SeatList::new(hold.seats.iter().map(|s| s.seat).collect())?;
-    /// let again = HoldRequest { show, holder: HolderId::random(), seats: SeatSelection::Seats(seats) };
+    /// let again = HoldRequest::new(show, HolderId::random(), SeatSelection::Seats(seats));
     /// assert!(matches!(
     ///     engine.hold(&again).await,
     ///     Err(ReservationError::SeatsTaken(taken)) if taken.len() == 2
@@ -185,7 +185,7 @@ impl Reservations {
     /// let (engine, show) = sample::engine().await?;
     /// let me = HolderId::random();
     /// let best_two = SeatSelection::BestAvailable { count: SeatCount::new(2)?, filter: SeatFilter::default() };
-    /// let request = HoldRequest { show, holder: me, seats: best_two };
+    /// let request = HoldRequest::new(show, me, best_two);
     /// // No room is on for this show: no pass is needed.
     /// let hold = engine.hold_admitted(&request, None).await?;
     /// assert_eq!(hold.holder, me);
@@ -211,7 +211,7 @@ impl Reservations {
     /// let (engine, show) = sample::engine().await?;
     /// # let me = HolderId::random();
     /// # let best_two = SeatSelection::BestAvailable { count: SeatCount::new(2)?, filter: SeatFilter::default() };
-    /// # let hold = engine.hold(&HoldRequest { show, holder: me, seats: best_two }).await?;
+    /// # let hold = engine.hold(&HoldRequest::new(show, me, best_two)).await?;
     /// assert_eq!(engine.hold_status(&hold.token, me).await?.state, HoldState::Active);
     /// // To anyone else the token means nothing.
     /// assert!(matches!(
@@ -240,7 +240,7 @@ impl Reservations {
     /// let (engine, show) = sample::engine().await?;
     /// # let me = HolderId::random();
     /// # let best_two = SeatSelection::BestAvailable { count: SeatCount::new(2)?, filter: SeatFilter::default() };
-    /// # let hold = engine.hold(&HoldRequest { show, holder: me, seats: best_two }).await?;
+    /// # let hold = engine.hold(&HoldRequest::new(show, me, best_two)).await?;
     /// engine.release(&hold.token, me).await?;
     /// assert_eq!(engine.availability(show).await?.held, 0);
     /// # Ok(())
@@ -273,7 +273,7 @@ impl Reservations {
     /// let (engine, show) = sample::engine().await?;
     /// # let me = HolderId::random();
     /// # let best_two = SeatSelection::BestAvailable { count: SeatCount::new(2)?, filter: SeatFilter::default() };
-    /// # let hold = engine.hold(&HoldRequest { show, holder: me, seats: best_two }).await?;
+    /// # let hold = engine.hold(&HoldRequest::new(show, me, best_two)).await?;
     /// let declined = engine.confirm(&hold.token, me, CardNumber::parse(test_cards::DECLINED)?).await;
     /// assert!(matches!(declined, Err(ReservationError::PaymentDeclined(_))));
     ///
@@ -299,12 +299,7 @@ impl Reservations {
             Checkout::AlreadyBooked(booking) => return Ok(booking),
             Checkout::Pay(hold) => hold,
         };
-        let request = ChargeRequest {
-            idempotency_key: hold.id,
-            holder,
-            amount: hold.total,
-            card,
-        };
+        let request = ChargeRequest::new(hold.id, holder, hold.total, card);
         let receipt = self.payments.charge(&request).await.map_err(|e| match e {
             PaymentError::Declined(reason) => ReservationError::PaymentDeclined(reason),
             PaymentError::Unavailable(reason) => ReservationError::PaymentUnavailable(reason),
@@ -345,7 +340,7 @@ impl Reservations {
     /// let (engine, show) = sample::engine().await?;
     /// # let me = HolderId::random();
     /// # let best_two = SeatSelection::BestAvailable { count: SeatCount::new(2)?, filter: SeatFilter::default() };
-    /// # let hold = engine.hold(&HoldRequest { show, holder: me, seats: best_two }).await?;
+    /// # let hold = engine.hold(&HoldRequest::new(show, me, best_two)).await?;
     /// # let card = payment::CardNumber::parse(payment::test_cards::APPROVED)?;
     /// # let booking = engine.confirm(&hold.token, me, card).await?;
     /// let found = engine.booking(booking.id, me).await?;
@@ -376,7 +371,7 @@ impl Reservations {
     /// let (engine, show) = sample::engine().await?;
     /// # let me = HolderId::random();
     /// # let best_two = SeatSelection::BestAvailable { count: SeatCount::new(2)?, filter: SeatFilter::default() };
-    /// # let hold = engine.hold(&HoldRequest { show, holder: me, seats: best_two }).await?;
+    /// # let hold = engine.hold(&HoldRequest::new(show, me, best_two)).await?;
     /// # let card = payment::CardNumber::parse(payment::test_cards::APPROVED)?;
     /// # let booking = engine.confirm(&hold.token, me, card).await?;
     /// let cancelled = engine.cancel_booking(booking.id, me).await?;
@@ -410,15 +405,15 @@ impl Reservations {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// let (engine, show) = sample::engine().await?;
-    /// # let premium = SeatFilter { category: Some(sample::premium()), accessible: false };
+    /// # let premium = SeatFilter::default().with_category(sample::premium());
     /// # for count in [10, 10, 4] { // others hold every premium seat
     /// #     let seats = SeatSelection::BestAvailable { count: SeatCount::new(count)?, filter: premium.clone() };
-    /// #     engine.hold(&HoldRequest { show, holder: HolderId::random(), seats }).await?;
+    /// #     engine.hold(&HoldRequest::new(show, HolderId::random(), seats)).await?;
     /// # }
     /// # let me = HolderId::random();
-    /// # let request = WaitRequest { show, holder: me, count: SeatCount::new(2)?, category: Some(sample::premium()) };
+    /// # let request = WaitRequest::new(show, me, SeatCount::new(2)?).with_category(sample::premium());
     /// // Every premium seat is held by others: wait for two of them.
-    /// let request = WaitRequest { show, holder: me, count: SeatCount::new(2)?, category: Some(sample::premium()) };
+    /// let request = WaitRequest::new(show, me, SeatCount::new(2)?).with_category(sample::premium());
     /// let wait = engine.join_waitlist(&request).await?;
     /// assert_eq!(wait.count.get(), 2);
     /// # Ok(())
@@ -436,13 +431,13 @@ impl Reservations {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// let (engine, show) = sample::engine().await?;
-    /// # let premium = SeatFilter { category: Some(sample::premium()), accessible: false };
+    /// # let premium = SeatFilter::default().with_category(sample::premium());
     /// # for count in [10, 10, 4] { // others hold every premium seat
     /// #     let seats = SeatSelection::BestAvailable { count: SeatCount::new(count)?, filter: premium.clone() };
-    /// #     engine.hold(&HoldRequest { show, holder: HolderId::random(), seats }).await?;
+    /// #     engine.hold(&HoldRequest::new(show, HolderId::random(), seats)).await?;
     /// # }
     /// # let me = HolderId::random();
-    /// # let request = WaitRequest { show, holder: me, count: SeatCount::new(2)?, category: Some(sample::premium()) };
+    /// # let request = WaitRequest::new(show, me, SeatCount::new(2)?).with_category(sample::premium());
     /// // No room is on for this show: no pass is needed.
     /// let wait = engine.join_waitlist_admitted(&request, None).await?;
     /// assert_eq!(wait.holder, me);
@@ -467,13 +462,13 @@ impl Reservations {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// let (engine, show) = sample::engine().await?;
-    /// # let premium = SeatFilter { category: Some(sample::premium()), accessible: false };
+    /// # let premium = SeatFilter::default().with_category(sample::premium());
     /// # for count in [10, 10, 4] { // others hold every premium seat
     /// #     let seats = SeatSelection::BestAvailable { count: SeatCount::new(count)?, filter: premium.clone() };
-    /// #     engine.hold(&HoldRequest { show, holder: HolderId::random(), seats }).await?;
+    /// #     engine.hold(&HoldRequest::new(show, HolderId::random(), seats)).await?;
     /// # }
     /// # let me = HolderId::random();
-    /// # let request = WaitRequest { show, holder: me, count: SeatCount::new(2)?, category: Some(sample::premium()) };
+    /// # let request = WaitRequest::new(show, me, SeatCount::new(2)?).with_category(sample::premium());
     /// let wait = engine.join_waitlist(&request).await?;
     /// assert!(matches!(
     ///     engine.wait_status(wait.id, me).await?,
@@ -497,13 +492,13 @@ impl Reservations {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// let (engine, show) = sample::engine().await?;
-    /// # let premium = SeatFilter { category: Some(sample::premium()), accessible: false };
+    /// # let premium = SeatFilter::default().with_category(sample::premium());
     /// # for count in [10, 10, 4] { // others hold every premium seat
     /// #     let seats = SeatSelection::BestAvailable { count: SeatCount::new(count)?, filter: premium.clone() };
-    /// #     engine.hold(&HoldRequest { show, holder: HolderId::random(), seats }).await?;
+    /// #     engine.hold(&HoldRequest::new(show, HolderId::random(), seats)).await?;
     /// # }
     /// # let me = HolderId::random();
-    /// # let request = WaitRequest { show, holder: me, count: SeatCount::new(2)?, category: Some(sample::premium()) };
+    /// # let request = WaitRequest::new(show, me, SeatCount::new(2)?).with_category(sample::premium());
     /// let wait = engine.join_waitlist(&request).await?;
     /// engine.cancel_wait(wait.id, me).await?;
     /// assert!(matches!(
@@ -530,7 +525,7 @@ impl Reservations {
     /// let (engine, show) = sample::engine().await?;
     /// # let me = HolderId::random();
     /// # let best_two = SeatSelection::BestAvailable { count: SeatCount::new(2)?, filter: SeatFilter::default() };
-    /// # let hold = engine.hold(&HoldRequest { show, holder: me, seats: best_two }).await?;
+    /// # let hold = engine.hold(&HoldRequest::new(show, me, best_two)).await?;
     /// let map = engine.seat_map(show, Some(me)).await?;
     /// assert_eq!(map.counts.held, 2);
     /// assert_eq!(map.seats.iter().filter(|seat| seat.mine).count(), 2);
@@ -575,7 +570,7 @@ impl Reservations {
     /// let mut events = engine.subscribe(show, map.seq).await?;
     /// # let me = HolderId::random();
     /// # let best_two = SeatSelection::BestAvailable { count: SeatCount::new(2)?, filter: SeatFilter::default() };
-    /// # let hold = engine.hold(&HoldRequest { show, holder: me, seats: best_two }).await?;
+    /// # let hold = engine.hold(&HoldRequest::new(show, me, best_two)).await?;
     /// let event = events.next().await.expect("the stream stays open")?;
     /// assert_eq!(event.seq, map.seq.next());
     /// assert!(matches!(event.change, Change::Held { hold: id, .. } if id == hold.id));
@@ -606,7 +601,7 @@ impl Reservations {
     /// let engine = Reservations::new(Arc::new(store), Arc::new(FakeGateway::new()), Arc::new(clock.clone()));
     /// # let me = HolderId::random();
     /// # let best_two = SeatSelection::BestAvailable { count: SeatCount::new(2)?, filter: SeatFilter::default() };
-    /// # let hold = engine.hold(&HoldRequest { show, holder: me, seats: best_two }).await?;
+    /// # let hold = engine.hold(&HoldRequest::new(show, me, best_two)).await?;
     /// clock.advance(time::Duration::minutes(6)); // past the 5 minutes and the grace
     /// assert_eq!(engine.sweep().await?, 1);
     /// assert_eq!(engine.availability(show).await?.held, 0);

@@ -180,9 +180,20 @@ impl From<SeatList> for Vec<SeatId> {
     }
 }
 
-/// Which seats best-available may choose from.
+/// Which seats best-available may choose from: any seat by default,
+/// narrowed with the `with_` methods.
+///
+/// ```
+/// use reservation_core::SeatFilter;
+/// use reservation_core::catalog::CategoryCode;
+///
+/// let filter = SeatFilter::default().with_category(CategoryCode::parse("premium")?);
+/// assert!(!filter.accessible);
+/// # Ok::<(), reservation_core::InputError>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[non_exhaustive]
 pub struct SeatFilter {
     /// Only seats of this price category.
     pub category: Option<CategoryCode>,
@@ -191,10 +202,29 @@ pub struct SeatFilter {
     pub accessible: bool,
 }
 
+impl SeatFilter {
+    /// The same filter, only seats of price category `category` (a code,
+    /// or an `Option` of one as a caller received it; `None` is any
+    /// category).
+    #[must_use]
+    pub fn with_category(mut self, category: impl Into<Option<CategoryCode>>) -> Self {
+        self.category = category.into();
+        self
+    }
+
+    /// The same filter, only accessible seats if `accessible`.
+    #[must_use]
+    pub fn with_accessible(mut self, accessible: bool) -> Self {
+        self.accessible = accessible;
+        self
+    }
+}
+
 /// What to hold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum SeatSelection {
     /// Exactly these seats.
     Seats(SeatList),
@@ -209,9 +239,11 @@ pub enum SeatSelection {
     },
 }
 
-/// A request to hold seats of one show for one holder.
+/// A request to hold seats of one show for one holder. Build one with
+/// [`HoldRequest::new`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[non_exhaustive]
 pub struct HoldRequest {
     /// The show.
     pub show: ShowId,
@@ -219,6 +251,26 @@ pub struct HoldRequest {
     pub holder: HolderId,
     /// Which seats.
     pub seats: SeatSelection,
+}
+
+impl HoldRequest {
+    /// A request that `holder` hold `seats` of `show`.
+    ///
+    /// ```
+    /// use reservation_core::{HoldRequest, HolderId, SeatCount, SeatFilter, SeatSelection, ShowId};
+    ///
+    /// let two = SeatSelection::BestAvailable { count: SeatCount::new(2)?, filter: SeatFilter::default() };
+    /// let request = HoldRequest::new(ShowId::random(), HolderId::random(), two);
+    /// assert!(matches!(request.seats, SeatSelection::BestAvailable { .. }));
+    /// # Ok::<(), reservation_core::InputError>(())
+    /// ```
+    pub fn new(show: ShowId, holder: HolderId, seats: SeatSelection) -> Self {
+        Self {
+            show,
+            holder,
+            seats,
+        }
+    }
 }
 
 /// A seat in a hold or a booking, with its price.
@@ -241,6 +293,7 @@ pub struct PricedSeat {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "state", content = "booking")]
+#[non_exhaustive]
 pub enum HoldState {
     /// The seats are held; it can be confirmed or released.
     Active,
@@ -279,6 +332,7 @@ pub struct Hold {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Taken {
     /// Held by someone else: it may free up, so waiting can make sense.
     Held,

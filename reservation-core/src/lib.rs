@@ -20,11 +20,8 @@
 //! let engine = Reservations::new(Arc::new(store), Arc::new(FakeGateway::new()), Arc::new(SystemClock));
 //!
 //! let me = HolderId::random();
-//! let hold = engine.hold(&HoldRequest {
-//!     show,
-//!     holder: me,
-//!     seats: SeatSelection::BestAvailable { count: SeatCount::new(2)?, filter: SeatFilter::default() },
-//! }).await?;
+//! let best_two = SeatSelection::BestAvailable { count: SeatCount::new(2)?, filter: SeatFilter::default() };
+//! let hold = engine.hold(&HoldRequest::new(show, me, best_two)).await?;
 //! let booking = engine.confirm(&hold.token, me, CardNumber::parse(test_cards::APPROVED)?).await?;
 //! assert_eq!(booking.tickets.len(), 2);
 //! assert_eq!(engine.availability(show).await?.booked, 2);
@@ -36,6 +33,14 @@
 //! [`catalog::Venue::new`], [`catalog::Hall::new`], [`catalog::Event::new`]
 //! and [`catalog::Show::new`] (the `quickstart` example does it), then added
 //! through [`CatalogAdmin`].
+//!
+//! Requests are built the same way, so they can grow without breaking you:
+//! [`HoldRequest::new`], [`WaitRequest::new`] (`.with_category(..)`),
+//! [`SeatFilter::default`] and [`Policy::default`] with their `with_`
+//! methods. States that will grow ([`SeatStatus`], [`HoldState`],
+//! [`WaitStatus`], [`BookingStatus`], [`Taken`], ...) are
+//! `#[non_exhaustive]`: a `match` on one needs a `_` arm, and it should
+//! treat a state it does not know as unavailable.
 //!
 //! # Seat lifecycle
 //!

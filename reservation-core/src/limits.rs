@@ -80,7 +80,20 @@ impl From<SeatCount> for u8 {
 }
 
 /// The rules of a sale. One policy applies to every show of a store.
+/// Start from [`Policy::default`] and change what differs with the `with_`
+/// methods.
+///
+/// ```
+/// use reservation_core::Policy;
+/// use time::Duration;
+///
+/// let policy = Policy::default()
+///     .with_hold_time(Duration::minutes(10))
+///     .with_max_seats_per_holder(6);
+/// assert_eq!(policy.grace, Duration::seconds(5));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Policy {
     /// How long a hold lasts, as shown to the buyer. Default 5 minutes.
     pub hold_time: Duration,
@@ -103,6 +116,37 @@ impl Default for Policy {
             max_seats_per_holder: 10,
             max_wait: Duration::hours(1),
         }
+    }
+}
+
+impl Policy {
+    /// The same policy with holds lasting `hold_time`.
+    #[must_use]
+    pub fn with_hold_time(mut self, hold_time: Duration) -> Self {
+        self.hold_time = hold_time;
+        self
+    }
+
+    /// The same policy keeping holds `grace` past their shown expiry.
+    #[must_use]
+    pub fn with_grace(mut self, grace: Duration) -> Self {
+        self.grace = grace;
+        self
+    }
+
+    /// The same policy allowing one holder `max` seats per show, held or
+    /// waited for.
+    #[must_use]
+    pub fn with_max_seats_per_holder(mut self, max: u16) -> Self {
+        self.max_seats_per_holder = max;
+        self
+    }
+
+    /// The same policy keeping a place in a waitlist for `max_wait`.
+    #[must_use]
+    pub fn with_max_wait(mut self, max_wait: Duration) -> Self {
+        self.max_wait = max_wait;
+        self
     }
 }
 

@@ -85,8 +85,9 @@ impl From<CardNumber> for String {
     }
 }
 
-/// A charge to make.
+/// A charge to make. Build one with [`ChargeRequest::new`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ChargeRequest {
     /// The hold being paid for. Gateways must treat it as an idempotency key:
     /// charging the same hold twice charges once and returns the same receipt.
@@ -99,9 +100,24 @@ pub struct ChargeRequest {
     pub card: CardNumber,
 }
 
-/// Proof of a successful charge.
+impl ChargeRequest {
+    /// A charge of `amount` to `card` for `holder`, made at most once per
+    /// `idempotency_key` (the hold being paid for).
+    pub fn new(idempotency_key: HoldId, holder: HolderId, amount: Money, card: CardNumber) -> Self {
+        Self {
+            idempotency_key,
+            holder,
+            amount,
+            card,
+        }
+    }
+}
+
+/// Proof of a successful charge. Gateways build one with
+/// [`PaymentReceipt::new`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[non_exhaustive]
 pub struct PaymentReceipt {
     /// The gateway's reference for the charge.
     pub reference: String,
@@ -109,6 +125,18 @@ pub struct PaymentReceipt {
     pub amount: Money,
     /// Last four digits of the card.
     pub card_last4: String,
+}
+
+impl PaymentReceipt {
+    /// A receipt for `amount` charged under the gateway's `reference` to the
+    /// card ending in `card_last4`.
+    pub fn new(reference: impl Into<String>, amount: Money, card_last4: impl Into<String>) -> Self {
+        Self {
+            reference: reference.into(),
+            amount,
+            card_last4: card_last4.into(),
+        }
+    }
 }
 
 /// A charge that did not go through.
@@ -138,12 +166,9 @@ pub enum PaymentError {
 /// #[async_trait]
 /// impl PaymentGateway for FreeEntry {
 ///     async fn charge(&self, request: &ChargeRequest) -> Result<PaymentReceipt, PaymentError> {
-///         Ok(PaymentReceipt {
-///             // The same key gives the same receipt: idempotent by construction.
-///             reference: format!("free-{}", request.idempotency_key),
-///             amount: request.amount,
-///             card_last4: request.card.last4().to_owned(),
-///         })
+///         // The same key gives the same receipt: idempotent by construction.
+///         let reference = format!("free-{}", request.idempotency_key);
+///         Ok(PaymentReceipt::new(reference, request.amount, request.card.last4()))
 ///     }
 ///
 ///     async fn refund(&self, _receipt: &PaymentReceipt) -> Result<(), PaymentError> {
@@ -158,7 +183,7 @@ pub enum PaymentError {
 /// let engine = Reservations::new(Arc::new(store), Arc::new(FreeEntry), Arc::new(SystemClock));
 /// let me = HolderId::random();
 /// let one = SeatSelection::BestAvailable { count: SeatCount::ONE, filter: SeatFilter::default() };
-/// let hold = engine.hold(&HoldRequest { show, holder: me, seats: one }).await?;
+/// let hold = engine.hold(&HoldRequest::new(show, me, one)).await?;
 /// let card = payment::CardNumber::parse(payment::test_cards::APPROVED)?;
 /// let booking = engine.confirm(&hold.token, me, card).await?;
 /// assert!(booking.payment.reference.starts_with("free-"));
@@ -244,13 +269,13 @@ impl PaymentGateway for FakeGateway {
             return Err(PaymentError::Unavailable("processing error".to_owned()));
         }
         let mut charges = self.inner.charges.lock();
-        let receipt = charges
-            .entry(request.idempotency_key)
-            .or_insert_with(|| PaymentReceipt {
-                reference: format!("fake_{}", request.idempotency_key.as_uuid().simple()),
-                amount: request.amount,
-                card_last4: request.card.last4().to_owned(),
-            });
+        let receipt = charges.entry(request.idempotency_key).or_insert_with(|| {
+            PaymentReceipt::new(
+                format!("fake_{}", request.idempotency_key.as_uuid().simple()),
+                request.amount,
+                request.card.last4(),
+            )
+        });
         Ok(receipt.clone())
     }
 
@@ -266,12 +291,12 @@ mod tests {
     use crate::money::Currency;
 
     fn request(card: &str) -> ChargeRequest {
-        ChargeRequest {
-            idempotency_key: HoldId::random(),
-            holder: HolderId::random(),
-            amount: Money::new(1000, Currency::EUR),
-            card: CardNumber::parse(card).unwrap(),
-        }
+        ChargeRequest::new(
+            HoldId::random(),
+            HolderId::random(),
+            Money::new(1000, Currency::EUR),
+            CardNumber::parse(card).unwrap(),
+        )
     }
 
     #[test]

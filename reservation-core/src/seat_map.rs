@@ -12,6 +12,7 @@ use crate::waitlist::SeatHolding;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum SeatStatus {
     /// Free to hold.
     Available,

@@ -136,6 +136,7 @@ pub trait CatalogAdmin: Send + Sync {
 
 /// What [`ReservationStore::begin_checkout`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Checkout {
     /// The hold is active: charge `hold.total` with `hold.id` as the key.
     Pay(Hold),
@@ -158,7 +159,7 @@ pub enum Checkout {
 /// let show = sample::load(&store).await?;
 /// let now = time::OffsetDateTime::now_utc();
 /// let best_two = SeatSelection::BestAvailable { count: SeatCount::new(2)?, filter: SeatFilter::default() };
-/// let hold = store.hold(&HoldRequest { show, holder: HolderId::random(), seats: best_two }, now).await?;
+/// let hold = store.hold(&HoldRequest::new(show, HolderId::random(), best_two), now).await?;
 /// assert_eq!(store.availability(show, now).await?.held, 2);
 ///
 /// // Expiry is lazy: past `expires_at` and the grace the seats are free.
@@ -300,7 +301,7 @@ pub trait ReservationStore: Send + Sync {
     /// let now = time::OffsetDateTime::now_utc();
     /// let start = store.seat_map(show, None, now).await?.seq;
     /// let one = SeatSelection::BestAvailable { count: SeatCount::ONE, filter: SeatFilter::default() };
-    /// store.hold(&HoldRequest { show, holder: HolderId::random(), seats: one }, now).await?;
+    /// store.hold(&HoldRequest::new(show, HolderId::random(), one), now).await?;
     /// let events = store.events_since(show, start, 100).await?;
     /// assert!(matches!(events[..], [ShowEvent { change: Change::Held { .. }, .. }]));
     /// # Ok(())

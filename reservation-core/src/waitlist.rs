@@ -46,9 +46,10 @@ use crate::ids::{HolderId, ShowId, WaitId};
 use crate::limits::SeatCount;
 use crate::seating::best_available;
 
-/// A request to wait for seats.
+/// A request to wait for seats. Build one with [`WaitRequest::new`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[non_exhaustive]
 pub struct WaitRequest {
     /// The show.
     pub show: ShowId,
@@ -58,6 +59,38 @@ pub struct WaitRequest {
     pub count: SeatCount,
     /// Only seats of this category.
     pub category: Option<CategoryCode>,
+}
+
+impl WaitRequest {
+    /// A request that `holder` wait for `count` seats of `show`, of any
+    /// category.
+    ///
+    /// ```
+    /// use reservation_core::catalog::CategoryCode;
+    /// use reservation_core::{HolderId, SeatCount, ShowId, WaitRequest};
+    ///
+    /// let request = WaitRequest::new(ShowId::random(), HolderId::random(), SeatCount::new(2)?)
+    ///     .with_category(CategoryCode::parse("standard")?);
+    /// assert_eq!(request.count.get(), 2);
+    /// # Ok::<(), reservation_core::InputError>(())
+    /// ```
+    pub fn new(show: ShowId, holder: HolderId, count: SeatCount) -> Self {
+        Self {
+            show,
+            holder,
+            count,
+            category: None,
+        }
+    }
+
+    /// The same request, only for seats of price category `category`
+    /// (a code, or an `Option` of one as a caller received it; `None` is any
+    /// category).
+    #[must_use]
+    pub fn with_category(mut self, category: impl Into<Option<CategoryCode>>) -> Self {
+        self.category = category.into();
+        self
+    }
 }
 
 /// A place in a waitlist.
@@ -86,6 +119,7 @@ pub struct Wait {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "state")]
+#[non_exhaustive]
 pub enum WaitStatus {
     /// Still in line.
     Waiting {

@@ -119,11 +119,11 @@ impl PgStore {
             .map(|row| {
                 let event: Json<Event> = row.try_get("doc").map_err(failed)?;
                 let shows: i64 = row.try_get("shows").map_err(failed)?;
-                Ok(EventSummary {
-                    event: event.0,
-                    next_show: row.try_get("next_show").map_err(failed)?,
-                    shows: u32::try_from(shows).unwrap_or(u32::MAX),
-                })
+                Ok(EventSummary::new(
+                    event.0,
+                    row.try_get("next_show").map_err(failed)?,
+                    u32::try_from(shows).unwrap_or(u32::MAX),
+                ))
             })
             .collect()
     }
@@ -259,10 +259,7 @@ impl Catalog for PgStore {
             let show = show_row(row)?;
             match grouped.iter_mut().find(|g| g.venue.id == show.venue) {
                 Some(group) => group.shows.push(show),
-                None => grouped.push(VenueShowtimes {
-                    venue: venue_row(row)?,
-                    shows: vec![show],
-                }),
+                None => grouped.push(VenueShowtimes::new(venue_row(row)?, vec![show])),
             }
         }
         Ok(grouped)

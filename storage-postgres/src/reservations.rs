@@ -185,7 +185,9 @@ impl PgStore {
                 SeatSelection::Seats(list) => {
                     Some(list.as_slice().iter().filter_map(|id| plan.index_of(*id)))
                 }
-                SeatSelection::BestAvailable { .. } => None,
+                // Best available, or a selection this adapter does not
+                // know: load every seat and let the core choose.
+                _ => None,
             })
             .collect::<Option<Vec<_>>>()
             .map(|lists| lists.into_iter().flatten().collect());

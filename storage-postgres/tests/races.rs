@@ -88,11 +88,11 @@ async fn one_holder_racing_twenty_holds_gets_at_most_ten_seats() {
         .map(|seat| {
             let f = Arc::clone(&f);
             tokio::spawn(async move {
-                let request = HoldRequest {
-                    show: f.show,
+                let request = HoldRequest::new(
+                    f.show,
                     holder,
-                    seats: SeatSelection::Seats(SeatList::new(vec![seat]).unwrap()),
-                };
+                    SeatSelection::Seats(SeatList::new(vec![seat]).unwrap()),
+                );
                 f.engine.hold(&request).await
             })
         })
@@ -125,12 +125,8 @@ async fn concurrent_sweepers_serve_waiters_in_order_once() {
         f.fill(show, 0).await;
         let mut waits = Vec::new();
         for i in 0..12 {
-            let request = WaitRequest {
-                show,
-                holder: HolderId::random(),
-                count: SeatCount::new(1 + i % 3).unwrap(),
-                category: None,
-            };
+            let request =
+                WaitRequest::new(show, HolderId::random(), SeatCount::new(1 + i % 3).unwrap());
             waits.push(f.engine.join_waitlist(&request).await.unwrap().id);
         }
         shows.push((show, waits));
@@ -205,11 +201,11 @@ async fn many_racing_for_the_same_seats_leave_them_to_exactly_one() {
                 overlapping.clone()
             };
             tokio::spawn(async move {
-                let request = HoldRequest {
-                    show: f.show,
-                    holder: HolderId::random(),
-                    seats: SeatSelection::Seats(SeatList::new(seats).unwrap()),
-                };
+                let request = HoldRequest::new(
+                    f.show,
+                    HolderId::random(),
+                    SeatSelection::Seats(SeatList::new(seats).unwrap()),
+                );
                 f.engine.hold(&request).await
             })
         })
@@ -249,11 +245,11 @@ async fn callers_giving_up_lose_nobody_else_their_holds() {
             let f = Arc::clone(&f);
             let seat = seat.id;
             tokio::spawn(async move {
-                let request = HoldRequest {
+                let request = HoldRequest::new(
                     show,
-                    holder: HolderId::random(),
-                    seats: SeatSelection::Seats(SeatList::new(vec![seat]).unwrap()),
-                };
+                    HolderId::random(),
+                    SeatSelection::Seats(SeatList::new(vec![seat]).unwrap()),
+                );
                 f.engine.hold(&request).await
             })
         })

@@ -39,12 +39,7 @@ async fn holds_and_waitlist_survive_a_restart_and_expire_on_time() {
         )
         .await
         .unwrap();
-    let request = WaitRequest {
-        show: f.small_show,
-        holder: waiter,
-        count: SeatCount::new(2).unwrap(),
-        category: None,
-    };
+    let request = WaitRequest::new(f.small_show, waiter, SeatCount::new(2).unwrap());
     let wait = f.engine.join_waitlist(&request).await.unwrap();
 
     // Requests in flight when the pool goes away either happen completely or not at all.
@@ -54,11 +49,11 @@ async fn holds_and_waitlist_survive_a_restart_and_expire_on_time() {
             tokio::spawn(async move {
                 let seats = SeatList::new(f.seats(f.show, &[format!("F{n}").as_str()])).unwrap();
                 f.engine
-                    .hold(&HoldRequest {
-                        show: f.show,
-                        holder: HolderId::random(),
-                        seats: SeatSelection::Seats(seats),
-                    })
+                    .hold(&HoldRequest::new(
+                        f.show,
+                        HolderId::random(),
+                        SeatSelection::Seats(seats),
+                    ))
                     .await
             })
         })

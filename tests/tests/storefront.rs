@@ -92,11 +92,11 @@ async fn a_buyer_finds_a_show_watches_the_map_and_buys_two_seats() {
         .unwrap();
     let seats = vec![map.seats[pair].seat, map.seats[pair + 1].seat];
     let me = HolderId::random();
-    let request = HoldRequest {
-        show: show.id,
-        holder: me,
-        seats: SeatSelection::Seats(SeatList::new(seats.clone()).unwrap()),
-    };
+    let request = HoldRequest::new(
+        show.id,
+        me,
+        SeatSelection::Seats(SeatList::new(seats.clone()).unwrap()),
+    );
     let hold = engine.hold(&request).await.unwrap();
     let booking = engine
         .confirm(&hold.token, me, card(test_cards::APPROVED))

@@ -119,7 +119,9 @@ pub(crate) async fn event(
     let mut showtimes = Vec::new();
     if let Some(city) = query.city {
         let from = query.from.unwrap_or_else(|| state.engine.clock().now());
-        for VenueShowtimes { venue, shows } in state.catalog.showtimes(event, city, from).await? {
+        for VenueShowtimes { venue, shows, .. } in
+            state.catalog.showtimes(event, city, from).await?
+        {
             let mut with_counts = Vec::with_capacity(shows.len());
             for show in shows {
                 let availability = state.engine.availability(show.id).await?;

@@ -35,11 +35,7 @@ pub(crate) async fn create(
     ApiJson(seats): ApiJson<SeatSelection>,
 ) -> Result<(StatusCode, Json<Hold>), ApiError> {
     let pass = app_web::admission::pass(&headers);
-    let request = HoldRequest {
-        show,
-        holder: session.0,
-        seats,
-    };
+    let request = HoldRequest::new(show, session.0, seats);
     let hold = state
         .engine
         .hold_admitted(&request, pass.as_deref())

@@ -31,12 +31,7 @@ pub(crate) async fn join(
     ApiJson(body): ApiJson<Join>,
 ) -> Result<(StatusCode, Json<Wait>), ApiError> {
     let pass = app_web::admission::pass(&headers);
-    let request = WaitRequest {
-        show,
-        holder: session.0,
-        count: body.count,
-        category: body.category,
-    };
+    let request = WaitRequest::new(show, session.0, body.count).with_category(body.category);
     Ok((
         StatusCode::CREATED,
         Json(

@@ -58,8 +58,14 @@ pub async fn checkout_page(token: String) -> Result<CheckoutData, ServerFnError>
         .hold_status(&parsed, visitor()?)
         .await
         .map_err(failed)?;
-    if let reservation_core::HoldState::Confirmed(booking) = hold.state {
-        leptos_axum::redirect(&format!("/bookings/{booking}"));
+    match hold.state {
+        reservation_core::HoldState::Active => {}
+        reservation_core::HoldState::Confirmed(booking) => {
+            leptos_axum::redirect(&format!("/bookings/{booking}"));
+        }
+        // A state this page does not know yet cannot be paid here: no
+        // payment form for it.
+        _ => return Err(ServerFnError::new("This hold can no longer be paid.")),
     }
     let title = title_of(&backend, hold.show).await?;
     let now = backend.engine.clock().now();

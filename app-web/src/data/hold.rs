@@ -47,11 +47,7 @@ async fn hold(
     show: reservation_core::ShowId,
     seats: reservation_core::SeatSelection,
 ) -> Result<String, ServerFnError> {
-    let request = reservation_core::HoldRequest {
-        show,
-        holder: visitor()?,
-        seats,
-    };
+    let request = reservation_core::HoldRequest::new(show, visitor()?, seats);
     Ok(backend()?
         .engine
         .hold_admitted(&request, admission_pass().as_deref())

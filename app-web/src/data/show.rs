@@ -38,6 +38,9 @@ impl From<reservation_core::SeatStatus> for SeatState {
             SeatStatus::Available => Self::Available,
             SeatStatus::Held => Self::Held,
             SeatStatus::Booked => Self::Booked,
+            // A state this page does not know yet (a cancelled show's
+            // seats, say) is not for sale: draw it taken, never free.
+            _ => Self::Booked,
         }
     }
 }

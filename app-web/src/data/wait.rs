@@ -13,12 +13,7 @@ use super::server::{admission_pass, backend, failed, parse_id, title_of, to_the_
 pub async fn join_wait(show: String, count: u8) -> Result<String, ServerFnError> {
     let show: reservation_core::ShowId = parse_id(&show, "no such show")?;
     let count = reservation_core::SeatCount::new(u64::from(count)).map_err(failed)?;
-    let request = reservation_core::WaitRequest {
-        show,
-        holder: visitor()?,
-        count,
-        category: None,
-    };
+    let request = reservation_core::WaitRequest::new(show, visitor()?, count);
     Ok(backend()?
         .engine
         .join_waitlist_admitted(&request, admission_pass().as_deref())
@@ -98,11 +93,19 @@ pub async fn wait_page(id: String) -> Result<WaitData, ServerFnError> {
                 WaitState::Offered { token },
             )
         }
-        WaitStatus::Ended { reason } => {
-            let reason = match reason {
-                WaitEnd::Cancelled => "You left the waitlist.",
-                WaitEnd::Expired => "The wait ran out of time.",
-                WaitEnd::SoldOut => "Sorry: the seats you waited for were sold.",
+        // A state this page does not know yet offers no seats: show it as
+        // ended, never as a place in line or an offer.
+        ended => {
+            let reason = match ended {
+                WaitStatus::Ended {
+                    reason: WaitEnd::Cancelled,
+                } => "You left the waitlist.",
+                WaitStatus::Ended {
+                    reason: WaitEnd::Expired,
+                } => "The wait ran out of time.",
+                WaitStatus::Ended {
+                    reason: WaitEnd::SoldOut,
+                } => "Sorry: the seats you waited for were sold.",
                 _ => "The wait has ended.",
             };
             return Ok(WaitData {

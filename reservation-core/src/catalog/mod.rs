@@ -193,6 +193,7 @@ impl Performer {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum EventKind {
     /// A film screening.
     Movie,
@@ -445,9 +446,11 @@ impl Show {
     }
 }
 
-/// An event in a browse list, with when it next plays.
+/// An event in a browse list, with when it next plays. Stores build one
+/// with [`EventSummary::new`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[non_exhaustive]
 pub struct EventSummary {
     /// The event.
     pub event: Event,
@@ -458,14 +461,34 @@ pub struct EventSummary {
     pub shows: u32,
 }
 
-/// A venue with the listed shows of one event, earliest first.
+impl EventSummary {
+    /// `event`, whose `shows` listed shows start at `next_show` or later.
+    pub fn new(event: Event, next_show: OffsetDateTime, shows: u32) -> Self {
+        Self {
+            event,
+            next_show,
+            shows,
+        }
+    }
+}
+
+/// A venue with the listed shows of one event, earliest first. Stores
+/// build one with [`VenueShowtimes::new`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[non_exhaustive]
 pub struct VenueShowtimes {
     /// The venue.
     pub venue: Venue,
     /// Its shows of the event, by start time.
     pub shows: Vec<Show>,
+}
+
+impl VenueShowtimes {
+    /// `venue` with `shows`, its shows of one event, earliest first.
+    pub fn new(venue: Venue, shows: Vec<Show>) -> Self {
+        Self { venue, shows }
+    }
 }
 
 /// A catalog write that refers to something missing or is malformed.

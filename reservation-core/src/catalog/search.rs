@@ -199,6 +199,7 @@ pub struct Near {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum SearchSort {
     /// Best text match first (ties: earliest show, then id). Without text,
     /// the same as [`SearchSort::StartTime`].

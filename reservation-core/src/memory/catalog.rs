@@ -176,11 +176,11 @@ impl CatalogData {
         let mut list: Vec<EventSummary> = by_event
             .into_iter()
             .filter_map(|(id, (next_show, shows))| {
-                Some(EventSummary {
-                    event: self.events.get(&id)?.clone(),
+                Some(EventSummary::new(
+                    self.events.get(&id)?.clone(),
                     next_show,
                     shows,
-                })
+                ))
             })
             .collect();
         list.sort_by(|a, b| {
@@ -212,10 +212,7 @@ impl CatalogData {
             .into_iter()
             .filter_map(|(venue, mut shows)| {
                 shows.sort_by_key(|s| (s.starts_at, s.id));
-                Some(VenueShowtimes {
-                    venue: self.venues.get(&venue)?.clone(),
-                    shows,
-                })
+                Some(VenueShowtimes::new(self.venues.get(&venue)?.clone(), shows))
             })
             .collect();
         list.sort_by(|a, b| {

@@ -200,11 +200,7 @@ pub async fn hold_lost_during_payment_is_refunded<S: Store + 'static>(store: S) 
     else {
         panic!("fresh hold must be payable")
     };
-    let receipt = crate::payment::PaymentReceipt {
-        reference: "r1".into(),
-        amount: quote.total,
-        card_last4: "4242".into(),
-    };
+    let receipt = crate::payment::PaymentReceipt::new("r1", quote.total, "4242");
     let after = hold.expires_at + f.policy.grace;
     assert!(matches!(
         f.store

@@ -37,11 +37,7 @@ pub async fn racing_holders_never_double_book<S: Store + 'static>(store: S) {
                         let n = rand::rng().random_range(1..=4);
                         SeatSelection::Seats(random_seats(&contested, n))
                     };
-                    let request = HoldRequest {
-                        show: f.show,
-                        holder,
-                        seats: selection,
-                    };
+                    let request = HoldRequest::new(f.show, holder, selection);
                     let Ok(hold) = f.engine.hold(&request).await else {
                         continue;
                     };
@@ -135,11 +131,7 @@ pub async fn sell_out<S: Store + 'static>(
                     };
                     match f
                         .engine
-                        .hold(&HoldRequest {
-                            show,
-                            holder,
-                            seats: selection,
-                        })
+                        .hold(&HoldRequest::new(show, holder, selection))
                         .await
                     {
                         Ok(hold) => {

@@ -49,12 +49,11 @@ pub async fn events_are_gap_free_and_replay_to_the_seat_map<S: Store + 'static>(
         .await
         .expect("hold");
     f.engine
-        .join_waitlist(&WaitRequest {
-            show: f.small_show,
-            holder: c,
-            count: SeatCount::new(2).expect("2"),
-            category: None,
-        })
+        .join_waitlist(&WaitRequest::new(
+            f.small_show,
+            c,
+            SeatCount::new(2).expect("2"),
+        ))
         .await
         .expect("wait");
     let booking = f

@@ -192,11 +192,7 @@ impl<S: Store + 'static> Fixture<S> {
     ) -> Result<Hold, ReservationError> {
         let seats = SeatList::new(self.seats(show, labels))?;
         self.engine
-            .hold(&HoldRequest {
-                show,
-                holder,
-                seats: SeatSelection::Seats(seats),
-            })
+            .hold(&HoldRequest::new(show, holder, SeatSelection::Seats(seats)))
             .await
     }
 
@@ -210,11 +206,11 @@ impl<S: Store + 'static> Fixture<S> {
     ) -> Result<Hold, ReservationError> {
         let count = SeatCount::new(count)?;
         self.engine
-            .hold(&HoldRequest {
+            .hold(&HoldRequest::new(
                 show,
                 holder,
-                seats: SeatSelection::BestAvailable { count, filter },
-            })
+                SeatSelection::BestAvailable { count, filter },
+            ))
             .await
     }
 

@@ -92,10 +92,12 @@ pub async fn hold_is_all_or_nothing<S: Store + 'static>(store: S) {
 pub async fn bad_hold_requests_are_refused<S: Store + 'static>(store: S) {
     let f = Fixture::seed(store).await;
     let me = HolderId::random();
-    let request = |show: ShowId, seats: Vec<SeatId>| HoldRequest {
-        show,
-        holder: me,
-        seats: SeatSelection::Seats(SeatList::new(seats).expect("list")),
+    let request = |show: ShowId, seats: Vec<SeatId>| {
+        HoldRequest::new(
+            show,
+            me,
+            SeatSelection::Seats(SeatList::new(seats).expect("list")),
+        )
     };
     let unknown_show = ShowId::random();
     assert!(matches!(
@@ -112,10 +114,8 @@ pub async fn bad_hold_requests_are_refused<S: Store + 'static>(store: S) {
         f.engine.hold(&request(f.show, vec![f.seats(f.show, &["A1"])[0], foreign])).await,
         Err(ReservationError::SeatOfAnotherShow { seat, show }) if seat == foreign && show == f.show
     ));
-    let filter = SeatFilter {
-        category: Some(crate::catalog::CategoryCode::parse("VIP").expect("code")),
-        accessible: false,
-    };
+    let filter = SeatFilter::default()
+        .with_category(crate::catalog::CategoryCode::parse("VIP").expect("code"));
     assert!(matches!(
         f.hold_best(f.show, me, 2, filter).await,
         Err(ReservationError::UnknownCategory(_))
@@ -173,11 +173,12 @@ pub async fn holder_limit_spans_holds_and_waits<S: Store + 'static>(store: S) {
         .await
         .expect("hold 6");
     f.fill(f.show, 0).await;
-    let wait = |count| crate::waitlist::WaitRequest {
-        show: f.show,
-        holder: waiter,
-        count: crate::limits::SeatCount::new(count).expect("count"),
-        category: None,
+    let wait = |count| {
+        crate::waitlist::WaitRequest::new(
+            f.show,
+            waiter,
+            crate::limits::SeatCount::new(count).expect("count"),
+        )
     };
     assert!(matches!(
         f.engine.join_waitlist(&wait(5)).await,
@@ -311,10 +312,8 @@ pub async fn best_available_picks_adjacent_seats<S: Store + 'static>(store: S) {
         "centre of a 20-seat row: {numbers:?}"
     );
 
-    let premium = SeatFilter {
-        category: Some(crate::catalog::CategoryCode::parse("P").expect("code")),
-        accessible: false,
-    };
+    let premium = SeatFilter::default()
+        .with_category(crate::catalog::CategoryCode::parse("P").expect("code"));
     let vip = f.hold_best(f.show, me, 2, premium).await.expect("premium");
     assert!(
         vip.seats
@@ -322,10 +321,7 @@ pub async fn best_available_picks_adjacent_seats<S: Store + 'static>(store: S) {
             .all(|s| s.category.as_str() == "P" && s.price.minor == 1500)
     );
 
-    let accessible = SeatFilter {
-        category: None,
-        accessible: true,
-    };
+    let accessible = SeatFilter::default().with_accessible(true);
     let other = HolderId::random();
     let wheel = f
         .hold_best(f.show, other, 2, accessible.clone())
@@ -361,12 +357,11 @@ pub async fn sales_close_when_the_show_starts<S: Store + 'static>(store: S) {
         )
         .await
         .expect("hold all");
-    let request = crate::waitlist::WaitRequest {
-        show: f.small_show,
-        holder: waiter,
-        count: crate::limits::SeatCount::new(2).expect("count"),
-        category: None,
-    };
+    let request = crate::waitlist::WaitRequest::new(
+        f.small_show,
+        waiter,
+        crate::limits::SeatCount::new(2).expect("count"),
+    );
     let wait = f.engine.join_waitlist(&request).await.expect("wait");
     assert_eq!(
         wait.expires_at, starts_at,

@@ -37,10 +37,7 @@ pub const CASES_VAR: &str = "SEATWISE_MODEL_CASES";
 /// The policy the store under test must apply: the defaults with 5 seats
 /// per holder, so the limit is reached often.
 pub fn policy() -> Policy {
-    Policy {
-        max_seats_per_holder: 5,
-        ..Policy::default()
-    }
+    Policy::default().with_max_seats_per_holder(5)
 }
 
 /// Runs of 50 to 120 operations on the fixture's 8-seat show.
@@ -390,11 +387,11 @@ impl<S: Store + 'static> Run<S> {
                         Outcome::Ok
                     };
                 let ids = index.iter().map(|i| m.plan.seat(*i).id).collect();
-                let request = HoldRequest {
-                    show: self.show,
-                    holder: self.holders[holder],
-                    seats: SeatSelection::Seats(SeatList::new(ids).expect("distinct")),
-                };
+                let request = HoldRequest::new(
+                    self.show,
+                    self.holders[holder],
+                    SeatSelection::Seats(SeatList::new(ids).expect("distinct")),
+                );
                 let result = self.f.engine.hold(&request).await;
                 prop_assert_eq!(outcome(&result), expected.clone(), "{:?}", op);
                 if let Ok(hold) = result {
@@ -422,11 +419,7 @@ impl<S: Store + 'static> Run<S> {
                 let result = self
                     .f
                     .engine
-                    .hold(&HoldRequest {
-                        show: self.show,
-                        holder: self.holders[holder],
-                        seats,
-                    })
+                    .hold(&HoldRequest::new(self.show, self.holders[holder], seats))
                     .await;
                 prop_assert_eq!(outcome(&result), expected, "{:?}", op);
                 if let (Ok(hold), Some(seats)) = (result, choice) {
@@ -529,12 +522,11 @@ impl<S: Store + 'static> Run<S> {
                 } else {
                     Outcome::Ok
                 };
-                let request = WaitRequest {
-                    show: self.show,
-                    holder: self.holders[holder],
-                    count: SeatCount::new(count).expect("count"),
-                    category: None,
-                };
+                let request = WaitRequest::new(
+                    self.show,
+                    self.holders[holder],
+                    SeatCount::new(count).expect("count"),
+                );
                 let result = self.f.engine.join_waitlist(&request).await;
                 prop_assert_eq!(outcome(&result), expected, "{:?}", op);
                 if let Ok(wait) = result {

@@ -92,14 +92,14 @@ impl<S: RoomStore + 'static> RoomFixture<S> {
         count: u64,
         pass: Option<&str>,
     ) -> Result<Hold, ReservationError> {
-        let request = HoldRequest {
+        let request = HoldRequest::new(
             show,
-            holder: visitor,
-            seats: SeatSelection::BestAvailable {
+            visitor,
+            SeatSelection::BestAvailable {
                 count: SeatCount::new(count).expect("count"),
                 filter: SeatFilter::default(),
             },
-        };
+        );
         self.engine.hold_admitted(&request, pass).await
     }
 }
@@ -415,12 +415,7 @@ pub async fn holds_need_a_valid_pass<S: RoomStore + 'static>(store: S) {
         refused(r.hold(show, me, 2, Some(&other_pass)).await),
         AdmissionError::OtherShow
     );
-    let wait = WaitRequest {
-        show,
-        holder: stranger,
-        count: SeatCount::ONE,
-        category: None,
-    };
+    let wait = WaitRequest::new(show, stranger, SeatCount::ONE);
     assert!(matches!(
         r.engine.join_waitlist(&wait).await,
         Err(ReservationError::Admission(AdmissionError::Required))

@@ -12,12 +12,7 @@ use crate::store::Store;
 use crate::waitlist::{WaitRequest, WaitStatus};
 
 fn request<S>(f: &Fixture<S>, holder: HolderId, count: u64) -> WaitRequest {
-    WaitRequest {
-        show: f.small_show,
-        holder,
-        count: SeatCount::new(count).expect("count"),
-        category: None,
-    }
+    WaitRequest::new(f.small_show, holder, SeatCount::new(count).expect("count"))
 }
 
 async fn join<S: Store + 'static>(f: &Fixture<S>, count: u64) -> (HolderId, WaitId) {

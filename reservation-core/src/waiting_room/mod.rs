@@ -66,11 +66,8 @@
 //! let pass = rooms.status(f.show, me).await?.admission.expect("admitted").token;
 //!
 //! // Holding seats needs the pass while the room is on.
-//! let request = HoldRequest {
-//!     show: f.show,
-//!     holder: me,
-//!     seats: SeatSelection::BestAvailable { count: SeatCount::new(2)?, filter: SeatFilter::default() },
-//! };
+//! let best_two = SeatSelection::BestAvailable { count: SeatCount::new(2)?, filter: SeatFilter::default() };
+//! let request = HoldRequest::new(f.show, me, best_two);
 //! assert!(matches!(engine.hold(&request).await, Err(ReservationError::Admission(AdmissionError::Required))));
 //! let hold = engine.hold_admitted(&request, Some(&pass)).await?;
 //! assert_eq!(hold.seats.len(), 2);

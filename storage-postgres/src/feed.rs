@@ -12,14 +12,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use dashmap::DashMap;
-use reservation_core::{
-    Change, EventStream, ReservationError, Sequence, ShowEvent, ShowId, StorageError,
-};
+use reservation_core::{EventStream, Sequence, ShowEvent, ShowId, StorageError};
+use sqlx::PgPool;
 use sqlx::postgres::PgListener;
-use sqlx::{PgPool, Row};
 use tokio::sync::{broadcast, mpsc, watch};
 
-use crate::error::{AdapterError, storage};
+use crate::error::{AdapterError, Result, storage};
+use crate::rows::EventRow;
 use crate::search::{CATALOG_CHANNEL, CatalogChange, CatalogIndex};
 
 /// The notification channel.
@@ -101,7 +100,7 @@ impl Feed {
                         // Lagging wake-ups are fine: we re-read the outbox either way.
                         let _ = tokio::time::timeout(REREAD_EVERY, wake.recv()).await;
                     }
-                    Err(failure) => return Some((Err(failure), None)),
+                    Err(failure) => return Some((Err(failure.into()), None)),
                 }
             }
         });
@@ -222,24 +221,15 @@ pub(crate) async fn events_after(
     show: ShowId,
     after: Sequence,
     limit: usize,
-) -> Result<Vec<ShowEvent>, ReservationError> {
-    let rows = sqlx::query("SELECT seq, at, change FROM show_events WHERE show_id = $1 AND seq > $2 ORDER BY seq LIMIT $3")
-        .bind(show.as_uuid())
-        .bind(i64::try_from(after.0).unwrap_or(i64::MAX))
-        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-        .fetch_all(pool)
-        .await
-        .map_err(storage)?;
-    rows.iter()
-        .map(|row| {
-            let seq: i64 = row.try_get("seq").map_err(storage)?;
-            let change: sqlx::types::Json<Change> = row.try_get("change").map_err(storage)?;
-            Ok(ShowEvent {
-                show,
-                seq: Sequence(u64::try_from(seq).unwrap_or(0)),
-                at: row.try_get("at").map_err(storage)?,
-                change: change.0,
-            })
-        })
-        .collect()
+) -> Result<Vec<ShowEvent>> {
+    let rows: Vec<EventRow> = sqlx::query_as(
+        "SELECT seq, at, change FROM show_events WHERE show_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+    )
+    .bind(show.as_uuid())
+    // Past the largest sequence there is nothing to read.
+    .bind(i64::try_from(after.0).unwrap_or(i64::MAX))
+    .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(|row| row.read(show)).collect()
 }

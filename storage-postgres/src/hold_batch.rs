@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 use tokio::sync::{Mutex, oneshot};
 
 use crate::PgStore;
-use crate::error::{AdapterError, storage};
+use crate::error::{AdapterError, Error};
 
 /// Most requests one transaction decides: bounds its time and size.
 const MAX_BATCH: usize = 256;
@@ -57,7 +57,7 @@ impl PgStore {
             now,
             reply,
         });
-        let undecided = |_| Err(storage(AdapterError::Undecided).into());
+        let undecided = |_| Err(Error::from(AdapterError::Undecided).into());
         // A request taken into a running batch is answered when that batch
         // commits, without queueing behind the next one.
         let turn = tokio::select! {
@@ -94,7 +94,7 @@ impl PgStore {
         let size = batch.len();
         let (requests, replies): (Vec<_>, Vec<_>) =
             batch.into_iter().map(|p| (p.request, p.reply)).unzip();
-        let outcome = self
+        let outcome: Result<_, Error> = self
             .retrying(|| async {
                 let mut t = self.begin(show, now).await?;
                 let decided = self.hold_all(&mut t, &requests).await;
@@ -110,7 +110,7 @@ impl PgStore {
             }
             Err(failure) => {
                 for reply in replies {
-                    let _ = reply.send(Err(failure.clone()));
+                    let _ = reply.send(Err(failure.clone().into()));
                 }
             }
         }

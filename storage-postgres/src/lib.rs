@@ -123,6 +123,7 @@ mod hold_batch;
 mod meta;
 mod reservations;
 mod room;
+mod rows;
 mod search;
 mod show_tx;
 pub mod testing;
@@ -136,7 +137,7 @@ use sqlx::migrate::{MigrateError, Migrator};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{Connection, PgPool};
 
-use crate::error::{is_retryable, storage};
+use crate::error::Error;
 use crate::feed::{Feed, Notifier};
 use crate::hold_batch::HoldQueues;
 use crate::meta::ShowMeta;
@@ -256,7 +257,7 @@ impl PgStore {
     }
 
     /// The show's immutable facts, cached.
-    pub(crate) async fn meta(&self, show: ShowId) -> Result<Arc<ShowMeta>, ReservationError> {
+    pub(crate) async fn meta(&self, show: ShowId) -> error::Result<Arc<ShowMeta>> {
         if let Some(meta) = self.inner.shows.get(&show) {
             return Ok(Arc::clone(&meta));
         }
@@ -270,22 +271,22 @@ impl PgStore {
     }
 
     /// Runs `op` again when it failed only by conflicting with another
-    /// transaction, so such failures never reach callers.
-    pub(crate) async fn retrying<T, F, Fut>(&self, mut op: F) -> Result<T, ReservationError>
+    /// transaction, so such failures never reach callers; converts the
+    /// outcome into the port's error type.
+    pub(crate) async fn retrying<T, E, F, Fut>(&self, mut op: F) -> Result<T, E>
     where
         F: FnMut() -> Fut,
-        Fut: Future<Output = Result<T, ReservationError>>,
+        Fut: Future<Output = error::Result<T>>,
+        E: From<Error>,
     {
         let mut attempt = 0;
         loop {
             match op().await {
-                Err(ReservationError::Storage(failure))
-                    if attempt < RETRIES && conflicted(&failure) =>
-                {
+                Err(failure) if attempt < RETRIES && failure.is_conflict() => {
                     attempt += 1;
                     tokio::time::sleep(std::time::Duration::from_millis(2 << attempt)).await;
                 }
-                outcome => return outcome,
+                outcome => return outcome.map_err(E::from),
             }
         }
     }
@@ -297,15 +298,8 @@ impl PgStore {
                 .bind(show.as_uuid())
                 .fetch_optional(self.pool())
                 .await
-                .map_err(storage)?;
+                .map_err(Error::from)?;
         let seq = seq.ok_or(ReservationError::UnknownShow(show))?;
-        Ok(Sequence(u64::try_from(seq).unwrap_or(0)))
+        Ok(rows::sequence(seq, "show_state")?)
     }
-}
-
-fn conflicted(failure: &reservation_core::StorageError) -> bool {
-    failure
-        .cause()
-        .downcast_ref::<sqlx::Error>()
-        .is_some_and(is_retryable)
 }

@@ -2,7 +2,7 @@
 //! once it is scheduled: its hall's seating plan and its prices. Cached per
 //! process, so every instance reads it once.
 
-use reservation_core::catalog::{Hall, Layout, PriceList, PricedPlan, SeatIndex, Show};
+use reservation_core::catalog::{Hall, Layout, PriceList, PricedPlan, Show};
 use reservation_core::{CityId, EventId, HallId, ReservationError, ShowId, VenueId};
 use sqlx::{PgPool, Row};
 
@@ -44,15 +44,5 @@ impl ShowMeta {
             pricing: PricedPlan::new(&hall, &show.prices),
             show,
         }))
-    }
-
-    /// Seat indexes as stored (`integer[]`), checked against the plan.
-    pub(crate) fn indexes(&self, stored: &[i32]) -> Vec<SeatIndex> {
-        stored
-            .iter()
-            .filter_map(|&i| u32::try_from(i).ok())
-            .filter(|&i| (i as usize) < self.pricing.plan().len())
-            .map(SeatIndex)
-            .collect()
     }
 }

@@ -13,16 +13,27 @@ use reservation_core::{
     SeatSelection, SeatView, Sequence, ShowEvent, ShowId, Ticket, TicketId, Wait, WaitEnd, WaitId,
     WaitRequest, WaitStatus,
 };
-use sqlx::Row;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::PgStore;
-use crate::error::{AdapterError, storage};
-use crate::show_tx::{
-    ACTIVE, BOOKED, CONFIRMED, ENDED, EXPIRED, FREE, OFFERED, ShowTx, WAITING, counts, holding,
-    holdings, in_micros, seat_index,
+use crate::error::{AdapterError, Error, Result, unsigned};
+use crate::rows::{
+    ACTIVE, BOOKED, ENDED, FREE, FreeingRow, HoldStage, StateRow, WAITING, WaitRecord, WaitRow,
+    WaitStage, holding, seat_index, sequence,
 };
+use crate::show_tx::{ShowTx, holdings, in_micros};
+
+/// The row of [`PgStore::seat_map_unlocked`]: the show's state and its
+/// taken seats as three arrays (one row, not thousands).
+#[derive(sqlx::FromRow)]
+struct SeatMapRow {
+    #[sqlx(flatten)]
+    state: StateRow,
+    indexes: Option<Vec<i32>>,
+    statuses: Option<Vec<i16>>,
+    holders: Option<Vec<Option<Uuid>>>,
+}
 
 impl PgStore {
     /// The seat map from one statement, without the show's lock, unless
@@ -34,11 +45,10 @@ impl PgStore {
         show: ShowId,
         viewer: Option<HolderId>,
         now: OffsetDateTime,
-    ) -> Result<Option<SeatMap>, ReservationError> {
+    ) -> Result<Option<SeatMap>> {
         let meta = self.meta(show).await?;
-        // The taken seats travel as three arrays: one row, not thousands.
-        let row = sqlx::query(
-            "SELECT st.last_seq, st.next_due, st.available, st.held, st.booked,
+        let row: Option<SeatMapRow> = sqlx::query_as(
+            "SELECT st.last_seq, st.next_in_line, st.next_due, st.available, st.held, st.booked,
                     taken.indexes, taken.statuses, taken.holders
              FROM show_state st, LATERAL (
                  SELECT array_agg(seat_index) AS indexes, array_agg(status) AS statuses,
@@ -50,91 +60,77 @@ impl PgStore {
         .bind(show.as_uuid())
         .bind(FREE)
         .fetch_optional(self.pool())
-        .await
-        .map_err(storage)?;
-        let Some(row) = row else {
-            return Err(ReservationError::UnknownShow(show));
-        };
-        let next_due: Option<OffsetDateTime> = row.try_get("next_due").map_err(storage)?;
-        if next_due.is_some_and(|due| due <= now) {
+        .await?;
+        let row = row.ok_or(ReservationError::UnknownShow(show))?;
+        if row.state.next_due.is_some_and(|due| due <= now) {
             return Ok(None);
         }
-        let counts = counts(&row)?;
-        let seq: i64 = row.try_get("last_seq").map_err(storage)?;
-        let indexes: Vec<i32> = row
-            .try_get::<Option<Vec<i32>>, _>("indexes")
-            .map_err(storage)?
-            .unwrap_or_default();
-        let statuses: Vec<i16> = row
-            .try_get::<Option<Vec<i16>>, _>("statuses")
-            .map_err(storage)?
-            .unwrap_or_default();
-        let holders: Vec<Option<Uuid>> = row
-            .try_get::<Option<Vec<Option<Uuid>>>, _>("holders")
-            .map_err(storage)?
-            .unwrap_or_default();
+        let plan = meta.pricing.plan();
+        // array_agg over no rows is NULL: no seat is taken.
+        let indexes = row.indexes.unwrap_or_default();
+        let statuses = row.statuses.unwrap_or_default();
+        let holders = row.holders.unwrap_or_default();
+        if statuses.len() != indexes.len() || holders.len() != indexes.len() {
+            return Err(crate::error::corrupt(
+                "seats",
+                "taken seats' arrays differ in length",
+            ));
+        }
         let taken = indexes
             .into_iter()
             .zip(statuses)
             .zip(holders)
-            .map(|((index, status), holder)| (seat_index(index), holding(status, holder)))
-            .collect();
-        let plan = meta.pricing.plan();
+            .map(|((index, status), holder)| {
+                Ok((
+                    seat_index(index, plan.len(), "seats")?,
+                    holding(status, holder)?,
+                ))
+            })
+            .collect::<Result<_>>()?;
         Ok(Some(SeatMap {
             show,
-            seq: Sequence(u64::try_from(seq).unwrap_or(0)),
+            seq: sequence(row.state.last_seq, "show_state")?,
             seats: SeatView::all(plan, &holdings(plan.len(), taken), viewer),
-            counts,
+            counts: row.state.counts.try_into()?,
             at: in_micros(now),
         }))
     }
 
     /// Locks and settles `show` for one operation.
-    pub(crate) async fn begin(
-        &self,
-        show: ShowId,
-        now: OffsetDateTime,
-    ) -> Result<ShowTx, ReservationError> {
+    pub(crate) async fn begin(&self, show: ShowId, now: OffsetDateTime) -> Result<ShowTx> {
         let meta = self.meta(show).await?;
         ShowTx::begin(self, meta, now, false)
             .await?
-            .ok_or(ReservationError::UnknownShow(show))
+            .ok_or_else(|| ReservationError::UnknownShow(show).into())
     }
 
     /// Like [`begin`](Self::begin) for a hold token: an unknown show is an unknown token.
-    async fn begin_for_token(
-        &self,
-        token: &HoldToken,
-        now: OffsetDateTime,
-    ) -> Result<ShowTx, ReservationError> {
+    async fn begin_for_token(&self, token: &HoldToken, now: OffsetDateTime) -> Result<ShowTx> {
         match self.begin(token.show(), now).await {
-            Err(ReservationError::UnknownShow(_)) => Err(ReservationError::InvalidHoldToken),
+            Err(Error::Refused(ReservationError::UnknownShow(_))) => {
+                Err(ReservationError::InvalidHoldToken.into())
+            }
             other => other,
         }
     }
 
     /// The show of a booking or wait, found by its own id.
-    async fn show_of(&self, table: &str, id: Uuid) -> Result<Option<ShowId>, ReservationError> {
+    async fn show_of(&self, table: &str, id: Uuid) -> Result<Option<ShowId>> {
         let show: Option<Uuid> =
             sqlx::query_scalar(&format!("SELECT show_id FROM {table} WHERE id = $1"))
                 .bind(id)
                 .fetch_optional(self.pool())
-                .await
-                .map_err(storage)?;
+                .await?;
         Ok(show.map(ShowId::from_uuid))
     }
 
-    async fn booking_tx(
-        &self,
-        booking: BookingId,
-        now: OffsetDateTime,
-    ) -> Result<ShowTx, ReservationError> {
+    async fn booking_tx(&self, booking: BookingId, now: OffsetDateTime) -> Result<ShowTx> {
         let show = self.show_of("bookings", booking.as_uuid()).await?;
         self.begin(show.ok_or(ReservationError::UnknownBooking(booking))?, now)
             .await
     }
 
-    async fn wait_tx(&self, wait: WaitId, now: OffsetDateTime) -> Result<ShowTx, ReservationError> {
+    async fn wait_tx(&self, wait: WaitId, now: OffsetDateTime) -> Result<ShowTx> {
         let show = self.show_of("waits", wait.as_uuid()).await?;
         self.begin(show.ok_or(ReservationError::UnknownWait(wait))?, now)
             .await
@@ -157,7 +153,7 @@ impl PgStore {
         match elsewhere {
             Ok(Some(_)) => ReservationError::SeatOfAnotherShow { seat, show },
             Ok(None) => ReservationError::UnknownSeat(seat),
-            Err(e) => storage(e).into(),
+            Err(e) => Error::from(e).into(),
         }
     }
 
@@ -169,7 +165,7 @@ impl PgStore {
         &self,
         t: &mut ShowTx,
         requests: &[HoldRequest],
-    ) -> Result<Vec<Result<Hold, ReservationError>>, ReservationError> {
+    ) -> Result<Vec<Result<Hold, ReservationError>>> {
         if t.now >= t.meta.show.starts_at {
             let closed = ReservationError::SalesClosed {
                 starts_at: t.meta.show.starts_at,
@@ -225,55 +221,43 @@ impl PgStore {
                 granted.and_then(|()| {
                     holds
                         .next()
-                        .ok_or_else(|| storage(AdapterError::Undecided).into())
+                        .ok_or_else(|| Error::from(AdapterError::Undecided).into())
                 })
             })
             .collect())
     }
 
-    async fn booking_in(
-        t: &mut ShowTx,
-        booking: BookingId,
-    ) -> Result<Option<Booking>, ReservationError> {
+    async fn booking_in(t: &mut ShowTx, booking: BookingId) -> Result<Option<Booking>> {
         let doc: Option<sqlx::types::Json<Booking>> =
             sqlx::query_scalar("SELECT doc FROM bookings WHERE show_id = $1 AND id = $2")
                 .bind(t.id().as_uuid())
                 .bind(booking.as_uuid())
                 .fetch_optional(t.conn())
-                .await
-                .map_err(storage)?;
+                .await?;
         Ok(doc.map(|d| d.0))
     }
 
-    async fn wait_row(
-        t: &mut ShowTx,
-        wait: WaitId,
-        holder: HolderId,
-    ) -> Result<WaitRow, ReservationError> {
-        let row = sqlx::query(
+    async fn wait_row(t: &mut ShowTx, wait: WaitId, holder: HolderId) -> Result<WaitRow> {
+        let row: Option<WaitRecord> = sqlx::query_as(
             "SELECT holder, seat_count, category, line_order, joined_at, expires_at, state, end_reason, offered_secret
              FROM waits WHERE show_id = $1 AND id = $2",
         )
         .bind(t.id().as_uuid())
         .bind(wait.as_uuid())
         .fetch_optional(t.conn())
-        .await
-        .map_err(storage)?;
-        let row = row.ok_or(ReservationError::UnknownWait(wait))?;
-        let row =
-            WaitRow::read(wait, t.id(), &row).map_err(reservation_core::StorageError::from)?;
+        .await?;
+        let row = row
+            .ok_or(ReservationError::UnknownWait(wait))?
+            .read(wait, t.id())?;
         if row.wait.holder != holder {
-            return Err(ReservationError::UnknownWait(wait));
+            return Err(ReservationError::UnknownWait(wait).into());
         }
         Ok(row)
     }
 
     /// When the waiter at `line_order` would be served if every hold ran out
     /// unpaid (see the memory store for the same rule).
-    async fn estimate(
-        t: &mut ShowTx,
-        line_order: i64,
-    ) -> Result<Option<OffsetDateTime>, ReservationError> {
+    async fn estimate(t: &mut ShowTx, line_order: i64) -> Result<Option<OffsetDateTime>> {
         let needed: i64 = sqlx::query_scalar(
             "SELECT COALESCE(sum(seat_count), 0) FROM waits WHERE show_id = $1 AND state = $2 AND line_order <= $3",
         )
@@ -281,74 +265,24 @@ impl PgStore {
         .bind(WAITING)
         .bind(line_order)
         .fetch_one(t.conn())
-        .await
-        .map_err(storage)?;
-        let missing = usize::try_from(needed)
-            .unwrap_or(0)
-            .saturating_sub(t.counts.available as usize);
-        let freeing = sqlx::query(
+        .await?;
+        let missing = unsigned(needed, "waits", "seats wanted")?
+            .saturating_sub(u64::from(t.counts.available));
+        let freeing: Vec<FreeingRow> = sqlx::query_as(
             "SELECT free_at, cardinality(seat_indexes) AS n FROM holds WHERE show_id = $1 AND state = $2 ORDER BY free_at",
         )
         .bind(t.id().as_uuid())
         .bind(ACTIVE)
         .fetch_all(t.conn())
-        .await
-        .map_err(storage)?;
-        let mut have = 0usize;
+        .await?;
+        let mut have = 0u64;
         for row in freeing {
-            have += usize::try_from(row.try_get::<i32, _>("n").map_err(storage)?).unwrap_or(0);
+            have += unsigned(row.n.into(), "holds", "a hold's seats")?;
             if have >= missing {
-                return Ok(Some(row.try_get("free_at").map_err(storage)?));
+                return Ok(Some(row.free_at));
             }
         }
         Ok(None)
-    }
-}
-
-/// A wait as stored.
-struct WaitRow {
-    wait: Wait,
-    line_order: i64,
-    state: i16,
-    end_reason: Option<String>,
-    offered_secret: Option<Vec<u8>>,
-}
-
-impl WaitRow {
-    fn read(
-        id: WaitId,
-        show: ShowId,
-        row: &sqlx::postgres::PgRow,
-    ) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        let count: i16 = row.try_get("seat_count")?;
-        let category: Option<String> = row.try_get("category")?;
-        Ok(Self {
-            wait: Wait {
-                id,
-                show,
-                holder: HolderId::from_uuid(row.try_get("holder")?),
-                count: SeatCount::new(u64::try_from(count)?)?,
-                category: category
-                    .map(|c| reservation_core::catalog::CategoryCode::parse(&c))
-                    .transpose()?,
-                joined_at: row.try_get("joined_at")?,
-                expires_at: row.try_get("expires_at")?,
-            },
-            line_order: row.try_get("line_order")?,
-            state: row.try_get("state")?,
-            end_reason: row.try_get("end_reason")?,
-            offered_secret: row.try_get("offered_secret")?,
-        })
-    }
-}
-
-use reservation_core::SeatCount;
-
-fn end_reason(text: Option<&str>) -> WaitEnd {
-    match text {
-        Some("expired") => WaitEnd::Expired,
-        Some("sold_out") => WaitEnd::SoldOut,
-        _ => WaitEnd::Cancelled,
     }
 }
 
@@ -378,7 +312,9 @@ impl ReservationStore for PgStore {
         self.retrying(|| async {
             let mut t = self.begin_for_token(token, now).await?;
             let outcome = match t.hold_row(token, holder).await {
-                Ok(row) if row.state == EXPIRED => Err(ReservationError::HoldExpired),
+                Ok(row) if row.stage == HoldStage::Expired => {
+                    Err(ReservationError::HoldExpired.into())
+                }
                 Ok(row) => Ok(t.hold_view(&row)),
                 Err(refused) => Err(refused),
             };
@@ -397,18 +333,19 @@ impl ReservationStore for PgStore {
             let mut t = self.begin_for_token(token, now).await?;
             let outcome = async {
                 let row = t.hold_row(token, holder).await?;
-                match row.state {
-                    EXPIRED => return Err(ReservationError::HoldExpired),
-                    CONFIRMED => return Err(ReservationError::InvalidHoldToken),
-                    _ => {}
+                match row.stage {
+                    HoldStage::Expired => return Err(ReservationError::HoldExpired.into()),
+                    HoldStage::Confirmed(_) => {
+                        return Err(ReservationError::InvalidHoldToken.into());
+                    }
+                    HoldStage::Active => {}
                 }
                 t.set_seats(&row.seats, FREE, None).await?;
                 sqlx::query("DELETE FROM holds WHERE show_id = $1 AND id = $2")
                     .bind(t.id().as_uuid())
                     .bind(row.id.as_uuid())
                     .execute(t.conn())
-                    .await
-                    .map_err(storage)?;
+                    .await?;
                 t.counts.held -= row.seats.len() as u32;
                 t.counts.available += row.seats.len() as u32;
                 let seats = t.meta.pricing.seat_ids(&row.seats);
@@ -434,13 +371,13 @@ impl ReservationStore for PgStore {
             let mut t = self.begin_for_token(token, now).await?;
             let outcome = async {
                 let row = t.hold_row(token, holder).await?;
-                match (row.state, row.booking) {
-                    (EXPIRED, _) => Err(ReservationError::HoldExpired),
-                    (CONFIRMED, Some(booking)) => Self::booking_in(&mut t, booking)
+                match row.stage {
+                    HoldStage::Expired => Err(ReservationError::HoldExpired.into()),
+                    HoldStage::Confirmed(booking) => Self::booking_in(&mut t, booking)
                         .await?
                         .map(Checkout::AlreadyBooked)
-                        .ok_or(ReservationError::UnknownBooking(booking)),
-                    _ => Ok(Checkout::Pay(t.hold_view(&row))),
+                        .ok_or_else(|| ReservationError::UnknownBooking(booking).into()),
+                    HoldStage::Active => Ok(Checkout::Pay(t.hold_view(&row))),
                 }
             }
             .await;
@@ -462,17 +399,26 @@ impl ReservationStore for PgStore {
                 Ok(row) => row,
                 Err(refused) => return t.finish(Err(refused)).await,
             };
-            match (row.state, row.booking) {
-                (EXPIRED, _) => return t.finish(Err(ReservationError::HoldExpired)).await,
-                (CONFIRMED, Some(booking)) => {
-                    let found = Self::booking_in(&mut t, booking).await;
-                    let found = found.and_then(|b| b.ok_or(ReservationError::UnknownBooking(booking)));
+            match row.stage {
+                HoldStage::Expired => {
+                    return t.finish(Err(ReservationError::HoldExpired.into())).await;
+                }
+                HoldStage::Confirmed(booking) => {
+                    let found = Self::booking_in(&mut t, booking).await.and_then(|found| {
+                        found.ok_or_else(|| ReservationError::UnknownBooking(booking).into())
+                    });
                     return t.finish(found).await;
                 }
-                _ => {}
+                HoldStage::Active => {}
             }
-            let tickets: Vec<Ticket> =
-                row.seats.iter().map(|&i| Ticket { id: TicketId::random(), seat: t.meta.pricing.priced(i) }).collect();
+            let tickets: Vec<Ticket> = row
+                .seats
+                .iter()
+                .map(|&i| Ticket {
+                    id: TicketId::random(),
+                    seat: t.meta.pricing.priced(i),
+                })
+                .collect();
             let booking = Booking {
                 id: BookingId::random(),
                 show: t.id(),
@@ -495,18 +441,19 @@ impl ReservationStore for PgStore {
             .bind(sqlx::types::Json(receipt))
             .bind(t.now)
             .execute(t.conn())
-            .await
-            .map_err(storage)?;
-            sqlx::query("INSERT INTO bookings (show_id, id, holder, hold_id, seat_indexes, doc) VALUES ($1, $2, $3, $4, $5, $6)")
-                .bind(show)
-                .bind(booking.id.as_uuid())
-                .bind(holder.as_uuid())
-                .bind(row.id.as_uuid())
-                .bind(&indexes)
-                .bind(sqlx::types::Json(&booking))
-                .execute(t.conn())
-                .await
-                .map_err(storage)?;
+            .await?;
+            sqlx::query(
+                "INSERT INTO bookings (show_id, id, holder, hold_id, seat_indexes, doc)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(show)
+            .bind(booking.id.as_uuid())
+            .bind(holder.as_uuid())
+            .bind(row.id.as_uuid())
+            .bind(&indexes)
+            .bind(sqlx::types::Json(&booking))
+            .execute(t.conn())
+            .await?;
             let ticket_ids: Vec<Uuid> = booking.tickets.iter().map(|t| t.id.as_uuid()).collect();
             sqlx::query(
                 "INSERT INTO tickets (show_id, id, booking_id, seat_index)
@@ -517,21 +464,25 @@ impl ReservationStore for PgStore {
             .bind(&ticket_ids)
             .bind(&indexes)
             .execute(t.conn())
-            .await
-            .map_err(storage)?;
-            sqlx::query("UPDATE holds SET state = $3, booking_id = $4 WHERE show_id = $1 AND id = $2")
-                .bind(show)
-                .bind(row.id.as_uuid())
-                .bind(CONFIRMED)
-                .bind(booking.id.as_uuid())
-                .execute(t.conn())
-                .await
-                .map_err(storage)?;
+            .await?;
+            sqlx::query(
+                "UPDATE holds SET state = $3, booking_id = $4 WHERE show_id = $1 AND id = $2",
+            )
+            .bind(show)
+            .bind(row.id.as_uuid())
+            .bind(crate::rows::CONFIRMED)
+            .bind(booking.id.as_uuid())
+            .execute(t.conn())
+            .await?;
             t.set_seats(&row.seats, BOOKED, Some(holder)).await?;
             t.counts.held -= row.seats.len() as u32;
             t.counts.booked += row.seats.len() as u32;
             let seats = t.meta.pricing.seat_ids(&row.seats);
-            t.log(Change::Booked { booking: booking.id, hold: row.id, seats });
+            t.log(Change::Booked {
+                booking: booking.id,
+                hold: row.id,
+                seats,
+            });
             // Fewer seats can free up now: some waiters may be beyond reach.
             t.drop_unservable().await?;
             t.commit().await?;
@@ -551,7 +502,7 @@ impl ReservationStore for PgStore {
                 .bind(holder.as_uuid())
                 .fetch_optional(self.pool())
                 .await
-                .map_err(storage)?;
+                .map_err(Error::from)?;
         doc.map(|d| d.0)
             .ok_or(ReservationError::UnknownBooking(booking))
     }
@@ -570,7 +521,7 @@ impl ReservationStore for PgStore {
                     .filter(|b| b.holder == holder)
                     .ok_or(ReservationError::UnknownBooking(booking))?;
                 if found.status != BookingStatus::Confirmed {
-                    return Err(ReservationError::BookingAlreadyCancelled(booking));
+                    return Err(ReservationError::BookingAlreadyCancelled(booking).into());
                 }
                 found.status = BookingStatus::Cancelled { at: t.now };
                 sqlx::query("UPDATE bookings SET doc = $3 WHERE show_id = $1 AND id = $2")
@@ -578,8 +529,7 @@ impl ReservationStore for PgStore {
                     .bind(booking.as_uuid())
                     .bind(sqlx::types::Json(&found))
                     .execute(t.conn())
-                    .await
-                    .map_err(storage)?;
+                    .await?;
                 let seats: Vec<SeatIndex> = found
                     .tickets
                     .iter()
@@ -611,9 +561,16 @@ impl ReservationStore for PgStore {
             let mut t = self.begin(request.show, now).await?;
             let outcome = async {
                 if t.now >= t.meta.show.starts_at {
-                    return Err(ReservationError::SalesClosed { starts_at: t.meta.show.starts_at });
+                    return Err(ReservationError::SalesClosed {
+                        starts_at: t.meta.show.starts_at,
+                    }
+                    .into());
                 }
-                let category = request.category.as_ref().map(|c| t.meta.pricing.category_index(c)).transpose()?;
+                let category = request
+                    .category
+                    .as_ref()
+                    .map(|c| t.meta.pricing.category_index(c))
+                    .transpose()?;
                 let existing: Option<Uuid> = sqlx::query_scalar(
                     "SELECT id FROM waits WHERE show_id = $1 AND holder = $2 AND state = $3 LIMIT 1",
                 )
@@ -621,13 +578,20 @@ impl ReservationStore for PgStore {
                 .bind(request.holder.as_uuid())
                 .bind(WAITING)
                 .fetch_optional(t.conn())
-                .await
-                .map_err(storage)?;
+                .await?;
                 if let Some(existing) = existing {
-                    return Err(ReservationError::AlreadyWaiting(WaitId::from_uuid(existing)));
+                    return Err(
+                        ReservationError::AlreadyWaiting(WaitId::from_uuid(existing)).into(),
+                    );
                 }
                 let holdings = t.holdings().await?;
-                admission(t.meta.pricing.plan(), &holdings, request.holder, request.count, category)?;
+                admission(
+                    t.meta.pricing.plan(),
+                    &holdings,
+                    request.holder,
+                    request.count,
+                    category,
+                )?;
                 let active = t.load(request.holder).await?;
                 let limit = t.policy.max_seats_per_holder;
                 if active + request.count.get() as u16 > limit {
@@ -635,7 +599,8 @@ impl ReservationStore for PgStore {
                         limit,
                         active,
                         requested: request.count.get() as u16,
-                    });
+                    }
+                    .into());
                 }
                 let wait = Wait {
                     id: WaitId::random(),
@@ -648,7 +613,8 @@ impl ReservationStore for PgStore {
                 };
                 let order = t.take_next_in_line();
                 sqlx::query(
-                    "INSERT INTO waits (show_id, id, holder, seat_count, category, category_index, line_order, joined_at, expires_at)
+                    "INSERT INTO waits (show_id, id, holder, seat_count, category, category_index,
+                         line_order, joined_at, expires_at)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                 )
                 .bind(t.id().as_uuid())
@@ -661,9 +627,11 @@ impl ReservationStore for PgStore {
                 .bind(wait.joined_at)
                 .bind(wait.expires_at)
                 .execute(t.conn())
-                .await
-                .map_err(storage)?;
-                t.log(Change::WaitJoined { wait: wait.id, count: request.count.into() });
+                .await?;
+                t.log(Change::WaitJoined {
+                    wait: wait.id,
+                    count: request.count.into(),
+                });
                 Ok(wait)
             }
             .await;
@@ -679,47 +647,50 @@ impl ReservationStore for PgStore {
         now: OffsetDateTime,
     ) -> Result<WaitStatus, ReservationError> {
         self.retrying(|| async {
-
-        let mut t = self.wait_tx(wait, now).await?;
-        let outcome = async {
-            let row = Self::wait_row(&mut t, wait, holder).await?;
-            Ok(match row.state {
-                WAITING => {
-                    let ahead: i64 = sqlx::query_scalar(
-                        "SELECT count(*) FROM waits WHERE show_id = $1 AND state = $2 AND line_order < $3",
-                    )
-                    .bind(t.id().as_uuid())
-                    .bind(WAITING)
-                    .bind(row.line_order)
-                    .fetch_one(t.conn())
-                    .await
-                    .map_err(storage)?;
-                    WaitStatus::Waiting {
-                        wait: row.wait,
-                        position: u32::try_from(ahead).unwrap_or(u32::MAX).saturating_add(1),
-                        estimated_offer_at: Self::estimate(&mut t, row.line_order).await?,
+            let mut t = self.wait_tx(wait, now).await?;
+            let outcome = async {
+                let row = Self::wait_row(&mut t, wait, holder).await?;
+                Ok(match row.stage {
+                    WaitStage::Waiting => {
+                        let ahead: i64 = sqlx::query_scalar(
+                            "SELECT count(*) FROM waits WHERE show_id = $1 AND state = $2 AND line_order < $3",
+                        )
+                        .bind(t.id().as_uuid())
+                        .bind(WAITING)
+                        .bind(row.line_order)
+                        .fetch_one(t.conn())
+                        .await?;
+                        WaitStatus::Waiting {
+                            wait: row.wait,
+                            // A line longer than u32::MAX reads as that long.
+                            position: u32::try_from(ahead).unwrap_or(u32::MAX).saturating_add(1),
+                            estimated_offer_at: Self::estimate(&mut t, row.line_order).await?,
+                        }
                     }
-                }
-                OFFERED => {
-                    let secret: [u8; 32] = row
-                        .offered_secret
-                        .as_deref()
-                        .and_then(|s| s.try_into().ok())
-                        .ok_or(ReservationError::UnknownWait(wait))?;
-                    let token = HoldToken::from_parts(t.id(), secret);
-                    match t.hold_row(&token, holder).await {
-                        Ok(hold) if hold.state == EXPIRED => WaitStatus::Ended { reason: WaitEnd::Expired },
-                        Ok(hold) => WaitStatus::Offered { hold: t.hold_view(&hold) },
-                        Err(ReservationError::InvalidHoldToken) => WaitStatus::Ended { reason: WaitEnd::Cancelled },
-                        Err(other) => return Err(other),
+                    WaitStage::Offered(secret) => {
+                        let token = HoldToken::from_parts(t.id(), secret);
+                        match t.hold_row(&token, holder).await {
+                            Ok(hold) if hold.stage == HoldStage::Expired => WaitStatus::Ended {
+                                reason: WaitEnd::Expired,
+                            },
+                            Ok(hold) => WaitStatus::Offered {
+                                hold: t.hold_view(&hold),
+                            },
+                            // The offered hold was released.
+                            Err(Error::Refused(ReservationError::InvalidHoldToken)) => {
+                                WaitStatus::Ended {
+                                    reason: WaitEnd::Cancelled,
+                                }
+                            }
+                            Err(other) => return Err(other),
+                        }
                     }
-                }
-                _ => WaitStatus::Ended { reason: end_reason(row.end_reason.as_deref()) },
-            })
-        }
-        .await;
-        t.finish(outcome).await
-            })
+                    WaitStage::Ended(reason) => WaitStatus::Ended { reason },
+                })
+            }
+            .await;
+            t.finish(outcome).await
+        })
         .await
     }
 
@@ -733,17 +704,21 @@ impl ReservationStore for PgStore {
             let mut t = self.wait_tx(wait, now).await?;
             let outcome = async {
                 let row = Self::wait_row(&mut t, wait, holder).await?;
-                if row.state != WAITING {
-                    return Err(ReservationError::UnknownWait(wait));
+                if row.stage != WaitStage::Waiting {
+                    return Err(ReservationError::UnknownWait(wait).into());
                 }
-                sqlx::query("UPDATE waits SET state = $3, end_reason = 'cancelled' WHERE show_id = $1 AND id = $2")
-                    .bind(t.id().as_uuid())
-                    .bind(wait.as_uuid())
-                    .bind(ENDED)
-                    .execute(t.conn())
-                    .await
-                    .map_err(storage)?;
-                t.log(Change::WaitEnded { wait, reason: WaitEnd::Cancelled });
+                sqlx::query(
+                    "UPDATE waits SET state = $3, end_reason = 'cancelled' WHERE show_id = $1 AND id = $2",
+                )
+                .bind(t.id().as_uuid())
+                .bind(wait.as_uuid())
+                .bind(ENDED)
+                .execute(t.conn())
+                .await?;
+                t.log(Change::WaitEnded {
+                    wait,
+                    reason: WaitEnd::Cancelled,
+                });
                 Ok(())
             }
             .await;
@@ -801,7 +776,7 @@ impl ReservationStore for PgStore {
             .bind(now)
             .fetch_all(self.pool())
             .await
-            .map_err(storage)?;
+            .map_err(Error::from)?;
             let mut progressed = false;
             for show in &due {
                 let meta = self.meta(ShowId::from_uuid(*show)).await?;
@@ -826,7 +801,7 @@ impl ReservationStore for PgStore {
         limit: usize,
     ) -> Result<Vec<ShowEvent>, ReservationError> {
         self.meta(show).await?;
-        crate::feed::events_after(self.pool(), show, after, limit).await
+        Ok(crate::feed::events_after(self.pool(), show, after, limit).await?)
     }
 
     async fn subscribe(

@@ -38,16 +38,16 @@ use reservation_core::waiting_room::{
     EtaRange, LineView, ObservedRate, Occupancy, Pace, Pacer, Place, RoomConfig, RoomError,
     RoomPhase, Standing, WaitingRoomStore,
 };
-use reservation_core::{Availability, Change, HolderId, ReservationError, ShowId, StorageError};
-use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, Postgres, Row, Transaction};
+use reservation_core::{Availability, Change, HolderId, ShowId};
+use sqlx::{PgConnection, Postgres, Transaction};
 use time::{Duration, OffsetDateTime};
 use tokio::sync::{Mutex, oneshot};
 use uuid::Uuid;
 
 use crate::PgStore;
-use crate::error::{AdapterError, corrupt, is_retryable, storage};
-use crate::show_tx::{ShowTx, begin, counts, in_micros};
+use crate::error::{AdapterError, Error, Result, corrupt, unsigned};
+use crate::rows::CountsRow;
+use crate::show_tx::{ShowTx, begin, in_micros};
 
 /// Visitor states in `room_visitors.state`.
 const LOBBY: i16 = 0;
@@ -76,19 +76,15 @@ const CHECK_IN_EVERY: i32 = 16;
 /// Most joins one transaction decides.
 const MAX_JOIN_BATCH: usize = 512;
 
-/// How often a room operation is retried after a serialization failure or deadlock.
-const RETRIES: usize = 5;
-
-/// The room row's columns, as read by [`Room::from_row`] (nullable when
-/// read through an outer join).
+/// The room row's columns, as read into a [`RoomRow`].
 const ROOM_COLUMNS: &str = "r.lobby_opens_at, r.sale_opens_at, r.max_active, r.per_minute,
     r.admission_window_us, r.grace_us, r.phase, r.drawn, r.pacer_credit, r.pacer_as_of,
     r.rate_per_minute, r.rate_as_of, r.admitted";
 
-/// The counters row's columns, as read by [`Counters::from_row`].
+/// The counters row's columns, as read into a [`CountersRow`].
 const COUNTER_COLUMNS: &str = "c.last_number, c.in_lobby, c.queued, c.active";
 
-fn phase_of(code: i16) -> Result<RoomPhase, StorageError> {
+fn phase_of(code: i16) -> Result<RoomPhase> {
     Ok(match code {
         PHASE_LOBBY => RoomPhase::Lobby,
         PHASE_SELLING => RoomPhase::Selling,
@@ -99,7 +95,7 @@ fn phase_of(code: i16) -> Result<RoomPhase, StorageError> {
     })
 }
 
-fn phase_code(phase: RoomPhase) -> Result<i16, StorageError> {
+fn phase_code(phase: RoomPhase) -> Result<i16> {
     Ok(match phase {
         RoomPhase::Lobby => PHASE_LOBBY,
         RoomPhase::Selling => PHASE_SELLING,
@@ -112,21 +108,12 @@ fn phase_code(phase: RoomPhase) -> Result<i16, StorageError> {
 
 /// A column that the query may return as NULL (an outer join) but the
 /// table never does.
-fn required<'r, T>(row: &'r PgRow, table: &'static str, name: &str) -> Result<T, StorageError>
-where
-    T: sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres>,
-{
-    row.try_get::<Option<T>, _>(name)
-        .map_err(storage)?
-        .ok_or_else(|| corrupt(table, format!("{name} is NULL")))
+fn required<T>(value: Option<T>, table: &'static str, name: &str) -> Result<T> {
+    value.ok_or_else(|| corrupt(table, format!("{name} is NULL")))
 }
 
 fn micros(d: Duration) -> i64 {
     i64::try_from(d.whole_microseconds()).unwrap_or(i64::MAX)
-}
-
-fn unsigned(n: i64, table: &'static str, what: &str) -> Result<u64, StorageError> {
-    u64::try_from(n).map_err(|_| corrupt(table, format!("{what} is {n}")))
 }
 
 /// A room as its row keeps it.
@@ -140,50 +127,72 @@ struct Room {
     admitted: u64,
 }
 
-impl Room {
-    /// The room in `row` ([`ROOM_COLUMNS`]), or `None` when the show has none.
-    fn from_row(row: &PgRow) -> Result<Option<Self>, StorageError> {
+/// The room row's columns ([`ROOM_COLUMNS`]), all `None` when read through
+/// an outer join for a show without a room.
+#[derive(Debug, sqlx::FromRow)]
+struct RoomRow {
+    lobby_opens_at: Option<OffsetDateTime>,
+    sale_opens_at: Option<OffsetDateTime>,
+    max_active: Option<i64>,
+    per_minute: Option<i64>,
+    admission_window_us: Option<i64>,
+    grace_us: Option<i64>,
+    phase: Option<i16>,
+    drawn: Option<bool>,
+    pacer_credit: Option<f64>,
+    pacer_as_of: Option<OffsetDateTime>,
+    rate_per_minute: Option<f64>,
+    rate_as_of: Option<OffsetDateTime>,
+    admitted: Option<i64>,
+}
+
+impl RoomRow {
+    /// The room, or `None` when the show has none.
+    fn read(self) -> Result<Option<Room>> {
         const T: &str = "waiting_rooms";
-        let Some(phase) = row.try_get::<Option<i16>, _>("phase").map_err(storage)? else {
+        let Some(phase) = self.phase else {
             return Ok(None);
         };
-        let limit = |name: &str| -> Result<Option<u32>, StorageError> {
-            row.try_get::<Option<i64>, _>(name)
-                .map_err(storage)?
-                .map(|n| u32::try_from(n).map_err(|_| corrupt(T, format!("{name} is {n}"))))
+        let limit = |name: &str, n: Option<i64>| -> Result<Option<u32>> {
+            n.map(|n| u32::try_from(n).map_err(|_| corrupt(T, format!("{name} is {n}"))))
                 .transpose()
         };
         let bad = |e: reservation_core::waiting_room::RoomConfigError| corrupt(T, e.to_string());
-        let pace = Pace::new(limit("max_active")?, limit("per_minute")?).map_err(bad)?;
-        let window: i64 = required(row, T, "admission_window_us")?;
-        let grace: i64 = required(row, T, "grace_us")?;
+        let pace = Pace::new(
+            limit("max_active", self.max_active)?,
+            limit("per_minute", self.per_minute)?,
+        )
+        .map_err(bad)?;
+        let window = required(self.admission_window_us, T, "admission_window_us")?;
+        let grace = required(self.grace_us, T, "grace_us")?;
         let config = RoomConfig::new(
-            required(row, T, "lobby_opens_at")?,
-            required(row, T, "sale_opens_at")?,
+            required(self.lobby_opens_at, T, "lobby_opens_at")?,
+            required(self.sale_opens_at, T, "sale_opens_at")?,
             pace,
         )
         .and_then(|c| c.with_admission_window(Duration::microseconds(window)))
         .and_then(|c| c.with_grace(Duration::microseconds(grace)))
         .map_err(bad)?;
-        let admitted: i64 = required(row, T, "admitted")?;
-        Ok(Some(Self {
+        Ok(Some(Room {
             config,
             phase: phase_of(phase)?,
-            drawn: required(row, T, "drawn")?,
+            drawn: required(self.drawn, T, "drawn")?,
             pacer: Pacer {
-                credit: required(row, T, "pacer_credit")?,
-                as_of: required(row, T, "pacer_as_of")?,
+                credit: required(self.pacer_credit, T, "pacer_credit")?,
+                as_of: required(self.pacer_as_of, T, "pacer_as_of")?,
             },
             rate: ObservedRate {
-                per_minute: row.try_get("rate_per_minute").map_err(storage)?,
-                as_of: required(row, T, "rate_as_of")?,
+                per_minute: self.rate_per_minute,
+                as_of: required(self.rate_as_of, T, "rate_as_of")?,
             },
-            admitted: unsigned(admitted, T, "admitted")?,
+            admitted: unsigned(required(self.admitted, T, "admitted")?, T, "admitted")?,
         }))
     }
+}
 
+impl Room {
     /// Writes what a transaction may change: phase, draw, pacing, admissions.
-    async fn write(&self, conn: &mut PgConnection, show: ShowId) -> Result<(), StorageError> {
+    async fn write(&self, conn: &mut PgConnection, show: ShowId) -> Result<()> {
         sqlx::query(
             "UPDATE waiting_rooms SET phase = $2, drawn = $3, pacer_credit = $4, pacer_as_of = $5,
                  rate_per_minute = $6, rate_as_of = $7, admitted = $8
@@ -198,8 +207,7 @@ impl Room {
         .bind(self.rate.as_of)
         .bind(i64::try_from(self.admitted).unwrap_or(i64::MAX))
         .execute(conn)
-        .await
-        .map_err(storage)?;
+        .await?;
         Ok(())
     }
 }
@@ -216,20 +224,28 @@ struct Counters {
     buckets: BTreeMap<i64, i64>,
 }
 
-impl Counters {
-    fn from_row(row: &PgRow) -> Result<Option<Self>, StorageError> {
+/// The counters row's columns ([`COUNTER_COLUMNS`]), all `None` when read
+/// through an outer join for a show without a room.
+#[derive(Debug, sqlx::FromRow)]
+struct CountersRow {
+    last_number: Option<i64>,
+    in_lobby: Option<i64>,
+    queued: Option<i64>,
+    active: Option<i64>,
+}
+
+impl CountersRow {
+    /// The counters, or `None` when the show has no room.
+    fn read(self) -> Result<Option<Counters>> {
         const T: &str = "room_counters";
-        let Some(last_number) = row
-            .try_get::<Option<i64>, _>("last_number")
-            .map_err(storage)?
-        else {
+        let Some(last_number) = self.last_number else {
             return Ok(None);
         };
-        let counters = Self {
+        let counters = Counters {
             last_number,
-            in_lobby: required(row, T, "in_lobby")?,
-            queued: required(row, T, "queued")?,
-            active: required(row, T, "active")?,
+            in_lobby: required(self.in_lobby, T, "in_lobby")?,
+            queued: required(self.queued, T, "queued")?,
+            active: required(self.active, T, "active")?,
             buckets: BTreeMap::new(),
         };
         if counters.last_number < 0
@@ -241,20 +257,18 @@ impl Counters {
         }
         Ok(Some(counters))
     }
+}
 
+impl Counters {
     /// Locks the room's counters (every change of a visitor's state does).
-    async fn lock(conn: &mut PgConnection, show: ShowId) -> Result<Option<Self>, StorageError> {
-        let row = sqlx::query(&format!(
+    async fn lock(conn: &mut PgConnection, show: ShowId) -> Result<Option<Self>> {
+        let row: Option<CountersRow> = sqlx::query_as(&format!(
             "SELECT {COUNTER_COLUMNS} FROM room_counters c WHERE c.show_id = $1 FOR NO KEY UPDATE"
         ))
         .bind(show.as_uuid())
         .fetch_optional(conn)
-        .await
-        .map_err(storage)?;
-        match row {
-            Some(row) => Self::from_row(&row),
-            None => Ok(None),
-        }
+        .await?;
+        Ok(row.map(CountersRow::read).transpose()?.flatten())
     }
 
     fn shape(&self) -> (i64, i64, i64) {
@@ -301,9 +315,9 @@ impl Counters {
     }
 
     /// Writes the counters and the bucket changes (under the counters' lock).
-    async fn write(&mut self, conn: &mut PgConnection, show: ShowId) -> Result<(), StorageError> {
+    async fn write(&mut self, conn: &mut PgConnection, show: ShowId) -> Result<()> {
         let query = sqlx::query(&COUNTERS_WRITE).bind(show.as_uuid());
-        self.bind(query).execute(conn).await.map_err(storage)?;
+        self.bind(query).execute(conn).await?;
         Ok(())
     }
 }
@@ -382,7 +396,7 @@ impl VisitorRow {
         }
     }
 
-    fn standing(&self, room: &Room, now: OffsetDateTime) -> Result<Standing, StorageError> {
+    fn standing(&self, room: &Room, now: OffsetDateTime) -> Result<Standing> {
         const T: &str = "room_visitors";
         Ok(match self.state {
             LOBBY => Standing::Lobby,
@@ -423,7 +437,7 @@ struct Snapshot {
 }
 
 impl Snapshot {
-    fn place(&self, show: ShowId, now: OffsetDateTime) -> Result<Option<Place>, StorageError> {
+    fn place(&self, show: ShowId, now: OffsetDateTime) -> Result<Option<Place>> {
         let Some(visitor) = &self.visitor else {
             return Ok(None);
         };
@@ -459,16 +473,42 @@ static READ: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     )
 });
 
-fn room_error(error: ReservationError) -> RoomError {
-    match error {
-        ReservationError::UnknownShow(show) => RoomError::UnknownShow(show),
-        ReservationError::Storage(failure) => RoomError::Storage(failure),
-        other => RoomError::Storage(storage(other)),
-    }
+/// The row of [`READ`].
+#[derive(Debug, sqlx::FromRow)]
+struct SnapshotRow {
+    #[sqlx(flatten)]
+    room: RoomRow,
+    #[sqlx(flatten)]
+    counters: CountersRow,
+    #[sqlx(flatten)]
+    seats: CountsRow,
+    next_due: Option<OffsetDateTime>,
+    state: Option<i16>,
+    admitted_until: Option<OffsetDateTime>,
+    last_seen: Option<OffsetDateTime>,
+    ahead: Option<i64>,
 }
 
-fn db(error: sqlx::Error) -> RoomError {
-    RoomError::Storage(storage(error))
+/// The row `join_all` reads under the counters' lock: the room, the show's
+/// seats, and the batch's visitors already known, as three arrays.
+#[derive(Debug, sqlx::FromRow)]
+struct JoinRow {
+    #[sqlx(flatten)]
+    room: RoomRow,
+    #[sqlx(flatten)]
+    seats: CountsRow,
+    next_due: Option<OffsetDateTime>,
+    visitors: Option<Vec<Uuid>>,
+    states: Option<Vec<i16>>,
+    untils: Option<Vec<Option<OffsetDateTime>>>,
+}
+
+/// A visitor state code as stored, checked.
+fn visitor_state(code: i16) -> Result<i16> {
+    match code {
+        LOBBY..=FINISHED => Ok(code),
+        other => Err(corrupt("room_visitors", format!("state {other}"))),
+    }
 }
 
 /// How a queued join ended.
@@ -520,35 +560,6 @@ struct NewVisitor {
 }
 
 impl PgStore {
-    /// Runs `op` again when it failed only by conflicting with another
-    /// transaction.
-    async fn room_retrying<T, F, Fut>(&self, mut op: F) -> Result<T, RoomError>
-    where
-        F: FnMut() -> Fut,
-        Fut: std::future::Future<Output = Result<T, RoomError>>,
-    {
-        let mut attempt = 0;
-        loop {
-            match op().await {
-                Err(RoomError::Storage(failure))
-                    if attempt < RETRIES
-                        && failure
-                            .cause()
-                            .downcast_ref::<sqlx::Error>()
-                            .is_some_and(is_retryable) =>
-                {
-                    attempt += 1;
-                    tokio::time::sleep(std::time::Duration::from_millis(2 << attempt)).await;
-                }
-                outcome => return outcome,
-            }
-        }
-    }
-
-    async fn room_meta(&self, show: ShowId) -> Result<Arc<crate::meta::ShowMeta>, RoomError> {
-        self.meta(show).await.map_err(room_error)
-    }
-
     /// Reads the room, drawing the lobby first when the sale has opened and
     /// settling the show when a hold is due (so the seat counts are those
     /// at `now`). `NoRoom` when the show has none switched on.
@@ -557,22 +568,23 @@ impl PgStore {
         show: ShowId,
         visitor: HolderId,
         now: OffsetDateTime,
-    ) -> Result<Snapshot, RoomError> {
+    ) -> Result<Snapshot> {
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let row = sqlx::query(&READ)
+            let row: SnapshotRow = sqlx::query_as(&READ)
                 .bind(show.as_uuid())
                 .bind(visitor.as_uuid())
                 .fetch_optional(self.pool())
-                .await
-                .map_err(db)?
+                .await?
                 .ok_or(RoomError::UnknownShow(show))?;
-            let room = Room::from_row(&row)?.ok_or(RoomError::NoRoom(show))?;
+            let room = row.room.read()?.ok_or(RoomError::NoRoom(show))?;
             if room.phase == RoomPhase::Closed {
-                return Err(RoomError::NoRoom(show));
+                return Err(RoomError::NoRoom(show).into());
             }
-            let counters = Counters::from_row(&row)?
+            let counters = row
+                .counters
+                .read()?
                 .ok_or_else(|| corrupt("room_counters", "a room without counters"))?;
             // Each catch-up below happens once; a third read takes what it finds.
             if attempts < 3 {
@@ -580,30 +592,27 @@ impl PgStore {
                     self.draw(show, now).await?;
                     continue;
                 }
-                let next_due: Option<OffsetDateTime> = row.try_get("next_due").map_err(db)?;
-                if next_due.is_some_and(|due| due <= now) {
+                if row.next_due.is_some_and(|due| due <= now) {
                     self.settle(show, now).await?;
                     continue;
                 }
             }
-            let visitor = match row.try_get::<Option<i16>, _>("state").map_err(db)? {
+            let visitor = match row.state {
                 None => None,
-                Some(state) => {
-                    let ahead: Option<i64> = row.try_get("ahead").map_err(db)?;
-                    Some(VisitorRow {
-                        state,
-                        until: row.try_get("admitted_until").map_err(db)?,
-                        last_seen: required(&row, "room_visitors", "last_seen")?,
-                        ahead: ahead
-                            .map(|n| unsigned(n, "room_buckets", "people ahead"))
-                            .transpose()?,
-                    })
-                }
+                Some(state) => Some(VisitorRow {
+                    state: visitor_state(state)?,
+                    until: row.admitted_until,
+                    last_seen: required(row.last_seen, "room_visitors", "last_seen")?,
+                    ahead: row
+                        .ahead
+                        .map(|n| unsigned(n, "room_buckets", "people ahead"))
+                        .transpose()?,
+                }),
             };
             return Ok(Snapshot {
                 room,
                 counters,
-                seats: counts(&row).map_err(room_error)?,
+                seats: row.seats.try_into()?,
                 visitor,
             });
         }
@@ -611,7 +620,7 @@ impl PgStore {
 
     /// Settles `show` at `now` (frees the holds due) unless another request
     /// of this process just did.
-    async fn settle(&self, show: ShowId, now: OffsetDateTime) -> Result<(), RoomError> {
+    async fn settle(&self, show: ShowId, now: OffsetDateTime) -> Result<()> {
         use reservation_core::ReservationStore;
         let gate = Arc::clone(&self.inner.joins.settles.entry(show).or_default());
         let _turn = gate.lock().await;
@@ -619,10 +628,9 @@ impl PgStore {
             sqlx::query_scalar("SELECT next_due FROM show_state WHERE show_id = $1")
                 .bind(show.as_uuid())
                 .fetch_optional(self.pool())
-                .await
-                .map_err(db)?;
+                .await?;
         if next_due.flatten().is_some_and(|due| due <= now) {
-            self.availability(show, now).await.map_err(room_error)?;
+            self.availability(show, now).await?;
         }
         Ok(())
     }
@@ -635,7 +643,7 @@ impl PgStore {
         seen: &VisitorRow,
         room: &Room,
         now: OffsetDateTime,
-    ) -> Result<(), RoomError> {
+    ) -> Result<()> {
         let recent = now - room.config.grace() / CHECK_IN_EVERY;
         if seen.last_seen >= recent {
             return Ok(());
@@ -653,27 +661,25 @@ impl PgStore {
         .bind(now)
         .bind(recent)
         .execute(self.pool())
-        .await
-        .map_err(db)?;
+        .await?;
         Ok(())
     }
 
     /// The lobby's draw, if due and not done: its own transaction, the room
     /// row locked so it happens once.
-    async fn draw(&self, show: ShowId, now: OffsetDateTime) -> Result<(), RoomError> {
+    async fn draw(&self, show: ShowId, now: OffsetDateTime) -> Result<()> {
         let gate = Arc::clone(&self.inner.joins.draws.entry(show).or_default());
         let _turn = gate.lock().await;
         let drawn: Option<bool> =
             sqlx::query_scalar("SELECT drawn FROM waiting_rooms WHERE show_id = $1")
                 .bind(show.as_uuid())
                 .fetch_optional(self.pool())
-                .await
-                .map_err(db)?;
+                .await?;
         if drawn != Some(false) {
             return Ok(());
         }
-        self.room_retrying(|| async {
-            let mut tx = begin(self.pool()).await.map_err(db)?;
+        self.retrying(|| async {
+            let mut tx = begin(self.pool()).await?;
             let Some(mut room) = lock_room(&mut tx, show, false).await? else {
                 return Ok(());
             };
@@ -681,12 +687,12 @@ impl PgStore {
                 return Ok(());
             }
             let Some(mut counters) = Counters::lock(&mut tx, show).await? else {
-                return Err(corrupt("room_counters", "a room without counters").into());
+                return Err(corrupt("room_counters", "a room without counters"));
             };
             draw_locked(&mut tx, show, &mut room, &mut counters, now).await?;
             counters.write(&mut tx, show).await?;
             room.write(&mut tx, show).await?;
-            tx.commit().await.map_err(db)?;
+            tx.commit().await?;
             Ok(())
         })
         .await
@@ -706,7 +712,7 @@ impl PgStore {
             now,
             reply,
         });
-        let undecided = |_| Err(RoomError::Storage(storage(AdapterError::Undecided)));
+        let undecided = |_| Err(Error::from(AdapterError::Undecided).into());
         let turn = tokio::select! {
             decided = &mut outcome => return decided.unwrap_or_else(undecided),
             turn = Arc::clone(&queue.turn).lock_owned() => turn,
@@ -733,7 +739,7 @@ impl PgStore {
             .into_iter()
             .map(|p| ((p.visitor, p.now), p.reply))
             .unzip();
-        let outcome = self.room_retrying(|| self.join_all(show, &requests)).await;
+        let outcome: Result<_, RoomError> = self.retrying(|| self.join_all(show, &requests)).await;
         match outcome {
             Ok(decided) => {
                 for (reply, decision) in replies.into_iter().zip(decided) {
@@ -753,9 +759,9 @@ impl PgStore {
         &self,
         show: ShowId,
         requests: &[(HolderId, OffsetDateTime)],
-    ) -> Result<Vec<Result<Joined, RoomError>>, RoomError> {
-        let meta = self.room_meta(show).await?;
-        let mut tx = begin(self.pool()).await.map_err(db)?;
+    ) -> Result<Vec<Result<Joined, RoomError>>> {
+        let meta = self.meta(show).await?;
+        let mut tx = begin(self.pool()).await?;
         let Some(mut counters) = Counters::lock(&mut tx, show).await? else {
             return Ok(requests
                 .iter()
@@ -765,7 +771,7 @@ impl PgStore {
         // A statement after the lock sees what its earlier holders committed
         // (a draw included).
         let visitors: Vec<Uuid> = requests.iter().map(|(v, _)| v.as_uuid()).collect();
-        let row = sqlx::query(&format!(
+        let row: JoinRow = sqlx::query_as(&format!(
             "SELECT {ROOM_COLUMNS}, st.available, st.held, st.booked, st.next_due,
                  known.visitors, known.states, known.untils
              FROM waiting_rooms r JOIN show_state st ON st.show_id = r.show_id,
@@ -779,28 +785,27 @@ impl PgStore {
         .bind(show.as_uuid())
         .bind(&visitors)
         .fetch_one(&mut *tx)
-        .await
-        .map_err(db)?;
-        let room = Room::from_row(&row)?
+        .await?;
+        let room = row
+            .room
+            .read()?
             .ok_or_else(|| corrupt("waiting_rooms", "counters without a room"))?;
-        let seats = counts(&row).map_err(room_error)?;
-        let next_due: Option<OffsetDateTime> = row.try_get("next_due").map_err(db)?;
-        let ids: Vec<Uuid> = row
-            .try_get::<Option<Vec<Uuid>>, _>("visitors")
-            .map_err(db)?
-            .unwrap_or_default();
-        let states: Vec<i16> = row
-            .try_get::<Option<Vec<i16>>, _>("states")
-            .map_err(db)?
-            .unwrap_or_default();
-        let untils: Vec<Option<OffsetDateTime>> = row
-            .try_get::<Option<Vec<Option<OffsetDateTime>>>, _>("untils")
-            .map_err(db)?
-            .unwrap_or_default();
-        let mut known: HashMap<Uuid, (i16, Option<OffsetDateTime>)> = ids
-            .into_iter()
-            .zip(states.into_iter().zip(untils))
-            .collect();
+        let seats: Availability = row.seats.try_into()?;
+        let next_due = row.next_due;
+        // array_agg over no rows is NULL: none of them is known.
+        let ids = row.visitors.unwrap_or_default();
+        let states = row.states.unwrap_or_default();
+        let untils = row.untils.unwrap_or_default();
+        if states.len() != ids.len() || untils.len() != ids.len() {
+            return Err(corrupt(
+                "room_visitors",
+                "the visitors' arrays differ in length",
+            ));
+        }
+        let mut known: HashMap<Uuid, (i16, Option<OffsetDateTime>)> = HashMap::new();
+        for (id, (state, until)) in ids.into_iter().zip(states.into_iter().zip(untils)) {
+            known.insert(id, (visitor_state(state)?, until));
+        }
         let starts_at = meta.show.starts_at;
         let mut decided = Vec::with_capacity(requests.len());
         let mut fresh: Vec<NewVisitor> = Vec::new();
@@ -882,27 +887,25 @@ impl PgStore {
                 .bind(fresh.iter().map(|v| v.number).collect::<Vec<_>>())
                 .bind(fresh.iter().map(|v| v.at).collect::<Vec<_>>())
                 .execute(&mut *tx)
-                .await
-                .map_err(db)?;
+                .await?;
         }
-        tx.commit().await.map_err(db)?;
+        tx.commit().await?;
         Ok(decided)
     }
 
     /// Paces one room, if no other transaction has it. Returns how many it admitted.
-    async fn pace_room(&self, show: ShowId, now: OffsetDateTime) -> Result<u64, RoomError> {
-        let mut tx = begin(self.pool()).await.map_err(db)?;
+    async fn pace_room(&self, show: ShowId, now: OffsetDateTime) -> Result<u64> {
+        let mut tx = begin(self.pool()).await?;
         let Some(mut room) = lock_room(&mut tx, show, true).await? else {
             return Ok(0);
         };
         if room.phase == RoomPhase::Closed {
             return Ok(0);
         }
-        let meta = self.room_meta(show).await?;
+        let meta = self.meta(show).await?;
         let starts_at = meta.show.starts_at;
         let mut t = ShowTx::begin_in(self, meta, tx, now, false)
-            .await
-            .map_err(room_error)?
+            .await?
             .ok_or(RoomError::UnknownShow(show))?;
         let now = t.now;
         let seats = t.counts;
@@ -915,7 +918,7 @@ impl PgStore {
             t.log(Change::Line {
                 line: view(&room, &counters, seats),
             });
-            t.commit().await.map_err(room_error)?;
+            t.commit().await?;
             return Ok(0);
         }
         let before = (room.phase, counters.shape());
@@ -934,8 +937,7 @@ impl PgStore {
         .bind(show.as_uuid())
         .bind(now - room.config.grace())
         .fetch_all(t.conn())
-        .await
-        .map_err(db)?;
+        .await?;
         for number in dropped {
             match number {
                 Some(number) => counters.dequeue(number),
@@ -952,8 +954,7 @@ impl PgStore {
         .bind(show.as_uuid())
         .bind(now)
         .fetch_one(t.conn())
-        .await
-        .map_err(db)?;
+        .await?;
         counters.active -= ended;
         let mut admitted = 0u32;
         if room.drawn {
@@ -986,8 +987,7 @@ impl PgStore {
                     .bind(i64::from(allowance))
                     .bind(now + room.config.admission_window())
                     .fetch_all(t.conn())
-                    .await
-                    .map_err(db)?;
+                    .await?;
                     for &number in &numbers {
                         counters.dequeue(number);
                     }
@@ -1012,7 +1012,7 @@ impl PgStore {
                 line: view(&room, &counters, seats),
             });
         }
-        t.commit().await.map_err(room_error)?;
+        t.commit().await?;
         Ok(u64::from(admitted))
     }
 
@@ -1026,32 +1026,29 @@ impl PgStore {
         tx: Transaction<'static, Postgres>,
         room: &Room,
         now: OffsetDateTime,
-    ) -> Result<(), RoomError> {
+    ) -> Result<()> {
         let show = meta.show.id;
         let mut t = ShowTx::begin_in(self, meta, tx, now, false)
-            .await
-            .map_err(room_error)?
+            .await?
             .ok_or(RoomError::UnknownShow(show))?;
         let counters = Self::read_counters(t.conn(), show).await?;
         let line = view(room, &counters, t.counts);
         t.log(Change::Line { line });
-        t.commit().await.map_err(room_error)?;
+        t.commit().await?;
         Ok(())
     }
 
-    async fn read_counters(conn: &mut PgConnection, show: ShowId) -> Result<Counters, RoomError> {
-        let row = sqlx::query(&format!(
+    async fn read_counters(conn: &mut PgConnection, show: ShowId) -> Result<Counters> {
+        let row: Option<CountersRow> = sqlx::query_as(&format!(
             "SELECT {COUNTER_COLUMNS} FROM room_counters c WHERE c.show_id = $1"
         ))
         .bind(show.as_uuid())
         .fetch_optional(conn)
-        .await
-        .map_err(db)?;
-        match row {
-            Some(row) => Counters::from_row(&row)?,
-            None => None,
-        }
-        .ok_or_else(|| corrupt("room_counters", "a room without counters").into())
+        .await?;
+        row.map(CountersRow::read)
+            .transpose()?
+            .flatten()
+            .ok_or_else(|| corrupt("room_counters", "a room without counters"))
     }
 
     /// Ends `visitor`'s place with `to` when its state is one of `from`:
@@ -1062,32 +1059,28 @@ impl PgStore {
         visitor: HolderId,
         from: &[i16],
         to: i16,
-    ) -> Result<bool, RoomError> {
-        let mut tx = begin(self.pool()).await.map_err(db)?;
+    ) -> Result<bool> {
+        let mut tx = begin(self.pool()).await?;
         let Some(mut counters) = Counters::lock(&mut tx, show).await? else {
-            return Err(RoomError::NoRoom(show));
+            return Err(RoomError::NoRoom(show).into());
         };
-        let row = sqlx::query(
+        let row: Option<(i16, Option<i64>)> = sqlx::query_as(
             "SELECT state, number FROM room_visitors WHERE show_id = $1 AND visitor = $2",
         )
         .bind(show.as_uuid())
         .bind(visitor.as_uuid())
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(db)?;
-        let Some(row) = row else {
+        .await?;
+        let Some((state, number)) = row else {
             return Ok(false);
         };
-        let state: i16 = row.try_get("state").map_err(db)?;
+        let state = visitor_state(state)?;
         if !from.contains(&state) {
             return Ok(true);
         }
         match state {
             LOBBY => counters.in_lobby -= 1,
-            QUEUED => {
-                let number: i64 = required(&row, "room_visitors", "number")?;
-                counters.dequeue(number);
-            }
+            QUEUED => counters.dequeue(required(number, "room_visitors", "number")?),
             ADMITTED => counters.active -= 1,
             _ => return Ok(true),
         }
@@ -1096,10 +1089,9 @@ impl PgStore {
             .bind(visitor.as_uuid())
             .bind(to)
             .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+            .await?;
         counters.write(&mut tx, show).await?;
-        tx.commit().await.map_err(db)?;
+        tx.commit().await?;
         Ok(true)
     }
 }
@@ -1110,19 +1102,15 @@ async fn lock_room(
     conn: &mut PgConnection,
     show: ShowId,
     skip_locked: bool,
-) -> Result<Option<Room>, RoomError> {
+) -> Result<Option<Room>> {
     let skip = if skip_locked { "SKIP LOCKED" } else { "" };
-    let row = sqlx::query(&format!(
+    let row: Option<RoomRow> = sqlx::query_as(&format!(
         "SELECT {ROOM_COLUMNS} FROM waiting_rooms r WHERE r.show_id = $1 FOR NO KEY UPDATE {skip}"
     ))
     .bind(show.as_uuid())
     .fetch_optional(conn)
-    .await
-    .map_err(db)?;
-    match row {
-        Some(row) => Ok(Room::from_row(&row)?),
-        None => Ok(None),
-    }
+    .await?;
+    Ok(row.map(RoomRow::read).transpose()?.flatten())
 }
 
 /// The draw, with the room and its counters locked: silent lobby visitors
@@ -1134,8 +1122,8 @@ async fn draw_locked(
     room: &mut Room,
     counters: &mut Counters,
     now: OffsetDateTime,
-) -> Result<(), RoomError> {
-    let row = sqlx::query(&format!(
+) -> Result<()> {
+    let (_dropped, numbered): (i64, i64) = sqlx::query_as(&format!(
         "WITH dropped AS (
              UPDATE room_visitors SET state = {DROPPED}
              WHERE show_id = $1 AND state = {LOBBY} AND last_seen < $2
@@ -1156,9 +1144,7 @@ async fn draw_locked(
     .bind(now - room.config.grace())
     .bind(counters.last_number)
     .fetch_one(&mut *conn)
-    .await
-    .map_err(db)?;
-    let numbered: i64 = row.try_get("numbered").map_err(db)?;
+    .await?;
     let first = counters.last_number + 1;
     counters.last_number += numbered;
     counters.enqueue_range(first, counters.last_number);
@@ -1176,7 +1162,7 @@ impl WaitingRoomStore for PgStore {
         config: RoomConfig,
         now: OffsetDateTime,
     ) -> Result<(), RoomError> {
-        let meta = self.room_meta(show).await?;
+        let meta = self.meta(show).await?;
         let now = in_micros(now);
         let starts_at = meta.show.starts_at;
         if now >= starts_at {
@@ -1184,11 +1170,11 @@ impl WaitingRoomStore for PgStore {
         }
         let start = config.sale_opens_at().max(now);
         let pacer = Pacer::new(config.pace(), start);
-        self.room_retrying(|| async {
-            let mut tx = begin(self.pool()).await.map_err(db)?;
+        self.retrying(|| async {
+            let mut tx = begin(self.pool()).await?;
             // The room row first (the lock order): insert, or take it and
             // change the settings, keeping the line, the draw and the pacing.
-            let row = sqlx::query(&format!(
+            let row: RoomRow = sqlx::query_as(&format!(
                 "INSERT INTO waiting_rooms AS r (show_id, lobby_opens_at, sale_opens_at, max_active,
                      per_minute, admission_window_us, grace_us, phase, pacer_credit, pacer_as_of,
                      rate_as_of)
@@ -1212,15 +1198,14 @@ impl WaitingRoomStore for PgStore {
             .bind(pacer.credit)
             .bind(pacer.as_of)
             .fetch_one(&mut *tx)
-            .await
-            .map_err(db)?;
-            let room = Room::from_row(&row)?
+            .await?;
+            let room = row
+                .read()?
                 .ok_or_else(|| corrupt("waiting_rooms", "no row after the upsert"))?;
             sqlx::query("INSERT INTO room_counters (show_id) VALUES ($1) ON CONFLICT DO NOTHING")
                 .bind(show.as_uuid())
                 .execute(&mut *tx)
-                .await
-                .map_err(db)?;
+                .await?;
             self.commit_with_line(Arc::clone(&meta), tx, &room, now)
                 .await
         })
@@ -1228,12 +1213,12 @@ impl WaitingRoomStore for PgStore {
     }
 
     async fn close_room(&self, show: ShowId, now: OffsetDateTime) -> Result<(), RoomError> {
-        let meta = self.room_meta(show).await?;
-        self.room_retrying(|| async {
-            let mut tx = begin(self.pool()).await.map_err(db)?;
+        let meta = self.meta(show).await?;
+        self.retrying(|| async {
+            let mut tx = begin(self.pool()).await?;
             let mut room = match lock_room(&mut tx, show, false).await? {
                 Some(room) if room.phase != RoomPhase::Closed => room,
-                _ => return Err(RoomError::NoRoom(show)),
+                _ => return Err(RoomError::NoRoom(show).into()),
             };
             room.phase = RoomPhase::Closed;
             room.write(&mut tx, show).await?;
@@ -1248,21 +1233,18 @@ impl WaitingRoomStore for PgStore {
         show: ShowId,
         now: OffsetDateTime,
     ) -> Result<Option<RoomConfig>, RoomError> {
-        let meta = self.room_meta(show).await?;
+        let meta = self.meta(show).await?;
         if now >= meta.show.starts_at {
             return Ok(None);
         }
-        let row = sqlx::query(&format!(
+        let row: Option<RoomRow> = sqlx::query_as(&format!(
             "SELECT {ROOM_COLUMNS} FROM waiting_rooms r WHERE r.show_id = $1"
         ))
         .bind(show.as_uuid())
         .fetch_optional(self.pool())
         .await
-        .map_err(db)?;
-        let room = match row {
-            Some(row) => Room::from_row(&row)?,
-            None => None,
-        };
+        .map_err(Error::from)?;
+        let room = row.map(RoomRow::read).transpose()?.flatten();
         Ok(room
             .filter(|room| room.phase != RoomPhase::Closed)
             .map(|room| room.config))
@@ -1274,7 +1256,7 @@ impl WaitingRoomStore for PgStore {
         visitor: HolderId,
         now: OffsetDateTime,
     ) -> Result<Place, RoomError> {
-        let meta = self.room_meta(show).await?;
+        let meta = self.meta(show).await?;
         let now = in_micros(now);
         let starts_at = meta.show.starts_at;
         if now >= starts_at {
@@ -1291,14 +1273,14 @@ impl WaitingRoomStore for PgStore {
                 } => {
                     if seats_due {
                         self.settle(show, now).await?;
-                        let row = sqlx::query(
+                        let row: CountsRow = sqlx::query_as(
                             "SELECT available, held, booked FROM show_state WHERE show_id = $1",
                         )
                         .bind(show.as_uuid())
                         .fetch_one(self.pool())
                         .await
-                        .map_err(db)?;
-                        let seats = counts(&row).map_err(room_error)?;
+                        .map_err(Error::from)?;
+                        let seats: Availability = row.try_into()?;
                         place.line.seats_free = seats.available;
                         place.line.seats_held = seats.held;
                     }
@@ -1322,7 +1304,7 @@ impl WaitingRoomStore for PgStore {
         visitor: HolderId,
         now: OffsetDateTime,
     ) -> Result<Place, RoomError> {
-        self.room_meta(show).await?;
+        self.meta(show).await?;
         let now = in_micros(now);
         let snapshot = self.snapshot(show, visitor, now).await?;
         let seen = snapshot.visitor.as_ref().ok_or(RoomError::NotInLine)?;
@@ -1337,20 +1319,21 @@ impl WaitingRoomStore for PgStore {
         visitor: HolderId,
         _now: OffsetDateTime,
     ) -> Result<(), RoomError> {
-        self.room_meta(show).await?;
-        let closed: Option<i16> =
+        self.meta(show).await?;
+        let phase: Option<i16> =
             sqlx::query_scalar("SELECT phase FROM waiting_rooms WHERE show_id = $1")
                 .bind(show.as_uuid())
                 .fetch_optional(self.pool())
                 .await
-                .map_err(db)?;
-        if closed.is_none_or(|phase| phase == PHASE_CLOSED) {
+                .map_err(Error::from)?;
+        let phase = phase.map(phase_of).transpose()?;
+        if phase.is_none_or(|phase| phase == RoomPhase::Closed) {
             return Err(RoomError::NoRoom(show));
         }
-        let in_line = self
-            .room_retrying(|| self.end_place(show, visitor, &[LOBBY, QUEUED, ADMITTED], LEFT))
-            .await?;
-        if in_line {
+        let in_line: Result<bool, RoomError> = self
+            .retrying(|| self.end_place(show, visitor, &[LOBBY, QUEUED, ADMITTED], LEFT))
+            .await;
+        if in_line? {
             Ok(())
         } else {
             Err(RoomError::NotInLine)
@@ -1372,13 +1355,14 @@ impl WaitingRoomStore for PgStore {
         .bind(visitor.as_uuid())
         .fetch_optional(self.pool())
         .await
-        .map_err(db)?;
+        .map_err(Error::from)?;
         if state != Some(ADMITTED) {
             return Ok(());
         }
-        self.room_retrying(|| self.end_place(show, visitor, &[ADMITTED], FINISHED))
-            .await?;
-        Ok(())
+        let ended: Result<bool, RoomError> = self
+            .retrying(|| self.end_place(show, visitor, &[ADMITTED], FINISHED))
+            .await;
+        ended.map(drop)
     }
 
     async fn pace_rooms(&self, now: OffsetDateTime) -> Result<u64, RoomError> {
@@ -1387,12 +1371,12 @@ impl WaitingRoomStore for PgStore {
         ))
         .fetch_all(self.pool())
         .await
-        .map_err(db)?;
+        .map_err(Error::from)?;
         let mut admitted = 0;
         let mut failed = None;
         for show in rooms {
             let show = ShowId::from_uuid(show);
-            match self.room_retrying(|| self.pace_room(show, now)).await {
+            match self.retrying(|| self.pace_room(show, now)).await {
                 Ok(n) => admitted += n,
                 Err(error) => {
                     // The other rooms still move; the error is reported.

@@ -9,32 +9,21 @@ use std::sync::{Arc, LazyLock};
 use reservation_core::catalog::SeatIndex;
 use reservation_core::waitlist::{SeatHolding, Waiter, beyond_reach, serve_in_order};
 use reservation_core::{
-    Availability, BookingId, Change, Hold, HoldId, HoldState, HoldToken, HolderId, Policy,
-    ReservationError, ReservationStore, SeatCount, Sequence, ShowId, WaitEnd, WaitId,
+    Availability, Change, Hold, HoldId, HoldState, HoldToken, HolderId, Policy, ReservationError,
+    ReservationStore, Sequence, ShowId, WaitEnd, WaitId,
 };
-use sqlx::{PgConnection, Postgres, Row, Transaction};
+use sqlx::{PgConnection, Postgres, Transaction};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::PgStore;
-use crate::error::{AdapterError, is_disconnect, storage};
+use crate::error::{AdapterError, Error, Result, is_disconnect};
 use crate::feed::Notifier;
 use crate::meta::ShowMeta;
-
-/// Seat status codes in the `seats` table.
-pub(crate) const FREE: i16 = 0;
-pub(crate) const HELD: i16 = 1;
-pub(crate) const BOOKED: i16 = 2;
-
-/// Hold state codes in the `holds` table (released holds are deleted).
-pub(crate) const ACTIVE: i16 = 0;
-pub(crate) const EXPIRED: i16 = 1;
-pub(crate) const CONFIRMED: i16 = 2;
-
-/// Wait state codes in the `waits` table.
-pub(crate) const WAITING: i16 = 0;
-pub(crate) const OFFERED: i16 = 1;
-pub(crate) const ENDED: i16 = 2;
+use crate::rows::{
+    ACTIVE, ENDED, EXPIRED, EndedWait, ExpiredHold, FREE, HELD, HoldRecord, HoldStage, LoadOrSeat,
+    LoadOrSeatRow, OFFERED, StateRow, WAITING, WaiterRow, seat_indexes, sequence,
+};
 
 /// `at` to the microsecond: the database keeps microseconds, so the store
 /// uses the same precision throughout.
@@ -43,20 +32,8 @@ pub(crate) fn in_micros(at: OffsetDateTime) -> OffsetDateTime {
         .unwrap_or(at)
 }
 
-/// The seat counts of a `show_state` row.
-pub(crate) fn counts(row: &sqlx::postgres::PgRow) -> Result<Availability, ReservationError> {
-    let count = |name: &str| -> Result<u32, ReservationError> {
-        let n: i32 = row.try_get(name).map_err(storage)?;
-        Ok(u32::try_from(n).unwrap_or(0))
-    };
-    Ok(Availability {
-        available: count("available")?,
-        held: count("held")?,
-        booked: count("booked")?,
-    })
-}
-
-/// Every seat's holding, from the taken ones.
+/// Every seat's holding, from the taken ones (their indexes checked
+/// against the plan of `seats` seats).
 pub(crate) fn holdings(seats: usize, taken: Vec<(SeatIndex, SeatHolding)>) -> Vec<SeatHolding> {
     let mut all = vec![SeatHolding::Free; seats];
     for (index, holding) in taken {
@@ -65,38 +42,6 @@ pub(crate) fn holdings(seats: usize, taken: Vec<(SeatIndex, SeatHolding)>) -> Ve
         }
     }
     all
-}
-
-/// A row's taken seat (columns `seat_index`, `status`, `holder`), if it has
-/// a seat index.
-pub(crate) fn taken_seat(
-    row: &sqlx::postgres::PgRow,
-) -> Result<Option<(SeatIndex, SeatHolding)>, ReservationError> {
-    let Some(index) = row
-        .try_get::<Option<i32>, _>("seat_index")
-        .map_err(storage)?
-    else {
-        return Ok(None);
-    };
-    let holding = holding(
-        row.try_get("status").map_err(storage)?,
-        row.try_get("holder").map_err(storage)?,
-    );
-    Ok(Some((seat_index(index), holding)))
-}
-
-/// A seat index as stored.
-pub(crate) fn seat_index(index: i32) -> SeatIndex {
-    SeatIndex(u32::try_from(index).unwrap_or(u32::MAX))
-}
-
-/// A taken seat's holding from its `status` and `holder` columns.
-pub(crate) fn holding(status: i16, holder: Option<Uuid>) -> SeatHolding {
-    let holder = HolderId::from_uuid(holder.unwrap_or_default());
-    match status {
-        BOOKED => SeatHolding::Booked(holder),
-        _ => SeatHolding::Held(holder),
-    }
 }
 
 type PgQuery<'q> = sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>;
@@ -161,8 +106,7 @@ pub(crate) struct HoldRow {
     pub(crate) seats: Vec<SeatIndex>,
     pub(crate) created_at: OffsetDateTime,
     pub(crate) expires_at: OffsetDateTime,
-    pub(crate) state: i16,
-    pub(crate) booking: Option<BookingId>,
+    pub(crate) stage: HoldStage,
 }
 
 pub(crate) struct ShowTx {
@@ -192,7 +136,7 @@ pub(crate) struct ShowTx {
 /// failed one is closed); there are at most as many as the pool holds.
 pub(crate) async fn begin(
     pool: &sqlx::PgPool,
-) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+) -> std::result::Result<Transaction<'static, Postgres>, sqlx::Error> {
     let mut tries = pool.size() + 1;
     loop {
         match pool.begin().await {
@@ -214,8 +158,8 @@ impl ShowTx {
         meta: Arc<ShowMeta>,
         now: OffsetDateTime,
         skip_locked: bool,
-    ) -> Result<Option<Self>, ReservationError> {
-        let tx = begin(store.pool()).await.map_err(storage)?;
+    ) -> Result<Option<Self>> {
+        let tx = begin(store.pool()).await?;
         Self::begin_in(store, meta, tx, now, skip_locked).await
     }
 
@@ -228,7 +172,7 @@ impl ShowTx {
         mut tx: Transaction<'static, Postgres>,
         now: OffsetDateTime,
         skip_locked: bool,
-    ) -> Result<Option<Self>, ReservationError> {
+    ) -> Result<Option<Self>> {
         let now = in_micros(now);
         let lock = if skip_locked {
             "FOR UPDATE SKIP LOCKED"
@@ -240,7 +184,7 @@ impl ShowTx {
         // cost a quarter of the server's time, so each is planned once per
         // connection; with sequential scans off, a plan made while a table
         // was nearly empty cannot scan it whole once it has grown.
-        let row = sqlx::query(&format!(
+        let row: Option<StateRow> = sqlx::query_as(&format!(
             "SELECT set_config('plan_cache_mode', 'force_generic_plan', true),
                  set_config('enable_seqscan', 'off', true),
                  last_seq, next_in_line, next_due, available, held, booked
@@ -248,21 +192,27 @@ impl ShowTx {
         ))
         .bind(meta.show.id.as_uuid())
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(storage)?;
+        .await?;
         let Some(row) = row else {
             return if skip_locked {
                 Ok(None)
             } else {
-                Err(ReservationError::UnknownShow(meta.show.id))
+                Err(ReservationError::UnknownShow(meta.show.id).into())
             };
         };
-        let counts = counts(&row)?;
-        let next_due: Option<OffsetDateTime> = row.try_get("next_due").map_err(storage)?;
+        let counts = row.counts.try_into()?;
+        let next_due = row.next_due;
+        sequence(row.last_seq, "show_state")?;
+        if row.next_in_line < 0 {
+            return Err(crate::error::corrupt(
+                "show_state",
+                format!("next_in_line is {}", row.next_in_line),
+            ));
+        }
         let mut show = Self {
             wakeups: store.wakeups().clone(),
-            last_seq: row.try_get("last_seq").map_err(storage)?,
-            next_in_line: row.try_get("next_in_line").map_err(storage)?,
+            last_seq: row.last_seq,
+            next_in_line: row.next_in_line,
             tx,
             meta,
             policy: store.policy(),
@@ -299,30 +249,23 @@ impl ShowTx {
     // ---- settling ---------------------------------------------------------------------------
 
     /// Frees holds past `free_at`, ends waits past `expires_at`, serves the waitlist.
-    async fn settle(&mut self) -> Result<(), ReservationError> {
-        let expired = sqlx::query(&format!(
+    async fn settle(&mut self) -> Result<()> {
+        let mut expired: Vec<ExpiredHold> = sqlx::query_as(&format!(
             "UPDATE holds SET state = {EXPIRED} WHERE show_id = $1 AND state = {ACTIVE} AND free_at <= $2
-             RETURNING id, holder, seat_indexes, free_at"
+             RETURNING id, seat_indexes, free_at"
         ))
         .bind(self.uuid())
         .bind(self.now)
         .fetch_all(&mut *self.tx)
-        .await
-        .map_err(storage)?;
-        let mut expired: Vec<(OffsetDateTime, Uuid, Vec<i32>)> = expired
-            .iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("free_at")?,
-                    r.try_get("id")?,
-                    r.try_get("seat_indexes")?,
-                ))
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(storage)?;
-        expired.sort();
-        for (_, id, seats) in &expired {
-            let seats = self.meta.indexes(seats);
+        .await?;
+        expired.sort_by_key(|hold| (hold.free_at, hold.id));
+        for ExpiredHold {
+            id,
+            seat_indexes: seats,
+            ..
+        } in &expired
+        {
+            let seats = seat_indexes(seats, self.meta.pricing.plan().len(), "holds")?;
             self.set_seats(&seats, FREE, None).await?;
             self.counts.held -= seats.len() as u32;
             self.counts.available += seats.len() as u32;
@@ -332,7 +275,7 @@ impl ShowTx {
                 seats,
             });
         }
-        let waits = sqlx::query(&format!(
+        let mut waits: Vec<EndedWait> = sqlx::query_as(&format!(
             "UPDATE waits SET state = {ENDED}, end_reason = 'expired'
              WHERE show_id = $1 AND state = {WAITING} AND expires_at <= $2
              RETURNING id, line_order"
@@ -340,15 +283,9 @@ impl ShowTx {
         .bind(self.uuid())
         .bind(self.now)
         .fetch_all(&mut *self.tx)
-        .await
-        .map_err(storage)?;
-        let mut waits: Vec<(i64, Uuid)> = waits
-            .iter()
-            .map(|r| Ok((r.try_get("line_order")?, r.try_get("id")?)))
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(storage)?;
-        waits.sort();
-        for (_, id) in &waits {
+        .await?;
+        waits.sort_by_key(|w| (w.line_order, w.id));
+        for EndedWait { id, .. } in &waits {
             self.log(Change::WaitEnded {
                 wait: WaitId::from_uuid(*id),
                 reason: WaitEnd::Expired,
@@ -363,31 +300,19 @@ impl ShowTx {
     }
 
     /// The waits in line, in join order.
-    async fn waiters(&mut self) -> Result<Vec<Waiter>, ReservationError> {
-        let rows = sqlx::query(&format!(
+    async fn waiters(&mut self) -> Result<Vec<Waiter>> {
+        let rows: Vec<WaiterRow> = sqlx::query_as(&format!(
             "SELECT id, holder, seat_count, category_index FROM waits
              WHERE show_id = $1 AND state = {WAITING} ORDER BY line_order"
         ))
         .bind(self.uuid())
         .fetch_all(&mut *self.tx)
-        .await
-        .map_err(storage)?;
-        rows.iter()
-            .map(|r| {
-                let count: i16 = r.try_get("seat_count").map_err(storage)?;
-                let category: Option<i16> = r.try_get("category_index").map_err(storage)?;
-                Ok(Waiter {
-                    id: WaitId::from_uuid(r.try_get("id").map_err(storage)?),
-                    holder: HolderId::from_uuid(r.try_get("holder").map_err(storage)?),
-                    count: SeatCount::new(u64::try_from(count).unwrap_or(0)).map_err(storage)?,
-                    category: category.and_then(|c| u16::try_from(c).ok()),
-                })
-            })
-            .collect()
+        .await?;
+        rows.into_iter().map(Waiter::try_from).collect()
     }
 
     /// Who has each seat, by seat index.
-    pub(crate) async fn holdings(&mut self) -> Result<Vec<SeatHolding>, ReservationError> {
+    pub(crate) async fn holdings(&mut self) -> Result<Vec<SeatHolding>> {
         let taken = self.taken_seats(None).await?;
         Ok(holdings(self.meta.pricing.plan().len(), taken))
     }
@@ -397,7 +322,7 @@ impl ShowTx {
     pub(crate) async fn taken_seats(
         &mut self,
         only: Option<&[SeatIndex]>,
-    ) -> Result<Vec<(SeatIndex, SeatHolding)>, ReservationError> {
+    ) -> Result<Vec<(SeatIndex, SeatHolding)>> {
         Ok(self.loads_and_taken_seats(&[], only).await?.1)
     }
 
@@ -407,7 +332,7 @@ impl ShowTx {
         &mut self,
         holders: &[HolderId],
         only: Option<&[SeatIndex]>,
-    ) -> Result<(Vec<(HolderId, u16)>, Vec<(SeatIndex, SeatHolding)>), ReservationError> {
+    ) -> Result<(Vec<(HolderId, u16)>, Vec<(SeatIndex, SeatHolding)>)> {
         self.expect_written();
         let seat_filter = match only {
             Some(_) => "AND seat_index = ANY($3)",
@@ -430,21 +355,17 @@ impl ShowTx {
              WHERE show_id = $1 AND status <> {FREE} {seat_filter}"
         );
         let holders: Vec<Uuid> = holders.iter().map(|h| h.as_uuid()).collect();
-        let mut query = sqlx::query(&query).bind(self.uuid()).bind(&holders);
+        let mut query = sqlx::query_as(&query).bind(self.uuid()).bind(&holders);
         if let Some(seats) = only {
             query = query.bind(seats.iter().map(|s| s.0 as i32).collect::<Vec<_>>());
         }
-        let rows = query.fetch_all(&mut *self.tx).await.map_err(storage)?;
+        let rows: Vec<LoadOrSeatRow> = query.fetch_all(&mut *self.tx).await?;
+        let seats = self.meta.pricing.plan().len();
         let (mut loads, mut taken) = (Vec::new(), Vec::new());
-        for row in &rows {
-            let holder: Option<Uuid> = row.try_get("holder").map_err(storage)?;
-            let holder = HolderId::from_uuid(holder.unwrap_or_default());
-            match taken_seat(row)? {
-                Some(seat) => taken.push(seat),
-                None => {
-                    let load: i64 = row.try_get("load").map_err(storage)?;
-                    loads.push((holder, u16::try_from(load).unwrap_or(u16::MAX)));
-                }
+        for row in rows {
+            match row.read(seats)? {
+                LoadOrSeat::Seat(index, holding) => taken.push((index, holding)),
+                LoadOrSeat::Load(holder, load) => loads.push((holder, load)),
             }
         }
         Ok((loads, taken))
@@ -452,7 +373,7 @@ impl ShowTx {
 
     /// The FCFS policy: freed seats to waiters in join order, then drop the
     /// waiters beyond reach. Runs in the transaction that freed the seats.
-    pub(crate) async fn serve_waitlist(&mut self) -> Result<(), ReservationError> {
+    pub(crate) async fn serve_waitlist(&mut self) -> Result<()> {
         let waiters = self.waiters().await?;
         if waiters.is_empty() {
             return Ok(());
@@ -473,8 +394,7 @@ impl ShowTx {
             .bind(OFFERED)
             .bind(&hold.token.secret()[..])
             .execute(&mut *self.tx)
-            .await
-            .map_err(storage)?;
+            .await?;
             let seats = self.meta.pricing.seat_ids(seats);
             self.log(Change::Offered {
                 wait: *wait,
@@ -490,7 +410,7 @@ impl ShowTx {
     }
 
     /// Ends the waits that can no longer be served (step 4 of the policy).
-    pub(crate) async fn drop_unservable(&mut self) -> Result<(), ReservationError> {
+    pub(crate) async fn drop_unservable(&mut self) -> Result<()> {
         let waiters = self.waiters().await?;
         if waiters.is_empty() {
             return Ok(());
@@ -503,7 +423,7 @@ impl ShowTx {
         &mut self,
         waiters: &[Waiter],
         holdings: &[SeatHolding],
-    ) -> Result<(), ReservationError> {
+    ) -> Result<()> {
         let doomed = beyond_reach(self.meta.pricing.plan(), holdings, waiters);
         if doomed.is_empty() {
             return Ok(());
@@ -514,8 +434,7 @@ impl ShowTx {
             .bind(&ids)
             .bind(ENDED)
             .execute(&mut *self.tx)
-            .await
-            .map_err(storage)?;
+            .await?;
         for wait in doomed {
             self.log(Change::WaitEnded {
                 wait,
@@ -533,7 +452,7 @@ impl ShowTx {
         seats: &[SeatIndex],
         status: i16,
         holder: Option<HolderId>,
-    ) -> Result<(), ReservationError> {
+    ) -> Result<()> {
         let indexes: Vec<i32> = seats.iter().map(|s| s.0 as i32).collect();
         sqlx::query(
             "UPDATE seats SET status = $3, holder = $4 WHERE show_id = $1 AND seat_index = ANY($2)",
@@ -543,8 +462,7 @@ impl ShowTx {
         .bind(status)
         .bind(holder.map(|h| h.as_uuid()))
         .execute(&mut *self.tx)
-        .await
-        .map_err(storage)?;
+        .await?;
         Ok(())
     }
 
@@ -553,11 +471,9 @@ impl ShowTx {
         &mut self,
         holder: HolderId,
         seats: &[SeatIndex],
-    ) -> Result<Hold, ReservationError> {
+    ) -> Result<Hold> {
         let mut holds = self.create_holds(&[(holder, seats.to_vec())]).await?;
-        holds
-            .pop()
-            .ok_or_else(|| storage(AdapterError::Undecided).into())
+        holds.pop().ok_or_else(|| AdapterError::Undecided.into())
     }
 
     /// Makes one hold per `(holder, seats)` (the seats checked free by the
@@ -566,14 +482,11 @@ impl ShowTx {
     pub(crate) async fn create_holds(
         &mut self,
         grants: &[(HolderId, Vec<SeatIndex>)],
-    ) -> Result<Vec<Hold>, ReservationError> {
+    ) -> Result<Vec<Hold>> {
         let rows = self.new_holds(grants);
         if !rows.is_empty() {
             let query = sqlx::query(&WRITE_HOLDS).bind(self.uuid());
-            self.bind_holds(query, &rows)
-                .execute(&mut *self.tx)
-                .await
-                .map_err(storage)?;
+            self.bind_holds(query, &rows).execute(&mut *self.tx).await?;
         }
         Ok(rows.iter().map(|row| self.hold_view(row)).collect())
     }
@@ -613,8 +526,7 @@ impl ShowTx {
                     seats: seats.clone(),
                     created_at: self.now,
                     expires_at,
-                    state: ACTIVE,
-                    booking: None,
+                    stage: HoldStage::Active,
                 }
             })
             .collect();
@@ -661,38 +573,30 @@ impl ShowTx {
         &mut self,
         token: &HoldToken,
         holder: HolderId,
-    ) -> Result<HoldRow, ReservationError> {
+    ) -> Result<HoldRow> {
         self.expect_written();
-        let row = sqlx::query(
+        let row: Option<HoldRecord> = sqlx::query_as(
             "SELECT id, holder, seat_indexes, created_at, expires_at, state, booking_id FROM holds
              WHERE show_id = $1 AND secret = $2",
         )
         .bind(self.uuid())
         .bind(&token.secret()[..])
         .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(storage)?;
+        .await?;
         let row = row.ok_or(ReservationError::InvalidHoldToken)?;
-        let hold = HoldRow {
-            id: HoldId::from_uuid(row.try_get("id").map_err(storage)?),
-            secret: *token.secret(),
-            holder: HolderId::from_uuid(row.try_get("holder").map_err(storage)?),
-            seats: self.meta.indexes(
-                &row.try_get::<Vec<i32>, _>("seat_indexes")
-                    .map_err(storage)?,
-            ),
-            created_at: row.try_get("created_at").map_err(storage)?,
-            expires_at: row.try_get("expires_at").map_err(storage)?,
-            state: row.try_get("state").map_err(storage)?,
-            booking: row
-                .try_get::<Option<Uuid>, _>("booking_id")
-                .map_err(storage)?
-                .map(BookingId::from_uuid),
-        };
-        if hold.holder != holder {
-            return Err(ReservationError::InvalidHoldToken);
+        // Another holder's token looks exactly like an unknown one.
+        if row.holder != holder.as_uuid() {
+            return Err(ReservationError::InvalidHoldToken.into());
         }
-        Ok(hold)
+        Ok(HoldRow {
+            id: HoldId::from_uuid(row.id),
+            secret: *token.secret(),
+            holder,
+            seats: seat_indexes(&row.seat_indexes, self.meta.pricing.plan().len(), "holds")?,
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+            stage: HoldStage::read(row.state, row.booking_id)?,
+        })
     }
 
     pub(crate) fn hold_view(&self, row: &HoldRow) -> Hold {
@@ -710,25 +614,22 @@ impl ShowTx {
             seats,
             created_at: row.created_at,
             expires_at: row.expires_at,
-            state: match row.booking {
-                Some(booking) if row.state == CONFIRMED => HoldState::Confirmed(booking),
-                _ => HoldState::Active,
+            state: match row.stage {
+                HoldStage::Confirmed(booking) => HoldState::Confirmed(booking),
+                HoldStage::Active | HoldStage::Expired => HoldState::Active,
             },
         }
     }
 
     /// Seats `holder` holds or waits for in this show.
-    pub(crate) async fn load(&mut self, holder: HolderId) -> Result<u16, ReservationError> {
+    pub(crate) async fn load(&mut self, holder: HolderId) -> Result<u16> {
         let loads = self.loads(&[holder]).await?;
         Ok(loads.first().map_or(0, |(_, load)| *load))
     }
 
     /// Seats each of `holders` holds or waits for in this show (holders
     /// with none are left out).
-    pub(crate) async fn loads(
-        &mut self,
-        holders: &[HolderId],
-    ) -> Result<Vec<(HolderId, u16)>, ReservationError> {
+    pub(crate) async fn loads(&mut self, holders: &[HolderId]) -> Result<Vec<(HolderId, u16)>> {
         Ok(self.loads_and_taken_seats(holders, Some(&[])).await?.0)
     }
 
@@ -743,12 +644,9 @@ impl ShowTx {
     /// Ends the operation: a storage failure rolls everything back (the
     /// transaction is dropped); anything else, a refusal included, commits,
     /// so what settling did (expiries, offers) is kept.
-    pub(crate) async fn finish<T>(
-        self,
-        outcome: Result<T, ReservationError>,
-    ) -> Result<T, ReservationError> {
-        if let Err(ReservationError::Storage(failure)) = outcome {
-            return Err(ReservationError::Storage(failure));
+    pub(crate) async fn finish<T>(self, outcome: Result<T>) -> Result<T> {
+        if let Err(Error::Storage(failure)) = outcome {
+            return Err(Error::Storage(failure));
         }
         self.commit().await?;
         outcome
@@ -757,10 +655,10 @@ impl ShowTx {
     /// Writes the events with the next sequence numbers, the counters and
     /// `next_due`, commits, then wakes the show's subscribers. Returns the
     /// show's last sequence number.
-    pub(crate) async fn commit(mut self) -> Result<Sequence, ReservationError> {
+    pub(crate) async fn commit(mut self) -> Result<Sequence> {
         if self.changes.is_empty() && !self.due_recompute && self.new_deadline.is_none() {
-            self.tx.commit().await.map_err(storage)?;
-            return Ok(Sequence(u64::try_from(self.last_seq).unwrap_or(0)));
+            self.tx.commit().await?;
+            return sequence(self.last_seq, "show_state");
         }
         let first = self.last_seq + 1;
         let seqs: Vec<i64> = (first..first + self.changes.len() as i64).collect();
@@ -768,8 +666,8 @@ impl ShowTx {
             .changes
             .iter()
             .map(serde_json::to_value)
-            .collect::<Result<_, _>>()
-            .map_err(storage)?;
+            .collect::<std::result::Result<_, _>>()
+            .map_err(crate::error::storage)?;
         let last_seq = self.last_seq + self.changes.len() as i64;
         let unwritten = std::mem::take(&mut self.unwritten);
         let sql: &str = if unwritten.is_empty() {
@@ -794,11 +692,11 @@ impl ShowTx {
         } else {
             self.bind_holds(query, &unwritten)
         };
-        query.execute(&mut *self.tx).await.map_err(storage)?;
-        self.tx.commit().await.map_err(storage)?;
+        query.execute(&mut *self.tx).await?;
+        self.tx.commit().await?;
         if !docs.is_empty() {
             self.wakeups.announce(self.meta.show.id);
         }
-        Ok(Sequence(u64::try_from(last_seq).unwrap_or(0)))
+        sequence(last_seq, "show_state")
     }
 }

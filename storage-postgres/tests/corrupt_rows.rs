@@ -137,3 +137,53 @@ async fn a_corrupt_wait_is_a_storage_error() {
         "the failed release changed nothing"
     );
 }
+
+/// The error a statement fails with: the CHECK constraint it broke.
+async fn broken_check(f: &Fixture<PgStore>, sql: &str) -> Option<String> {
+    let error = sqlx::query(sql).execute(f.store.pool()).await.err()?;
+    error
+        .as_database_error()
+        .and_then(|e| e.constraint())
+        .map(str::to_owned)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tables_refuse_codes_the_store_never_writes() {
+    let f = fixture().await;
+    let buyer = HolderId::random();
+    let seats = ["A1", "A2", "A3", "A4", "B1", "B2", "B3", "B4"];
+    f.hold(f.small_show, buyer, &seats).await.unwrap();
+    f.engine
+        .join_waitlist(&WaitRequest {
+            show: f.small_show,
+            holder: HolderId::random(),
+            count: SeatCount::new(2).unwrap(),
+            category: None,
+        })
+        .await
+        .unwrap();
+    for (sql, constraint) in [
+        (
+            "UPDATE seats SET status = 7 WHERE status = 1",
+            "seats_status_code",
+        ),
+        (
+            "UPDATE seats SET holder = NULL WHERE status = 1",
+            "seats_holder_iff_taken",
+        ),
+        ("UPDATE holds SET state = 9", "holds_state_code"),
+        ("UPDATE holds SET state = 2", "holds_booking_iff_confirmed"),
+        ("UPDATE holds SET seat_indexes = '{-1}'", "holds_seats"),
+        ("UPDATE waits SET state = 5", "waits_state_code"),
+        ("UPDATE waits SET seat_count = 0", "waits_seat_count_range"),
+        ("UPDATE waits SET state = 2", "waits_end_reason"),
+        ("UPDATE show_state SET last_seq = -1", "show_state_counts"),
+        ("UPDATE show_events SET seq = 0", "show_events_seq_range"),
+    ] {
+        assert_eq!(
+            broken_check(&f, sql).await.as_deref(),
+            Some(constraint),
+            "{sql}"
+        );
+    }
+}

@@ -121,7 +121,7 @@ mod error;
 mod feed;
 mod hold_batch;
 mod meta;
-mod reservations;
+mod ops;
 mod room;
 mod rows;
 mod search;

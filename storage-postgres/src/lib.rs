@@ -13,6 +13,34 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Layout
+//!
+//! - `ops/`: the seat lifecycle ([`ReservationStore`](reservation_core::ReservationStore)),
+//!   one module per operation or group of them (`hold`, `release`,
+//!   `checkout`, `booking`, `waitlist`, `reads`, `sweep`); `mod.rs` holds
+//!   the trait's methods, which only call them.
+//! - `show_tx/`: `ShowTx`, one transaction on one show. `mod.rs` begins it
+//!   (the show's lock) and commits it (events, counters); `settle` frees
+//!   what fell due and hands seats to the waitlist, `seats` says who has
+//!   which seat, `holds` makes and reads holds.
+//! - `group_commit.rs`: the group-commit queue, generic over the request and
+//!   its outcome; `hold_batch.rs` decides a show's queued holds with it, and
+//!   the waiting room's joins use it too.
+//! - `room/`: waiting rooms ([`WaitingRoomStore`](reservation_core::waiting_room::WaitingRoomStore)):
+//!   `state` (the room row), `counters` (the line's counters and position
+//!   buckets), `join`, `status` (a visitor's standing), `draw`, `pacing`,
+//!   `leave`, `settings` (open, close, read).
+//! - `rows.rs`: the booking path's rows (`FromRow`), their status codes, and
+//!   their checked conversion into the core's types: a corrupt row is a
+//!   storage error, never a default (migration 0006 checks the codes too).
+//! - `error.rs`: the adapter's error, which `?` builds from sqlx errors and
+//!   corrupt rows, and which becomes the port's error type at the edge.
+//! - `feed.rs`: event subscriptions across processes (the outbox, woken by
+//!   LISTEN/NOTIFY).
+//! - `catalog.rs`, `search.rs`, `meta.rs`: the catalog ports, search from an
+//!   in-process index, and a show's cached immutable facts.
+//! - [`testing`]: fresh databases for tests.
+//!
 //! # Concurrency design
 //!
 //! **One lock per show, taken first.** Every operation on a show runs in one
@@ -78,7 +106,7 @@
 //! when woken, so every instance sees every show's events in order, and a
 //! subscriber resumes from any sequence.
 //!
-//! **Waiting rooms** (`room.rs`) keep the pacing state (credit, observed
+//! **Waiting rooms** (`room/`) keep the pacing state (credit, observed
 //! rate, admissions so far) in the room's `waiting_rooms` row, so pacing
 //! holds across instances. [`pace_rooms`](reservation_core::waiting_room::WaitingRoomStore::pace_rooms)
 //! takes each room with `FOR NO KEY UPDATE SKIP LOCKED`, then the show's
@@ -119,6 +147,7 @@ pub struct ReadmeDoctests;
 mod catalog;
 mod error;
 mod feed;
+mod group_commit;
 mod hold_batch;
 mod meta;
 mod ops;

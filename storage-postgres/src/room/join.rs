@@ -2,6 +2,7 @@
 //! under the counters row's lock.
 
 use super::*;
+use crate::group_commit::GroupCommit;
 
 /// New visitors (`$8` to `$12`) with the counters.
 pub(super) static JOIN_WRITE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
@@ -46,11 +47,10 @@ pub(super) enum Joined {
 }
 
 /// The joins waiting for their room's next transaction (group commit, as
-/// `hold_batch.rs` does for holds): a room's joins all take the counters
-/// row's lock, so one transaction numbers a whole batch and commits once.
-#[derive(Default)]
+/// for holds): a room's joins all take the counters row's lock, so one
+/// transaction numbers a whole batch and commits once.
 pub(crate) struct JoinQueues {
-    pub(super) shows: DashMap<ShowId, Arc<JoinQueue>>,
+    pub(super) batches: GroupCommit<ShowId, (HolderId, OffsetDateTime), Result<Joined, RoomError>>,
     /// One draw attempt per show at a time in this process: when the sale
     /// opens, every status read finds the draw due, and all but one need
     /// only see that it was done.
@@ -60,17 +60,14 @@ pub(crate) struct JoinQueues {
     pub(super) settles: DashMap<ShowId, Arc<Mutex<()>>>,
 }
 
-#[derive(Default)]
-pub(super) struct JoinQueue {
-    pub(super) waiting: parking_lot::Mutex<Vec<PendingJoin>>,
-    /// Held while a transaction of this queue runs.
-    pub(super) turn: Arc<Mutex<()>>,
-}
-
-pub(super) struct PendingJoin {
-    pub(super) visitor: HolderId,
-    pub(super) now: OffsetDateTime,
-    pub(super) reply: oneshot::Sender<Result<Joined, RoomError>>,
+impl Default for JoinQueues {
+    fn default() -> Self {
+        Self {
+            batches: GroupCommit::new(MAX_JOIN_BATCH),
+            draws: DashMap::new(),
+            settles: DashMap::new(),
+        }
+    }
 }
 
 /// A new visitor row, as the join batch writes it.
@@ -90,53 +87,28 @@ impl PgStore {
         visitor: HolderId,
         now: OffsetDateTime,
     ) -> Result<Joined, RoomError> {
-        let queue = Arc::clone(&self.inner.joins.shows.entry(show).or_default());
-        let (reply, mut outcome) = oneshot::channel();
-        queue.waiting.lock().push(PendingJoin {
-            visitor,
-            now,
-            reply,
-        });
-        let undecided = |_| Err(Error::from(AdapterError::Undecided).into());
-        let turn = tokio::select! {
-            decided = &mut outcome => return decided.unwrap_or_else(undecided),
-            turn = Arc::clone(&queue.turn).lock_owned() => turn,
-        };
-        let batch = {
-            let mut waiting = queue.waiting.lock();
-            waiting.retain(|p| !p.reply.is_closed());
-            let take = waiting.len().min(MAX_JOIN_BATCH);
-            waiting.drain(..take).collect::<Vec<_>>()
-        };
-        if !batch.is_empty() {
-            let store = self.clone();
-            tokio::spawn(async move {
-                store.decide_joins(show, batch).await;
-                drop(turn);
-            });
-        }
-        outcome.await.unwrap_or_else(undecided)
+        let store = self.clone();
+        self.inner
+            .joins
+            .batches
+            .submit(
+                show,
+                (visitor, now),
+                || Err(Error::from(AdapterError::Undecided).into()),
+                move |batch| async move { store.decide_joins(show, batch).await },
+            )
+            .await
     }
 
-    /// Decides a batch of joins in one transaction and answers each.
-    pub(super) async fn decide_joins(&self, show: ShowId, batch: Vec<PendingJoin>) {
-        let (requests, replies): (Vec<_>, Vec<_>) = batch
-            .into_iter()
-            .map(|p| ((p.visitor, p.now), p.reply))
-            .unzip();
+    /// Decides a batch of joins in one transaction: an outcome per join, in
+    /// their order.
+    pub(super) async fn decide_joins(
+        &self,
+        show: ShowId,
+        requests: Vec<(HolderId, OffsetDateTime)>,
+    ) -> Vec<Result<Joined, RoomError>> {
         let outcome: Result<_, RoomError> = self.retrying(|| self.join_all(show, &requests)).await;
-        match outcome {
-            Ok(decided) => {
-                for (reply, decision) in replies.into_iter().zip(decided) {
-                    let _ = reply.send(decision);
-                }
-            }
-            Err(failure) => {
-                for reply in replies {
-                    let _ = reply.send(Err(failure.clone()));
-                }
-            }
-        }
+        outcome.unwrap_or_else(|failure| requests.iter().map(|_| Err(failure.clone())).collect())
     }
 
     /// Puts `requests` in line in this order, under the counters' lock.

@@ -58,7 +58,7 @@ use reservation_core::waiting_room::{
 use reservation_core::{Availability, Change, HolderId, ShowId};
 use sqlx::{PgConnection, Postgres, Transaction};
 use time::{Duration, OffsetDateTime};
-use tokio::sync::{Mutex, oneshot};
+use tokio::sync::Mutex;
 use uuid::Uuid;
 
 use crate::PgStore;

@@ -1,6 +1,96 @@
-//! Turning database failures into the core's error types.
+//! The adapter's errors: [`Error`], which `?` builds from sqlx errors, corrupt
+//! rows and the core's own errors, and which turns back into the core's
+//! error types at the ports.
 
-use reservation_core::StorageError;
+use reservation_core::waiting_room::RoomError;
+use reservation_core::{ReservationError, StorageError};
+
+/// What the adapter's internals return.
+pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A failure or refusal inside the adapter. Functions that talk to the
+/// database return it, so `?` works on sqlx's errors, and a port method
+/// converts it into its own error type once, at the edge.
+#[derive(Debug, Clone)]
+pub(crate) enum Error {
+    /// The database failed, or a row broke the store's invariants.
+    Storage(StorageError),
+    /// A booking operation's refusal.
+    Refused(ReservationError),
+    /// A waiting-room operation's refusal.
+    Room(RoomError),
+}
+
+impl Error {
+    /// Whether the transaction failed only because of a conflict with
+    /// another one and may simply be run again.
+    pub(crate) fn is_conflict(&self) -> bool {
+        matches!(self, Self::Storage(failure) if failure
+            .cause()
+            .downcast_ref::<sqlx::Error>()
+            .is_some_and(is_retryable))
+    }
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(error: sqlx::Error) -> Self {
+        // Wrapped as it is: `is_conflict` downcasts the cause to sqlx's error.
+        Self::Storage(storage(error))
+    }
+}
+
+impl From<StorageError> for Error {
+    fn from(failure: StorageError) -> Self {
+        Self::Storage(failure)
+    }
+}
+
+impl From<AdapterError> for Error {
+    fn from(error: AdapterError) -> Self {
+        Self::Storage(storage(error))
+    }
+}
+
+impl From<ReservationError> for Error {
+    fn from(error: ReservationError) -> Self {
+        match error {
+            ReservationError::Storage(failure) => Self::Storage(failure),
+            refused => Self::Refused(refused),
+        }
+    }
+}
+
+impl From<RoomError> for Error {
+    fn from(error: RoomError) -> Self {
+        match error {
+            RoomError::Storage(failure) => Self::Storage(failure),
+            refused => Self::Room(refused),
+        }
+    }
+}
+
+impl From<Error> for ReservationError {
+    fn from(error: Error) -> Self {
+        match error {
+            Error::Storage(failure) => Self::Storage(failure),
+            Error::Refused(refused) => refused,
+            // Booking operations never refuse in a room's terms.
+            Error::Room(refused) => Self::Storage(storage(refused)),
+        }
+    }
+}
+
+impl From<Error> for RoomError {
+    fn from(error: Error) -> Self {
+        match error {
+            Error::Storage(failure) => Self::Storage(failure),
+            Error::Room(refused) => refused,
+            Error::Refused(ReservationError::UnknownShow(show)) => Self::UnknownShow(show),
+            // The show's transaction a room operation runs refuses nothing else.
+            Error::Refused(other) => Self::Storage(storage(other)),
+        }
+    }
+}
 
 /// Any backend failure as a `StorageError`, convertible into every core error.
 pub(crate) fn storage(error: impl std::error::Error + Send + Sync + 'static) -> StorageError {
@@ -31,8 +121,8 @@ pub(crate) fn is_disconnect(error: &sqlx::Error) -> bool {
 /// Failures of the adapter's own making rather than the database's.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum AdapterError {
-    /// A hold request's batch ended without deciding it (its task failed).
-    #[error("the hold request was not decided")]
+    /// A request's batch ended without deciding it (its task failed).
+    #[error("the request was not decided")]
     Undecided,
     /// The notification listener could not connect in time.
     #[error("not listening for changes: the database is unreachable")]
@@ -48,12 +138,14 @@ pub(crate) enum AdapterError {
 }
 
 /// A `StorageError` for a row of `table` that breaks the store's invariants.
-pub(crate) fn corrupt(
-    table: &'static str,
-    what: impl Into<String>,
-) -> reservation_core::StorageError {
-    storage(AdapterError::Corrupt {
+pub(crate) fn corrupt(table: &'static str, what: impl Into<String>) -> Error {
+    Error::Storage(storage(AdapterError::Corrupt {
         table,
         what: what.into(),
-    })
+    }))
+}
+
+/// A count or sequence that the table keeps non-negative, as unsigned.
+pub(crate) fn unsigned(n: i64, table: &'static str, what: &str) -> Result<u64> {
+    u64::try_from(n).map_err(|_| corrupt(table, format!("{what} is {n}")))
 }

@@ -12,14 +12,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use dashmap::DashMap;
-use reservation_core::{
-    EventStream, ReservationError, Sequence, ShowEvent, ShowId, StorageError, events::wire,
-};
+use reservation_core::{EventStream, Sequence, ShowEvent, ShowId, StorageError};
+use sqlx::PgPool;
 use sqlx::postgres::PgListener;
-use sqlx::{PgPool, Row};
 use tokio::sync::{broadcast, mpsc, watch};
 
-use crate::error::{AdapterError, storage};
+use crate::error::{AdapterError, Result, storage};
+use crate::rows::EventRow;
 use crate::search::{CATALOG_CHANNEL, CatalogChange, CatalogIndex};
 
 /// The notification channel.
@@ -101,7 +100,7 @@ impl Feed {
                         // Lagging wake-ups are fine: we re-read the outbox either way.
                         let _ = tokio::time::timeout(REREAD_EVERY, wake.recv()).await;
                     }
-                    Err(failure) => return Some((Err(failure), None)),
+                    Err(failure) => return Some((Err(failure.into()), None)),
                 }
             }
         });
@@ -222,28 +221,15 @@ pub(crate) async fn events_after(
     show: ShowId,
     after: Sequence,
     limit: usize,
-) -> Result<Vec<ShowEvent>, ReservationError> {
-    let rows = sqlx::query("SELECT seq, at, v, change FROM show_events WHERE show_id = $1 AND seq > $2 ORDER BY seq LIMIT $3")
-        .bind(show.as_uuid())
-        .bind(i64::try_from(after.0).unwrap_or(i64::MAX))
-        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-        .fetch_all(pool)
-        .await
-        .map_err(storage)?;
-    rows.iter()
-        .map(|row| {
-            let seq: i64 = row.try_get("seq").map_err(storage)?;
-            let seq = u64::try_from(seq).map_err(storage)?;
-            let version: i16 = row.try_get("v").map_err(storage)?;
-            let version = u16::try_from(version).map_err(storage)?;
-            let doc: serde_json::Value = row.try_get("change").map_err(storage)?;
-            let change = wire::decode_change(version, doc).map_err(storage)?;
-            Ok(ShowEvent::new(
-                show,
-                Sequence(seq),
-                row.try_get("at").map_err(storage)?,
-                change,
-            ))
-        })
-        .collect()
+) -> Result<Vec<ShowEvent>> {
+    let rows: Vec<EventRow> = sqlx::query_as(
+        "SELECT seq, at, v, change FROM show_events WHERE show_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+    )
+    .bind(show.as_uuid())
+    // Past the largest sequence there is nothing to read.
+    .bind(i64::try_from(after.0).unwrap_or(i64::MAX))
+    .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(|row| row.read(show)).collect()
 }

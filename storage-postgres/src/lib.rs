@@ -13,103 +13,45 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Layout
+//!
+//! - `ops/`: the seat lifecycle ([`ReservationStore`](reservation_core::ReservationStore)),
+//!   one module per operation or group of them (`hold`, `release`,
+//!   `checkout`, `booking`, `waitlist`, `reads`, `sweep`); `mod.rs` holds
+//!   the trait's methods, which only call them.
+//! - `show_tx/`: `ShowTx`, one transaction on one show. `mod.rs` begins it
+//!   (the show's lock) and commits it (events, counters); `settle` frees
+//!   what fell due and hands seats to the waitlist, `seats` says who has
+//!   which seat, `holds` makes and reads holds.
+//! - `group_commit.rs`: the group-commit queue, generic over the request and
+//!   its outcome; `hold_batch.rs` decides a show's queued holds with it, and
+//!   the waiting room's joins use it too.
+//! - `room/`: waiting rooms ([`WaitingRoomStore`](reservation_core::waiting_room::WaitingRoomStore)):
+//!   `state` (the room row), `counters` (the line's counters and position
+//!   buckets), `join`, `status` (a visitor's standing), `draw`, `pacing`,
+//!   `leave`, `settings` (open, close, read).
+//! - `rows.rs`: the booking path's rows (`FromRow`), their status codes, and
+//!   their checked conversion into the core's types: a corrupt row is a
+//!   storage error, never a default (migration 0006 checks the codes too).
+//! - `error.rs`: the adapter's error, which `?` builds from sqlx errors and
+//!   corrupt rows, and which becomes the port's error type at the edge.
+//! - `feed.rs`: event subscriptions across processes (the outbox, woken by
+//!   LISTEN/NOTIFY).
+//! - `catalog.rs`, `search.rs`, `meta.rs`: the catalog ports, search from an
+//!   in-process index, and a show's cached immutable facts.
+//! - [`testing`]: fresh databases for tests.
+//!
 //! # Concurrency design
 //!
-//! **One lock per show, taken first.** Every operation on a show runs in one
-//! transaction that begins with `SELECT ... FROM show_state WHERE show_id = $1
-//! FOR UPDATE`. Operations on one show therefore run one after another, and
-//! operations on different shows never touch the same rows. Inside, the
-//! transaction reads the seats it needs, checks them, and writes: a hold of
-//! four seats either finds all four free and takes them, or takes none.
-//!
-//! Why this and not the alternatives the design notes discuss:
-//!
-//! - *A conditional `UPDATE seats SET status = 'held' WHERE status =
-//!   'available'` over several seats* is not all-or-nothing: it takes the
-//!   free subset, and a second statement must undo it. Measured on this kind
-//!   of machine, 4-seat requests on a hot show got 2.5 seats on average.
-//! - *`SERIALIZABLE` transactions* (the seeds' design) are correct but abort
-//!   with serialization failures under exactly the load that matters (an
-//!   on-sale), and every abort is wasted work plus a client retry.
-//! - *Row locks per seat (`SELECT ... FOR UPDATE` on the seats)* allow more
-//!   parallelism inside one show, but the per-holder limit, the waitlist
-//!   handoff and the gap-free event sequence are show-wide facts, so they
-//!   need a show-wide serialization point anyway; one lock, always taken
-//!   first, gives that with no possible deadlock (a single lock order).
-//! - *Optimistic versions* turn contention into retries, like SERIALIZABLE.
-//! - *Redis locks with a TTL* add a second system whose failure (or a GC
-//!   pause past the TTL) lets two writers in; the database must check again
-//!   anyway.
-//!
-//! A transaction that still fails with a serialization failure or a deadlock
-//! (which the design should never produce) is retried inside, a few times;
-//! callers never see those errors.
-//!
-//! **Group commit for holds.** Holds on one show queue while the show's
-//! transaction runs; the next transaction decides all of them in arrival
-//! order (each all or nothing, against the seats the earlier ones left,
-//! with [`reservation_core::seating::choose_seats`], the rule the memory
-//! store uses) and commits once. An on-sale then costs one lock wait and
-//! one fsync per batch rather than per request.
-//!
-//! **Lazy expiry.** Each transaction first *settles* the show: holds whose
-//! `free_at` (shown expiry + grace) has passed are freed, waits past their
-//! limit end, and the freed seats are handed to the waitlist, all in the same
-//! transaction and before the operation looks at any seat. `show_state.next_due`
-//! (the earliest such instant) makes this free when nothing is due.
-//!
-//! **The waitlist handoff** happens in the transaction that frees the seats
-//! (release, expiry, cancellation): waiters are served in join order with
-//! `reservation_core::waitlist::serve_in_order`, so a freed seat is never
-//! visible to anyone before the waiters had their turn. The waitlist is a
-//! table, so it survives restarts.
-//!
-//! **Sweeping.** [`ReservationStore::sweep`](reservation_core::ReservationStore::sweep)
-//! settles every show whose `next_due` has passed, locking each with
-//! `FOR UPDATE SKIP LOCKED`: several app instances can sweep at once, and a
-//! show busy in another transaction is skipped (that transaction settles it).
-//!
-//! **Events.** Each transaction appends its changes to the `show_events`
-//! outbox with the next sequence numbers (kept in `show_state.last_seq`),
-//! committed with the change, then wakes listeners with `pg_notify` (outside
-//! the transaction: notifying commits are serialized database-wide; a lost
-//! wake-up waits for the periodic re-read). Subscribers listen on
-//! one connection per process and read the outbox from their last sequence
-//! when woken, so every instance sees every show's events in order, and a
-//! subscriber resumes from any sequence.
-//!
-//! **Waiting rooms** (`room.rs`) keep the pacing state (credit, observed
-//! rate, admissions so far) in the room's `waiting_rooms` row, so pacing
-//! holds across instances. [`pace_rooms`](reservation_core::waiting_room::WaitingRoomStore::pace_rooms)
-//! takes each room with `FOR NO KEY UPDATE SKIP LOCKED`, then the show's
-//! `show_state` row (settling it, and for the `Change::Line` event), then
-//! the room's `room_counters` row: one instance paces a room at a time, the
-//! others skip it, and every admission is decided once, in number order,
-//! under those locks. Lock order everywhere: room row, show row, counters
-//! row, visitor rows; hold transactions take only the show row. Joins never
-//! lock the room row (so they never make the pacer skip): they are
-//! group-committed per room like holds, taking the next dense numbers in
-//! arrival order under the counters row's lock, one transaction per batch.
-//! The lobby draw numbers the lobby in the order of keys drawn from a
-//! CSPRNG at join, once, under the room row's lock. Positions stay cheap:
-//! numbers are dense and admitted in order, and `room_buckets` counts the
-//! queued per 1,024 numbers, so the people ahead of a visitor are one row
-//! per bucket before theirs plus at most 1,023 index entries, whatever the
-//! line's length, and a status read is one statement without locks. It
-//! records the check-in (without waiting for the flush) only when the last
-//! one recorded is older than a sixteenth of the grace.
-//!
-//! **Search** is answered from an inverted index apart from the tables, as
-//! the design notes have it: each process keeps the core's `SearchIndex`
-//! (the memory store's, so both stores return the same pages), built from
-//! one snapshot of the catalog by the first search and fed by catalog
-//! change notifications (its own writes at once); see `search.rs`.
-//!
-//! **Distribution.** Every table on the booking path leads its primary key
-//! with `show_id` and every booking transaction touches one show, so the
-//! schema can be distributed by `show_id` on a Citus-style cluster with each
-//! transaction on one shard (bookings and waits are also looked up by their
-//! own id, which such a cluster routes through a lookup).
+//! One lock per show, taken first (`show_state ... FOR UPDATE`), decides
+//! every hold, checkout, release and expiry on that show; holds and
+//! waiting-room joins are group-committed; expiry is lazy (each transaction
+//! settles its show first) and swept with `SKIP LOCKED`; events are written
+//! to the `show_events` outbox in the changing transaction and announced
+//! with `pg_notify`. Why this design and not SERIALIZABLE, per-seat locks,
+//! optimistic versions or Redis locks, the waiting room's lock order, and
+//! where each guarantee is enforced: `ARCHITECTURE.md` at the repository's
+//! root.
 
 /// The README's examples compile and run as doctests.
 #[doc = include_str!("../README.md")]
@@ -119,10 +61,12 @@ pub struct ReadmeDoctests;
 mod catalog;
 mod error;
 mod feed;
+mod group_commit;
 mod hold_batch;
 mod meta;
-mod reservations;
+mod ops;
 mod room;
+mod rows;
 mod search;
 mod show_tx;
 pub mod testing;
@@ -136,7 +80,7 @@ use sqlx::migrate::{MigrateError, Migrator};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{Connection, PgPool};
 
-use crate::error::{is_retryable, storage};
+use crate::error::Error;
 use crate::feed::{Feed, Notifier};
 use crate::hold_batch::HoldQueues;
 use crate::meta::ShowMeta;
@@ -256,7 +200,7 @@ impl PgStore {
     }
 
     /// The show's immutable facts, cached.
-    pub(crate) async fn meta(&self, show: ShowId) -> Result<Arc<ShowMeta>, ReservationError> {
+    pub(crate) async fn meta(&self, show: ShowId) -> error::Result<Arc<ShowMeta>> {
         if let Some(meta) = self.inner.shows.get(&show) {
             return Ok(Arc::clone(&meta));
         }
@@ -270,22 +214,22 @@ impl PgStore {
     }
 
     /// Runs `op` again when it failed only by conflicting with another
-    /// transaction, so such failures never reach callers.
-    pub(crate) async fn retrying<T, F, Fut>(&self, mut op: F) -> Result<T, ReservationError>
+    /// transaction, so such failures never reach callers; converts the
+    /// outcome into the port's error type.
+    pub(crate) async fn retrying<T, E, F, Fut>(&self, mut op: F) -> Result<T, E>
     where
         F: FnMut() -> Fut,
-        Fut: Future<Output = Result<T, ReservationError>>,
+        Fut: Future<Output = error::Result<T>>,
+        E: From<Error>,
     {
         let mut attempt = 0;
         loop {
             match op().await {
-                Err(ReservationError::Storage(failure))
-                    if attempt < RETRIES && conflicted(&failure) =>
-                {
+                Err(failure) if attempt < RETRIES && failure.is_conflict() => {
                     attempt += 1;
                     tokio::time::sleep(std::time::Duration::from_millis(2 << attempt)).await;
                 }
-                outcome => return outcome,
+                outcome => return outcome.map_err(E::from),
             }
         }
     }
@@ -297,15 +241,8 @@ impl PgStore {
                 .bind(show.as_uuid())
                 .fetch_optional(self.pool())
                 .await
-                .map_err(storage)?;
+                .map_err(Error::from)?;
         let seq = seq.ok_or(ReservationError::UnknownShow(show))?;
-        Ok(Sequence(u64::try_from(seq).unwrap_or(0)))
+        Ok(rows::sequence(seq, "show_state")?)
     }
-}
-
-fn conflicted(failure: &reservation_core::StorageError) -> bool {
-    failure
-        .cause()
-        .downcast_ref::<sqlx::Error>()
-        .is_some_and(is_retryable)
 }

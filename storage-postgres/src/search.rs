@@ -1,6 +1,6 @@
-//! Search on PostgreSQL, as the design notes have it: an inverted index
-//! apart from the database, fed by the catalog's changes. Each process keeps
-//! the core's [`SearchIndex`] (the memory store's own, so both stores answer
+//! Search on PostgreSQL: an inverted index apart from the database, fed
+//! by the catalog's changes. Each process keeps the core's
+//! [`SearchIndex`] (the memory store's own, so both stores answer
 //! alike), built from the tables by the first search and then kept current:
 //! a process applies its own catalog writes right after they commit, and
 //! every process applies the changes notified on [`CATALOG_CHANNEL`] before

@@ -1,5 +1,5 @@
--- The SQL one uncontended 4-seat hold sends (storage-postgres show_tx.rs and
--- reservations.rs hold_all), for pgbench -M prepared: the read and the
+-- The SQL one uncontended 4-seat hold sends (storage-postgres show_tx/ and
+-- ops/hold.rs hold_all), for pgbench -M prepared: the read and the
 -- commit are the engine's text with a pgbench variable for each parameter.
 -- What the engine works out in memory (the show's id, fresh ids, the seats'
 -- ids, the event) rides on the lock's statement, which adds no round trip.
@@ -9,7 +9,7 @@
 BEGIN;
 -- The lock, with the show's event count as its next 4-seat block, as the
 -- Rust clients' per-show counter (they make one event a hold). As the
--- engine's, it sets the transaction's planner settings (show_tx.rs).
+-- engine's, it sets the transaction's planner settings (show_tx/mod.rs).
 WITH locked AS (
     SELECT show_id, last_seq, next_in_line, next_due, available, held, booked FROM show_state
     WHERE show_id = (SELECT show_id FROM replay_shows WHERE n = :n) FOR UPDATE
@@ -33,7 +33,7 @@ WHERE b.block = l.last_seq % :blocks
 \set last_seq :last_seq + 1
 \set available :available - 4
 \set held :held + 4
--- The parameters the engine binds as constants (show_tx.rs).
+-- The parameters the engine binds as constants (show_tx/mod.rs).
 \set recompute false
 -- ShowTx::loads_and_taken_seats, the listed seats only.
 SELECT holder, sum(seats)::int8 AS load, NULL::int4 AS seat_index, NULL::int2 AS status

@@ -1,0 +1,212 @@
+//! Making holds (with one statement, or in the commit's) and reading them.
+
+use std::sync::LazyLock;
+
+use reservation_core::catalog::SeatIndex;
+use reservation_core::{Hold, HoldId, HoldState, HoldToken, HolderId, ReservationError};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::{PgQuery, ShowTx};
+use crate::error::{AdapterError, Result};
+use crate::rows::{HELD, HoldRecord, HoldStage, seat_indexes};
+
+/// A hold as stored.
+pub(crate) struct HoldRow {
+    pub(crate) id: HoldId,
+    pub(crate) secret: [u8; 32],
+    pub(crate) holder: HolderId,
+    pub(crate) seats: Vec<SeatIndex>,
+    pub(crate) created_at: OffsetDateTime,
+    pub(crate) expires_at: OffsetDateTime,
+    pub(crate) stage: HoldStage,
+}
+
+/// Writes the seats and rows of new holds: parameters `$first` to
+/// `$first + 8` in [`ShowTx::bind_holds`]'s order, the show at `$1`.
+pub(super) fn hold_writes(first: usize) -> String {
+    let p = |n: usize| format!("${}", first + n);
+    format!(
+        "seated AS (
+             UPDATE seats SET status = {HELD}, holder = s.holder
+             FROM unnest({indexes}::int4[], {seat_holders}::uuid[]) AS s(seat_index, holder)
+             WHERE seats.show_id = $1 AND seats.seat_index = s.seat_index
+         ),
+         held AS (
+             INSERT INTO holds (show_id, id, secret, holder, seat_indexes, created_at, expires_at, free_at)
+             SELECT $1, h.id, h.secret, h.holder, h.seats::int4[], {created}, {expires}, {free}
+             FROM unnest({ids}::uuid[], {secrets}::bytea[], {holders}::uuid[], {lists}::text[])
+                 AS h(id, secret, holder, seats)
+         )",
+        indexes = p(0),
+        seat_holders = p(1),
+        ids = p(2),
+        secrets = p(3),
+        holders = p(4),
+        lists = p(5),
+        created = p(6),
+        expires = p(7),
+        free = p(8),
+    )
+}
+
+/// New holds, at once.
+static WRITE_HOLDS: LazyLock<String> =
+    LazyLock::new(|| format!("WITH {} SELECT NULL", hold_writes(2)));
+
+impl ShowTx {
+    /// Holds `seats` (checked free by the caller) for `holder`; the caller logs the event.
+    pub(crate) async fn create_hold(
+        &mut self,
+        holder: HolderId,
+        seats: &[SeatIndex],
+    ) -> Result<Hold> {
+        let mut holds = self.create_holds(&[(holder, seats.to_vec())]).await?;
+        holds.pop().ok_or_else(|| AdapterError::Undecided.into())
+    }
+
+    /// Makes one hold per `(holder, seats)` (the seats checked free by the
+    /// caller, no seat in two of them) with one statement; the caller logs
+    /// the events.
+    pub(crate) async fn create_holds(
+        &mut self,
+        grants: &[(HolderId, Vec<SeatIndex>)],
+    ) -> Result<Vec<Hold>> {
+        let rows = self.new_holds(grants);
+        if !rows.is_empty() {
+            let query = sqlx::query(&WRITE_HOLDS).bind(self.uuid());
+            self.bind_holds(query, &rows).execute(&mut *self.tx).await?;
+        }
+        Ok(rows.iter().map(|row| self.hold_view(row)).collect())
+    }
+
+    /// Like [`create_holds`](Self::create_holds), but the commit writes the
+    /// holds in its own statement: for an operation's last step, after
+    /// which nothing in the transaction reads seats or holds.
+    pub(crate) fn create_holds_at_commit(
+        &mut self,
+        grants: &[(HolderId, Vec<SeatIndex>)],
+    ) -> Vec<Hold> {
+        let rows = self.new_holds(grants);
+        let holds = rows.iter().map(|row| self.hold_view(row)).collect();
+        self.unwritten.extend(rows);
+        holds
+    }
+
+    /// Reads must not miss holds the commit is still to write.
+    pub(super) fn expect_written(&self) {
+        debug_assert!(
+            self.unwritten.is_empty(),
+            "read seats or holds after create_holds_at_commit"
+        );
+    }
+
+    /// The rows of new holds, with the counts and deadline updated.
+    pub(super) fn new_holds(&mut self, grants: &[(HolderId, Vec<SeatIndex>)]) -> Vec<HoldRow> {
+        let expires_at = self.now + self.policy.hold_time;
+        let rows: Vec<HoldRow> = grants
+            .iter()
+            .map(|(holder, seats)| {
+                let (id, token) = HoldToken::issue(self.id());
+                HoldRow {
+                    id,
+                    secret: *token.secret(),
+                    holder: *holder,
+                    seats: seats.clone(),
+                    created_at: self.now,
+                    expires_at,
+                    stage: HoldStage::Active,
+                }
+            })
+            .collect();
+        if !rows.is_empty() {
+            let count: u32 = rows.iter().map(|row| row.seats.len() as u32).sum();
+            self.counts.available -= count;
+            self.counts.held += count;
+            let free_at = expires_at + self.policy.grace;
+            self.new_deadline = Some(self.new_deadline.map_or(free_at, |d| d.min(free_at)));
+        }
+        rows
+    }
+
+    /// Binds the parameters of [`hold_writes`] (after the show's `$1`).
+    pub(super) fn bind_holds<'q>(&self, query: PgQuery<'q>, rows: &[HoldRow]) -> PgQuery<'q> {
+        let (seat_indexes, seat_holders): (Vec<i32>, Vec<Uuid>) = rows
+            .iter()
+            .flat_map(|row| row.seats.iter().map(|s| (s.0 as i32, row.holder.as_uuid())))
+            .unzip();
+        // Arrays of arrays cannot be unnested row by row: each hold's seats
+        // travel as an array literal.
+        let seat_lists: Vec<String> = rows
+            .iter()
+            .map(|row| {
+                let list: Vec<String> = row.seats.iter().map(|s| s.0.to_string()).collect();
+                format!("{{{}}}", list.join(","))
+            })
+            .collect();
+        let expires_at = self.now + self.policy.hold_time;
+        query
+            .bind(seat_indexes)
+            .bind(seat_holders)
+            .bind(rows.iter().map(|r| r.id.as_uuid()).collect::<Vec<_>>())
+            .bind(rows.iter().map(|r| r.secret.to_vec()).collect::<Vec<_>>())
+            .bind(rows.iter().map(|r| r.holder.as_uuid()).collect::<Vec<_>>())
+            .bind(seat_lists)
+            .bind(self.now)
+            .bind(expires_at)
+            .bind(expires_at + self.policy.grace)
+    }
+
+    /// The hold behind `token`, if it is `holder`'s.
+    pub(crate) async fn hold_row(
+        &mut self,
+        token: &HoldToken,
+        holder: HolderId,
+    ) -> Result<HoldRow> {
+        self.expect_written();
+        let row: Option<HoldRecord> = sqlx::query_as(
+            "SELECT id, holder, seat_indexes, created_at, expires_at, state, booking_id FROM holds
+             WHERE show_id = $1 AND secret = $2",
+        )
+        .bind(self.uuid())
+        .bind(&token.secret()[..])
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        let row = row.ok_or(ReservationError::InvalidHoldToken)?;
+        // Another holder's token looks exactly like an unknown one.
+        if row.holder != holder.as_uuid() {
+            return Err(ReservationError::InvalidHoldToken.into());
+        }
+        Ok(HoldRow {
+            id: HoldId::from_uuid(row.id),
+            secret: *token.secret(),
+            holder,
+            seats: seat_indexes(&row.seat_indexes, self.meta.pricing.plan().len(), "holds")?,
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+            stage: HoldStage::read(row.state, row.booking_id)?,
+        })
+    }
+
+    pub(crate) fn hold_view(&self, row: &HoldRow) -> Hold {
+        let seats: Vec<_> = row
+            .seats
+            .iter()
+            .map(|&i| self.meta.pricing.priced(i))
+            .collect();
+        Hold {
+            id: row.id,
+            token: HoldToken::from_parts(self.id(), row.secret),
+            show: self.id(),
+            holder: row.holder,
+            total: self.meta.pricing.total(seats.iter().map(|s| s.price)),
+            seats,
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+            state: match row.stage {
+                HoldStage::Confirmed(booking) => HoldState::Confirmed(booking),
+                HoldStage::Active | HoldStage::Expired => HoldState::Active,
+            },
+        }
+    }
+}

@@ -120,6 +120,24 @@ pub enum Change {
     },
 }
 
+impl Change {
+    /// The name of this kind of change: its `type` in the wire form
+    /// (`"held"`, `"wait_joined"`, ...).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Change::Held { .. } => "held",
+            Change::Released { .. } => "released",
+            Change::Expired { .. } => "expired",
+            Change::Booked { .. } => "booked",
+            Change::Cancelled { .. } => "cancelled",
+            Change::WaitJoined { .. } => "wait_joined",
+            Change::Offered { .. } => "offered",
+            Change::WaitEnded { .. } => "wait_ended",
+            Change::Line { .. } => "line",
+        }
+    }
+}
+
 /// One numbered change of one show. Its serde form is the versioned wire
 /// format of [`wire`] (`{"v": 1, "show": .., "seq": .., "at": .., "change": ..}`).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -83,7 +83,7 @@ pub async fn events_are_gap_free_and_replay_to_the_seat_map<S: Store + 'static>(
     let seqs: Vec<u64> = events.iter().map(|e| e.seq.0).collect();
     assert_eq!(seqs, (1..=events.len() as u64).collect::<Vec<_>>());
     assert_eq!(map.seq, Sequence(events.len() as u64));
-    let kinds: Vec<&str> = events.iter().map(|e| kind(&e.change)).collect();
+    let kinds: Vec<&str> = events.iter().map(|e| e.change.kind()).collect();
     assert_eq!(
         kinds,
         [
@@ -108,20 +108,6 @@ pub async fn events_are_gap_free_and_replay_to_the_seat_map<S: Store + 'static>(
         .await
         .expect("page");
     assert_eq!(tail.iter().map(|e| e.seq.0).collect::<Vec<_>>(), [6, 7]);
-}
-
-fn kind(change: &Change) -> &'static str {
-    match change {
-        Change::Held { .. } => "held",
-        Change::Released { .. } => "released",
-        Change::Expired { .. } => "expired",
-        Change::Booked { .. } => "booked",
-        Change::Cancelled { .. } => "cancelled",
-        Change::WaitJoined { .. } => "wait_joined",
-        Change::Offered { .. } => "offered",
-        Change::WaitEnded { .. } => "wait_ended",
-        Change::Line { .. } => "line",
-    }
 }
 
 async fn next(

@@ -12,12 +12,10 @@ use futures_util::TryStreamExt;
 use reservation_core::catalog::search::{SearchError, SearchIndex, SearchPage, SearchQuery};
 use reservation_core::catalog::{CatalogError, Event, Show, Venue};
 use reservation_core::{Catalog, EventId, ShowId, StorageError, VenueId};
-use sqlx::Row;
-use sqlx::types::Json;
 use std::collections::HashMap;
 
 use crate::PgStore;
-use crate::catalog::{show_row, venue_row};
+use crate::catalog::{IndexedEventRow, ShowRow, VenueRow};
 use crate::error::storage;
 
 /// The notification channel of catalog changes.
@@ -159,24 +157,25 @@ impl PgStore {
             .await
             .map_err(storage)?;
         let mut venues: HashMap<VenueId, Venue> = HashMap::new();
-        let mut rows = sqlx::query("SELECT * FROM venues").fetch(&mut *tx);
+        let mut rows = sqlx::query_as::<_, VenueRow>("SELECT * FROM venues").fetch(&mut *tx);
         while let Some(row) = rows.try_next().await.map_err(storage)? {
-            let venue = venue_row(&row).map_err(catalog_failure)?;
+            let venue = row.read().map_err(catalog_failure)?;
             venues.insert(venue.id, venue);
         }
         drop(rows);
         let mut index = SearchIndex::new();
-        let mut rows = sqlx::query("SELECT doc, performer_names FROM events").fetch(&mut *tx);
+        let mut rows =
+            sqlx::query_as::<_, IndexedEventRow>("SELECT doc, performer_names FROM events")
+                .fetch(&mut *tx);
         while let Some(row) = rows.try_next().await.map_err(storage)? {
-            let event: Json<Event> = row.try_get("doc").map_err(storage)?;
-            let names: Vec<String> = row.try_get("performer_names").map_err(storage)?;
-            index.upsert_event(&event.0, &names);
+            index.upsert_event(&row.doc.0, &row.performer_names);
         }
         drop(rows);
-        let mut rows = sqlx::query("SELECT id AS show_id, * FROM shows").fetch(&mut *tx);
+        let mut rows =
+            sqlx::query_as::<_, ShowRow>("SELECT id AS show_id, * FROM shows").fetch(&mut *tx);
         let mut shows = 0usize;
         while let Some(row) = rows.try_next().await.map_err(storage)? {
-            let show = show_row(&row).map_err(catalog_failure)?;
+            let show = row.read();
             if let Some(venue) = venues.get(&show.venue) {
                 index.add_show(&show, venue);
                 shows += 1;
@@ -197,15 +196,14 @@ impl PgStore {
         for change in changes {
             match *change {
                 CatalogChange::Event(id) => {
-                    let row = sqlx::query("SELECT doc, performer_names FROM events WHERE id = $1")
-                        .bind(id.as_uuid())
-                        .fetch_optional(self.pool())
-                        .await
-                        .map_err(storage)?;
+                    let row: Option<IndexedEventRow> =
+                        sqlx::query_as("SELECT doc, performer_names FROM events WHERE id = $1")
+                            .bind(id.as_uuid())
+                            .fetch_optional(self.pool())
+                            .await
+                            .map_err(storage)?;
                     if let Some(row) = row {
-                        let event: Json<Event> = row.try_get("doc").map_err(storage)?;
-                        let names: Vec<String> = row.try_get("performer_names").map_err(storage)?;
-                        index.upsert_event(&event.0, &names);
+                        index.upsert_event(&row.doc.0, &row.performer_names);
                     }
                 }
                 CatalogChange::Show(id) => {

@@ -3,63 +3,23 @@
 use async_trait::async_trait;
 use reservation_core::catalog::search::{SearchError, SearchPage, SearchQuery};
 use reservation_core::catalog::{
-    CatalogError, City, Event, EventSummary, GeoPoint, Hall, Layout, Performer, PriceList, Show,
-    Venue, VenueShowtimes,
+    CatalogError, City, Event, EventSummary, Hall, Performer, Show, Venue, VenueShowtimes,
 };
 use reservation_core::{
     Catalog, CatalogAdmin, CatalogResult, CityId, EventId, HallId, PerformerId, ShowId, VenueId,
 };
-use sqlx::postgres::PgRow;
+use sqlx::PgConnection;
 use sqlx::types::Json;
-use sqlx::{PgConnection, Row};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::PgStore;
-use crate::error::storage;
 use crate::search::CatalogChange;
 
-fn failed(error: impl std::error::Error + Send + Sync + 'static) -> CatalogError {
-    CatalogError::Storage(storage(error))
-}
+mod rows;
 
-fn point(row: &PgRow) -> CatalogResult<GeoPoint> {
-    let (lat, lon): (f64, f64) = (
-        row.try_get("lat").map_err(failed)?,
-        row.try_get("lon").map_err(failed)?,
-    );
-    GeoPoint::new(lat, lon).map_err(failed)
-}
-
-fn city(row: &PgRow) -> CatalogResult<City> {
-    let name: String = row.try_get("name").map_err(failed)?;
-    let country: String = row.try_get("country").map_err(failed)?;
-    Ok(City::new(name, country, point(row)?)
-        .with_id(CityId::from_uuid(row.try_get("id").map_err(failed)?)))
-}
-
-pub(crate) fn venue_row(row: &PgRow) -> CatalogResult<Venue> {
-    let city = CityId::from_uuid(row.try_get("city_id").map_err(failed)?);
-    let name: String = row.try_get("name").map_err(failed)?;
-    let address: String = row.try_get("address").map_err(failed)?;
-    let postal_code: String = row.try_get("postal_code").map_err(failed)?;
-    Ok(Venue::new(city, name, point(row)?)
-        .with_id(VenueId::from_uuid(row.try_get("id").map_err(failed)?))
-        .with_address(address, postal_code))
-}
-
-pub(crate) fn show_row(row: &PgRow) -> CatalogResult<Show> {
-    let prices: Json<PriceList> = row.try_get("prices").map_err(failed)?;
-    Ok(Show::from_ids(
-        EventId::from_uuid(row.try_get("event_id").map_err(failed)?),
-        HallId::from_uuid(row.try_get("hall_id").map_err(failed)?),
-        VenueId::from_uuid(row.try_get("venue_id").map_err(failed)?),
-        CityId::from_uuid(row.try_get("city_id").map_err(failed)?),
-        row.try_get("starts_at").map_err(failed)?,
-        prices.0,
-    )
-    .with_id(ShowId::from_uuid(row.try_get("show_id").map_err(failed)?)))
-}
+use rows::{CityRow, HallRow, ShowtimeRow, SummaryRow, failed};
+pub(crate) use rows::{IndexedEventRow, ShowRow, VenueRow};
 
 /// Whether a row with this id exists in `table`.
 async fn exists(conn: &mut PgConnection, table: &str, id: Uuid) -> CatalogResult<bool> {
@@ -109,27 +69,21 @@ impl PgStore {
         id: Uuid,
         from: OffsetDateTime,
     ) -> CatalogResult<Vec<EventSummary>> {
-        let rows = sqlx::query(&SUMMARY.replace("{column}", column))
+        let rows: Vec<SummaryRow> = sqlx::query_as(&SUMMARY.replace("{column}", column))
             .bind(id)
             .bind(from)
             .fetch_all(self.pool())
             .await
             .map_err(failed)?;
-        rows.iter()
-            .map(|row| {
-                let event: Json<Event> = row.try_get("doc").map_err(failed)?;
-                let shows: i64 = row.try_get("shows").map_err(failed)?;
-                Ok(EventSummary::new(
-                    event.0,
-                    row.try_get("next_show").map_err(failed)?,
-                    u32::try_from(shows).unwrap_or(u32::MAX),
-                ))
-            })
-            .collect()
+        rows.into_iter().map(SummaryRow::read).collect()
     }
 
-    async fn one(&self, sql: &str, kind: &'static str, id: Uuid) -> CatalogResult<PgRow> {
-        sqlx::query(sql)
+    /// The row `sql` finds for `id`, or `kind` unknown.
+    async fn one<R>(&self, sql: &str, kind: &'static str, id: Uuid) -> CatalogResult<R>
+    where
+        R: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+    {
+        sqlx::query_as(sql)
             .bind(id)
             .fetch_optional(self.pool())
             .await
@@ -141,86 +95,73 @@ impl PgStore {
 #[async_trait]
 impl Catalog for PgStore {
     async fn cities(&self) -> CatalogResult<Vec<City>> {
-        let rows = sqlx::query("SELECT * FROM cities ORDER BY name, id")
+        let rows: Vec<CityRow> = sqlx::query_as("SELECT * FROM cities ORDER BY name, id")
             .fetch_all(self.pool())
             .await
             .map_err(failed)?;
-        rows.iter().map(city).collect()
+        rows.into_iter().map(CityRow::read).collect()
     }
 
     async fn city(&self, id: CityId) -> CatalogResult<City> {
-        city(
-            &self
-                .one("SELECT * FROM cities WHERE id = $1", "city", id.as_uuid())
-                .await?,
-        )
+        self.one::<CityRow>("SELECT * FROM cities WHERE id = $1", "city", id.as_uuid())
+            .await?
+            .read()
     }
 
     async fn venue(&self, id: VenueId) -> CatalogResult<Venue> {
-        venue_row(
-            &self
-                .one("SELECT * FROM venues WHERE id = $1", "venue", id.as_uuid())
-                .await?,
-        )
+        self.one::<VenueRow>("SELECT * FROM venues WHERE id = $1", "venue", id.as_uuid())
+            .await?
+            .read()
     }
 
     async fn venues_in_city(&self, city: CityId) -> CatalogResult<Vec<Venue>> {
         self.city(city).await?;
-        let rows = sqlx::query("SELECT * FROM venues WHERE city_id = $1 ORDER BY name, id")
-            .bind(city.as_uuid())
-            .fetch_all(self.pool())
-            .await
-            .map_err(failed)?;
-        rows.iter().map(venue_row).collect()
+        let rows: Vec<VenueRow> =
+            sqlx::query_as("SELECT * FROM venues WHERE city_id = $1 ORDER BY name, id")
+                .bind(city.as_uuid())
+                .fetch_all(self.pool())
+                .await
+                .map_err(failed)?;
+        rows.into_iter().map(VenueRow::read).collect()
     }
 
     async fn hall(&self, id: HallId) -> CatalogResult<Hall> {
-        let row = self
-            .one("SELECT * FROM halls WHERE id = $1", "hall", id.as_uuid())
-            .await?;
-        let layout: Json<Layout> = row.try_get("layout").map_err(failed)?;
-        let venue = VenueId::from_uuid(row.try_get("venue_id").map_err(failed)?);
-        Ok(Hall::new(
-            id,
-            venue,
-            row.try_get::<String, _>("name").map_err(failed)?,
-            layout.0,
-        )?)
+        self.one::<HallRow>("SELECT * FROM halls WHERE id = $1", "hall", id.as_uuid())
+            .await?
+            .read(id)
     }
 
     async fn event(&self, id: EventId) -> CatalogResult<Event> {
-        let row = self
-            .one(
+        let (doc,) = self
+            .one::<(Json<Event>,)>(
                 "SELECT doc FROM events WHERE id = $1",
                 "event",
                 id.as_uuid(),
             )
             .await?;
-        Ok(row.try_get::<Json<Event>, _>("doc").map_err(failed)?.0)
+        Ok(doc.0)
     }
 
     async fn performer(&self, id: PerformerId) -> CatalogResult<Performer> {
-        let row = self
-            .one(
+        let (name,) = self
+            .one::<(String,)>(
                 "SELECT name FROM performers WHERE id = $1",
                 "performer",
                 id.as_uuid(),
             )
             .await?;
-        let name: String = row.try_get("name").map_err(failed)?;
         Ok(Performer::new(name).with_id(id))
     }
 
     async fn show(&self, id: ShowId) -> CatalogResult<Show> {
-        show_row(
-            &self
-                .one(
-                    "SELECT id AS show_id, * FROM shows WHERE id = $1",
-                    "show",
-                    id.as_uuid(),
-                )
-                .await?,
-        )
+        Ok(self
+            .one::<ShowRow>(
+                "SELECT id AS show_id, * FROM shows WHERE id = $1",
+                "show",
+                id.as_uuid(),
+            )
+            .await?
+            .read())
     }
 
     async fn events_in_city(
@@ -240,9 +181,9 @@ impl Catalog for PgStore {
     ) -> CatalogResult<Vec<VenueShowtimes>> {
         self.event(event).await?;
         self.city(city).await?;
-        let rows = sqlx::query(
+        let rows: Vec<ShowtimeRow> = sqlx::query_as(
             "SELECT s.id AS show_id, s.event_id, s.hall_id, s.venue_id, s.city_id, s.starts_at, s.prices,
-                    v.id, v.city_id, v.name, v.address, v.postal_code, v.lat, v.lon
+                    v.id, v.name, v.address, v.postal_code, v.lat, v.lon
              FROM shows s JOIN venues v ON v.id = s.venue_id
              WHERE s.event_id = $1 AND s.city_id = $2 AND s.starts_at >= $3
              ORDER BY s.starts_at, v.name, s.id",
@@ -255,11 +196,11 @@ impl Catalog for PgStore {
         .map_err(failed)?;
         // Rows come by start time, so venues come by their earliest show.
         let mut grouped: Vec<VenueShowtimes> = Vec::new();
-        for row in &rows {
-            let show = show_row(row)?;
+        for row in rows {
+            let show = row.show.read();
             match grouped.iter_mut().find(|g| g.venue.id == show.venue) {
                 Some(group) => group.shows.push(show),
-                None => grouped.push(VenueShowtimes::new(venue_row(row)?, vec![show])),
+                None => grouped.push(VenueShowtimes::new(row.venue.read()?, vec![show])),
             }
         }
         Ok(grouped)

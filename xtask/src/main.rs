@@ -87,6 +87,8 @@ enum Action {
     BenchSmoke,
     /// The library crates with their declared `rust-version`.
     RustVersion,
+    /// An example of the `examples` package, run from the workspace build.
+    Example(&'static str),
 }
 
 /// One step of a task, with a name for the report.
@@ -185,23 +187,18 @@ const TEST_STEPS: &[Step] = &[
         env: &[("RUSTDOCFLAGS", "-D warnings")],
         ..step("docs", &["doc", "--no-deps", "--workspace"], true)
     },
-    step(
-        "example quickstart",
-        &["run", "--quiet", "--example", "quickstart"],
-        false,
-    ),
-    step(
-        "example waitlist",
-        &["run", "--quiet", "--example", "waitlist"],
-        false,
-    ),
     Step {
+        action: Action::Example("quickstart"),
+        ..step("example quickstart", &[], false)
+    },
+    Step {
+        action: Action::Example("waitlist"),
+        ..step("example waitlist", &[], false)
+    },
+    Step {
+        action: Action::Example("postgres"),
         database: Some("seatwise_example"),
-        ..step(
-            "example postgres",
-            &["run", "--quiet", "--example", "postgres"],
-            false,
-        )
+        ..step("example postgres", &[], false)
     },
 ];
 
@@ -294,29 +291,38 @@ fn bench(server: &postgres::Server, quick: bool, dev: bool) -> Result<(), String
     let site = site::Site::new(&workspace);
     site.build(&cargo, &workspace)
         .map_err(|why| format!("cannot build the pages (for the bundle size): {why}"))?;
-    let profile: &[&str] = if dev { &[] } else { &["--release"] };
-    // The sse scenario runs the server binary, which `cargo run` of the
-    // bench alone would not build; one build keeps their features unified.
-    let built = Command::new(&cargo)
-        .current_dir(&workspace)
-        .args([
-            "build",
-            "--package",
-            "app-server",
+    let mut command = if dev {
+        // The smoke run takes the test build's binaries as they are.
+        build_workspace(&cargo, &workspace)?;
+        Command::new(site.target_dir().join("debug/seatwise-bench"))
+    } else {
+        // The sse scenario runs the server binary, which `cargo run` of the
+        // bench alone would not build; one build keeps their features unified.
+        let built = Command::new(&cargo)
+            .current_dir(&workspace)
+            .args([
+                "build",
+                "--release",
+                "--package",
+                "app-server",
+                "--package",
+                "seatwise-bench",
+            ])
+            .status();
+        if !built.is_ok_and(|status| status.success()) {
+            return Err("cannot build app-server and seatwise-bench".to_owned());
+        }
+        let mut command = Command::new(&cargo);
+        command.current_dir(&workspace).args([
+            "run",
+            "--release",
             "--package",
             "seatwise-bench",
-        ])
-        .args(profile)
-        .status();
-    if !built.is_ok_and(|status| status.success()) {
-        return Err("cannot build app-server and seatwise-bench".to_owned());
-    }
-    let mut command = Command::new(&cargo);
+            "--",
+        ]);
+        command
+    };
     command
-        .current_dir(&workspace)
-        .args(["run", "--package", "seatwise-bench"])
-        .args(profile)
-        .arg("--")
         .arg("--site-root")
         .arg(&site.root)
         .arg("--out")
@@ -329,6 +335,30 @@ fn bench(server: &postgres::Server, quick: bool, dev: bool) -> Result<(), String
         Ok(status) if status.success() => Ok(()),
         Ok(status) => Err(format!("the benchmarks ended with {status}")),
         Err(error) => Err(format!("could not start cargo: {error}")),
+    }
+}
+
+/// Builds every target of the workspace in the dev profile, with the
+/// features `cargo test --workspace` resolves, so after the test step it
+/// builds nothing: the steps that run the server, the bench and the
+/// examples take those binaries instead of building their own with other
+/// features.
+pub(crate) fn build_workspace(cargo: &str, workspace: &std::path::Path) -> Result<(), String> {
+    run_built(Command::new(cargo).current_dir(workspace).args([
+        "build",
+        "--locked",
+        "--quiet",
+        "--workspace",
+        "--all-targets",
+    ]))
+}
+
+/// Runs `command` to its end; an error names it when it fails.
+fn run_built(command: &mut Command) -> Result<(), String> {
+    match command.status() {
+        Ok(status) if status.success() => Ok(()),
+        Ok(status) => Err(format!("{command:?} ended with {status}")),
+        Err(error) => Err(format!("could not start {command:?}: {error}")),
     }
 }
 
@@ -348,12 +378,12 @@ fn run_steps<'a>(steps: impl Iterator<Item = &'a Step>, server: &postgres::Serve
     for step in steps {
         println!("==> {}", step.name);
         let step_started = Instant::now();
+        let database_url = match step.database {
+            Some(name) => server.url_of(name),
+            None => server.url.clone(),
+        };
         let outcome = match step.action {
             Action::Cargo(args) => {
-                let database_url = match step.database {
-                    Some(name) => server.url_of(name),
-                    None => server.url.clone(),
-                };
                 // The lockfile is what CI checks: a step never rewrites it.
                 Command::new(&cargo)
                     .arg("--locked")
@@ -381,6 +411,12 @@ fn run_steps<'a>(steps: impl Iterator<Item = &'a Step>, server: &postgres::Serve
             }
             Action::BenchSmoke => bench(server, true, true),
             Action::RustVersion => msrv::check(&workspace),
+            Action::Example(name) => build_workspace(&cargo, &workspace).and_then(|()| {
+                run_built(
+                    Command::new(site.target_dir().join("debug/examples").join(name))
+                        .env("DATABASE_URL", &database_url),
+                )
+            }),
         };
         match outcome {
             Ok(()) => println!("==> {} passed in {:.0?}", step.name, step_started.elapsed()),

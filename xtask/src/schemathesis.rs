@@ -32,12 +32,7 @@ pub(crate) fn run(
                 .arg(format!("schemathesis=={VERSION}")),
         )?;
     }
-    run_quietly(Command::new(cargo).current_dir(workspace).args([
-        "build",
-        "--quiet",
-        "--package",
-        "app-server",
-    ]))?;
+    crate::build_workspace(cargo, workspace)?;
     let port = TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map_err(|e| format!("no free port: {e}"))?

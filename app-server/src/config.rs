@@ -2,12 +2,14 @@
 
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
+use std::time::Duration;
 
 use crate::rate_limit::HoldRates;
 use clap::Parser;
 use reservation_core::Policy;
 use reservation_core::ticket_code::{TicketSigner, WeakSecret};
 use reservation_core::waiting_room::{AdmissionSigner, Pace, RoomConfigError};
+use storage_postgres::PoolConfig;
 
 /// Seatwise demo server.
 #[derive(Debug, Clone, Parser)]
@@ -19,6 +21,21 @@ pub struct Config {
     /// PostgreSQL URL; without it the in-memory store with demo data is used.
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
+    /// Database connections for requests; the instance opens 2 more (see
+    /// the README on sizing pools for several instances).
+    #[arg(long, env = "SEATWISE_DB_POOL_SIZE", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub db_pool_size: u32,
+    /// Longest a request waits for a database connection, in milliseconds:
+    /// while the database is unreachable, requests answer 503 after this.
+    #[arg(long, env = "SEATWISE_DB_ACQUIRE_TIMEOUT_MS", default_value_t = 3000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub db_acquire_timeout_ms: u64,
+    /// Longest one database statement may run, in milliseconds (also how
+    /// long a transaction may sit idle).
+    #[arg(long, env = "SEATWISE_DB_STATEMENT_TIMEOUT_MS", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub db_statement_timeout_ms: u64,
+    /// Longest a database statement waits for a lock, in milliseconds.
+    #[arg(long, env = "SEATWISE_DB_LOCK_TIMEOUT_MS", default_value_t = 2000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub db_lock_timeout_ms: u64,
     /// How long a hold lasts, in seconds.
     #[arg(long, env = "SEATWISE_HOLD_SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..))]
     pub hold_seconds: u32,
@@ -111,6 +128,15 @@ impl Config {
             limit(self.demo_room_max_active),
             limit(self.demo_room_per_minute),
         )
+    }
+
+    /// The database connection budget and time limits the flags ask for.
+    pub fn pool(&self) -> PoolConfig {
+        PoolConfig::default()
+            .with_max_connections(self.db_pool_size)
+            .with_acquire_timeout(Duration::from_millis(self.db_acquire_timeout_ms))
+            .with_statement_timeout(Duration::from_millis(self.db_statement_timeout_ms))
+            .with_lock_timeout(Duration::from_millis(self.db_lock_timeout_ms))
     }
 
     /// The sale rules these flags describe.

@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use reservation_core::ShowId;
 use reservation_core::catalog::CatalogError;
@@ -21,7 +21,12 @@ pub struct ApiError {
     code: &'static str,
     message: String,
     details: Option<serde_json::Value>,
+    /// Seconds a client should wait before trying again (`Retry-After`).
+    retry_after: Option<u64>,
 }
+
+/// How long clients are asked to wait when the service is unavailable.
+const UNAVAILABLE_RETRY_AFTER_SECONDS: u64 = 2;
 
 /// Every error response.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -52,7 +57,21 @@ impl ApiError {
             code,
             message: message.into(),
             details: None,
+            retry_after: None,
         }
+    }
+
+    /// The same asking the client to wait `seconds` before trying again.
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
+    }
+
+    /// 503 `unavailable` for a failure that is not the client's and should
+    /// pass (the database is unreachable or slow), with `Retry-After`.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
+            .with_retry_after(UNAVAILABLE_RETRY_AFTER_SECONDS)
     }
 
     /// A request that is malformed (bad JSON, path or query).
@@ -63,10 +82,8 @@ impl ApiError {
     /// Something failed inside; the cause is logged, not shown.
     pub fn internal(cause: &dyn std::fmt::Display) -> Self {
         tracing::error!(%cause, "request failed");
-        Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            "the service is unavailable; please try again",
+        Self::unavailable(
+            "the ticket system cannot be reached right now; please try again in a moment (seats you hold stay yours until their hold expires)",
         )
     }
 
@@ -109,7 +126,13 @@ impl IntoResponse for ApiError {
                 details: self.details,
             },
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
     }
 }
 

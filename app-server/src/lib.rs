@@ -16,6 +16,8 @@
 //! - `api`: one module per resource, and the OpenAPI document; `error`:
 //!   JSON errors with stable codes; `extract`: extractors whose rejections
 //!   are JSON.
+//! - `health`: `/healthz` and `/readyz`, and the 503s while the server
+//!   starts or its database does not answer in time.
 //! - `session`: the anonymous session cookie (also the pages' visitor);
 //!   `rate_limit`: the limits on creating holds, attached to the routes
 //!   that create them (the API's hold route, and the pages' hold server
@@ -28,6 +30,7 @@ pub mod config;
 pub mod demo;
 mod error;
 mod extract;
+mod health;
 mod rate_limit;
 pub mod server;
 mod session;
@@ -43,6 +46,7 @@ use leptos_axum::LeptosRoutes;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use error::ApiError;
+pub use health::Health;
 pub use rate_limit::HoldRates;
 pub use session::{COOKIE as SESSION_COOKIE, Session};
 pub use state::AppState;
@@ -97,10 +101,18 @@ pub fn app(state: AppState, site: LeptosOptions) -> Router {
                 .method_not_allowed_fallback(method_not_allowed)
                 .layer(DefaultBodyLimit::max(BODY_LIMIT)),
         )
-        .route("/healthz", get(|| async { "ok" }))
-        .with_state(state)
+        .route("/healthz", get(health::alive))
+        .route(
+            "/readyz",
+            get(health::ready).with_state(state.health.clone()),
+        )
+        .with_state(state.clone())
         .merge(pages)
-        .layer(axum::middleware::from_fn(session::ensure_session));
+        .layer(axum::middleware::from_fn(session::ensure_session))
+        .layer(axum::middleware::from_fn_with_state(
+            state.health,
+            health::guard,
+        ));
     SECURITY_HEADERS
         .into_iter()
         .fold(app, |app, (name, value)| {

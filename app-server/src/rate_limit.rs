@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use app_web::HoldGate;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::clock::Clock;
@@ -114,16 +114,13 @@ impl HoldGate for HoldLimits {
             .get::<Session>()
             .map_or_else(|| HolderId::from_name("no session"), |s| s.0);
         let seconds = self.wait(holder, address)?.as_secs() + 1;
-        let mut response = ApiError::new(
+        let refusal = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
             format!("too many holds; try again in {seconds} s"),
         )
-        .into_response();
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-        Some(response)
+        .with_retry_after(seconds);
+        Some(refusal.into_response())
     }
 }
 

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::health::Health;
 use crate::rate_limit::{HoldLimits, HoldRates};
 use reservation_core::payment::{FakeGateway, PaymentGateway};
 use reservation_core::ticket_code::TicketSigner;
@@ -25,6 +26,8 @@ pub struct AppState {
     pub tickets: Arc<TicketSigner>,
     /// Limits on creating holds.
     pub(crate) hold_limits: Arc<HoldLimits>,
+    /// Whether the server can serve (see [`AppState::with_health`]).
+    pub(crate) health: Health,
 }
 
 impl AppState {
@@ -45,7 +48,16 @@ impl AppState {
             room: None,
             tickets: Arc::new(TicketSigner::random()),
             hold_limits: Arc::new(HoldLimits::new(HoldRates::default())),
+            health: Health::started(),
         }
+    }
+
+    /// The same state answering 503 until `health` says the server started,
+    /// and bounding requests by its deadline. Without it, the state serves
+    /// at once and never times requests out.
+    pub fn with_health(mut self, health: Health) -> Self {
+        self.health = health;
+        self
     }
 
     /// The same state with waiting rooms: the API and pages serve them, and

@@ -7,10 +7,10 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app_server::{AppState, app, site};
+use app_server::{AppState, Health, app, site};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use common::{Client, fixture_app};
+use common::{Client, fixture_app, fixture_app_with};
 use http_body_util::BodyExt;
 use reservation_core::{MemoryStore, Policy};
 use serde_json::json;
@@ -20,17 +20,63 @@ use tower::ServiceExt;
 async fn health_and_unknown_routes() {
     let (app, _) = fixture_app().await;
     let mut client = Client::new(&app);
-    let response = app
-        .clone()
-        .oneshot(Request::get("/healthz").body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
+    let (status, body) = client.get("/healthz").await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (StatusCode::OK, Some("alive"))
+    );
+    let (status, body) = client.get("/readyz").await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (StatusCode::OK, Some("ready"))
+    );
     let (status, body) = client.get("/api/v1/nope").await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (StatusCode::NOT_FOUND, Some("no_such_route"))
     );
+}
+
+/// Until start-up is done, the server is alive but not ready, and every
+/// request but the health checks gets 503 `unavailable` with `Retry-After`
+/// (a page that retries by itself for people); then it serves.
+#[tokio::test]
+async fn a_starting_server_answers_503_until_started() {
+    let health = Health::starting(None, Duration::from_secs(5));
+    let (app, _) = fixture_app_with(|state| state.with_health(health.clone())).await;
+    let mut client = Client::new(&app);
+    assert_eq!(client.get("/healthz").await.0, StatusCode::OK);
+    let (status, body) = client.get("/readyz").await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, Some("starting"))
+    );
+    let response = app
+        .clone()
+        .oneshot(Request::get("/api/v1/cities").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(response.headers()[header::RETRY_AFTER], "2");
+    let body: serde_json::Value =
+        serde_json::from_slice(&response.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    assert_eq!(body["error"]["code"], "unavailable");
+    let page = app
+        .clone()
+        .oneshot(Request::get("/").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        page.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+
+    health.set_started();
+    assert_eq!(client.get("/readyz").await.0, StatusCode::OK);
+    assert_eq!(client.get("/api/v1/cities").await.0, StatusCode::OK);
 }
 
 /// The ids schemathesis is given (app-server/schemathesis.toml) exist in

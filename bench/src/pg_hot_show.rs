@@ -298,7 +298,8 @@ pub(crate) async fn run(
     };
     for &n in clients {
         let connections = u32::try_from(n).unwrap_or(u32::MAX).min(MAX_CONNECTIONS);
-        let pool = match storage_postgres::pool_options()
+        let pool = match storage_postgres::PoolConfig::default()
+            .pool_options()
             .max_connections(connections)
             .connect(&url)
             .await

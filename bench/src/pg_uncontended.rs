@@ -258,7 +258,8 @@ async fn holds_per_second(
     clients: usize,
     run: Duration,
 ) -> Result<Tally, String> {
-    let pool = storage_postgres::pool_options()
+    let pool = storage_postgres::PoolConfig::default()
+        .pool_options()
         .max_connections(clients as u32)
         .connect(&catalog.url)
         .await

@@ -33,8 +33,10 @@ const LISTEN_WAIT: Duration = Duration::from_secs(10);
 /// Events read per query.
 const PAGE: usize = 256;
 
-#[derive(Default)]
 pub(crate) struct Feed {
+    /// Where the listener takes its connection: the reserved pool, so
+    /// requests that exhaust theirs never silence live updates.
+    background: PgPool,
     wakers: Arc<DashMap<ShowId, broadcast::Sender<()>>>,
     /// Catalog changes go to the search index.
     catalog: Arc<CatalogIndex>,
@@ -43,6 +45,16 @@ pub(crate) struct Feed {
 }
 
 impl Feed {
+    /// A feed whose listener connects through `background`.
+    pub(crate) fn new(background: PgPool) -> Self {
+        Self {
+            background,
+            wakers: Arc::default(),
+            catalog: Arc::default(),
+            listening: std::sync::OnceLock::new(),
+        }
+    }
+
     /// The search index, fed by this feed's catalog notifications.
     pub(crate) fn catalog(&self) -> &CatalogIndex {
         &self.catalog
@@ -50,7 +62,7 @@ impl Feed {
 
     /// Starts the listener if it is not running; returns its count of
     /// (re)connections.
-    fn listener(&self, pool: &PgPool) -> watch::Receiver<u64> {
+    fn listener(&self) -> watch::Receiver<u64> {
         self.listening
             .get_or_init(|| {
                 let (listening, receiver) = watch::channel(0);
@@ -59,7 +71,7 @@ impl Feed {
                     catalog: Arc::clone(&self.catalog),
                     listening,
                 };
-                tokio::spawn(listener.run(pool.clone()));
+                tokio::spawn(listener.run(self.background.clone()));
                 receiver
             })
             .clone()
@@ -68,8 +80,8 @@ impl Feed {
     /// Waits until the listener listens, so that no change committed from
     /// now on goes unnoticed; fails after [`LISTEN_WAIT`] (the database is
     /// unreachable) rather than hold a request forever.
-    pub(crate) async fn listening(&self, pool: &PgPool) -> Result<(), StorageError> {
-        let mut listener = self.listener(pool);
+    pub(crate) async fn listening(&self) -> Result<(), StorageError> {
+        let mut listener = self.listener();
         match tokio::time::timeout(LISTEN_WAIT, listener.wait_for(|n| *n > 0)).await {
             Ok(listening) => listening.map(drop).map_err(storage),
             Err(_) => Err(storage(AdapterError::NotListening)),
@@ -83,7 +95,7 @@ impl Feed {
             .entry(show)
             .or_insert_with(|| broadcast::channel(16).0)
             .subscribe();
-        self.listener(&pool);
+        self.listener();
         let state = (pool, after, wake, std::collections::VecDeque::new());
         let stream = futures_util::stream::unfold(Some(state), move |state| async move {
             let (pool, mut after, mut wake, mut ready) = state?;

@@ -59,6 +59,7 @@
 pub struct ReadmeDoctests;
 
 mod catalog;
+mod connection;
 mod error;
 mod feed;
 mod group_commit;
@@ -76,14 +77,31 @@ use std::sync::Arc;
 
 use dashmap::DashMap;
 use reservation_core::{Policy, ReservationError, Sequence, ShowId};
+use sqlx::PgPool;
 use sqlx::migrate::{MigrateError, Migrator};
-use sqlx::postgres::PgPoolOptions;
-use sqlx::{Connection, PgPool};
 
+pub use crate::connection::{CHECK_IDLE_AFTER, PoolConfig, RESERVED_CONNECTIONS};
 use crate::error::Error;
 use crate::feed::{Feed, Notifier};
 use crate::hold_batch::HoldQueues;
 use crate::meta::ShowMeta;
+
+/// Why a store cannot serve yet ([`PgStore::check_ready`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum NotReady {
+    /// The database does not answer.
+    #[error("the database is unreachable: {0}")]
+    Unreachable(#[source] sqlx::Error),
+    /// The database lacks migrations this build needs.
+    #[error("the database has migrations up to {applied}; this build needs {needed}")]
+    Behind {
+        /// The newest migration applied.
+        applied: i64,
+        /// The newest migration this build has.
+        needed: i64,
+    },
+}
 
 /// The embedded migrations.
 pub static MIGRATOR: Migrator = sqlx::migrate!();
@@ -122,10 +140,13 @@ const RETRIES: usize = 5;
 #[derive(Clone)]
 pub struct PgStore {
     inner: Arc<Inner>,
+    /// Requests' pool, or the reserved one ([`PgStore::background`]).
+    pool: PgPool,
 }
 
 struct Inner {
-    pool: PgPool,
+    /// The reserved connections: notifications and background work.
+    background: PgPool,
     policy: Policy,
     shows: DashMap<ShowId, Arc<ShowMeta>>,
     feed: Feed,
@@ -142,56 +163,123 @@ impl std::fmt::Debug for PgStore {
     }
 }
 
-/// How long a pooled connection may sit idle before it is checked (pinged)
-/// on its next use. Busy connections go unchecked: a ping is a round trip
-/// per transaction.
-pub const CHECK_IDLE_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
-
-/// The pool settings [`PgStore::connect`] uses: up to 32 connections, each
-/// checked before use only after [`CHECK_IDLE_AFTER`] idle. (A connection
-/// the server dropped within that time fails its first statement; the
-/// store's transactions then take another one.)
-pub fn pool_options() -> PgPoolOptions {
-    PgPoolOptions::new()
-        .max_connections(32)
-        .test_before_acquire(false)
-        .before_acquire(|connection, meta| {
-            Box::pin(async move {
-                if meta.idle_for >= CHECK_IDLE_AFTER {
-                    connection.ping().await?;
-                }
-                Ok(true)
-            })
-        })
-}
-
 impl PgStore {
-    /// Connects to `url` with [`pool_options`], applies the migrations, and
-    /// returns the store.
+    /// Connects to `url` with the default [`PoolConfig`], applies the
+    /// migrations, and returns the store.
     pub async fn connect(url: &str, policy: Policy) -> Result<Self, sqlx::Error> {
-        let pool = pool_options().connect(url).await?;
-        Self::from_pool(pool, policy).await
+        Self::connect_with(url, policy, &PoolConfig::default()).await
     }
 
-    /// A store over an existing pool; applies the migrations.
+    /// Connects to `url` with `config`, applies the migrations, and returns
+    /// the store.
+    pub async fn connect_with(
+        url: &str,
+        policy: Policy,
+        config: &PoolConfig,
+    ) -> Result<Self, sqlx::Error> {
+        let store = Self::lazy(url, policy, config)?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// The store for `url` without touching the database: connections open
+    /// on first use, and every operation fails with a storage error until
+    /// the database is reachable and [`migrate`](Self::migrate) succeeded.
+    /// For servers that must start, and stay up, while the database is
+    /// down. Needs a Tokio runtime (it starts the store's background tasks).
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use reservation_core::Policy;
+    /// use storage_postgres::{PgStore, PoolConfig};
+    ///
+    /// let store = PgStore::lazy("postgres://postgres@127.0.0.1/seatwise", Policy::default(), &PoolConfig::default())?;
+    /// while let Err(error) = store.migrate().await {
+    ///     eprintln!("waiting for the database: {error}");
+    ///     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    /// }
+    /// store.check_ready().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn lazy(url: &str, policy: Policy, config: &PoolConfig) -> Result<Self, sqlx::Error> {
+        let (pool, background) = config.lazy_pools(&config.connect_options(url)?);
+        Ok(Self::assemble(pool, background, policy))
+    }
+
+    /// A store over an existing pool, which also serves its background
+    /// work; applies the migrations.
     pub async fn from_pool(pool: PgPool, policy: Policy) -> Result<Self, sqlx::Error> {
-        migrate(&pool).await?;
-        Ok(Self {
+        let store = Self::assemble(pool.clone(), pool, policy);
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    fn assemble(pool: PgPool, background: PgPool, policy: Policy) -> Self {
+        Self {
             inner: Arc::new(Inner {
                 policy,
                 shows: DashMap::new(),
-                feed: Feed::default(),
-                wakeups: Notifier::start(pool.clone()),
-                pool,
+                feed: Feed::new(background.clone()),
+                wakeups: Notifier::start(background.clone()),
+                background: background.clone(),
                 holds: HoldQueues::default(),
                 joins: room::JoinQueues::default(),
             }),
-        })
+            pool,
+        }
+    }
+
+    /// Applies the migrations the database lacks, on a connection of its
+    /// own without the statement timeout (a migration may take longer than
+    /// any request should).
+    pub async fn migrate(&self) -> Result<(), sqlx::Error> {
+        // Later settings override the pool's.
+        let options = self
+            .pool()
+            .connect_options()
+            .as_ref()
+            .clone()
+            .options([("statement_timeout", "0"), ("lock_timeout", "0")]);
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await?;
+        let migrated = MIGRATOR.run(&pool).await;
+        pool.close().await;
+        Ok(migrated?)
+    }
+
+    /// Whether the store can serve: the database answers, and it has every
+    /// migration this build knows (a newer instance may have added more).
+    pub async fn check_ready(&self) -> Result<(), NotReady> {
+        let applied: Option<i64> =
+            sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success")
+                .fetch_one(self.pool())
+                .await
+                .map_err(NotReady::Unreachable)?;
+        let needed = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
+        match applied {
+            Some(version) if version >= needed => Ok(()),
+            applied => Err(NotReady::Behind {
+                applied: applied.unwrap_or(0),
+                needed,
+            }),
+        }
+    }
+
+    /// The same store on its reserved connections: for the background
+    /// work (sweeping, pacing) that must go on while requests have every
+    /// connection of the request pool. Shares the caches and the feed.
+    pub fn background(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+            pool: self.inner.background.clone(),
+        }
     }
 
     /// The connection pool.
     pub fn pool(&self) -> &PgPool {
-        &self.inner.pool
+        &self.pool
     }
 
     /// Where the wake-ups of committed changes go.

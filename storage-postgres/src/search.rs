@@ -149,7 +149,7 @@ impl PgStore {
     /// The index of the whole catalog, from one snapshot taken while the
     /// listener listens (so no later change goes unnoticed).
     async fn build(&self) -> Result<SearchIndex, StorageError> {
-        self.inner.feed.listening(self.pool()).await?;
+        self.inner.feed.listening().await?;
         let started = std::time::Instant::now();
         let mut tx = self.pool().begin().await.map_err(storage)?;
         sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")

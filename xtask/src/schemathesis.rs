@@ -55,9 +55,9 @@ pub(crate) fn run(
             .map_err(|e| format!("cannot start app-server: {e}"))?,
     );
     let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+    while !is_ready(port) {
         if started.elapsed() > Duration::from_secs(30) {
-            return Err("app-server did not start listening".to_owned());
+            return Err("app-server did not get ready".to_owned());
         }
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -105,4 +105,17 @@ fn run_quietly(command: &mut Command) -> Result<(), String> {
             String::from_utf8_lossy(&output.stderr)
         ))
     }
+}
+
+/// Whether the server on `port` answers `/readyz` with 200.
+fn is_ready(port: u16) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let mut status = [0u8; 12];
+    stream
+        .write_all(b"GET /readyz HTTP/1.0\r\nHost: localhost\r\n\r\n")
+        .and_then(|()| stream.read_exact(&mut status))
+        .is_ok_and(|()| status.ends_with(b" 200"))
 }

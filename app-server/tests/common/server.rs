@@ -172,15 +172,37 @@ impl Launch {
             .expect("the app-server binary starts");
         let mut process = Process::new(child);
         wait_until_listening(port, "app-server", STARTUP_LIMIT, Some(&mut process)).await;
+        let base = format!("http://127.0.0.1:{port}");
+        wait_until_ready(&base, &mut process).await;
         Server {
             process,
             port,
-            base: format!("http://127.0.0.1:{port}"),
+            base,
             launch: Launch {
                 port: Some(port),
                 ..self
             },
         }
+    }
+}
+
+/// Waits until the server at `base` says it is ready (its database
+/// prepared, the demo catalog loaded), failing at once if `process` exits.
+pub async fn wait_until_ready(base: &str, process: &mut Process) {
+    let started = Instant::now();
+    let mut api = Api::at(base);
+    loop {
+        if let Ok((200, _)) = api.try_get("/readyz").await {
+            return;
+        }
+        if let Some(status) = process.exited() {
+            panic!("app-server exited ({status}) before it was ready");
+        }
+        assert!(
+            started.elapsed() < STARTUP_LIMIT,
+            "app-server was not ready within {STARTUP_LIMIT:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
@@ -242,9 +264,17 @@ impl Api {
     /// [`Api::session`]), on fresh connections.
     pub fn with_session(server: &Server, cookie: Option<String>) -> Self {
         Self {
-            http: HttpClient::builder(TokioExecutor::new()).build_http(),
-            base: server.base.clone(),
             cookie,
+            ..Self::at(&server.base)
+        }
+    }
+
+    /// A new session against the server at `base` (`http://host:port`).
+    pub fn at(base: &str) -> Self {
+        Self {
+            http: HttpClient::builder(TokioExecutor::new()).build_http(),
+            base: base.to_owned(),
+            cookie: None,
         }
     }
 

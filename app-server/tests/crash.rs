@@ -227,7 +227,7 @@ async fn a_sigkill_mid_load_loses_no_booking_and_doubles_nothing() {
 
     // The smallest hall is W; the four largest take the load, S among them.
     let soon = OffsetDateTime::now_utc() + time::Duration::hours(1);
-    let mut shows: Vec<Value> = berlin_metropolis_shows(&server)
+    let mut shows: Vec<Value> = berlin_metropolis_shows(&server.base)
         .await
         .into_iter()
         .filter(|s| {

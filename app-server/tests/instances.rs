@@ -232,7 +232,7 @@ async fn three_instances_sell_one_show_without_double_booking() {
 
     // The largest hall is the hot show; two others get holds left to expire.
     let soon = OffsetDateTime::now_utc() + time::Duration::hours(1);
-    let mut shows: Vec<Value> = berlin_metropolis_shows(&servers[0])
+    let mut shows: Vec<Value> = berlin_metropolis_shows(&servers[0].base)
         .await
         .into_iter()
         .filter(|s| instant(&s["starts_at"]) > soon)

@@ -216,7 +216,7 @@ async fn search_walk_hold_and_pay(driver: &Driver, server: &Server) -> Outcome {
 }
 
 async fn eleventh_seat_is_refused(driver: &Driver, server: &Server) -> Outcome {
-    let show = berlin_metropolis_shows(server).await[1]["id"].clone();
+    let show = berlin_metropolis_shows(&server.base).await[1]["id"].clone();
     in_browser(driver, Viewport::Desktop, |b| async move {
         b.goto(&server.url(&format!("/shows/{}", show.as_str().unwrap_or_default())))
             .await?;
@@ -242,7 +242,7 @@ async fn a_hold_shows_in_another_browser_within_a_second(
     driver: &Driver,
     server: &Server,
 ) -> Outcome {
-    let show = berlin_metropolis_shows(server).await[2]["id"]
+    let show = berlin_metropolis_shows(&server.base).await[2]["id"]
         .as_str()
         .unwrap_or_default()
         .to_owned();
@@ -302,7 +302,7 @@ async fn a_waiter_is_offered_seats_when_a_hold_expires(
     server: &Server,
 ) -> Outcome {
     // The smallest hall: sessions of the API hold every seat.
-    let shows = berlin_metropolis_shows(server).await;
+    let shows = berlin_metropolis_shows(&server.base).await;
     let show = shows.iter().min_by_key(|s| capacity(s)).unwrap();
     let (id, mut free) = (show["id"].as_str().unwrap().to_owned(), capacity(show));
     while free > 0 {
@@ -349,7 +349,7 @@ async fn a_waiter_is_offered_seats_when_a_hold_expires(
 }
 
 async fn the_seat_map_fits_a_phone(driver: &Driver, server: &Server) -> Outcome {
-    let show = berlin_metropolis_shows(server).await[3]["id"].clone();
+    let show = berlin_metropolis_shows(&server.base).await[3]["id"].clone();
     in_browser(driver, Viewport::Phone, |b| async move {
         b.goto(&server.url(&format!("/shows/{}", show.as_str().unwrap_or_default())))
             .await?;

@@ -3,6 +3,7 @@
 
 #![allow(dead_code, unreachable_pub)] // each test binary uses part of it
 
+pub mod cluster;
 pub mod server;
 
 use std::sync::Arc;

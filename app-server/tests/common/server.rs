@@ -173,7 +173,7 @@ impl Launch {
         let mut process = Process::new(child);
         wait_until_listening(port, "app-server", STARTUP_LIMIT, Some(&mut process)).await;
         let base = format!("http://127.0.0.1:{port}");
-        wait_until_ready(&base, &mut process).await;
+        wait_until_ready(&base, Some(&mut process)).await;
         Server {
             process,
             port,
@@ -188,14 +188,14 @@ impl Launch {
 
 /// Waits until the server at `base` says it is ready (its database
 /// prepared, the demo catalog loaded), failing at once if `process` exits.
-pub async fn wait_until_ready(base: &str, process: &mut Process) {
+pub async fn wait_until_ready(base: &str, mut process: Option<&mut Process>) {
     let started = Instant::now();
     let mut api = Api::at(base);
     loop {
         if let Ok((200, _)) = api.try_get("/readyz").await {
             return;
         }
-        if let Some(status) = process.exited() {
+        if let Some(status) = process.as_mut().and_then(|p| p.exited()) {
             panic!("app-server exited ({status}) before it was ready");
         }
         assert!(
@@ -303,6 +303,16 @@ impl Api {
         self.send("GET", path, None).await
     }
 
+    /// [`Api::try_post`], also saying whether the answer has `Retry-After`.
+    pub async fn try_post_with_headers(
+        &mut self,
+        path: &str,
+        body: Value,
+    ) -> Result<(u16, Value, bool), TransportError> {
+        let (status, body, headers) = self.exchange("POST", path, Some(body)).await?;
+        Ok((status, body, headers.contains_key("retry-after")))
+    }
+
     /// [`Api::post`], with a failed connection as an error.
     pub async fn try_post(
         &mut self,
@@ -318,6 +328,16 @@ impl Api {
         path: &str,
         body: Option<Value>,
     ) -> Result<(u16, Value), TransportError> {
+        let (status, body, _) = self.exchange(method, path, body).await?;
+        Ok((status, body))
+    }
+
+    async fn exchange(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<(u16, Value, axum::http::HeaderMap), TransportError> {
         let exchange = async {
             let response = self
                 .http
@@ -326,6 +346,7 @@ impl Api {
                 .map_err(|e| format!("{method} {path}: {e}"))?;
             self.keep_cookie(&response);
             let status = response.status().as_u16();
+            let headers = response.headers().clone();
             let bytes = response
                 .into_body()
                 .collect()
@@ -335,6 +356,7 @@ impl Api {
             Ok((
                 status,
                 serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+                headers,
             ))
         };
         tokio::time::timeout(REQUEST_LIMIT, exchange)
@@ -460,12 +482,12 @@ impl EventSource {
 }
 
 /// Shows of Metropolis in Berlin (demo data), with their availability.
-pub async fn berlin_metropolis_shows(server: &Server) -> Vec<Value> {
+pub async fn berlin_metropolis_shows(base: &str) -> Vec<Value> {
     let (event, city) = (
         EventId::from_name("Metropolis"),
         CityId::from_name("Berlin"),
     );
-    let (_, details) = Api::new(server)
+    let (_, details) = Api::at(base)
         .get(&format!("/api/v1/events/{event}?city={city}"))
         .await;
     details["showtimes"]

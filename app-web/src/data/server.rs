@@ -120,10 +120,23 @@ pub(super) fn parse_id<T: std::str::FromStr>(
     text.parse().map_err(|_| ServerFnError::new(missing))
 }
 
-/// Any error, as a server function's error carrying its message.
-pub(super) fn failed(error: impl std::fmt::Display) -> ServerFnError {
+/// Any error, as a server function's error carrying its message; a
+/// failure to reach the store (the database is down or slow) is logged and
+/// told as what it means to a buyer.
+pub(super) fn failed(error: impl std::error::Error + 'static) -> ServerFnError {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&error);
+    while let Some(inner) = cause {
+        if inner.is::<reservation_core::StorageError>() {
+            tracing::error!(%error, "a page's request failed");
+            return ServerFnError::new(UNAVAILABLE);
+        }
+        cause = inner.source();
+    }
     ServerFnError::new(error.to_string())
 }
+
+/// What a buyer reads when the store cannot be reached.
+const UNAVAILABLE: &str = "We can't reach our ticket system right now. Seats you hold stay yours until their hold runs out; please try again in a moment.";
 
 /// An event's kind as the API spells it ("movie", "concert", ...).
 pub(super) fn kind_name(kind: reservation_core::catalog::EventKind) -> String {

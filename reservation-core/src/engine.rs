@@ -322,7 +322,7 @@ impl Reservations {
             Err(refused) if refused.is_refusal() => {
                 // The seats are gone: give the money back. A failed refund is
                 // left to the gateway's reconciliation; the refusal still stands.
-                if let Err(error) = self.payments.refund(&receipt).await {
+                if let Err(error) = self.payments.refund_for(hold.id).await {
                     tracing::error!(%error, reference = %receipt.reference, "refund after a lost hold failed");
                 }
                 Err(refused)
@@ -389,7 +389,7 @@ impl Reservations {
             .store
             .cancel_booking(booking, holder, self.clock.now())
             .await?;
-        if let Err(error) = self.payments.refund(&booking.payment).await {
+        if let Err(error) = self.payments.refund_for(booking.hold).await {
             tracing::error!(%error, booking = %booking.id, reference = %booking.payment.reference, "refund failed");
         }
         Ok(booking)

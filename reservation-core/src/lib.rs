@@ -151,5 +151,8 @@ pub use limits::{MAX_SEATS_PER_REQUEST, Policy, SeatCount};
 pub use memory::{DEFAULT_EVENT_BACKLOG, MemoryStore};
 pub use money::{Currency, Money};
 pub use seat_map::{Availability, SeatMap, SeatStatus, SeatView};
-pub use store::{Catalog, CatalogAdmin, CatalogResult, Checkout, ReservationStore, Store};
+pub use store::{
+    Catalog, CatalogAdmin, CatalogResult, Checkout, PAYMENT_CLAIM, PaymentAttempt,
+    ReservationStore, Store,
+};
 pub use waitlist::{Wait, WaitRequest, WaitStatus};

@@ -1,4 +1,7 @@
-//! Paying: confirm, idempotency, expiry and declines; cancelling bookings.
+//! Paying: confirm, idempotency, expiry and declines; cancelling bookings;
+//! the payments abandoned on the way.
+
+use std::collections::BTreeSet;
 
 use time::Duration;
 
@@ -6,10 +9,14 @@ use super::fixture::{Fixture, card};
 use crate::booking::BookingStatus;
 use crate::error::ReservationError;
 use crate::hold::HoldState;
-use crate::ids::HolderId;
-use crate::payment::test_cards;
+use crate::ids::{HoldId, HolderId};
+use crate::payment::{PaymentReceipt, test_cards};
 use crate::seat_map::SeatStatus;
-use crate::store::Store;
+use crate::store::{Checkout, PAYMENT_CLAIM, PaymentAttempt, Store};
+
+/// Later than every deadline a payment has: the hold's expiry and grace,
+/// a charge still in flight, a sweeper's claim.
+const LONG_AFTER: Duration = Duration::minutes(10);
 
 /// Confirming charges the hold's total once and books its seats, with one
 /// ticket per seat carrying the seat's label and price.
@@ -251,4 +258,75 @@ pub async fn cancel_booking_frees_and_refunds<S: Store + 'static>(store: S) {
         f.engine.booking(booking.id, me).await.map(|b| b.status),
         Ok(BookingStatus::Cancelled { .. })
     ));
+}
+
+/// The store's side of abandoned payments: only attempts whose hold was
+/// released or expired (not active, booked or never paid for), each
+/// claimed for [`PAYMENT_CLAIM`], at most `limit` a call, gone once settled.
+pub async fn abandoned_payments_are_claimed_then_settled<S: Store + 'static>(store: S) {
+    let f = Fixture::seed(store).await;
+    let (me, t0) = (HolderId::random(), f.now());
+    let mut holds = Vec::new();
+    for seat in ["B1", "B2", "B3", "B4", "B5"] {
+        holds.push(f.hold(f.show, me, &[seat]).await.expect("hold"));
+    }
+    let [released, dropped, expiring, booked, unpaid] = &holds[..] else {
+        unreachable!("five holds")
+    };
+    for hold in [released, dropped, expiring, booked] {
+        let begun = f.store.begin_checkout(&hold.token, me, t0).await;
+        assert!(matches!(begun, Ok(Checkout::Pay(_))));
+    }
+    for hold in [released, dropped, unpaid] {
+        f.store.release(&hold.token, me, t0).await.expect("release");
+    }
+    let ids = |attempts: Vec<PaymentAttempt>| -> BTreeSet<HoldId> {
+        attempts.into_iter().map(|a| a.hold).collect()
+    };
+    let both = BTreeSet::from([released.id, dropped.id]);
+    let first = ids(f.store.abandoned_payments(t0, 1).await.expect("claim"));
+    let second = ids(f.store.abandoned_payments(t0, 10).await.expect("claim"));
+    assert_eq!((first.len(), second.len()), (1, 1), "one a call at limit 1");
+    assert_eq!(&first | &second, both);
+    assert!(
+        f.store
+            .abandoned_payments(t0, 10)
+            .await
+            .expect("claim")
+            .is_empty()
+    );
+
+    let t1 = t0 + PAYMENT_CLAIM;
+    let again = f.store.abandoned_payments(t1, 10).await.expect("claim");
+    assert_eq!(ids(again.clone()), both, "claims lapse");
+    for attempt in again.iter().chain(&again[..1]) {
+        f.store.payment_settled(attempt, t1).await.expect("settle");
+    }
+    let stranger = PaymentAttempt::new(f.show, HoldId::random(), t1);
+    f.store
+        .payment_settled(&stranger, t1)
+        .await
+        .expect("unknown: a no-op");
+    let receipt = PaymentReceipt::new("b4", booked.total, "4242");
+    f.store
+        .complete_checkout(&booked.token, me, &receipt, t1)
+        .await
+        .expect("book");
+
+    let t2 = expiring.expires_at + f.policy.grace;
+    f.store.sweep(t2).await.expect("sweep");
+    let expired = f.store.abandoned_payments(t2, 10).await.expect("claim");
+    assert_eq!(expired, [PaymentAttempt::new(f.show, expiring.id, t2)]);
+    f.store
+        .payment_settled(&expired[0], t2)
+        .await
+        .expect("settle");
+    let later = t2 + LONG_AFTER;
+    assert!(
+        f.store
+            .abandoned_payments(later, 10)
+            .await
+            .expect("claim")
+            .is_empty()
+    );
 }

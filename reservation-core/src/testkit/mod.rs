@@ -70,6 +70,7 @@ macro_rules! conformance_tests {
             checkout::declined_payment_keeps_the_hold,
             checkout::hold_lost_during_payment_is_refunded,
             checkout::cancel_booking_frees_and_refunds,
+            checkout::abandoned_payments_are_claimed_then_settled,
             waitlist::waiting_requires_seats_held_by_others,
             waitlist::freed_seats_go_to_waiters_in_join_order,
             waitlist::a_large_request_does_not_block_a_small_one,
@@ -188,6 +189,6 @@ mod tests {
                 );
             }
         }
-        assert!(scenarios >= 38, "found only {scenarios} scenarios");
+        assert!(scenarios >= 39, "found only {scenarios} scenarios");
     }
 }

@@ -200,8 +200,10 @@ pub trait PaymentGateway: Send + Sync {
     /// made: `Ok(Some(receipt))` names it, `Ok(None)` says nothing was
     /// charged under `key`. Idempotent: however often it is called, the
     /// charge is refunded at most once, and a repeat answers as the first
-    /// call did. The engine calls it when a booking is cancelled and when a
-    /// hold is lost during its payment.
+    /// call did. The engine calls it when a booking is cancelled, when a
+    /// hold is lost during its payment, and for abandoned payments
+    /// ([`Reservations::refund_abandoned_payments`](crate::Reservations::refund_abandoned_payments)),
+    /// possibly more than once for one charge.
     async fn refund_for(&self, key: HoldId) -> Result<Option<PaymentReceipt>, PaymentError>;
 }
 

@@ -91,6 +91,7 @@ macro_rules! conformance_tests {
             catalog::catalog_writes_are_checked,
             catalog::search_tolerates_typos,
             concurrency::racing_holders_never_double_book,
+            concurrency::racing_sweepers_split_abandoned_payments,
         );
     };
     (@scenarios $make:expr; $($module:ident :: $name:ident),* $(,)?) => {
@@ -196,6 +197,6 @@ mod tests {
                 );
             }
         }
-        assert!(scenarios >= 45, "found only {scenarios} scenarios");
+        assert!(scenarios >= 46, "found only {scenarios} scenarios");
     }
 }

@@ -68,7 +68,9 @@
 //! - At most [`Policy::max_seats_per_holder`] seats per holder and show, held
 //!   or waited for; at most [`MAX_SEATS_PER_REQUEST`] per request.
 //! - A hold is charged at most once; confirming twice returns the same
-//!   booking; a hold that expired is never charged.
+//!   booking; a hold that expired is never charged. A charge whose booking
+//!   did not commit is refunded exactly once
+//!   ([`Reservations::refund_abandoned_payments`]); a booked one never.
 //! - Every change is an event with a gap-free per-show [`Sequence`];
 //!   applying them to a [`SeatMap`] keeps it exact.
 //!
@@ -151,5 +153,8 @@ pub use limits::{MAX_SEATS_PER_REQUEST, Policy, SeatCount};
 pub use memory::{DEFAULT_EVENT_BACKLOG, MemoryStore};
 pub use money::{Currency, Money};
 pub use seat_map::{Availability, SeatMap, SeatStatus, SeatView};
-pub use store::{Catalog, CatalogAdmin, CatalogResult, Checkout, ReservationStore, Store};
+pub use store::{
+    Catalog, CatalogAdmin, CatalogResult, Checkout, PAYMENT_CLAIM, PaymentAttempt,
+    ReservationStore, Store,
+};
 pub use waitlist::{Wait, WaitRequest, WaitStatus};

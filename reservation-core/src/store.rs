@@ -17,7 +17,7 @@
 //! [`sweep`]: ReservationStore::sweep
 
 use async_trait::async_trait;
-use time::OffsetDateTime;
+use time::{Duration, OffsetDateTime};
 
 use crate::booking::Booking;
 use crate::catalog::search::{SearchError, SearchPage, SearchQuery};
@@ -28,7 +28,7 @@ use crate::error::ReservationError;
 use crate::events::{EventStream, Sequence, ShowEvent};
 use crate::hold::{Hold, HoldRequest, HoldToken};
 use crate::ids::{
-    BookingId, CityId, EventId, HallId, HolderId, PerformerId, ShowId, VenueId, WaitId,
+    BookingId, CityId, EventId, HallId, HoldId, HolderId, PerformerId, ShowId, VenueId, WaitId,
 };
 use crate::limits::Policy;
 use crate::payment::PaymentReceipt;
@@ -144,6 +144,37 @@ pub enum Checkout {
     AlreadyBooked(Booking),
 }
 
+/// How long [`ReservationStore::abandoned_payments`] keeps an attempt it
+/// returned from other callers: time for one refund call at the gateway.
+/// An attempt its caller did not settle (the gateway failed, or the caller
+/// died) comes back after it.
+pub const PAYMENT_CLAIM: Duration = Duration::seconds(30);
+
+/// A payment that began for a hold ([`ReservationStore::begin_checkout`])
+/// and is not settled yet. Build one with [`PaymentAttempt::new`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PaymentAttempt {
+    /// The hold's show.
+    pub show: ShowId,
+    /// The hold paid for: the charge's idempotency key.
+    pub hold: HoldId,
+    /// When the server frees the hold (`expires_at + grace`). Checkout is
+    /// refused from then on, so every charge for the hold began before it.
+    pub free_at: OffsetDateTime,
+}
+
+impl PaymentAttempt {
+    /// The attempt to pay for `hold` of `show`, a hold freed at `free_at`.
+    pub fn new(show: ShowId, hold: HoldId, free_at: OffsetDateTime) -> Self {
+        Self {
+            show,
+            hold,
+            free_at,
+        }
+    }
+}
+
 /// The seat lifecycle, holds, bookings, waitlist and events.
 ///
 /// Applications call it through [`Reservations`](crate::Reservations),
@@ -205,6 +236,9 @@ pub trait ReservationStore: Send + Sync {
     ) -> Result<(), ReservationError>;
 
     /// First half of confirming: checks the hold and says whether to charge.
+    /// When it says [`Checkout::Pay`] it has also recorded, in the same
+    /// step, a [`PaymentAttempt`] for the hold (once, however often it is
+    /// called), so a charge can never be made without a durable trace.
     /// Refusals: `InvalidHoldToken`, `HoldExpired`.
     async fn begin_checkout(
         &self,
@@ -213,10 +247,10 @@ pub trait ReservationStore: Send + Sync {
         now: OffsetDateTime,
     ) -> Result<Checkout, ReservationError>;
 
-    /// Second half: books the held seats and records the booking with one
-    /// ticket per seat, atomically. If the hold was already confirmed, returns
-    /// that booking. Refusals: `InvalidHoldToken`, `HoldExpired` (the caller
-    /// refunds `receipt`).
+    /// Second half: books the held seats, records the booking with one
+    /// ticket per seat and settles the hold's [`PaymentAttempt`], atomically.
+    /// If the hold was already confirmed, returns that booking. Refusals:
+    /// `InvalidHoldToken`, `HoldExpired` (the caller refunds the charge).
     async fn complete_checkout(
         &self,
         token: &HoldToken,
@@ -287,6 +321,50 @@ pub trait ReservationStore: Send + Sync {
     /// ends expired waits, serves the waitlist, emitting events. Returns how
     /// many holds and waits it ended. Safe to run concurrently and repeatedly.
     async fn sweep(&self, now: OffsetDateTime) -> Result<usize, ReservationError>;
+
+    /// Claims up to `limit` abandoned payments: attempts not settled whose
+    /// hold can no longer be booked, because it was released or has expired
+    /// (once settling marked it so: any operation on its show, or
+    /// [`sweep`](Self::sweep)). Each is claimed until `now` +
+    /// [`PAYMENT_CLAIM`]: until then no call returns it again, so concurrent
+    /// sweepers work on different attempts. In no particular order.
+    ///
+    /// ```
+    /// use reservation_core::*;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let store = MemoryStore::default();
+    /// let show = sample::load(&store).await?;
+    /// let (me, now) = (HolderId::random(), time::OffsetDateTime::now_utc());
+    /// let one = SeatSelection::BestAvailable { count: SeatCount::ONE, filter: SeatFilter::default() };
+    /// let hold = store.hold(&HoldRequest::new(show, me, one), now).await?;
+    /// store.begin_checkout(&hold.token, me, now).await?; // the buyer starts paying...
+    /// store.release(&hold.token, me, now).await?; // ...and gives the seats back
+    ///
+    /// let abandoned = store.abandoned_payments(now, 10).await?;
+    /// assert_eq!(abandoned[0].hold, hold.id);
+    /// assert!(store.abandoned_payments(now, 10).await?.is_empty()); // claimed
+    /// store.payment_settled(&abandoned[0], now).await?; // refunded, say
+    /// let later = now + PAYMENT_CLAIM;
+    /// assert!(store.abandoned_payments(later, 10).await?.is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
+    async fn abandoned_payments(
+        &self,
+        now: OffsetDateTime,
+        limit: usize,
+    ) -> Result<Vec<PaymentAttempt>, ReservationError>;
+
+    /// Marks `attempt` settled (its charge, if any, dealt with): no call
+    /// returns it again. Settling twice, or an attempt the store does not
+    /// know, changes nothing.
+    async fn payment_settled(
+        &self,
+        attempt: &PaymentAttempt,
+        now: OffsetDateTime,
+    ) -> Result<(), ReservationError>;
 
     /// Events of `show` after `after`, oldest first, at most `limit`.
     /// Refusal: `EventsGone` if some of them are no longer kept.

@@ -8,8 +8,8 @@ use reservation_core::catalog::{CategoryCode, SeatIndex};
 use reservation_core::events::wire;
 use reservation_core::waitlist::{SeatHolding, Waiter};
 use reservation_core::{
-    Availability, BookingId, HolderId, SeatCount, Sequence, ShowEvent, ShowId, Wait, WaitEnd,
-    WaitId,
+    Availability, BookingId, HoldId, HolderId, PaymentAttempt, SeatCount, Sequence, ShowEvent,
+    ShowId, Wait, WaitEnd, WaitId,
 };
 use sqlx::types::Json;
 use time::OffsetDateTime;
@@ -183,6 +183,24 @@ pub(crate) struct ExpiredHold {
     pub(crate) free_at: OffsetDateTime,
     pub(crate) id: Uuid,
     pub(crate) seat_indexes: Vec<i32>,
+}
+
+/// A payment attempt (`checkouts`) as the sweeper claims it.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct AttemptRow {
+    show_id: Uuid,
+    hold_id: Uuid,
+    free_at: OffsetDateTime,
+}
+
+impl From<AttemptRow> for PaymentAttempt {
+    fn from(row: AttemptRow) -> Self {
+        Self::new(
+            ShowId::from_uuid(row.show_id),
+            HoldId::from_uuid(row.hold_id),
+            row.free_at,
+        )
+    }
 }
 
 /// A wait that settling ended.

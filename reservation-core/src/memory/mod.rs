@@ -9,6 +9,7 @@
 //! each critical section is a few microseconds.
 
 mod catalog;
+mod checkouts;
 mod event_log;
 mod room;
 mod show;
@@ -35,7 +36,9 @@ use crate::ids::{
 use crate::limits::Policy;
 use crate::payment::PaymentReceipt;
 use crate::seat_map::{Availability, SeatMap};
-use crate::store::{Catalog, CatalogAdmin, CatalogResult, Checkout, ReservationStore};
+use crate::store::{
+    Catalog, CatalogAdmin, CatalogResult, Checkout, PaymentAttempt, ReservationStore,
+};
 use crate::waiting_room::line::Line;
 use crate::waitlist::{Wait, WaitRequest, WaitStatus};
 
@@ -105,6 +108,16 @@ impl MemoryStore {
             .get(&id)
             .map(|s| Arc::clone(&s))
             .ok_or(ReservationError::UnknownShow(id))
+    }
+
+    /// Every show, collected first so no registry shard stays locked while
+    /// one is worked on.
+    fn all_shows(&self) -> Vec<Arc<Mutex<ShowState>>> {
+        self.inner
+            .shows
+            .iter()
+            .map(|s| Arc::clone(s.value()))
+            .collect()
     }
 
     /// The show a hold token names; an unknown show is an unknown token.
@@ -380,14 +393,35 @@ impl ReservationStore for MemoryStore {
     }
 
     async fn sweep(&self, now: OffsetDateTime) -> Result<usize, ReservationError> {
-        // Collect first so no registry shard stays locked while a show is settled.
-        let shows: Vec<_> = self
-            .inner
-            .shows
-            .iter()
-            .map(|s| Arc::clone(s.value()))
-            .collect();
-        Ok(shows.iter().map(|show| show.lock().settle(now)).sum())
+        Ok(self.all_shows().iter().map(|s| s.lock().settle(now)).sum())
+    }
+
+    async fn abandoned_payments(
+        &self,
+        now: OffsetDateTime,
+        limit: usize,
+    ) -> Result<Vec<PaymentAttempt>, ReservationError> {
+        let mut found = Vec::new();
+        for show in self.all_shows() {
+            let left = limit - found.len();
+            if left == 0 {
+                break;
+            }
+            found.extend(show.lock().abandoned_payments(now, left));
+        }
+        Ok(found)
+    }
+
+    async fn payment_settled(
+        &self,
+        attempt: &PaymentAttempt,
+        _now: OffsetDateTime,
+    ) -> Result<(), ReservationError> {
+        // An attempt on a show the store never had: nothing to settle.
+        if let Ok(show) = self.show(attempt.show) {
+            show.lock().payment_settled(attempt.hold);
+        }
+        Ok(())
     }
 
     async fn events_since(

@@ -15,11 +15,12 @@ use crate::fast_map::FastMap;
 use crate::hold::{Hold, HoldRequest, HoldState, HoldToken, PricedSeat};
 use crate::ids::{BookingId, HoldId, HolderId, SeatId, TicketId, WaitId};
 use crate::limits::Policy;
+use crate::memory::checkouts::Checkouts;
 use crate::memory::event_log::EventLog;
 use crate::payment::PaymentReceipt;
 use crate::seat_map::{Availability, SeatMap, SeatView};
 use crate::seating::choose_seats;
-use crate::store::Checkout;
+use crate::store::{Checkout, PaymentAttempt};
 use crate::waitlist::{
     SeatHolding, Wait, WaitRequest, WaitStatus, Waiter, admission, beyond_reach, serve_in_order,
 };
@@ -67,6 +68,8 @@ pub(crate) struct ShowState {
     /// Active holds by the instant the server frees them (`expires_at + grace`).
     deadlines: BTreeMap<(OffsetDateTime, HoldId), Secret>,
     bookings: FastMap<BookingId, Booking>,
+    /// Payments begun and not settled.
+    checkouts: Checkouts,
     waits: FastMap<WaitId, WaitRecord>,
     /// Waits in line, by join order.
     line: BTreeMap<u64, WaitId>,
@@ -98,6 +101,7 @@ impl ShowState {
             holds: FastMap::default(),
             deadlines: BTreeMap::new(),
             bookings: FastMap::default(),
+            checkouts: Checkouts::default(),
             waits: FastMap::default(),
             line: BTreeMap::new(),
             next_in_line: 0,
@@ -381,10 +385,14 @@ impl ShowState {
                 .cloned()
                 .map(Checkout::AlreadyBooked)
                 .ok_or(ReservationError::UnknownBooking(booking)),
-            HoldPhase::Active => self
-                .hold_view(token.secret())
-                .map(Checkout::Pay)
-                .ok_or(ReservationError::InvalidHoldToken),
+            HoldPhase::Active => {
+                let hold = self
+                    .hold_view(token.secret())
+                    .ok_or(ReservationError::InvalidHoldToken)?;
+                let free_at = hold.expires_at + self.policy.grace;
+                self.checkouts.begin(hold.id, *token.secret(), free_at);
+                Ok(Checkout::Pay(hold))
+            }
         }
     }
 
@@ -430,9 +438,30 @@ impl ShowState {
         };
         self.end_hold(token.secret(), HoldPhase::Confirmed(booking.id), now);
         self.bookings.insert(booking.id, booking.clone());
+        self.checkouts.settle(hold_id);
         // Fewer seats can free up now: some waiters may be beyond hope.
         self.drop_unservable(now);
         Ok(booking)
+    }
+
+    /// Claims up to `limit` payments begun for holds released or expired.
+    pub(crate) fn abandoned_payments(
+        &mut self,
+        now: OffsetDateTime,
+        limit: usize,
+    ) -> Vec<PaymentAttempt> {
+        let holds = &self.holds;
+        let is_live = |secret: &Secret| {
+            holds
+                .get(secret)
+                .is_some_and(|hold| hold.phase != HoldPhase::Expired)
+        };
+        self.checkouts
+            .claim_abandoned(self.show.id, now, limit, is_live)
+    }
+
+    pub(crate) fn payment_settled(&mut self, hold: HoldId) {
+        self.checkouts.settle(hold);
     }
 
     // ---- bookings -------------------------------------------------------------------------

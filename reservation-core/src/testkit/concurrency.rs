@@ -1,4 +1,5 @@
-//! Racing tasks: the store must never sell a seat twice.
+//! Racing tasks: the store must never sell a seat twice, nor hand one
+//! abandoned payment to two sweepers.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use crate::catalog::SeatIndex;
 use crate::hold::{HoldRequest, SeatFilter, SeatSelection};
 use crate::ids::{HolderId, SeatId};
 use crate::limits::SeatCount;
+use crate::payment::{ChargeRequest, PaymentGateway};
 use crate::store::Store;
 
 /// 32 tasks race for the 40 seats of rows A and B, each holding random sets
@@ -73,6 +75,46 @@ pub async fn racing_holders_never_double_book<S: Store + 'static>(store: S) {
         .collect();
     assert_eq!(taken, owners, "the seat map shows exactly the seats won");
     assert_eq!(map.counts.held + map.counts.booked, sold);
+}
+
+/// Four sweepers (as on four instances) refund 12 abandoned charges at
+/// once: together they settle every one, and the gateway is asked about
+/// each exactly once, so they never worked on the same payment.
+pub async fn racing_sweepers_split_abandoned_payments<S: Store + 'static>(store: S) {
+    let f = Arc::new(Fixture::seed(store).await);
+    let now = f.now();
+    for seat in 1..=12 {
+        let holder = HolderId::random();
+        let label = format!("C{seat}");
+        let hold = f.hold(f.show, holder, &[&label]).await.expect("hold");
+        f.store
+            .begin_checkout(&hold.token, holder, now)
+            .await
+            .expect("checkout");
+        let charge = ChargeRequest::new(hold.id, holder, hold.total, f.card());
+        f.gateway.charge(&charge).await.expect("charge");
+        // The booking never commits, and the buyer leaves.
+        f.engine
+            .release(&hold.token, holder)
+            .await
+            .expect("release");
+    }
+    let sweepers: Vec<_> = (0..4)
+        .map(|_| {
+            let f = Arc::clone(&f);
+            tokio::spawn(async move { f.engine.refund_abandoned_payments().await })
+        })
+        .collect();
+    let mut settled = 0;
+    for sweeper in sweepers {
+        settled += sweeper.await.expect("task").expect("refunds");
+    }
+    assert_eq!(settled, 12);
+    let ledger = f.gateway.ledger();
+    assert_eq!(ledger.len(), 12);
+    for record in ledger {
+        assert_eq!((record.refunds_applied, record.refund_requests), (1, 1));
+    }
 }
 
 /// What a sell-out race measured.

@@ -14,8 +14,8 @@ use crate::hold::{Hold, HoldRequest, SeatFilter, SeatList, SeatSelection};
 use crate::ids::{CityId, EventId, HallId, HolderId, PerformerId, SeatId, ShowId, VenueId};
 use crate::limits::{Policy, SeatCount};
 use crate::money::{Currency, Money};
-use crate::payment::{CardNumber, FakeGateway, test_cards};
-use crate::store::Store;
+use crate::payment::{CardNumber, FakeGateway, PaymentGateway, test_cards};
+use crate::store::{ReservationStore, Store};
 
 /// Price of a standard (`A`) seat in the fixture: 9.00 EUR.
 pub const STANDARD_PRICE: Money = Money::new(900, Currency::EUR);
@@ -212,6 +212,29 @@ impl<S: Store + 'static> Fixture<S> {
                 SeatSelection::BestAvailable { count, filter },
             ))
             .await
+    }
+
+    /// An engine on the fixture's clock over `store` and `payments`
+    /// (wrappers of the fixture's own, to inject faults).
+    pub fn engine_with(
+        &self,
+        store: Arc<dyn ReservationStore>,
+        payments: Arc<dyn PaymentGateway>,
+    ) -> Reservations {
+        Reservations::new(store, payments, Arc::new(self.clock.clone()))
+    }
+
+    /// One tick of the sweeper: sweeps, then refunds abandoned payments.
+    /// Returns how many payments it settled.
+    ///
+    /// # Panics
+    /// If the store fails: that is a conformance failure.
+    pub async fn sweeper_tick(&self) -> usize {
+        self.engine.sweep().await.expect("sweep");
+        self.engine
+            .refund_abandoned_payments()
+            .await
+            .expect("refund abandoned payments")
     }
 
     /// The approved test card.

@@ -40,6 +40,7 @@ pub mod catalog;
 pub mod checkout;
 pub mod concurrency;
 pub mod events;
+pub mod faults;
 mod fixture;
 pub mod holds;
 pub mod model;
@@ -70,6 +71,13 @@ macro_rules! conformance_tests {
             checkout::declined_payment_keeps_the_hold,
             checkout::hold_lost_during_payment_is_refunded,
             checkout::cancel_booking_frees_and_refunds,
+            checkout::unretried_charge_is_refunded_once_after_expiry,
+            checkout::retried_confirm_books_and_is_never_refunded,
+            checkout::hold_released_during_payment_is_refunded_once,
+            checkout::charge_landing_after_the_sweep_is_refunded_once,
+            checkout::uncharged_abandoned_checkout_is_settled_without_refund,
+            checkout::completed_booking_is_never_refunded_by_the_sweeper,
+            checkout::abandoned_payments_are_claimed_then_settled,
             waitlist::waiting_requires_seats_held_by_others,
             waitlist::freed_seats_go_to_waiters_in_join_order,
             waitlist::a_large_request_does_not_block_a_small_one,
@@ -83,6 +91,7 @@ macro_rules! conformance_tests {
             catalog::catalog_writes_are_checked,
             catalog::search_tolerates_typos,
             concurrency::racing_holders_never_double_book,
+            concurrency::racing_sweepers_split_abandoned_payments,
         );
     };
     (@scenarios $make:expr; $($module:ident :: $name:ident),* $(,)?) => {
@@ -188,6 +197,6 @@ mod tests {
                 );
             }
         }
-        assert!(scenarios >= 38, "found only {scenarios} scenarios");
+        assert!(scenarios >= 46, "found only {scenarios} scenarios");
     }
 }

@@ -1,10 +1,11 @@
-//! Checkout: the hold's state before paying, and the booking made once the
-//! payment is taken (at most one per hold).
+//! Checkout: the hold's state before paying (recording the payment attempt
+//! in `checkouts`), and the booking made once the payment is taken (at most
+//! one per hold), which settles the attempt.
 
 use reservation_core::payment::PaymentReceipt;
 use reservation_core::{
-    Booking, BookingId, BookingStatus, Change, Checkout, HoldToken, HolderId, ReservationError,
-    Ticket, TicketId,
+    Booking, BookingId, BookingStatus, Change, Checkout, HoldId, HoldToken, HolderId,
+    ReservationError, Ticket, TicketId,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -12,6 +13,7 @@ use uuid::Uuid;
 use crate::PgStore;
 use crate::error::Result;
 use crate::rows::{BOOKED, CONFIRMED, HoldStage};
+use crate::show_tx::ShowTx;
 
 pub(super) async fn begin(
     store: &PgStore,
@@ -30,7 +32,10 @@ pub(super) async fn begin(
                         .await?
                         .map(Checkout::AlreadyBooked)
                         .ok_or_else(|| ReservationError::UnknownBooking(booking).into()),
-                    HoldStage::Active => Ok(Checkout::Pay(t.hold_view(&row))),
+                    HoldStage::Active => {
+                        record_attempt(&mut t, row.id).await?;
+                        Ok(Checkout::Pay(t.hold_view(&row)))
+                    }
                 }
             }
             .await;
@@ -130,6 +135,15 @@ pub(super) async fn complete(
             .bind(booking.id.as_uuid())
             .execute(t.conn())
             .await?;
+            sqlx::query(
+                "UPDATE checkouts SET settled_at = $3
+                 WHERE show_id = $1 AND hold_id = $2 AND settled_at IS NULL",
+            )
+            .bind(show)
+            .bind(row.id.as_uuid())
+            .bind(t.now)
+            .execute(t.conn())
+            .await?;
             t.set_seats(&row.seats, BOOKED, Some(holder)).await?;
             t.counts.held -= row.seats.len() as u32;
             t.counts.booked += row.seats.len() as u32;
@@ -145,4 +159,20 @@ pub(super) async fn complete(
             Ok(booking)
         })
         .await
+}
+
+/// Records that payment for `hold` is starting, before any charge: one
+/// cheap write, and none when a repeated checkout finds the row there.
+async fn record_attempt(t: &mut ShowTx, hold: HoldId) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO checkouts (show_id, hold_id, free_at, started_at)
+         SELECT show_id, id, free_at, $3 FROM holds WHERE show_id = $1 AND id = $2
+         ON CONFLICT (show_id, hold_id) DO NOTHING",
+    )
+    .bind(t.id().as_uuid())
+    .bind(hold.as_uuid())
+    .bind(t.now)
+    .execute(t.conn())
+    .await?;
+    Ok(())
 }

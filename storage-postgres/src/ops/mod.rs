@@ -6,6 +6,7 @@
 //! - `hold`: holds (decided in batches, see `hold_batch`) and a hold's status;
 //! - `release`: a holder gives the seats back;
 //! - `checkout`: paying for a hold makes the booking;
+//! - `payments`: the payments abandoned on the way, for the sweeper;
 //! - `booking`: reading and cancelling a booking;
 //! - `waitlist`: joining, reading and leaving the line;
 //! - `reads`: seat maps, availability and events;
@@ -14,6 +15,7 @@
 mod booking;
 mod checkout;
 mod hold;
+mod payments;
 mod reads;
 mod release;
 mod sweep;
@@ -23,8 +25,8 @@ use async_trait::async_trait;
 use reservation_core::payment::PaymentReceipt;
 use reservation_core::{
     Availability, Booking, BookingId, Checkout, EventStream, Hold, HoldRequest, HoldToken,
-    HolderId, Policy, ReservationError, ReservationStore, SeatMap, Sequence, ShowEvent, ShowId,
-    Wait, WaitId, WaitRequest, WaitStatus,
+    HolderId, PaymentAttempt, Policy, ReservationError, ReservationStore, SeatMap, Sequence,
+    ShowEvent, ShowId, Wait, WaitId, WaitRequest, WaitStatus,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -198,6 +200,22 @@ impl ReservationStore for PgStore {
 
     async fn sweep(&self, now: OffsetDateTime) -> Result<usize, ReservationError> {
         sweep::sweep(self, now).await
+    }
+
+    async fn abandoned_payments(
+        &self,
+        now: OffsetDateTime,
+        limit: usize,
+    ) -> Result<Vec<PaymentAttempt>, ReservationError> {
+        payments::abandoned(self, now, limit).await
+    }
+
+    async fn payment_settled(
+        &self,
+        attempt: &PaymentAttempt,
+        now: OffsetDateTime,
+    ) -> Result<(), ReservationError> {
+        payments::settled(self, attempt, now).await
     }
 
     async fn events_since(

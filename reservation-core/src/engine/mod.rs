@@ -1,5 +1,8 @@
 //! [`Reservations`]: the operations a storefront calls, with the clock and the
-//! payment gateway wired in.
+//! payment gateway wired in. Refunding payments that ended without a booking
+//! is in `refunds`.
+
+mod refunds;
 
 use std::sync::Arc;
 
@@ -260,9 +263,12 @@ impl Reservations {
     /// at most once however often this is called; a confirmed hold returns
     /// its booking without charging. A declined card leaves the hold as it
     /// was. If the hold runs out (or is released) while the charge is in
-    /// flight, the charge is refunded and `HoldExpired` returned. If the store
+    /// flight, the charge is refunded and `HoldExpired` returned
+    /// (`InvalidHoldToken` if it was released). If the store
     /// fails after the charge, calling again completes the booking without a
-    /// second charge.
+    /// second charge; if nobody calls again, the hold expires and
+    /// [`refund_abandoned_payments`](Self::refund_abandoned_payments) refunds
+    /// the charge.
     ///
     /// ```
     /// # use reservation_core::*;
@@ -320,11 +326,9 @@ impl Reservations {
                 Ok(booking)
             }
             Err(refused) if refused.is_refusal() => {
-                // The seats are gone: give the money back. A failed refund is
-                // left to the gateway's reconciliation; the refusal still stands.
-                if let Err(error) = self.payments.refund(&receipt).await {
-                    tracing::error!(%error, reference = %receipt.reference, "refund after a lost hold failed");
-                }
+                // The seats are gone: give the money back now rather than on
+                // the sweeper's next tick. The refusal stands either way.
+                self.refund_lost_hold(&hold).await;
                 Err(refused)
             }
             outcome => outcome,
@@ -389,7 +393,7 @@ impl Reservations {
             .store
             .cancel_booking(booking, holder, self.clock.now())
             .await?;
-        if let Err(error) = self.payments.refund(&booking.payment).await {
+        if let Err(error) = self.payments.refund_for(booking.hold).await {
             tracing::error!(%error, booking = %booking.id, reference = %booking.payment.reference, "refund failed");
         }
         Ok(booking)
@@ -615,7 +619,9 @@ impl Reservations {
     /// Sweeps every `period`, forever: spawn it next to the server and abort
     /// it on shutdown. Reads stay correct without it (expiry is lazy); it
     /// makes expiries and waitlist offers happen, and their events go out,
-    /// even on shows nobody touches.
+    /// even on shows nobody touches. After each sweep it refunds the
+    /// payments that ended without a booking
+    /// ([`refund_abandoned_payments`](Self::refund_abandoned_payments)).
     ///
     /// ```
     /// # use reservation_core::*;
@@ -640,6 +646,13 @@ impl Reservations {
                 Ok(0) => {}
                 Ok(ended) => tracing::debug!(ended, "sweep ended holds and waits"),
                 Err(error) => tracing::warn!(%error, "sweep failed; retrying on the next tick"),
+            }
+            match self.refund_abandoned_payments().await {
+                Ok(0) => {}
+                Ok(settled) => tracing::info!(settled, "abandoned payments settled"),
+                Err(error) => {
+                    tracing::warn!(%error, "refunding abandoned payments failed; retrying on the next tick");
+                }
             }
         }
     }

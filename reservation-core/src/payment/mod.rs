@@ -1,16 +1,15 @@
 //! Payments: the [`PaymentGateway`] port and a fake gateway for tests and demos.
 
-use std::collections::HashMap;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+mod fake;
 
 use async_trait::async_trait;
-use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 
 use crate::error::InputError;
 use crate::ids::{HoldId, HolderId};
 use crate::money::Money;
+
+pub use fake::{ChargeRecord, FakeGateway};
 
 /// A card number: 12 to 19 digits passing the Luhn check. Spaces and dashes
 /// are ignored when parsing. `Debug` shows only the last four digits.
@@ -139,14 +138,15 @@ impl PaymentReceipt {
     }
 }
 
-/// A charge that did not go through.
+/// A charge or refund that did not go through.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum PaymentError {
     /// The card was refused; nothing was charged. Another card may work.
     #[error("payment declined: {0}")]
     Declined(String),
-    /// The gateway failed; nothing was charged. Trying again later may work.
+    /// The gateway failed; nothing was charged or refunded. Trying again
+    /// later may work.
     #[error("payment service unavailable: {0}")]
     Unavailable(String),
 }
@@ -171,8 +171,8 @@ pub enum PaymentError {
 ///         Ok(PaymentReceipt::new(reference, request.amount, request.card.last4()))
 ///     }
 ///
-///     async fn refund(&self, _receipt: &PaymentReceipt) -> Result<(), PaymentError> {
-///         Ok(())
+///     async fn refund_for(&self, _key: HoldId) -> Result<Option<PaymentReceipt>, PaymentError> {
+///         Ok(None) // nothing was taken, so nothing goes back
 ///     }
 /// }
 ///
@@ -192,11 +192,19 @@ pub enum PaymentError {
 /// ```
 #[async_trait]
 pub trait PaymentGateway: Send + Sync {
-    /// Charges once per `request.idempotency_key`.
+    /// Charges once per `request.idempotency_key`: a repeat returns the
+    /// first charge's receipt.
     async fn charge(&self, request: &ChargeRequest) -> Result<PaymentReceipt, PaymentError>;
 
-    /// Returns a charge (for example when a hold expired while paying).
-    async fn refund(&self, receipt: &PaymentReceipt) -> Result<(), PaymentError>;
+    /// Gives back the charge made under `key` (a hold's id), if one was
+    /// made: `Ok(Some(receipt))` names it, `Ok(None)` says nothing was
+    /// charged under `key`. Idempotent: however often it is called, the
+    /// charge is refunded at most once, and a repeat answers as the first
+    /// call did. The engine calls it when a booking is cancelled, when a
+    /// hold is lost during its payment, and for abandoned payments
+    /// ([`Reservations::refund_abandoned_payments`](crate::Reservations::refund_abandoned_payments)),
+    /// possibly more than once for one charge.
+    async fn refund_for(&self, key: HoldId) -> Result<Option<PaymentReceipt>, PaymentError>;
 }
 
 /// Test card numbers understood by [`FakeGateway`].
@@ -211,93 +219,9 @@ pub mod test_cards {
     pub const GATEWAY_ERROR: &str = "4000 0000 0000 0119";
 }
 
-/// An in-process gateway for tests and the demo. Any valid card number is
-/// approved except the decline and failure numbers in [`test_cards`].
-/// Clones share state.
-#[derive(Debug, Clone, Default)]
-pub struct FakeGateway {
-    inner: Arc<FakeState>,
-}
-
-#[derive(Debug, Default)]
-struct FakeState {
-    charges: Mutex<HashMap<HoldId, PaymentReceipt>>,
-    attempts: AtomicU64,
-    refunds: Mutex<Vec<PaymentReceipt>>,
-}
-
-impl FakeGateway {
-    /// A gateway with no charges yet.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Distinct charges made (one per idempotency key).
-    pub fn charges(&self) -> usize {
-        self.inner.charges.lock().len()
-    }
-
-    /// Calls to `charge`, including repeats and refusals.
-    pub fn attempts(&self) -> u64 {
-        self.inner.attempts.load(Ordering::Relaxed)
-    }
-
-    /// Refunds made.
-    pub fn refunds(&self) -> Vec<PaymentReceipt> {
-        self.inner.refunds.lock().clone()
-    }
-
-    /// The charge made for `hold`, if any.
-    pub fn charge_for(&self, hold: HoldId) -> Option<PaymentReceipt> {
-        self.inner.charges.lock().get(&hold).cloned()
-    }
-}
-
-#[async_trait]
-impl PaymentGateway for FakeGateway {
-    async fn charge(&self, request: &ChargeRequest) -> Result<PaymentReceipt, PaymentError> {
-        self.inner.attempts.fetch_add(1, Ordering::Relaxed);
-        let digits = request.card.digits();
-        let is = |card: &str| card.replace(' ', "") == digits;
-        if is(test_cards::DECLINED) {
-            return Err(PaymentError::Declined("card declined".to_owned()));
-        }
-        if is(test_cards::INSUFFICIENT_FUNDS) {
-            return Err(PaymentError::Declined("insufficient funds".to_owned()));
-        }
-        if is(test_cards::GATEWAY_ERROR) {
-            return Err(PaymentError::Unavailable("processing error".to_owned()));
-        }
-        let mut charges = self.inner.charges.lock();
-        let receipt = charges.entry(request.idempotency_key).or_insert_with(|| {
-            PaymentReceipt::new(
-                format!("fake_{}", request.idempotency_key.as_uuid().simple()),
-                request.amount,
-                request.card.last4(),
-            )
-        });
-        Ok(receipt.clone())
-    }
-
-    async fn refund(&self, receipt: &PaymentReceipt) -> Result<(), PaymentError> {
-        self.inner.refunds.lock().push(receipt.clone());
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::money::Currency;
-
-    fn request(card: &str) -> ChargeRequest {
-        ChargeRequest::new(
-            HoldId::random(),
-            HolderId::random(),
-            Money::new(1000, Currency::EUR),
-            CardNumber::parse(card).unwrap(),
-        )
-    }
 
     #[test]
     fn card_numbers_are_luhn_checked() {
@@ -309,34 +233,5 @@ mod tests {
             format!("{:?}", CardNumber::parse(test_cards::APPROVED).unwrap()),
             "CardNumber(**** 4242)"
         );
-    }
-
-    #[tokio::test]
-    async fn fake_gateway_charges_once_per_key() {
-        let gateway = FakeGateway::new();
-        let req = request(test_cards::APPROVED);
-        let first = gateway.charge(&req).await.unwrap();
-        let second = gateway.charge(&req).await.unwrap();
-        assert_eq!(first, second);
-        assert_eq!(gateway.charges(), 1);
-        assert_eq!(gateway.attempts(), 2);
-    }
-
-    #[tokio::test]
-    async fn fake_gateway_declines_and_fails_by_card() {
-        let gateway = FakeGateway::new();
-        assert!(matches!(
-            gateway.charge(&request(test_cards::DECLINED)).await,
-            Err(PaymentError::Declined(_))
-        ));
-        assert!(matches!(
-            gateway.charge(&request(test_cards::INSUFFICIENT_FUNDS)).await,
-            Err(PaymentError::Declined(r)) if r.contains("insufficient")
-        ));
-        assert!(matches!(
-            gateway.charge(&request(test_cards::GATEWAY_ERROR)).await,
-            Err(PaymentError::Unavailable(_))
-        ));
-        assert_eq!(gateway.charges(), 0);
     }
 }

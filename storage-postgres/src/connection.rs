@@ -43,7 +43,8 @@ pub struct PoolConfig {
     pub max_connections: u32,
     /// Longest a request waits for a connection, connecting included
     /// (default 3 s): while the database is unreachable, requests fail
-    /// after this long.
+    /// after this long (a hold queued behind a failing batch of holds after
+    /// half as long again).
     pub acquire_timeout: Duration,
     /// Longest one statement may run (default 5 s); also how long a
     /// transaction may sit idle, so a stalled client cannot keep a show

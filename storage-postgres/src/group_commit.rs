@@ -17,6 +17,10 @@ pub(crate) struct GroupCommit<K, Req, Out> {
     queues: DashMap<K, Arc<Queue<Req, Out>>>,
     /// Most requests one transaction decides: bounds its time and size.
     max_batch: usize,
+    /// Longest a request waits for its key's turn: past it the database is
+    /// not keeping up (or not there), and waiting for a whole further
+    /// transaction would only double the caller's wait.
+    turn_wait: std::time::Duration,
 }
 
 struct Queue<Req, Out> {
@@ -46,11 +50,13 @@ where
     Req: Send + 'static,
     Out: Send + 'static,
 {
-    /// Queues of batches of at most `max_batch` requests.
-    pub(crate) fn new(max_batch: usize) -> Self {
+    /// Queues of batches of at most `max_batch` requests, each waiting at
+    /// most `turn_wait` for its turn.
+    pub(crate) fn new(max_batch: usize, turn_wait: std::time::Duration) -> Self {
         Self {
             queues: DashMap::new(),
             max_batch,
+            turn_wait,
         }
     }
 
@@ -59,7 +65,10 @@ where
     /// queued by then (at most `max_batch`, in arrival order), in a task
     /// of its own: a caller that gives up does not abandon the requests it
     /// took. `decide` returns one outcome per request, in their order; a
-    /// request it leaves without one gets `undecided()`.
+    /// request it leaves without one gets `undecided()`, and so does one
+    /// that did not get its turn within `turn_wait` (it gives up like a
+    /// caller that went away: if a batch took it meanwhile, that batch
+    /// still decides it).
     pub(crate) async fn submit<F, Fut>(
         &self,
         key: K,
@@ -79,6 +88,7 @@ where
         let turn = tokio::select! {
             decided = &mut outcome => return decided.unwrap_or_else(|_| undecided()),
             turn = Arc::clone(&queue.turn).lock_owned() => turn,
+            () = tokio::time::sleep(self.turn_wait) => return undecided(),
         };
         let batch = {
             let mut waiting = queue.waiting.lock();

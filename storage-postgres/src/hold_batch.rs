@@ -24,9 +24,10 @@ pub(crate) struct HoldQueues(GroupCommit<ShowId, (HoldRequest, OffsetDateTime), 
 /// One request's outcome.
 type Decision = Result<Hold, ReservationError>;
 
-impl Default for HoldQueues {
-    fn default() -> Self {
-        Self(GroupCommit::new(MAX_BATCH))
+impl HoldQueues {
+    /// Queues whose requests wait at most `turn_wait` for their turn.
+    pub(crate) fn new(turn_wait: std::time::Duration) -> Self {
+        Self(GroupCommit::new(MAX_BATCH, turn_wait))
     }
 }
 

@@ -215,6 +215,10 @@ impl PgStore {
     }
 
     fn assemble(pool: PgPool, background: PgPool, policy: Policy) -> Self {
+        // A queued request waits for its turn at most half as long as for a
+        // connection: with the database gone, a hold queued behind a batch
+        // that is failing answers within 1.5 acquire timeouts, not two.
+        let turn_wait = pool.options().get_acquire_timeout() / 2;
         Self {
             inner: Arc::new(Inner {
                 policy,
@@ -222,8 +226,8 @@ impl PgStore {
                 feed: Feed::new(background.clone()),
                 wakeups: Notifier::start(background.clone()),
                 background: background.clone(),
-                holds: HoldQueues::default(),
-                joins: room::JoinQueues::default(),
+                holds: HoldQueues::new(turn_wait),
+                joins: room::JoinQueues::new(turn_wait),
             }),
             pool,
         }

@@ -313,6 +313,15 @@ impl Api {
         Ok((status, body, headers.contains_key("retry-after")))
     }
 
+    /// DELETEs `path`, also saying whether the answer has `Retry-After`.
+    pub async fn try_delete_with_headers(
+        &mut self,
+        path: &str,
+    ) -> Result<(u16, Value, bool), TransportError> {
+        let (status, body, headers) = self.exchange("DELETE", path, None).await?;
+        Ok((status, body, headers.contains_key("retry-after")))
+    }
+
     /// [`Api::post`], with a failed connection as an error.
     pub async fn try_post(
         &mut self,

@@ -60,10 +60,11 @@ pub(crate) struct JoinQueues {
     pub(super) settles: DashMap<ShowId, Arc<Mutex<()>>>,
 }
 
-impl Default for JoinQueues {
-    fn default() -> Self {
+impl JoinQueues {
+    /// Queues whose joins wait at most `turn_wait` for their turn.
+    pub(crate) fn new(turn_wait: std::time::Duration) -> Self {
         Self {
-            batches: GroupCommit::new(MAX_JOIN_BATCH),
+            batches: GroupCommit::new(MAX_JOIN_BATCH, turn_wait),
             draws: DashMap::new(),
             settles: DashMap::new(),
         }

@@ -17,8 +17,11 @@
 //!
 //! - `ops/`: the seat lifecycle ([`ReservationStore`](reservation_core::ReservationStore)),
 //!   one module per operation or group of them (`hold`, `release`,
-//!   `checkout`, `booking`, `waitlist`, `reads`, `sweep`); `mod.rs` holds
-//!   the trait's methods, which only call them.
+//!   `checkout`, `payments` (abandoned payment attempts), `booking`,
+//!   `waitlist`, `reads`, `sweep`); `mod.rs` holds the trait's methods,
+//!   which only call them.
+//! - `connection.rs`: [`PoolConfig`], the connection budget and the time
+//!   limits that keep a slow or absent database from hanging callers.
 //! - `show_tx/`: `ShowTx`, one transaction on one show. `mod.rs` begins it
 //!   (the show's lock) and commits it (events, counters); `settle` frees
 //!   what fell due and hands seats to the waitlist, `seats` says who has

@@ -207,6 +207,10 @@ fn main() -> ExitCode {
     match cli.task {
         Task::Serve { bind, database_url } => serve(&bind, database_url.as_deref()),
         Task::Test { quick } => {
+            if let Err(why) = postgres::Server::ensure_installed() {
+                eprintln!("==> cannot run the fault-injection test: {why}");
+                return ExitCode::FAILURE;
+            }
             let server = match postgres::Server::find_or_start() {
                 Ok(server) => server,
                 Err(why) => {

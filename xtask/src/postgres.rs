@@ -43,15 +43,14 @@ impl Server {
             });
         }
         println!("==> no PostgreSQL server found: starting a throwaway one");
-        let bin = match find_bin() {
-            Some(bin) => bin,
-            None => {
-                install_postgres()?;
-                find_bin()
-                    .ok_or("installed postgresql, but found no initdb under /usr/lib/postgresql")?
-            }
-        };
-        start_cluster(bin)
+        start_cluster(installed_bin()?)
+    }
+
+    /// Makes sure `initdb` and `pg_ctl` are installed, whatever server the
+    /// tests use: the fault-injection test starts (and kills) a cluster of
+    /// its own.
+    pub(crate) fn ensure_installed() -> Result<(), String> {
+        installed_bin().map(drop)
     }
 
     /// The URL of database `name` on this server.
@@ -135,6 +134,17 @@ fn reachable(addr: &str) -> bool {
         .into_iter()
         .flatten()
         .any(|a| TcpStream::connect_timeout(&a, Duration::from_secs(2)).is_ok())
+}
+
+/// The installed server's programs, installing Debian's package if need be.
+fn installed_bin() -> Result<PathBuf, String> {
+    if let Some(bin) = find_bin() {
+        return Ok(bin);
+    }
+    install_postgres()?;
+    find_bin().ok_or_else(|| {
+        "installed postgresql, but found no initdb under /usr/lib/postgresql".to_owned()
+    })
 }
 
 fn find_bin() -> Option<PathBuf> {

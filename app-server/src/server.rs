@@ -26,7 +26,7 @@ const PACE_EVERY: Duration = Duration::from_secs(1);
 /// Start-up retries an unreachable database after this, doubling up to
 /// [`RETRY_AT_MOST`].
 const RETRY_FIRST: Duration = Duration::from_millis(250);
-const RETRY_AT_MOST: Duration = Duration::from_secs(5);
+const RETRY_AT_MOST: Duration = Duration::from_secs(1);
 
 /// A failure that stops the server.
 pub type Error = Box<dyn std::error::Error + Send + Sync>;

@@ -19,8 +19,9 @@ pub struct Cluster {
 }
 
 impl Cluster {
-    /// Creates and starts a cluster (trust authentication, user `postgres`).
-    pub fn start(name: &str) -> Self {
+    /// Creates a cluster (trust authentication, user `postgres`), not
+    /// started yet.
+    pub fn init(name: &str) -> Self {
         let bin = find_bin().expect(
             "no initdb under /usr/lib/postgresql: install Debian's `postgresql` package \
              (`cargo xtask test` does)",
@@ -52,7 +53,6 @@ impl Cluster {
                 "--no-sync",
             ],
         );
-        cluster.start_again();
         cluster
     }
 
@@ -62,7 +62,7 @@ impl Cluster {
     }
 
     /// Starts the server (again) and waits until it accepts connections.
-    pub fn start_again(&self) {
+    pub fn start(&self) {
         let options = format!(
             "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
             self.port,

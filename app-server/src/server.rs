@@ -119,6 +119,10 @@ pub async fn serve(
         .with_hold_rates(config.hold_rates())
         .with_waiting_room(room.clone())
         .with_health(health.clone());
+    let state = match config.admin_token()? {
+        Some(token) => state.with_admin_token(token),
+        None => state,
+    };
     // The background work runs on the reserved connections.
     let background_room =
         WaitingRoom::new(stores.background_rooms.clone(), clock.clone(), admissions);

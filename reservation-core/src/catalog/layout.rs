@@ -115,6 +115,7 @@ impl PriceCategory {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[non_exhaustive]
+#[serde(default)]
 pub struct SeatFlags {
     /// Wheelchair space or seat with step-free access.
     pub accessible: bool,
@@ -347,7 +348,18 @@ pub enum LayoutError {
     /// More seats than a [`SeatIndex`] can address.
     #[error("the layout has more than {max} seats", max = u32::MAX)]
     TooManySeats,
+    /// Two seats are drawn on top of each other: their centres are closer
+    /// than [`MIN_SEAT_SPACING`].
+    #[error("seats `{seat}` and `{other}` overlap (closer than {MIN_SEAT_SPACING} units)")]
+    OverlappingSeats {
+        /// One seat's label.
+        seat: String,
+        /// The seat it overlaps.
+        other: String,
+    },
 }
+
+pub use super::spacing::MIN_SEAT_SPACING;
 
 /// Dense index of a seat within its hall's [`SeatingPlan`], `0..plan.len()`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -477,6 +489,12 @@ impl SeatingPlan {
         }
         if seats.is_empty() {
             return Err(LayoutError::NoSeats);
+        }
+        if let Some((a, b)) = super::spacing::first_overlap(seats.iter().map(|s| s.position)) {
+            return Err(LayoutError::OverlappingSeats {
+                seat: labels[a].to_string(),
+                other: labels[b].to_string(),
+            });
         }
         let sweet_spot = layout
             .sweet_spot

@@ -140,10 +140,13 @@ impl HallDocument {
         if let Some(spot) = self.sweet_spot {
             layout = layout.with_sweet_spot(spot);
         }
-        Hall::new(id, venue, self.name, layout).map_err(|error| {
+        let refused = |error: LayoutError| {
             let seat = offending_seat(&error);
             invalid(error.to_string(), seat)
-        })
+        };
+        let hall = Hall::new(id, venue, self.name, layout).map_err(refused)?;
+        hall.check_spacing().map_err(refused)?;
+        Ok(hall)
     }
 }
 

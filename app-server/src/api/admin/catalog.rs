@@ -56,13 +56,15 @@ fn refused(error: CatalogError) -> ApiError {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewCity {
+    #[schema(min_length = 1, max_length = 200)]
     name: String,
     /// ISO 3166 country code or name.
+    #[schema(min_length = 1, max_length = 200)]
     country: String,
     location: GeoPoint,
 }
 
-#[utoipa::path(post, path = "/api/v1/admin/cities", tag = "admin", request_body = NewCity, security(("organizer" = [])), responses((status = 201, body = City), (status = 401, description = "No or wrong organizer token", body = crate::error::Body)))]
+#[utoipa::path(post, path = "/api/v1/admin/cities", tag = "admin", request_body = NewCity, security(("organizer" = [])), responses((status = 201, body = City), (status = 401, description = "No or wrong organizer token", body = crate::error::Body), (status = 422, description = "Bad input", body = crate::error::Body)))]
 pub(crate) async fn create_city(
     State(state): State<AppState>,
     ApiJson(new): ApiJson<NewCity>,
@@ -85,6 +87,7 @@ pub(crate) async fn create_city(
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewVenue {
     city: CityId,
+    #[schema(min_length = 1, max_length = 200)]
     name: String,
     #[serde(default)]
     address: String,
@@ -126,10 +129,11 @@ pub(crate) async fn create_hall(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewPerformer {
+    #[schema(min_length = 1, max_length = 200)]
     name: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/admin/performers", tag = "admin", request_body = NewPerformer, security(("organizer" = [])), responses((status = 201, body = Performer), (status = 401, description = "No or wrong organizer token", body = crate::error::Body)))]
+#[utoipa::path(post, path = "/api/v1/admin/performers", tag = "admin", request_body = NewPerformer, security(("organizer" = [])), responses((status = 201, body = Performer), (status = 401, description = "No or wrong organizer token", body = crate::error::Body), (status = 422, description = "Bad input", body = crate::error::Body)))]
 pub(crate) async fn create_performer(
     State(state): State<AppState>,
     ApiJson(new): ApiJson<NewPerformer>,
@@ -148,6 +152,7 @@ pub(crate) async fn create_performer(
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewEvent {
     kind: EventKind,
+    #[schema(min_length = 1, max_length = 200)]
     title: String,
     #[serde(default)]
     description: String,
@@ -156,6 +161,7 @@ pub(crate) struct NewEvent {
     #[serde(default)]
     performers: Vec<PerformerId>,
     /// Running time (1 to 1440 minutes).
+    #[schema(minimum = 1, maximum = 1440)]
     duration_minutes: u32,
     #[serde(default)]
     rating: Option<String>,

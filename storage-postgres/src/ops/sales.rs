@@ -82,7 +82,10 @@ pub(super) async fn reschedule(
         })
         .await;
     if moved? {
-        // Every process's search index re-reads the show, this one's too.
+        // This process's cached facts of the show have the old start (its
+        // transactions go by the locked row's); every process's search
+        // index re-reads the show, this one's too.
+        store.forget_meta(show);
         store.wakeups().announce_catalog(CatalogChange::Show(show));
     }
     Ok(())

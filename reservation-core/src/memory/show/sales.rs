@@ -6,11 +6,12 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 
-use super::{HoldPhase, ShowState, WaitPhase};
+use super::{HoldPhase, Secret, ShowState, WaitPhase};
 use crate::booking::{BookingStatus, CancelCause};
 use crate::catalog::Show;
 use crate::error::ReservationError;
 use crate::events::{Change, WaitEnd};
+use crate::fast_map::FastMap;
 use crate::ids::HoldId;
 use crate::sales::{CancelReason, ClosedReason, SalesState};
 
@@ -132,7 +133,7 @@ impl ShowState {
     /// Cancels every confirmed booking with the show and records each
     /// payment as owed a refund.
     fn cancel_bookings(&mut self, now: OffsetDateTime) {
-        let secrets: crate::fast_map::FastMap<HoldId, [u8; 32]> = self
+        let secrets: FastMap<HoldId, Secret> = self
             .holds
             .iter()
             .map(|(secret, record)| (record.id, *secret))

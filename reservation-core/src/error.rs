@@ -8,6 +8,7 @@ use crate::events::Sequence;
 use crate::hold::SeatConflict;
 use crate::ids::{BookingId, SeatId, ShowId, WaitId};
 use crate::limits::MAX_SEATS_PER_REQUEST;
+use crate::sales::ClosedReason;
 use crate::waiting_room::AdmissionError;
 
 /// A value that does not parse or is out of range, refused before any store
@@ -58,6 +59,11 @@ pub enum InputError {
     /// Text that is not a hold token.
     #[error("malformed hold token")]
     MalformedHoldToken,
+    /// A show's cancellation reason that is blank or longer than
+    /// [`MAX_CANCEL_REASON`](crate::sales::MAX_CANCEL_REASON) characters
+    /// (the rejected text, trimmed and truncated to 40 characters).
+    #[error("`{0}` is not a cancellation reason (1 to 200 characters, not blank)")]
+    InvalidCancelReason(String),
     /// Text that is not an id (a UUID).
     #[error("`{input}` is not a valid {kind} (expected a UUID)")]
     InvalidId {
@@ -144,10 +150,20 @@ pub enum ReservationError {
         /// Matching seats free now.
         available: usize,
     },
-    /// The show has started: no more holds or waits.
-    #[error("sales have closed: the show started at {starts_at}")]
+    /// The show takes no new holds or waits: it has started, its sales
+    /// are paused, or it was cancelled (`reason` says which). Organizer
+    /// operations on a cancelled show are refused with it too.
+    #[error("sales are closed: {reason} (the show starts at {starts_at})")]
     SalesClosed {
-        /// When the show started.
+        /// When the show starts (or started).
+        starts_at: time::OffsetDateTime,
+        /// Why sales are closed.
+        reason: ClosedReason,
+    },
+    /// A show cannot be moved to start at or before now.
+    #[error("a show cannot be moved into the past ({starts_at})")]
+    StartsInPast {
+        /// The start asked for.
         starts_at: time::OffsetDateTime,
     },
     /// Too few seats are free or held: they are booked and will not free up.

@@ -16,11 +16,12 @@ impl PgStore {
         if room.phase == RoomPhase::Closed {
             return Ok(0);
         }
-        let starts_at = meta.show.starts_at;
         let mut t = ShowTx::begin_in(self, meta, tx, now, false)
             .await?
             .ok_or(RoomError::UnknownShow(show))?;
-        let now = t.now;
+        // The locked row's start: the show may have been moved since this
+        // process cached its facts.
+        let (now, starts_at) = (t.now, t.starts_at);
         let seats = t.counts;
         let mut counters = Counters::lock(t.conn(), show)
             .await?

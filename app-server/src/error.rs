@@ -167,6 +167,7 @@ impl From<ReservationError> for ApiError {
             E::SeatsAvailable { .. } => (S::CONFLICT, "seats_available"),
             E::SoldOut => (S::CONFLICT, "sold_out"),
             E::SalesClosed { .. } => (S::CONFLICT, "sales_closed"),
+            E::StartsInPast { .. } => (S::UNPROCESSABLE_ENTITY, "starts_in_the_past"),
             E::EventsGone { .. } => (S::GONE, "events_gone"),
             E::Admission(refused) => (S::FORBIDDEN, admission_code(refused)),
             E::Storage(cause) => return Self::internal(cause),

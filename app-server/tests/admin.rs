@@ -371,3 +371,189 @@ async fn shows_that_cannot_be_are_refused_with_the_reason() {
         (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_input"))
     );
 }
+
+/// Puts on a show of the studio layout: its id.
+async fn put_on_show(client: &mut Client) -> String {
+    let (_, city) = admin(
+        client,
+        "POST",
+        "/api/v1/admin/cities",
+        json!({ "name": "Innsbruck", "country": "AT", "location": { "lat": 47.26, "lon": 11.39 } }),
+    )
+    .await;
+    let (_, venue) = admin(
+        client,
+        "POST",
+        "/api/v1/admin/venues",
+        json!({ "city": city["id"], "name": "Leokino", "location": { "lat": 47.26, "lon": 11.39 } }),
+    )
+    .await;
+    let venue_id = text(&venue["id"]);
+    let (_, hall) = admin(
+        client,
+        "POST",
+        &format!("/api/v1/admin/venues/{venue_id}/halls"),
+        studio(),
+    )
+    .await;
+    let (_, event) = admin(
+        client,
+        "POST",
+        "/api/v1/admin/events",
+        json!({ "kind": "movie", "title": "Sunrise", "duration_minutes": 94 }),
+    )
+    .await;
+    let (status, show) = admin(
+        client,
+        "POST",
+        "/api/v1/admin/shows",
+        json!({ "event": event["id"], "venue": venue_id, "hall": hall["id"], "starts_at": "2030-06-01T19:00:00Z",
+                "currency": "EUR", "prices": { "A": 1000, "P": 1400 } }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{show}");
+    text(&show["id"])
+}
+
+#[tokio::test]
+async fn an_organizer_pauses_moves_and_cancels_a_show_and_buyers_get_their_money_back() {
+    let (app, f) =
+        fixture_app_with(|state| state.with_admin_token(AdminToken::new(TOKEN).unwrap())).await;
+    let mut organizer = Client::new(&app);
+    let show = put_on_show(&mut organizer).await;
+    let mut buyer = Client::new(&app);
+    let holds = format!("/api/v1/shows/{show}/holds");
+    let two = json!({ "best_available": { "count": 2 } });
+    let (status, hold) = buyer.post(&holds, two.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{hold}");
+    let (status, booking) = buyer
+        .post(
+            &format!("/api/v1/holds/{}/confirm", text(&hold["token"])),
+            json!({ "card_number": "4242 4242 4242 4242" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{booking}");
+
+    // Paused: no new holds; resumed: holds again.
+    let (status, paused) = admin(
+        &mut organizer,
+        "POST",
+        &format!("/api/v1/admin/shows/{show}/pause"),
+        json!(null),
+    )
+    .await;
+    assert_eq!(
+        (status, paused["sales"]["state"].as_str()),
+        (StatusCode::OK, Some("paused")),
+        "{paused}"
+    );
+    let (status, refused) = buyer.post(&holds, two.clone()).await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("sales_closed")),
+        "{refused}"
+    );
+    let (status, resumed) = admin(
+        &mut organizer,
+        "POST",
+        &format!("/api/v1/admin/shows/{show}/resume"),
+        json!(null),
+    )
+    .await;
+    assert_eq!(
+        (status, resumed["sales"]["state"].as_str()),
+        (StatusCode::OK, Some("on_sale")),
+        "{resumed}"
+    );
+    let (status, _) = buyer
+        .post(&holds, json!({ "best_available": { "count": 1 } }))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    // Moved, but not into the past.
+    let reschedule = format!("/api/v1/admin/shows/{show}/reschedule");
+    let (status, moved) = admin(
+        &mut organizer,
+        "POST",
+        &reschedule,
+        json!({ "starts_at": "2030-06-02T19:30:00Z" }),
+    )
+    .await;
+    assert_eq!(
+        (status, moved["starts_at"].as_str()),
+        (StatusCode::OK, Some("2030-06-02T19:30:00Z")),
+        "{moved}"
+    );
+    let (status, refused) = admin(
+        &mut organizer,
+        "POST",
+        &reschedule,
+        json!({ "starts_at": "2001-01-01T00:00:00Z" }),
+    )
+    .await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("starts_in_the_past")),
+        "{refused}"
+    );
+
+    // Cancelled: the booking is cancelled and refunded once, even when cancelled twice.
+    let cancel = format!("/api/v1/admin/shows/{show}/cancel");
+    let (status, refused) =
+        admin(&mut organizer, "POST", &cancel, json!({ "reason": "   " })).await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_input"))
+    );
+    for _ in 0..2 {
+        let (status, cancelled) = admin(
+            &mut organizer,
+            "POST",
+            &cancel,
+            json!({ "reason": "The projector broke" }),
+        )
+        .await;
+        assert_eq!(
+            (
+                status,
+                cancelled["sales"]["state"].as_str(),
+                cancelled["sales"]["reason"].as_str()
+            ),
+            (
+                StatusCode::OK,
+                Some("cancelled"),
+                Some("The projector broke")
+            ),
+            "{cancelled}"
+        );
+    }
+    let (status, after) = buyer
+        .get(&format!("/api/v1/bookings/{}", text(&booking["id"])))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (
+            after["status"]["status"].as_str(),
+            after["status"]["reason"].as_str()
+        ),
+        (Some("cancelled"), Some("show_cancelled")),
+        "{after}"
+    );
+    let ledger = f.gateway.ledger();
+    assert_eq!(ledger.len(), 1, "one charge");
+    assert_eq!(ledger[0].refunds_applied, 1, "refunded once: {ledger:?}");
+    let (status, refused) = buyer.post(&holds, two).await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("sales_closed")),
+        "{refused}"
+    );
+    let (status, _) = admin(
+        &mut organizer,
+        "POST",
+        &format!("/api/v1/admin/shows/{}/pause", uuid::Uuid::new_v4()),
+        json!(null),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

@@ -466,6 +466,10 @@ async fn the_openapi_document_covers_every_route() {
         ("post", "/api/v1/admin/performers"),
         ("post", "/api/v1/admin/events"),
         ("post", "/api/v1/admin/shows"),
+        ("post", "/api/v1/admin/shows/{show}/pause"),
+        ("post", "/api/v1/admin/shows/{show}/resume"),
+        ("post", "/api/v1/admin/shows/{show}/reschedule"),
+        ("post", "/api/v1/admin/shows/{show}/cancel"),
     ]
     .iter()
     .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))

@@ -1,12 +1,13 @@
 //! The organizer API under `/api/v1/admin`: put on cities, venues, halls
 //! (from a seating-layout document), performers, events and shows on a
-//! running server. It is off unless an admin token is configured; every
+//! running server, and pause, resume, move or cancel a show's sales. It is off unless an admin token is configured; every
 //! request to it, to any path under it, must carry `Authorization: Bearer
 //! TOKEN` (compared in constant time), or it gets 401 and no hint whether
 //! the route exists.
 
 pub(crate) mod catalog;
 mod layout;
+pub(crate) mod sales;
 mod token;
 
 use axum::Router;
@@ -36,6 +37,10 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .route("/performers", post(create_performer))
         .route("/events", post(create_event))
         .route("/shows", post(create_show))
+        .route("/shows/{show}/pause", post(sales::pause))
+        .route("/shows/{show}/resume", post(sales::resume))
+        .route("/shows/{show}/reschedule", post(sales::reschedule))
+        .route("/shows/{show}/cancel", post(sales::cancel))
         .fallback(crate::not_found)
         // Layouts of big halls are big; only organizers get this far.
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -273,6 +273,31 @@ fn checkout_and_booking_belong_to_their_session() {
 }
 
 #[test]
+fn a_cancelled_show_s_booking_says_so_and_shows_no_codes() {
+    one_at_a_time(async {
+        let (app, f) = fixture_app().await;
+        let me = HolderId::random();
+        let hold = f.hold(f.show, me, &["J5", "J6"]).await.unwrap();
+        let booking = f.engine.confirm(&hold.token, me, f.card()).await.unwrap();
+        let reason = reservation_core::CancelReason::parse("Storm warning").unwrap();
+        f.engine.cancel_show(f.show, &reason).await.unwrap();
+        let page = get(&app, &format!("/bookings/{}", booking.id), Some(me))
+            .await
+            .2;
+        let main = main_of(&page);
+        assert!(main.contains("Cancelled: Avengers: Endgame"), "{main}");
+        assert!(
+            main.contains("The show was cancelled (Storm warning). 30.00 EUR has been refunded to the card ending 4242."),
+            "{main}"
+        );
+        assert!(
+            !main.contains("<svg") && !main.contains("SW1."),
+            "no ticket codes: {main}"
+        );
+    });
+}
+
+#[test]
 fn a_waiter_sees_its_place_in_line_and_nobody_else_does() {
     one_at_a_time(async {
         let (app, f) = fixture_app().await;

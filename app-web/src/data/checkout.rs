@@ -130,8 +130,8 @@ pub struct BookingData {
     pub total: String,
     /// Last four digits of the card.
     pub card: String,
-    /// Cancelled.
-    pub cancelled: bool,
+    /// Why it is no longer valid, for the buyer (`None`: it is).
+    pub cancelled: Option<String>,
 }
 
 /// One of this visitor's bookings.
@@ -147,6 +147,7 @@ pub async fn booking_page(id: String) -> Result<BookingData, ServerFnError> {
         .await
         .map_err(failed)?;
     let title = title_of(&backend, booking.show).await?;
+    let cancelled = cancellation(&backend, &booking).await?;
     Ok(BookingData {
         id,
         title,
@@ -156,12 +157,48 @@ pub async fn booking_page(id: String) -> Result<BookingData, ServerFnError> {
             .map(|t| SeatLine {
                 label: t.seat.label.to_string(),
                 price: t.seat.price.to_string(),
-                ticket: Some(ticket_view(&backend, booking.show, t.id)),
+                // A cancelled booking's tickets admit nobody: no codes.
+                ticket: cancelled
+                    .is_none()
+                    .then(|| ticket_view(&backend, booking.show, t.id)),
             })
             .collect(),
         total: booking.total.to_string(),
         card: booking.payment.card_last4.clone(),
-        cancelled: booking.status != reservation_core::BookingStatus::Confirmed,
+        cancelled,
+    })
+}
+
+/// What a buyer is told about a booking that is no longer valid.
+#[cfg(feature = "ssr")]
+async fn cancellation(
+    backend: &Backend,
+    booking: &reservation_core::Booking,
+) -> Result<Option<String>, ServerFnError> {
+    use reservation_core::{BookingStatus, CancelCause, SalesState};
+    let refund = format!(
+        "{} has been refunded to the card ending {}",
+        booking.total, booking.payment.card_last4
+    );
+    Ok(match &booking.status {
+        BookingStatus::Confirmed => None,
+        BookingStatus::Cancelled {
+            reason: CancelCause::ShowCancelled,
+            ..
+        } => {
+            let map = backend
+                .engine
+                .seat_map(booking.show, None)
+                .await
+                .map_err(failed)?;
+            let why = match &map.sales {
+                SalesState::Cancelled { reason, .. } => format!(" ({reason})"),
+                _ => String::new(),
+            };
+            Some(format!("The show was cancelled{why}. {refund}."))
+        }
+        BookingStatus::Cancelled { .. } => Some(format!("You cancelled this booking. {refund}.")),
+        _ => Some("This booking is no longer valid.".to_owned()),
     })
 }
 

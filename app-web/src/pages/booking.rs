@@ -16,7 +16,8 @@ pub fn BookingPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(page) => view! {
-                        <h1>{if page.cancelled { "Cancelled: " } else { "Booked: " }} {page.title}</h1>
+                        <h1>{if page.cancelled.is_some() { "Cancelled: " } else { "Booked: " }} {page.title}</h1>
+                        {page.cancelled.map(|why| view! { <p class="notice" role="status">{why}</p> })}
                         <p class="muted">"Booking " {page.id} " · paid " {page.total} " with the card ending " {page.card}</p>
                         <ul class="tickets">
                             {page

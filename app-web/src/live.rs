@@ -66,9 +66,22 @@ pub enum LiveChange {
         /// Seat ids.
         seats: Vec<String>,
     },
+    /// A hold ended by the show's cancellation.
+    Withdrawn {
+        /// Seat ids.
+        seats: Vec<String>,
+    },
     /// The show's waiting room moved (a draw, admissions, drops, a new
     /// phase): visitors in line re-read their place.
     Line {},
+    /// The organizer paused the show's sales.
+    SalesPaused {},
+    /// The organizer resumed them.
+    SalesResumed {},
+    /// The show moved to another start.
+    Rescheduled {},
+    /// The show was called off.
+    ShowCancelled {},
     /// Waitlist bookkeeping: no seat changes.
     #[serde(other)]
     Other,
@@ -79,12 +92,25 @@ impl LiveChange {
     pub fn seats(&self) -> Option<(&[String], SeatState)> {
         match self {
             Self::Held { seats } | Self::Offered { seats } => Some((seats, SeatState::Held)),
-            Self::Released { seats } | Self::Expired { seats } | Self::Cancelled { seats } => {
-                Some((seats, SeatState::Available))
-            }
+            Self::Released { seats }
+            | Self::Expired { seats }
+            | Self::Cancelled { seats }
+            | Self::Withdrawn { seats } => Some((seats, SeatState::Available)),
             Self::Booked { seats } => Some((seats, SeatState::Booked)),
-            Self::Line {} | Self::Other => None,
+            _ => None,
         }
+    }
+
+    /// Whether the page must be drawn afresh: what is for sale, or when,
+    /// changed (the organizer paused, resumed, moved or cancelled the show).
+    pub fn changes_the_sale(&self) -> bool {
+        matches!(
+            self,
+            Self::SalesPaused {}
+                | Self::SalesResumed {}
+                | Self::Rescheduled {}
+                | Self::ShowCancelled {}
+        )
     }
 }
 
@@ -116,7 +142,7 @@ pub fn follow(
             else {
                 return;
             };
-            if event.is_newer_than_page() {
+            if event.is_newer_than_page() || event.change.changes_the_sale() {
                 if let Some(window) = web_sys::window() {
                     let _ = window.location().reload();
                 }
@@ -257,8 +283,31 @@ mod tests {
             },
         });
         assert!(matches!(line, LiveChange::Line {}), "{line:?}");
+        let withdrawn = parse(Change::Withdrawn {
+            hold: HoldId::random(),
+            seats: vec![seat],
+        });
+        assert_eq!(
+            withdrawn.seats().map(|(seats, s)| (seats.to_vec(), s)),
+            Some((vec![id.clone()], SeatState::Available))
+        );
+        let reason = reservation_core::CancelReason::parse("storm").unwrap();
+        let sale_changes = [
+            Change::SalesPaused,
+            Change::SalesResumed,
+            Change::Rescheduled {
+                from: time::OffsetDateTime::UNIX_EPOCH,
+                to: time::OffsetDateTime::UNIX_EPOCH + time::Duration::days(1),
+            },
+            Change::ShowCancelled { reason },
+        ];
+        for change in sale_changes {
+            let live = parse(change);
+            assert!(live.changes_the_sale(), "the page redraws on {live:?}");
+        }
         for (change, state) in cases {
             let live = parse(change);
+            assert!(!live.changes_the_sale(), "{live:?}");
             assert_eq!(
                 live.seats().map(|(seats, s)| (seats.to_vec(), s)),
                 state.map(|s| (vec![id.clone()], s))

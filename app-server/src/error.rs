@@ -157,6 +157,14 @@ impl From<ReservationError> for ApiError {
             E::NotEnoughSeats { .. } => (S::CONFLICT, "not_enough_seats"),
             E::OverHolderLimit { .. } => (S::CONFLICT, "over_holder_limit"),
             E::InvalidHoldToken => (S::NOT_FOUND, "unknown_hold"),
+            E::HoldConfirmed(booking) => {
+                return Self::new(S::CONFLICT, "hold_confirmed", message).with_details(
+                    serde_json::json!({
+                        "booking": format!("/api/v1/bookings/{booking}"),
+                        "page": format!("/bookings/{booking}"),
+                    }),
+                );
+            }
             E::HoldExpired => (S::GONE, "hold_expired"),
             E::PaymentDeclined(_) => (S::PAYMENT_REQUIRED, "payment_declined"),
             E::PaymentUnavailable(_) => (S::SERVICE_UNAVAILABLE, "payment_unavailable"),

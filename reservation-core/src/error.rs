@@ -99,6 +99,10 @@ pub enum ReservationError {
     /// Some of the seats are taken; nothing was held.
     #[error("{}; nothing was held", taken_message(.0))]
     SeatsTaken(Vec<SeatConflict>),
+    /// The hold was paid for: it is this booking now, and giving its seats
+    /// back means cancelling the booking.
+    #[error("this hold is paid for (booking {0}); cancel the booking to give the seats back")]
+    HoldConfirmed(BookingId),
     /// Best-available found too few free seats; nothing was held.
     #[error("only {available} matching seats are free, {requested} were asked for")]
     NotEnoughSeats {

@@ -362,7 +362,7 @@ impl ShowState {
         match self.record(token, holder)?.phase {
             HoldPhase::Expired => Err(ReservationError::HoldExpired),
             HoldPhase::Withdrawn => Err(self.closed_for_good()),
-            HoldPhase::Confirmed(_) => Err(ReservationError::InvalidHoldToken),
+            HoldPhase::Confirmed(booking) => Err(ReservationError::HoldConfirmed(booking)),
             HoldPhase::Active => {
                 // `Active` as the end phase means "released".
                 self.end_hold(token.secret(), HoldPhase::Active, now);

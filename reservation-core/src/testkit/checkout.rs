@@ -89,6 +89,34 @@ pub async fn confirm_books_one_ticket_per_seat<S: Store + 'static>(store: S) {
     );
 }
 
+/// Releasing a hold that was paid for is refused with its booking, and
+/// changes nothing: the seats stay booked, the booking stands.
+pub async fn releasing_a_paid_hold_names_its_booking<S: Store + 'static>(store: S) {
+    let f = Fixture::seed(store).await;
+    let me = HolderId::random();
+    let hold = f.hold(f.show, me, &["A1", "A2"]).await.expect("hold");
+    let booking = f
+        .engine
+        .confirm(&hold.token, me, f.card())
+        .await
+        .expect("confirm");
+    let refused = f.engine.release(&hold.token, me).await;
+    assert!(
+        matches!(&refused, Err(ReservationError::HoldConfirmed(id)) if *id == booking.id),
+        "{refused:?}"
+    );
+    let map = f.engine.seat_map(f.show, None).await.expect("map");
+    assert_eq!(map.counts.booked, 2);
+    assert_eq!(
+        f.engine
+            .booking(booking.id, me)
+            .await
+            .expect("booking")
+            .status,
+        BookingStatus::Confirmed
+    );
+}
+
 /// Confirming twice returns the same booking and charges once; a booked hold
 /// never expires.
 pub async fn confirm_is_idempotent<S: Store + 'static>(store: S) {
@@ -126,7 +154,7 @@ pub async fn confirm_is_idempotent<S: Store + 'static>(store: S) {
     );
     assert!(matches!(
         f.engine.release(&hold.token, me).await,
-        Err(ReservationError::InvalidHoldToken)
+        Err(ReservationError::HoldConfirmed(_))
     ));
     assert!(matches!(
         f.engine

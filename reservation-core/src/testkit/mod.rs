@@ -68,6 +68,7 @@ macro_rules! conformance_tests {
             holds::sales_close_when_the_show_starts,
             checkout::confirm_books_one_ticket_per_seat,
             checkout::confirm_is_idempotent,
+            checkout::releasing_a_paid_hold_names_its_booking,
             checkout::confirm_after_expiry_fails_without_charge,
             checkout::declined_payment_keeps_the_hold,
             checkout::hold_lost_during_payment_is_refunded,

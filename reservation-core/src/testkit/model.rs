@@ -142,6 +142,7 @@ fn outcome<T>(result: &Result<T, ReservationError>) -> Outcome {
             ReservationError::NotEnoughSeats { .. } => "not_enough_seats",
             ReservationError::OverHolderLimit { .. } => "over_limit",
             ReservationError::InvalidHoldToken => "invalid_token",
+            ReservationError::HoldConfirmed(_) => "hold_confirmed",
             ReservationError::HoldExpired => "hold_expired",
             ReservationError::PaymentDeclined(_) => "declined",
             ReservationError::UnknownBooking(_) => "unknown_booking",
@@ -482,7 +483,8 @@ impl<S: Store + 'static> Run<S> {
                 let expected = match h.phase {
                     _ if wrong_holder => Outcome::Refused("invalid_token"),
                     HoldPhase::Expired => Outcome::Refused("hold_expired"),
-                    HoldPhase::Released | HoldPhase::Booked(_) => Outcome::Refused("invalid_token"),
+                    HoldPhase::Released => Outcome::Refused("invalid_token"),
+                    HoldPhase::Booked(_) => Outcome::Refused("hold_confirmed"),
                     HoldPhase::Active => Outcome::Ok,
                 };
                 let who = if wrong_holder {

@@ -23,8 +23,8 @@ pub(super) async fn release(
                     HoldStage::Withdrawn => {
                         return Err(t.closed(ClosedReason::Cancelled).into());
                     }
-                    HoldStage::Confirmed(_) => {
-                        return Err(ReservationError::InvalidHoldToken.into());
+                    HoldStage::Confirmed(booking) => {
+                        return Err(ReservationError::HoldConfirmed(booking).into());
                     }
                     HoldStage::Active => {}
                 }

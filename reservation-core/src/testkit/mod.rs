@@ -46,6 +46,7 @@ pub mod holds;
 pub mod model;
 pub mod waiting_room;
 pub mod waitlist;
+pub mod zones;
 
 pub use fixture::{Fixture, PREMIUM_PRICE, STANDARD_PRICE, card, policy, random_seats};
 
@@ -90,6 +91,7 @@ macro_rules! conformance_tests {
             catalog::browse_city_event_venue,
             catalog::catalog_writes_are_checked,
             catalog::search_tolerates_typos,
+            zones::search_days_are_the_citys_local_days,
             concurrency::racing_holders_never_double_book,
             concurrency::racing_sweepers_split_abandoned_payments,
         );
@@ -176,6 +178,7 @@ mod tests {
             ("holds", include_str!("holds.rs")),
             ("waiting_room", include_str!("waiting_room.rs")),
             ("waitlist", include_str!("waitlist.rs")),
+            ("zones", include_str!("zones.rs")),
         ];
         let mut scenarios = 0;
         for (module, source) in modules {

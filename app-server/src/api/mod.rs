@@ -8,6 +8,7 @@ mod room;
 mod shows;
 mod tickets;
 mod waits;
+mod zoned;
 
 use std::sync::Arc;
 

@@ -330,6 +330,8 @@ pub struct SearchHit {
     /// Start of its earliest show that passes the filters.
     #[serde(with = "time::serde::rfc3339")]
     pub first_show: OffsetDateTime,
+    /// The time zone of that show's venue, to show `first_show` in.
+    pub time_zone: TimeZone,
     /// How many of its shows pass the filters.
     pub shows: u32,
 }

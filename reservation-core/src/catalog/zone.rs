@@ -9,7 +9,7 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-use time::{Date, OffsetDateTime, UtcOffset};
+use time::{Date, OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
 use crate::error::InputError;
 
@@ -100,26 +100,52 @@ impl TimeZone {
     }
 
     /// The first instant of `date` here: local midnight, or the first
-    /// moment after it when a clock change skips midnight. Outside the
-    /// years the rules cover it is midnight UTC.
+    /// moment after it when a clock change skips midnight.
     pub fn start_of_day(&self, date: Date) -> OffsetDateTime {
-        let utc_midnight = date.midnight().assume_utc();
-        let start = i16::try_from(date.year())
-            .ok()
-            .and_then(|year| {
-                jiff::civil::Date::new(
-                    year,
-                    i8::try_from(u8::from(date.month())).ok()?,
-                    i8::try_from(date.day()).ok()?,
-                )
-                .ok()
-            })
-            .and_then(|day| day.to_zoned_datetime(self.rules.clone()).ok())
+        self.at_local(date.midnight())
+    }
+
+    /// The instant when the wall clock here shows `local`. A time that a
+    /// clock change skips is read with the offset before the change (so it
+    /// lands as far after the change as it was after the gap's start), and
+    /// a time that happens twice is the earlier one: both as the IANA rules'
+    /// "compatible" choice, what a person means by it. Outside the years the
+    /// rules cover (about ±9999) `local` is read as UTC.
+    ///
+    /// ```
+    /// use reservation_core::catalog::TimeZone;
+    /// use time::macros::datetime;
+    ///
+    /// let vienna = TimeZone::parse("Europe/Vienna")?;
+    /// assert_eq!(vienna.at_local(datetime!(2027-07-01 19:30)), datetime!(2027-07-01 17:30 UTC));
+    /// // 02:30 on 28 March 2027 does not happen in Vienna: it reads as 03:30.
+    /// assert_eq!(vienna.at_local(datetime!(2027-03-28 02:30)), datetime!(2027-03-28 01:30 UTC));
+    /// # Ok::<(), reservation_core::InputError>(())
+    /// ```
+    pub fn at_local(&self, local: PrimitiveDateTime) -> OffsetDateTime {
+        civil(local)
+            .and_then(|civil| civil.to_zoned_datetime(self.rules.clone()).ok())
             .and_then(|zoned| {
                 OffsetDateTime::from_unix_timestamp(zoned.timestamp().as_second()).ok()
-            });
-        start.unwrap_or(utc_midnight)
+            })
+            .unwrap_or_else(|| local.assume_utc())
     }
+}
+
+/// `local` as jiff's civil date and time (to the second: the seconds' fraction is dropped); `None` outside its range.
+fn civil(local: PrimitiveDateTime) -> Option<jiff::civil::DateTime> {
+    let date = local.date();
+    let time = local.time();
+    jiff::civil::DateTime::new(
+        i16::try_from(date.year()).ok()?,
+        i8::try_from(u8::from(date.month())).ok()?,
+        i8::try_from(date.day()).ok()?,
+        i8::try_from(time.hour()).ok()?,
+        i8::try_from(time.minute()).ok()?,
+        i8::try_from(time.second()).ok()?,
+        0,
+    )
+    .ok()
 }
 
 /// `at` on jiff's time line, to the second (offsets change on whole

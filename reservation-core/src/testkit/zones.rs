@@ -125,10 +125,11 @@ pub async fn search_days_are_the_citys_local_days<S: Store + 'static>(store: S) 
 }
 
 /// The number of passing shows and the first one's start, of the page's
-/// only hit, which must be `event`.
+/// only hit, which must be `event` with its venue's zone.
 fn only_hit(page: &SearchPage, event: EventId) -> (u32, OffsetDateTime) {
     assert_eq!(page.hits.len(), 1, "one hit");
     let hit = &page.hits[0];
     assert_eq!(hit.event.id, event);
+    assert_eq!(hit.time_zone.name(), "Europe/Vienna", "the venue's zone");
     (hit.shows, hit.first_show)
 }

@@ -34,6 +34,9 @@ pub struct SearchIndex {
     pub(super) timeline: Timeline,
     /// Each city's shows, by start.
     pub(super) city_timelines: HashMap<CityId, Timeline>,
+    /// Each venue's time zone, as its latest show was added with (kept
+    /// per venue, not per show: a million shows share a few zones).
+    pub(super) venue_zones: HashMap<VenueId, TimeZone>,
 }
 
 /// An event as search sees it.
@@ -150,6 +153,7 @@ impl SearchIndex {
             location: venue.location,
         };
         self.timeline.add(indexed.start_ns, show.event, slot);
+        self.venue_zones.insert(venue.id, venue.time_zone.clone());
         self.city_timelines.entry(indexed.city).or_default().add(
             indexed.start_ns,
             show.event,
@@ -468,6 +472,7 @@ mod tests {
                 event: event.clone(),
                 score,
                 first_show: first,
+                time_zone: TimeZone::utc(),
                 shows: passing.len() as u32,
             });
         }

@@ -717,5 +717,15 @@ fn times_read_on_the_venue_clock_across_clock_changes() {
             main.contains("5 shows, first Sun 28 Mar, 00:30 CET"),
             "{main}"
         );
+        // Thursday 25 March: this week in Vienna ends with Sunday the 28th,
+        // whose last show starts at 19:30 CEST (17:30 UTC).
+        f.clock.advance(datetime!(2027-03-25 12:00 UTC) - f.now());
+        let search = format!("/search?q=&city={}&week=this", city.id);
+        let (_, _, html) = get(&app, &search, None).await;
+        let main = main_of(&html);
+        assert!(
+            main.contains("3 shows, first Sat 27 Mar, 19:30 CET"),
+            "{main}"
+        );
     });
 }

@@ -32,7 +32,8 @@ pub struct SearchResults {
 
 /// Searches events in a city: typo-tolerant text, shows from a date on
 /// (a day of the city's calendar; without a city, from the date's start in
-/// UTC), 10 per page.
+/// UTC) and, with `this_week` and a city, in the city's current week
+/// (Monday to Sunday of its calendar), 10 per page.
 // The generated argument struct's fields are the search parameters.
 #[allow(missing_docs)]
 #[server(prefix = "/_server", endpoint = "search_events")]
@@ -40,6 +41,7 @@ pub async fn search_events(
     text: String,
     city: String,
     from: String,
+    this_week: bool,
     cursor: Option<String>,
 ) -> Result<SearchResults, ServerFnError> {
     use reservation_core::catalog::search::{Cursor, PageSize, SearchQuery};
@@ -63,6 +65,19 @@ pub async fn search_events(
         limit: PageSize::new(10).map_err(failed)?,
         cursor: cursor.filter(|c| !c.is_empty()).map(Cursor::from),
         ..SearchQuery::default()
+    };
+    let query = match city.filter(|_| this_week) {
+        Some(city) => {
+            let zone = backend.catalog.city(city).await.map_err(failed)?.time_zone;
+            // This week, from `from` on when that is later in the week
+            // (and from now on: today's earlier shows have started).
+            let week = query.in_week_of(zone.date_of(now));
+            SearchQuery {
+                first_day: week.first_day.max(first_day),
+                ..week
+            }
+        }
+        None => query,
     };
     let page = backend.catalog.search(&query).await.map_err(failed)?;
     Ok(SearchResults {

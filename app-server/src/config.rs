@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::time::Duration;
 
+use crate::api::admin::{AdminToken, WeakToken};
 use crate::rate_limit::HoldRates;
 use clap::Parser;
 use reservation_core::Policy;
@@ -56,6 +57,11 @@ pub struct Config {
     /// verify only until the process restarts.
     #[arg(long, env = "SEATWISE_TICKET_SECRET", hide_env_values = true)]
     pub ticket_secret: Option<String>,
+    /// Token that opens the organizer API under `/api/v1/admin` (send it as
+    /// `Authorization: Bearer TOKEN`; at least 16 characters). Without it
+    /// that API is off: every request to it gets 401.
+    #[arg(long, env = "SEATWISE_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
     /// Holds a session may create per minute (0: no limit).
     #[arg(
         long,
@@ -119,6 +125,11 @@ impl Config {
             Some(secret) => AdmissionSigner::new(secret.as_bytes()),
             None => Ok(AdmissionSigner::random()),
         }
+    }
+
+    /// The organizer token the flags ask for, if any.
+    pub fn admin_token(&self) -> Result<Option<AdminToken>, WeakToken> {
+        self.admin_token.as_deref().map(AdminToken::new).transpose()
     }
 
     /// The pace of the demo's waiting room.

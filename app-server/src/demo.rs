@@ -194,7 +194,7 @@ fn cinema(hall: &str, rows: usize, per_side: usize) -> Result<Layout, DemoError>
 fn theatre(hall: &str, rows: usize) -> Result<Layout, DemoError> {
     let seats = |r: usize| 14 + 2 * r;
     let place = move |r: usize, s: usize| {
-        let radius = 60.0 + r as f32 * 12.0;
+        let radius = 70.0 + r as f32 * 12.0;
         let count = seats(r) as f32;
         let angle = (s as f32 - (count - 1.0) / 2.0) * (1.6 / count);
         Point::new(200.0 + radius * angle.sin(), 10.0 + radius * angle.cos())

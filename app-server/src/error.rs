@@ -101,7 +101,7 @@ impl ApiError {
         }))
     }
 
-    fn with_details(mut self, details: impl Serialize) -> Self {
+    pub(crate) fn with_details(mut self, details: impl Serialize) -> Self {
         self.details = serde_json::to_value(details).ok();
         self
     }

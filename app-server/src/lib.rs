@@ -45,6 +45,7 @@ use leptos::prelude::provide_context;
 use leptos_axum::LeptosRoutes;
 use tower_http::set_header::SetResponseHeaderLayer;
 
+pub use api::admin::{AdminToken, WeakToken};
 pub use error::ApiError;
 pub use health::Health;
 pub use rate_limit::HoldRates;
@@ -96,7 +97,7 @@ pub fn app(state: AppState, site: LeptosOptions) -> Router {
     let app = Router::new()
         .nest(
             "/api/v1",
-            api::routes(state.hold_limits.clone())
+            api::routes(state.clone())
                 .fallback(not_found)
                 .method_not_allowed_fallback(method_not_allowed)
                 .layer(DefaultBodyLimit::max(BODY_LIMIT)),
@@ -136,7 +137,7 @@ const SECURITY_HEADERS: [(header::HeaderName, &str); 3] = [
 /// 400 bytes.
 const BODY_LIMIT: usize = 16 * 1024;
 
-async fn not_found() -> ApiError {
+pub(crate) async fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "no_such_route", "no such API route")
 }
 

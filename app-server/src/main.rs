@@ -9,6 +9,8 @@ async fn main() -> ExitCode {
     let config = app_server::config::Config::parse();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(&config.log))
+        // Colours only for people: a log file or collector gets plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .init();
     match app_server::server::run(config).await {
         Ok(()) => ExitCode::SUCCESS,

@@ -119,6 +119,10 @@ pub async fn serve(
         .with_hold_rates(config.hold_rates())
         .with_waiting_room(room.clone())
         .with_health(health.clone());
+    let state = match config.admin_token()? {
+        Some(token) => state.with_admin_token(token),
+        None => state,
+    };
     // The background work runs on the reserved connections.
     let background_room =
         WaitingRoom::new(stores.background_rooms.clone(), clock.clone(), admissions);
@@ -173,12 +177,6 @@ async fn start(
     }
     health.set_started();
     tracing::info!("ready");
-    if let Some(database) = stores.database {
-        // Built now rather than by a visitor's first search.
-        if let Err(error) = database.prepare_search().await {
-            tracing::warn!(%error, "search index not built at start; the first search will");
-        }
-    }
     let sweeper = engine.run_sweeper(SWEEP_EVERY);
     // Every instance paces; the stores admit each visitor once.
     let pacer = background_room.run_pacer(PACE_EVERY);
@@ -186,7 +184,8 @@ async fn start(
 }
 
 /// One attempt at preparing the stores: the database created and
-/// migrated, the demo catalog loaded, the demo's waiting room opened.
+/// migrated, the demo catalog loaded, the search index built, the demo's
+/// waiting room opened.
 async fn prepare(config: Config, stores: Stores, room: WaitingRoom) -> Result<(), Error> {
     if let Some(database) = &stores.database {
         if let Some(url) = &config.database_url {
@@ -195,6 +194,10 @@ async fn prepare(config: Config, stores: Stores, room: WaitingRoom) -> Result<()
         database.migrate().await?;
     }
     load_demo(&stores).await?;
+    if let Some(database) = &stores.database {
+        // Warm before the first visitor, with the demo catalog in it.
+        database.prepare_search().await?;
+    }
     let opened = crate::demo::open_room(
         &room,
         time::OffsetDateTime::now_utc(),

@@ -3,12 +3,13 @@
 
 use std::sync::Arc;
 
+use crate::api::admin::AdminToken;
 use crate::health::Health;
 use crate::rate_limit::{HoldLimits, HoldRates};
 use reservation_core::payment::{FakeGateway, PaymentGateway};
 use reservation_core::ticket_code::TicketSigner;
 use reservation_core::waiting_room::WaitingRoom;
-use reservation_core::{Catalog, Clock, Reservations, Store, SystemClock};
+use reservation_core::{Catalog, CatalogAdmin, Clock, Reservations, Store, SystemClock};
 
 /// Shared application state. Cheap to clone.
 #[derive(Clone)]
@@ -28,6 +29,10 @@ pub struct AppState {
     pub(crate) hold_limits: Arc<HoldLimits>,
     /// Whether the server can serve (see [`AppState::with_health`]).
     pub(crate) health: Health,
+    /// Adds to the catalog (the organizer API).
+    pub(crate) catalog_admin: Arc<dyn CatalogAdmin>,
+    /// Opens the organizer API; without it that API is off.
+    pub(crate) admin: Option<Arc<AdminToken>>,
 }
 
 impl AppState {
@@ -42,8 +47,11 @@ impl AppState {
         clock: Arc<dyn Clock>,
     ) -> Self {
         let catalog: Arc<dyn Catalog> = store.clone();
+        let catalog_admin: Arc<dyn CatalogAdmin> = store.clone();
         Self {
             catalog,
+            catalog_admin,
+            admin: None,
             engine: Reservations::new(store, payments, clock),
             room: None,
             tickets: Arc::new(TicketSigner::random()),
@@ -66,6 +74,12 @@ impl AppState {
     pub fn with_waiting_room(mut self, room: WaitingRoom) -> Self {
         self.engine = self.engine.with_waiting_room(room.clone());
         self.room = Some(room);
+        self
+    }
+
+    /// The same state with the organizer API open to holders of `token`.
+    pub fn with_admin_token(mut self, token: AdminToken) -> Self {
+        self.admin = Some(Arc::new(token));
         self
     }
 

@@ -608,3 +608,88 @@ async fn a_waiting_room_is_one_line_across_instances() {
         .await;
     assert_eq!(status, 201, "{held}");
 }
+
+/// The organizer token of the catalog test.
+const ORGANIZER: &str = "instances-organizer-token-0123456789";
+
+/// An event an organizer puts on through one instance is found by search on
+/// the two others within a second: the catalog change reaches their search
+/// indexes through the database's notifications.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_event_put_on_through_one_instance_is_found_on_the_others_within_a_second() {
+    let (_db, launch, log) = on_fresh_database("catalog", 300, 5, SECRET).await;
+    let launch = launch.flags(&["--admin-token", ORGANIZER]);
+    let first = launch.clone().start().await;
+    let (second, third) = tokio::join!(launch.clone().start(), launch.clone().start());
+    println!("log: {}", log.display());
+    let mut organizer = Api::new(&first).organizer(ORGANIZER);
+    let (status, city) = organizer
+        .post(
+            "/api/v1/admin/cities",
+            json!({ "name": "Salzburg", "country": "AT", "location": { "lat": 47.8, "lon": 13.04 } }),
+        )
+        .await;
+    assert_eq!(status, 201, "{city}");
+    let (status, venue) = organizer
+        .post(
+            "/api/v1/admin/venues",
+            json!({ "city": city["id"], "name": "Das Kino", "location": { "lat": 47.8, "lon": 13.04 } }),
+        )
+        .await;
+    assert_eq!(status, 201, "{venue}");
+    let layout: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../examples/layouts/studio.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let venue_id = text(&venue["id"]);
+    let (status, hall) = organizer
+        .post(&format!("/api/v1/admin/venues/{venue_id}/halls"), layout)
+        .await;
+    assert_eq!(status, 201, "{hall}");
+    let (status, event) = organizer
+        .post(
+            "/api/v1/admin/events",
+            json!({ "kind": "movie", "title": "Nosferatu Quartet", "duration_minutes": 94 }),
+        )
+        .await;
+    assert_eq!(status, 201, "{event}");
+    let starts_at = (OffsetDateTime::now_utc() + time::Duration::days(2))
+        .format(&Rfc3339)
+        .unwrap();
+    let (status, show) = organizer
+        .post(
+            "/api/v1/admin/shows",
+            json!({ "event": event["id"], "venue": venue_id, "hall": hall["id"], "starts_at": starts_at,
+                    "currency": "EUR", "prices": { "A": 900, "P": 1300 } }),
+        )
+        .await;
+    assert_eq!(status, 201, "{show}");
+    let created = Instant::now();
+
+    // A typo, as visitors type it.
+    let query = "/api/v1/search?q=nosferatu%20quartett";
+    for (name, server) in [("second", &second), ("third", &third)] {
+        let mut visitor = Api::new(server);
+        let found = loop {
+            let (status, page) = visitor.get(query).await;
+            assert_eq!(status, 200, "{page}");
+            if page.to_string().contains(&text(&event["id"])) {
+                break created.elapsed();
+            }
+            assert!(
+                created.elapsed() < Duration::from_secs(10),
+                "the {name} instance never found the new event: {page}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        println!("the {name} instance found the new event {found:.0?} after it was put on");
+        assert!(
+            found <= Duration::from_secs(1),
+            "the {name} instance took {found:?}"
+        );
+    }
+}

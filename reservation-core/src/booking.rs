@@ -32,7 +32,24 @@ pub enum BookingStatus {
         /// When.
         #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
+        /// Who or what cancelled it (bookings stored before causes existed
+        /// were cancelled by their holders).
+        #[serde(default)]
+        reason: CancelCause,
     },
+}
+
+/// Why a booking was cancelled.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum CancelCause {
+    /// Its holder cancelled it.
+    #[default]
+    Holder,
+    /// The show was cancelled.
+    ShowCancelled,
 }
 
 /// A confirmed purchase.

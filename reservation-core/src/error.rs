@@ -8,6 +8,7 @@ use crate::events::Sequence;
 use crate::hold::SeatConflict;
 use crate::ids::{BookingId, SeatId, ShowId, WaitId};
 use crate::limits::MAX_SEATS_PER_REQUEST;
+use crate::sales::ClosedReason;
 use crate::waiting_room::AdmissionError;
 
 /// A value that does not parse or is out of range, refused before any store
@@ -63,6 +64,11 @@ pub enum InputError {
     /// Text that is not a hold token.
     #[error("malformed hold token")]
     MalformedHoldToken,
+    /// A show's cancellation reason that is blank or longer than
+    /// [`MAX_CANCEL_REASON`](crate::sales::MAX_CANCEL_REASON) characters
+    /// (the rejected text, trimmed and truncated to 40 characters).
+    #[error("`{0}` is not a cancellation reason (1 to 200 characters, not blank)")]
+    InvalidCancelReason(String),
     /// Text that is not an id (a UUID).
     #[error("`{input}` is not a valid {kind} (expected a UUID)")]
     InvalidId {
@@ -96,7 +102,7 @@ pub enum ReservationError {
     #[error("price category `{0}` does not exist in this hall")]
     UnknownCategory(CategoryCode),
     /// Some of the seats are taken; nothing was held.
-    #[error("{} of the seats are taken; nothing was held", .0.len())]
+    #[error("{}; nothing was held", taken_message(.0))]
     SeatsTaken(Vec<SeatConflict>),
     /// Best-available found too few free seats; nothing was held.
     #[error("only {available} matching seats are free, {requested} were asked for")]
@@ -149,10 +155,20 @@ pub enum ReservationError {
         /// Matching seats free now.
         available: usize,
     },
-    /// The show has started: no more holds or waits.
-    #[error("sales have closed: the show started at {starts_at}")]
+    /// The show takes no new holds or waits: it has started, its sales
+    /// are paused, or it was cancelled (`reason` says which). Organizer
+    /// operations on a cancelled show are refused with it too.
+    #[error("sales are closed: {reason} (the show starts at {starts_at})")]
     SalesClosed {
-        /// When the show started.
+        /// When the show starts (or started).
+        starts_at: time::OffsetDateTime,
+        /// Why sales are closed.
+        reason: ClosedReason,
+    },
+    /// A show cannot be moved to start at or before now.
+    #[error("a show cannot be moved into the past ({starts_at})")]
+    StartsInPast {
+        /// The start asked for.
         starts_at: time::OffsetDateTime,
     },
     /// Too few seats are free or held: they are booked and will not free up.
@@ -218,3 +234,69 @@ impl PartialEq for StorageError {
 }
 
 impl Eq for StorageError {}
+
+/// "Seat A1 is taken", "seats A1, A2 and 3 more are taken", or "you
+/// already hold A1 and A2" when every conflict is the holder's own hold.
+fn taken_message(conflicts: &[crate::hold::SeatConflict]) -> String {
+    const SHOWN: usize = 3;
+    let labels: Vec<&str> = conflicts.iter().map(|c| c.label.as_str()).collect();
+    let list = match labels.len() {
+        0 => String::new(),
+        1 => labels[0].to_owned(),
+        n if n <= SHOWN => format!("{} and {}", labels[..n - 1].join(", "), labels[n - 1]),
+        n => format!("{} and {} more", labels[..SHOWN].join(", "), n - SHOWN),
+    };
+    let yours = conflicts
+        .iter()
+        .all(|c| c.taken == crate::hold::Taken::HeldByYou);
+    match (yours, labels.len()) {
+        (true, _) => format!("you already hold {list}"),
+        (false, 1) => format!("seat {list} is taken"),
+        (false, _) => format!("seats {list} are taken"),
+    }
+}
+
+#[cfg(test)]
+mod message_tests {
+    use super::*;
+    use crate::hold::{SeatConflict, Taken};
+    use crate::ids::SeatId;
+
+    fn taken(labels: &[(&str, Taken)]) -> String {
+        let conflicts = labels
+            .iter()
+            .map(|(label, taken)| SeatConflict {
+                seat: SeatId::from_name(label),
+                label: (*label).to_owned(),
+                taken: *taken,
+            })
+            .collect();
+        ReservationError::SeatsTaken(conflicts).to_string()
+    }
+
+    #[test]
+    fn taken_seats_are_named_in_plain_english() {
+        assert_eq!(
+            taken(&[("A1", Taken::Held)]),
+            "seat A1 is taken; nothing was held"
+        );
+        assert_eq!(
+            taken(&[("A1", Taken::Held), ("A2", Taken::Booked)]),
+            "seats A1 and A2 are taken; nothing was held"
+        );
+        assert_eq!(
+            taken(&[
+                ("A1", Taken::Held),
+                ("A2", Taken::Held),
+                ("A3", Taken::HeldByYou),
+                ("A4", Taken::Held),
+                ("A5", Taken::Held)
+            ]),
+            "seats A1, A2, A3 and 2 more are taken; nothing was held"
+        );
+        assert_eq!(
+            taken(&[("B1", Taken::HeldByYou), ("B2", Taken::HeldByYou)]),
+            "you already hold B1 and B2; nothing was held"
+        );
+    }
+}

@@ -125,6 +125,7 @@ mod limits;
 mod memory;
 mod money;
 pub mod payment;
+pub mod sales;
 pub mod sample;
 mod seat_map;
 pub mod seating;
@@ -136,7 +137,7 @@ pub mod ticket_code;
 pub mod waiting_room;
 pub mod waitlist;
 
-pub use booking::{Booking, BookingStatus, Ticket};
+pub use booking::{Booking, BookingStatus, CancelCause, Ticket};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use engine::Reservations;
 pub use error::{InputError, ReservationError, StorageError};
@@ -152,6 +153,7 @@ pub use ids::{
 pub use limits::{MAX_SEATS_PER_REQUEST, Policy, SeatCount};
 pub use memory::{DEFAULT_EVENT_BACKLOG, MemoryStore};
 pub use money::{Currency, Money};
+pub use sales::{CancelReason, ClosedReason, SalesState};
 pub use seat_map::{Availability, SeatMap, SeatStatus, SeatView};
 pub use store::{
     Catalog, CatalogAdmin, CatalogResult, Checkout, PAYMENT_CLAIM, PaymentAttempt,

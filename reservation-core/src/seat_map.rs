@@ -6,6 +6,7 @@ use time::OffsetDateTime;
 use crate::catalog::SeatingPlan;
 use crate::events::Sequence;
 use crate::ids::{HolderId, SeatId, ShowId};
+use crate::sales::SalesState;
 use crate::waitlist::SeatHolding;
 
 /// The state of one seat as every reader sees it.
@@ -69,6 +70,10 @@ pub struct SeatMap {
     pub seats: Vec<SeatView>,
     /// Totals.
     pub counts: Availability,
+    /// Whether the seats are for sale: a paused or cancelled show's free
+    /// seats are not.
+    #[serde(default)]
+    pub sales: SalesState,
 }
 
 impl SeatView {

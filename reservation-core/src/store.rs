@@ -32,6 +32,7 @@ use crate::ids::{
 };
 use crate::limits::Policy;
 use crate::payment::PaymentReceipt;
+use crate::sales::{CancelReason, SalesState};
 use crate::seat_map::{Availability, SeatMap};
 use crate::waitlist::{Wait, WaitRequest, WaitStatus};
 
@@ -212,7 +213,7 @@ pub trait ReservationStore: Send + Sync {
     /// Refusals: `UnknownShow`, `UnknownSeat`, `SeatOfAnotherShow`,
     /// `UnknownCategory`, `SeatsTaken` (listing every taken seat),
     /// `NotEnoughSeats` (best available), `OverHolderLimit`, `SalesClosed`
-    /// (the show has started).
+    /// (the show has started, its sales are paused, or it was cancelled).
     async fn hold(
         &self,
         request: &HoldRequest,
@@ -242,7 +243,8 @@ pub trait ReservationStore: Send + Sync {
     /// When it says [`Checkout::Pay`] it has also recorded, in the same
     /// step, a [`PaymentAttempt`] for the hold (once, however often it is
     /// called), so a charge can never be made without a durable trace.
-    /// Refusals: `InvalidHoldToken`, `HoldExpired`.
+    /// Refusals: `InvalidHoldToken`, `HoldExpired`, `SalesClosed` (the
+    /// show was cancelled; paused sales still take payment for holds made).
     async fn begin_checkout(
         &self,
         token: &HoldToken,
@@ -253,7 +255,8 @@ pub trait ReservationStore: Send + Sync {
     /// Second half: books the held seats, records the booking with one
     /// ticket per seat and settles the hold's [`PaymentAttempt`], atomically.
     /// If the hold was already confirmed, returns that booking. Refusals:
-    /// `InvalidHoldToken`, `HoldExpired` (the caller refunds the charge).
+    /// `InvalidHoldToken`, `HoldExpired`, `SalesClosed` (the show was
+    /// cancelled); the caller refunds the charge.
     async fn complete_checkout(
         &self,
         token: &HoldToken,
@@ -326,9 +329,10 @@ pub trait ReservationStore: Send + Sync {
     async fn sweep(&self, now: OffsetDateTime) -> Result<usize, ReservationError>;
 
     /// Claims up to `limit` abandoned payments: attempts not settled whose
-    /// hold can no longer be booked, because it was released or has expired
-    /// (once settling marked it so: any operation on its show, or
-    /// [`sweep`](Self::sweep)). Each is claimed until `now` +
+    /// hold can no longer be booked, because it was released, withdrawn or
+    /// has expired (once settling marked it so: any operation on its show,
+    /// or [`sweep`](Self::sweep)), and the payments of bookings cancelled
+    /// with their show ([`cancel_show`](Self::cancel_show)). Each is claimed until `now` +
     /// [`PAYMENT_CLAIM`]: until then no call returns it again, so concurrent
     /// sweepers work on different attempts. In no particular order.
     ///
@@ -368,6 +372,62 @@ pub trait ReservationStore: Send + Sync {
         attempt: &PaymentAttempt,
         now: OffsetDateTime,
     ) -> Result<(), ReservationError>;
+
+    /// Pauses sales of `show`: until [`resume_sales`](Self::resume_sales),
+    /// holds and waits are refused with `SalesClosed` (reason `Paused`),
+    /// holds already made can still be paid until they expire, and waits
+    /// keep their place but are not served (freed seats stay free). Emits
+    /// [`Change::SalesPaused`](crate::Change::SalesPaused); pausing a paused
+    /// show changes nothing. Returns the state after. Refusals:
+    /// `UnknownShow`, `SalesClosed` (reason `Cancelled`).
+    async fn pause_sales(
+        &self,
+        show: ShowId,
+        now: OffsetDateTime,
+    ) -> Result<SalesState, ReservationError>;
+
+    /// Resumes paused sales: emits [`Change::SalesResumed`](crate::Change::SalesResumed)
+    /// and, in the same step, serves the waitlist the seats freed meanwhile.
+    /// Resuming a show on sale changes nothing. Returns the state after.
+    /// Refusals: `UnknownShow`, `SalesClosed` (reason `Cancelled`).
+    async fn resume_sales(
+        &self,
+        show: ShowId,
+        now: OffsetDateTime,
+    ) -> Result<SalesState, ReservationError>;
+
+    /// Moves the start of `show` to `starts_at` (the catalog's
+    /// [`Show::starts_at`] too) and emits
+    /// [`Change::Rescheduled`](crate::Change::Rescheduled), which holders and
+    /// bookers following the show receive. Waits end at the new start at the
+    /// latest. Moving a show to where it is changes nothing. Refusals:
+    /// `UnknownShow`, `StartsInPast` (`starts_at` not after `now`),
+    /// `SalesClosed` (reason `Cancelled`).
+    async fn reschedule(
+        &self,
+        show: ShowId,
+        starts_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<(), ReservationError>;
+
+    /// Cancels `show`, in one step: sales stop for good, every active hold
+    /// is withdrawn ([`Change::Withdrawn`](crate::Change::Withdrawn)), every
+    /// wait ends ([`WaitEnd::ShowCancelled`](crate::WaitEnd::ShowCancelled)),
+    /// and every confirmed booking is cancelled
+    /// ([`CancelCause::ShowCancelled`](crate::CancelCause::ShowCancelled))
+    /// with its payment recorded as owed a refund: from then on
+    /// [`abandoned_payments`](Self::abandoned_payments) returns it until it
+    /// is settled, so the refund survives a crash. Checkout of a hold of a
+    /// cancelled show is refused (`SalesClosed`, reason `Cancelled`); a
+    /// payment begun before is abandoned and refunded like any other.
+    /// Cancelling again changes nothing and returns the first cancellation.
+    /// Refusal: `UnknownShow`.
+    async fn cancel_show(
+        &self,
+        show: ShowId,
+        reason: &CancelReason,
+        now: OffsetDateTime,
+    ) -> Result<SalesState, ReservationError>;
 
     /// Events of `show` after `after`, oldest first, at most `limit`.
     /// Refusal: `EventsGone` if some of them are no longer kept.

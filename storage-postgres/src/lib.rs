@@ -308,6 +308,12 @@ impl PgStore {
         Ok(meta)
     }
 
+    /// Drops the cached facts of `show` (its start moved): the next use
+    /// reads them again.
+    pub(crate) fn forget_meta(&self, show: ShowId) {
+        self.inner.shows.remove(&show);
+    }
+
     /// Runs `op` again when it failed only by conflicting with another
     /// transaction, so such failures never reach callers; converts the
     /// outcome into the port's error type.

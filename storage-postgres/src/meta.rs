@@ -1,6 +1,8 @@
 //! What a booking transaction needs to know about a show that never changes
 //! once it is scheduled: its hall's seating plan and its prices. Cached per
-//! process, so every instance reads it once.
+//! process, so every instance reads it once. The show's start can move
+//! (`reschedule`): transactions go by the start on the show's locked
+//! `show_state` row, never by the cached one.
 
 use reservation_core::ShowId;
 use reservation_core::catalog::{Hall, Layout, PricedPlan, Show};

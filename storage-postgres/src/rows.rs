@@ -8,8 +8,8 @@ use reservation_core::catalog::{CategoryCode, SeatIndex};
 use reservation_core::events::wire;
 use reservation_core::waitlist::{SeatHolding, Waiter};
 use reservation_core::{
-    Availability, BookingId, HoldId, HolderId, PaymentAttempt, SeatCount, Sequence, ShowEvent,
-    ShowId, Wait, WaitEnd, WaitId,
+    Availability, BookingId, CancelReason, HoldId, HolderId, PaymentAttempt, SalesState, SeatCount,
+    Sequence, ShowEvent, ShowId, Wait, WaitEnd, WaitId,
 };
 use sqlx::types::Json;
 use time::OffsetDateTime;
@@ -26,11 +26,18 @@ pub(crate) const BOOKED: i16 = 2;
 pub(crate) const ACTIVE: i16 = 0;
 pub(crate) const EXPIRED: i16 = 1;
 pub(crate) const CONFIRMED: i16 = 2;
+/// Ended because the show was cancelled (migration 0009).
+pub(crate) const WITHDRAWN: i16 = 3;
 
 /// Wait state codes in `waits.state`.
 pub(crate) const WAITING: i16 = 0;
 pub(crate) const OFFERED: i16 = 1;
 pub(crate) const ENDED: i16 = 2;
+
+/// Sales state codes in `show_state.sales` (migration 0009).
+pub(crate) const ON_SALE: i16 = 0;
+pub(crate) const PAUSED: i16 = 1;
+pub(crate) const CANCELLED: i16 = 2;
 
 /// A sequence number as stored in `table`.
 pub(crate) fn sequence(seq: i64, table: &'static str) -> Result<Sequence> {
@@ -104,6 +111,46 @@ pub(crate) struct StateRow {
     pub(crate) next_due: Option<OffsetDateTime>,
     #[sqlx(flatten)]
     pub(crate) counts: CountsRow,
+    #[sqlx(flatten)]
+    pub(crate) sales: SalesRow,
+}
+
+/// The sales state and start of a `show_state` row.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct SalesRow {
+    sales: i16,
+    sales_since: Option<OffsetDateTime>,
+    cancel_reason: Option<String>,
+    /// `None` until the show is first moved.
+    pub(crate) starts_at: Option<OffsetDateTime>,
+}
+
+impl SalesRow {
+    /// The sales state this row keeps.
+    pub(crate) fn state(&self) -> Result<SalesState> {
+        let since = || {
+            self.sales_since.ok_or_else(|| {
+                corrupt(
+                    "show_state",
+                    format!("sales {} without its time", self.sales),
+                )
+            })
+        };
+        match self.sales {
+            ON_SALE => Ok(SalesState::OnSale),
+            PAUSED => Ok(SalesState::Paused { since: since()? }),
+            CANCELLED => {
+                let text = self.cancel_reason.as_deref().unwrap_or_default();
+                let reason = CancelReason::parse(text)
+                    .map_err(|_| corrupt("show_state", format!("cancel_reason {text:?}")))?;
+                Ok(SalesState::Cancelled {
+                    at: since()?,
+                    reason,
+                })
+            }
+            other => Err(corrupt("show_state", format!("sales {other}"))),
+        }
+    }
 }
 
 /// One row of [`ShowTx::loads_and_taken_seats`](crate::show_tx::ShowTx::loads_and_taken_seats):
@@ -149,6 +196,7 @@ pub(crate) enum HoldStage {
     Active,
     Expired,
     Confirmed(BookingId),
+    Withdrawn,
 }
 
 impl HoldStage {
@@ -156,6 +204,7 @@ impl HoldStage {
         match (state, booking) {
             (ACTIVE, None) => Ok(Self::Active),
             (EXPIRED, None) => Ok(Self::Expired),
+            (WITHDRAWN, None) => Ok(Self::Withdrawn),
             (CONFIRMED, Some(booking)) => Ok(Self::Confirmed(BookingId::from_uuid(booking))),
             (state, booking) => Err(corrupt(
                 "holds",
@@ -289,6 +338,7 @@ impl WaitRecord {
                 Some("expired") => WaitEnd::Expired,
                 Some("sold_out") => WaitEnd::SoldOut,
                 Some("cancelled") => WaitEnd::Cancelled,
+                Some("show_cancelled") => WaitEnd::ShowCancelled,
                 other => return Err(corrupt("waits", format!("end_reason {other:?}"))),
             }),
             other => return Err(corrupt("waits", format!("state {other}"))),

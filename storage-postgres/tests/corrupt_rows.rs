@@ -137,6 +137,22 @@ async fn a_corrupt_wait_is_a_storage_error() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupt_sales_state_is_a_storage_error() {
+    let f = fixture().await;
+    for sql in [
+        "UPDATE show_state SET sales = 7",
+        "UPDATE show_state SET sales = 1, sales_since = NULL",
+        "UPDATE show_state SET sales = 2, sales_since = now(), cancel_reason = '  '",
+    ] {
+        corrupt(&f, sql).await;
+        // Every operation reads the state under the show's lock, and a
+        // seat map reads it without.
+        assert_storage_error(f.hold(f.show, HolderId::random(), &["A1"]).await);
+        assert_storage_error(f.store.seat_map(f.show, None, f.now()).await);
+    }
+}
+
 /// The error a statement fails with: the CHECK constraint it broke.
 async fn broken_check(f: &Fixture<PgStore>, sql: &str) -> Option<String> {
     let error = sqlx::query(sql).execute(f.store.pool()).await.err()?;
@@ -177,6 +193,12 @@ async fn the_tables_refuse_codes_the_store_never_writes() {
         ("UPDATE waits SET state = 2", "waits_end_reason"),
         ("UPDATE show_state SET last_seq = -1", "show_state_counts"),
         ("UPDATE show_events SET seq = 0", "show_events_seq_range"),
+        ("UPDATE show_state SET sales = 3", "show_state_sales_code"),
+        ("UPDATE show_state SET sales = 1", "show_state_sales_since"),
+        (
+            "UPDATE show_state SET sales = 2, sales_since = now()",
+            "show_state_cancel_reason",
+        ),
     ] {
         assert_eq!(
             broken_check(&f, sql).await.as_deref(),

@@ -105,3 +105,66 @@ async fn an_event_added_through_one_instance_is_found_through_another() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// An instance decides holds by the show's locked row, not by the facts it
+/// cached: a show moved, paused or cancelled through another instance is
+/// sold (or not) accordingly at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_show_moved_or_cancelled_on_one_instance_binds_another_at_once() {
+    use reservation_core::{CancelReason, Catalog, ClosedReason, ReservationError};
+
+    let url = fresh_database().await.unwrap();
+    let (one, two) = (
+        PgStore::connect(&url, Policy::default()).await.unwrap(),
+        PgStore::connect(&url, Policy::default()).await.unwrap(),
+    );
+    let f = Fixture::seed(one).await;
+    let other = f.engine_with(
+        std::sync::Arc::new(two),
+        std::sync::Arc::new(f.gateway.clone()),
+    );
+    // The other instance caches the show's facts with its first start.
+    let hold = |labels: &'static [&'static str]| {
+        let request = reservation_core::HoldRequest::new(
+            f.small_show,
+            HolderId::random(),
+            reservation_core::SeatSelection::Seats(
+                reservation_core::SeatList::new(f.seats(f.small_show, labels)).unwrap(),
+            ),
+        );
+        let other = other.clone();
+        async move { other.hold(&request).await }
+    };
+    hold(&["A1"]).await.unwrap();
+    let first_start = f.store.show(f.small_show).await.unwrap().starts_at;
+    let moved_to = f.now() + time::Duration::hours(1);
+    assert!(moved_to < first_start);
+    f.engine.reschedule(f.small_show, moved_to).await.unwrap();
+    f.clock.set(moved_to);
+    assert!(matches!(
+        hold(&["A2"]).await,
+        Err(ReservationError::SalesClosed { reason: ClosedReason::Started, starts_at }) if starts_at == moved_to
+    ));
+    f.engine
+        .reschedule(f.small_show, first_start)
+        .await
+        .unwrap();
+    hold(&["A2"]).await.unwrap();
+    f.engine.pause_sales(f.small_show).await.unwrap();
+    assert!(matches!(
+        hold(&["A3"]).await,
+        Err(ReservationError::SalesClosed {
+            reason: ClosedReason::Paused,
+            ..
+        })
+    ));
+    let reason = CancelReason::parse("double-booked venue").unwrap();
+    f.engine.cancel_show(f.small_show, &reason).await.unwrap();
+    assert!(matches!(
+        hold(&["A3"]).await,
+        Err(ReservationError::SalesClosed {
+            reason: ClosedReason::Cancelled,
+            ..
+        })
+    ));
+}

@@ -280,3 +280,98 @@ async fn callers_giving_up_lose_nobody_else_their_holds() {
     assert!(holds >= kept, "{holds} holds for {kept} callers who stayed");
     assert_eq!(counted.held + counted.available, 200);
 }
+
+/// Buyers holding and paying on one show while it is cancelled mid-way:
+/// every confirm books before the cancel (then the cancel refunds it) or
+/// is refused after it (then its own charge is refunded). Afterwards no
+/// booking stands, no seat is taken, every charge is refunded exactly
+/// once, and sweeping again refunds nothing more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cancelling_a_show_mid_sale_refunds_every_charge_once() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use reservation_core::{CancelReason, ClosedReason, SeatFilter};
+
+    /// Bookings made before the organizer cancels.
+    const CANCEL_AFTER: usize = 40;
+
+    let (store, _) = store_with_pool(CLIENTS as u32 + 4).await;
+    let f = Arc::new(Fixture::seed(store.clone()).await);
+    let (show, _) = f.add_grid_show(20, 20, 2).await;
+    let booked = Arc::new(AtomicUsize::new(0));
+    let refused_at_confirm = Arc::new(AtomicUsize::new(0));
+    let mut buyers = Vec::new();
+    for _ in 0..CLIENTS {
+        let (f, booked, refused_at_confirm) =
+            (f.clone(), booked.clone(), refused_at_confirm.clone());
+        buyers.push(tokio::spawn(async move {
+            loop {
+                let me = HolderId::random();
+                let hold = match f.hold_best(show, me, 2, SeatFilter::default()).await {
+                    Ok(hold) => hold,
+                    Err(ReservationError::SalesClosed { reason, .. }) => {
+                        assert_eq!(reason, ClosedReason::Cancelled);
+                        return;
+                    }
+                    Err(other) => panic!("hold: {other}"),
+                };
+                match f.engine.confirm(&hold.token, me, f.card()).await {
+                    Ok(_) => {
+                        booked.fetch_add(1, Ordering::SeqCst);
+                    }
+                    Err(ReservationError::SalesClosed {
+                        reason: ClosedReason::Cancelled,
+                        ..
+                    }) => {
+                        refused_at_confirm.fetch_add(1, Ordering::SeqCst);
+                        return;
+                    }
+                    Err(other) => panic!("confirm: {other}"),
+                }
+            }
+        }));
+    }
+    while booked.load(Ordering::SeqCst) < CANCEL_AFTER {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let reason = CancelReason::parse("the venue flooded").unwrap();
+    f.engine.cancel_show(show, &reason).await.unwrap();
+    for buyer in buyers {
+        buyer.await.unwrap();
+    }
+    // Charges still in flight at the cancel were refunded by their own
+    // confirm; whatever is left over is the sweeper's, once due.
+    f.advance(time::Duration::minutes(10));
+    let swept = f.sweeper_tick().await;
+    let ledger = f.gateway.ledger();
+    println!(
+        "cancel race: {} bookings before the cancel, {} confirms refused after it, {} charges, {swept} settled by the sweeper",
+        booked.load(Ordering::SeqCst),
+        refused_at_confirm.load(Ordering::SeqCst),
+        ledger.len()
+    );
+    assert!(ledger.len() >= CANCEL_AFTER);
+    for charge in &ledger {
+        assert_eq!(charge.refunds_applied, 1, "charge for hold {}", charge.key);
+    }
+    let (taken, confirmed): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM seats WHERE show_id = $1 AND status <> 0),
+                (SELECT count(*) FROM bookings WHERE show_id = $1 AND doc->'status'->>'status' = 'confirmed')",
+    )
+    .bind(show.as_uuid())
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!((taken, confirmed), (0, 0), "no seat held or booked");
+    let counts = f.engine.availability(show).await.unwrap();
+    assert_eq!((counts.held, counts.booked), (0, 0));
+
+    // Again, later: nothing more to refund, the same cancellation.
+    f.advance(time::Duration::minutes(10));
+    assert_eq!(f.sweeper_tick().await, 0);
+    f.engine.cancel_show(show, &reason).await.unwrap();
+    assert_eq!(f.sweeper_tick().await, 0);
+    let after = f.gateway.ledger();
+    assert_eq!(after.len(), ledger.len(), "no charge after the cancel");
+    assert!(after.iter().all(|charge| charge.refunds_applied == 1));
+}

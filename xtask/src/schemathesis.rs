@@ -11,6 +11,9 @@ use std::time::{Duration, Instant};
 
 const VERSION: &str = "4.32.5";
 
+/// The demo server's organizer token for this run.
+const ADMIN_TOKEN: &str = "schemathesis-organizer-token";
+
 /// Runs schemathesis against the demo server built in `target_dir`.
 pub(crate) fn run(
     cargo: &str,
@@ -47,6 +50,8 @@ pub(crate) fn run(
                 "--holds-per-minute-per-address",
                 "0",
             ])
+            // The organizer routes too: every request carries the token.
+            .args(["--admin-token", ADMIN_TOKEN])
             .arg("--site-root")
             .arg(site)
             .env_remove("DATABASE_URL")
@@ -73,6 +78,8 @@ pub(crate) fn run(
             "positive_data_acceptance",
         ])
         .args(["--max-examples", "100", "--seed", "1", "--no-color"])
+        .arg("--header")
+        .arg(format!("Authorization: Bearer {ADMIN_TOKEN}"))
         .status()
         .map_err(|e| format!("cannot run schemathesis: {e}"))?;
     drop(server);

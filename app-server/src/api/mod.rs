@@ -1,5 +1,6 @@
 //! The REST API under `/api/v1`: one module per resource.
 
+pub(crate) mod admin;
 mod catalog;
 mod events;
 mod holds;
@@ -10,19 +11,19 @@ mod tickets;
 mod waits;
 mod zoned;
 
-use std::sync::Arc;
-
 use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 
-use crate::rate_limit::{HoldLimits, limit_holds};
+use crate::rate_limit::limit_holds;
 use crate::state::AppState;
 
-/// The `/api/v1` routes; the routes that create holds are limited by
-/// `hold_limits`.
-pub(crate) fn routes(hold_limits: Arc<HoldLimits>) -> Router<AppState> {
+/// The `/api/v1` routes; the routes that create holds are limited by the
+/// state's hold limits, and the organizer routes need its admin token.
+pub(crate) fn routes(state: AppState) -> Router<AppState> {
+    let hold_limits = state.hold_limits.clone();
     Router::new()
+        .nest("/admin", admin::routes(state))
         .route("/cities", get(catalog::cities))
         .route("/cities/{city}/events", get(catalog::events_in_city))
         .route("/venues/{venue}/events", get(catalog::events_at_venue))

@@ -9,7 +9,7 @@ use utoipa::openapi::path::Operation;
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use super::{catalog, events, holds, room, shows, tickets, waits};
+use super::{admin, catalog, events, holds, room, shows, tickets, waits};
 
 /// The API's OpenAPI 3 document.
 #[derive(OpenApi)]
@@ -37,16 +37,23 @@ use super::{catalog, events, holds, room, shows, tickets, waits};
         room::join,
         room::status,
         room::leave,
+        admin::catalog::create_city,
+        admin::catalog::create_venue,
+        admin::catalog::create_hall,
+        admin::catalog::create_performer,
+        admin::catalog::create_event,
+        admin::catalog::create_show,
         document,
     ),
     components(schemas(reservation_core::catalog::search::SearchSort, reservation_core::ShowEvent)),
-    modifiers(&CommonResponses, &Links, &EventStream),
+    modifiers(&CommonResponses, &Links, &EventStream, &OrganizerToken),
     tags(
         (name = "catalog", description = "Cities, events, venues, search"),
         (name = "shows", description = "A show, its seat map and its live changes"),
         (name = "holds", description = "Holds, payment and bookings"),
         (name = "waits", description = "The first-come-first-served waitlist"),
         (name = "rooms", description = "A show's on-sale waiting room: a fair line; admitted visitors get a pass to hold seats and wait"),
+        (name = "admin", description = "For organizers, with the server's admin token: put on cities, venues, halls from a seating-layout document, performers, events and shows"),
     )
 )]
 pub(crate) struct ApiDoc;
@@ -230,4 +237,23 @@ fn operations(
         .flatten()
         .map(move |operation| (path, operation))
     })
+}
+
+/// The organizer routes' security scheme: the admin token as a bearer token.
+struct OrganizerToken;
+
+impl Modify for OrganizerToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "organizer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("The server's admin token (--admin-token)"))
+                    .build(),
+            ),
+        );
+    }
 }

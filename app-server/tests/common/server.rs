@@ -252,6 +252,8 @@ pub struct Api {
     http: HttpClient<HttpConnector, Full<Bytes>>,
     base: String,
     cookie: Option<String>,
+    /// Sent as `Authorization: Bearer ...` (the organizer API).
+    bearer: Option<String>,
 }
 
 impl Api {
@@ -275,7 +277,14 @@ impl Api {
             http: HttpClient::builder(TokioExecutor::new()).build_http(),
             base: base.to_owned(),
             cookie: None,
+            bearer: None,
         }
+    }
+
+    /// The same client sending the organizer token `token`.
+    pub fn organizer(mut self, token: &str) -> Self {
+        self.bearer = Some(token.to_owned());
+        self
     }
 
     /// The session cookie (`name=value`), once the server has set one.
@@ -389,6 +398,9 @@ impl Api {
             .header("content-type", "application/json");
         if let Some(cookie) = &self.cookie {
             request = request.header("cookie", cookie);
+        }
+        if let Some(token) = &self.bearer {
+            request = request.header("authorization", format!("Bearer {token}"));
         }
         let body = body.map(|b| b.to_string()).unwrap_or_default();
         request.body(Full::new(Bytes::from(body))).unwrap()
@@ -528,7 +540,8 @@ pub fn as_uuid(text: &str) -> uuid::Uuid {
 /// What the PostgreSQL process tests start from: a fresh database, a small
 /// pool on it for their SQL checks, and a launch of app-server on it with
 /// holds of `hold_seconds` (+ `grace_seconds`), the ticket secret `secret`,
-/// no rate limits, logging to `<target tmp>/<name>-app-server.log`.
+/// no rate limits, 4 connections for requests, logging to
+/// `<target tmp>/<name>-app-server.log`.
 pub async fn on_fresh_database(
     name: &str,
     hold_seconds: i64,
@@ -554,6 +567,10 @@ pub async fn on_fresh_database(
         "0",
         "--holds-per-minute-per-address",
         "0",
+        // Several servers per test, several tests at once, on one server's
+        // 100 connections.
+        "--db-pool-size",
+        "4",
     ]);
     (db, launch, log)
 }

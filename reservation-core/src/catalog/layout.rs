@@ -115,6 +115,7 @@ impl PriceCategory {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[non_exhaustive]
+#[serde(default)]
 pub struct SeatFlags {
     /// Wheelchair space or seat with step-free access.
     pub accessible: bool,
@@ -347,7 +348,18 @@ pub enum LayoutError {
     /// More seats than a [`SeatIndex`] can address.
     #[error("the layout has more than {max} seats", max = u32::MAX)]
     TooManySeats,
+    /// Two seats are drawn on top of each other: their centres are closer
+    /// than [`MIN_SEAT_SPACING`].
+    #[error("seats `{seat}` and `{other}` overlap (closer than {MIN_SEAT_SPACING} units)")]
+    OverlappingSeats {
+        /// One seat's label.
+        seat: String,
+        /// The seat it overlaps.
+        other: String,
+    },
 }
+
+pub use super::spacing::MIN_SEAT_SPACING;
 
 /// Dense index of a seat within its hall's [`SeatingPlan`], `0..plan.len()`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -613,6 +625,21 @@ impl Hall {
     /// Number of seats.
     pub fn capacity(&self) -> usize {
         self.plan.len()
+    }
+
+    /// Refuses seats drawn on top of each other: centres closer than
+    /// [`MIN_SEAT_SPACING`]. For new layouts from organizers; halls read
+    /// back from a store are not held to it (older ones may not meet it).
+    pub fn check_spacing(&self) -> Result<(), LayoutError> {
+        let plan = &self.plan;
+        let positions = (0..plan.len() as u32).map(|i| plan.seat(SeatIndex(i)).position);
+        match super::spacing::first_overlap(positions) {
+            None => Ok(()),
+            Some((a, b)) => Err(LayoutError::OverlappingSeats {
+                seat: plan.label(SeatIndex(a as u32)).to_owned(),
+                other: plan.label(SeatIndex(b as u32)).to_owned(),
+            }),
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 mod layout;
 mod pricing;
 pub mod search;
+mod spacing;
 mod zone;
 
 use std::collections::BTreeMap;
@@ -16,8 +17,8 @@ use crate::ids::{CityId, EventId, HallId, PerformerId, ShowId, VenueId};
 use crate::money::{Currency, Money};
 
 pub use layout::{
-    CategoryCode, Hall, Layout, LayoutError, PlanRow, PlanSeat, Point, PriceCategory, Row, Seat,
-    SeatFlags, SeatIndex, SeatingPlan, Section, Stage, grid_layout,
+    CategoryCode, Hall, Layout, LayoutError, MIN_SEAT_SPACING, PlanRow, PlanSeat, Point,
+    PriceCategory, Row, Seat, SeatFlags, SeatIndex, SeatingPlan, Section, Stage, grid_layout,
 };
 pub use pricing::PricedPlan;
 pub use zone::TimeZone;

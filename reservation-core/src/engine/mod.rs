@@ -1,8 +1,10 @@
 //! [`Reservations`]: the operations a storefront calls, with the clock and the
 //! payment gateway wired in. Refunding payments that ended without a booking
-//! is in `refunds`.
+//! is in `refunds`; the organizer's operations on a show's sales are in
+//! `sales`.
 
 mod refunds;
+mod sales;
 
 use std::sync::Arc;
 
@@ -264,7 +266,9 @@ impl Reservations {
     /// its booking without charging. A declined card leaves the hold as it
     /// was. If the hold runs out (or is released) while the charge is in
     /// flight, the charge is refunded and `HoldExpired` returned
-    /// (`InvalidHoldToken` if it was released). If the store
+    /// (`InvalidHoldToken` if it was released, `SalesClosed` if the show was
+    /// cancelled). While sales are paused a hold made before can still be
+    /// paid. If the store
     /// fails after the charge, calling again completes the booking without a
     /// second charge; if nobody calls again, the hold expires and
     /// [`refund_abandoned_payments`](Self::refund_abandoned_payments) refunds

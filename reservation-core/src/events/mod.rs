@@ -13,6 +13,7 @@ use time::OffsetDateTime;
 
 use crate::error::ReservationError;
 use crate::ids::{BookingId, HoldId, SeatId, ShowId, WaitId};
+use crate::sales::CancelReason;
 use crate::waiting_room::LineView;
 
 /// Position in a show's event stream. The first event is 1; 0 means "before
@@ -43,6 +44,8 @@ pub enum WaitEnd {
     Expired,
     /// Too few seats could ever free up (the rest are booked).
     SoldOut,
+    /// The show was cancelled.
+    ShowCancelled,
 }
 
 /// What changed. Its serde form is the `change` document of the current
@@ -112,6 +115,35 @@ pub enum Change {
         /// Why.
         reason: WaitEnd,
     },
+    /// The organizer paused sales: no new holds or waits until they resume.
+    SalesPaused,
+    /// Sales resumed after a pause.
+    SalesResumed,
+    /// The show moved: it starts at `to` instead of `from`.
+    Rescheduled {
+        /// The start before.
+        #[serde(with = "time::serde::rfc3339")]
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+        from: OffsetDateTime,
+        /// The start now.
+        #[serde(with = "time::serde::rfc3339")]
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+        to: OffsetDateTime,
+    },
+    /// The show was cancelled: it sells nothing again. The events for its
+    /// holds ([`Change::Withdrawn`]), waits and bookings follow.
+    ShowCancelled {
+        /// The organizer's reason.
+        reason: CancelReason,
+    },
+    /// A hold was ended because the show was cancelled; its seats are not
+    /// for sale.
+    Withdrawn {
+        /// The hold.
+        hold: HoldId,
+        /// Its seats.
+        seats: Vec<SeatId>,
+    },
     /// The show's waiting room moved: a draw, admissions, drops, or a new
     /// phase. Visitors re-read their own standing.
     Line {
@@ -134,6 +166,11 @@ impl Change {
             Change::Offered { .. } => "offered",
             Change::WaitEnded { .. } => "wait_ended",
             Change::Line { .. } => "line",
+            Change::SalesPaused => "sales_paused",
+            Change::SalesResumed => "sales_resumed",
+            Change::Rescheduled { .. } => "rescheduled",
+            Change::ShowCancelled { .. } => "show_cancelled",
+            Change::Withdrawn { .. } => "withdrawn",
         }
     }
 }

@@ -7,6 +7,7 @@ use time::macros::datetime;
 use super::wire::{FORMAT, decode_change};
 use super::{Change, Sequence, ShowEvent, WaitEnd};
 use crate::ids::{BookingId, HoldId, SeatId, ShowId, WaitId};
+use crate::sales::CancelReason;
 use crate::waiting_room::{LineView, RoomPhase};
 
 /// Version 1 documents as this crate wrote them, one per kind of change.
@@ -62,6 +63,23 @@ fn expected() -> Vec<ShowEvent> {
                 seats_free: 1800,
                 seats_held: 90,
             },
+        },
+        Change::SalesPaused,
+        Change::SalesResumed,
+        Change::Rescheduled {
+            from: datetime!(2026-12-12 19:30 UTC),
+            to: datetime!(2026-12-13 20:00 UTC),
+        },
+        Change::ShowCancelled {
+            reason: CancelReason::parse("the lead is ill").expect("a reason"),
+        },
+        Change::Withdrawn {
+            hold,
+            seats: seats.clone(),
+        },
+        Change::WaitEnded {
+            wait,
+            reason: WaitEnd::ShowCancelled,
         },
     ];
     changes

@@ -136,6 +136,14 @@ impl CatalogData {
         self.shows.insert(show.id, show);
     }
 
+    /// A show already listed, changed (its start moved).
+    pub(crate) fn replace_show(&mut self, show: Arc<Show>) {
+        if let Some(venue) = self.venues.get(&show.venue) {
+            self.index.add_show(&show, venue);
+        }
+        self.shows.insert(show.id, show);
+    }
+
     fn listed<'a>(
         &'a self,
         ids: Option<&'a Vec<ShowId>>,

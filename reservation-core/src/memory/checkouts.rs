@@ -15,6 +15,9 @@ struct Open {
     secret: Secret,
     free_at: OffsetDateTime,
     claimed_until: Option<OffsetDateTime>,
+    /// Owed a refund whatever its hold says: its booking was cancelled
+    /// with the show.
+    owed: bool,
 }
 
 #[derive(Default)]
@@ -29,15 +32,31 @@ impl Checkouts {
             secret,
             free_at,
             claimed_until: None,
+            owed: false,
         });
+    }
+
+    /// The booked payment for `hold` is owed a refund (its show was
+    /// cancelled): the booking had settled the attempt, so it is opened
+    /// again, as of `at`, for the sweeper's refund pass.
+    pub(super) fn owe(&mut self, hold: HoldId, secret: Secret, at: OffsetDateTime) {
+        self.open.insert(
+            hold,
+            Open {
+                secret,
+                free_at: at,
+                claimed_until: None,
+                owed: true,
+            },
+        );
     }
 
     pub(super) fn settle(&mut self, hold: HoldId) {
         self.open.remove(&hold);
     }
 
-    /// Claims up to `limit` unclaimed attempts whose hold `is_live` (can
-    /// still be booked, or was) says is not.
+    /// Claims up to `limit` unclaimed attempts owed a refund or whose hold
+    /// `is_live` (can still be booked, or was) says is not.
     pub(super) fn claim_abandoned(
         &mut self,
         show: ShowId,
@@ -49,7 +68,7 @@ impl Checkouts {
             .open
             .iter_mut()
             .filter(|(_, open)| open.claimed_until.is_none_or(|until| until <= now))
-            .filter(|(_, open)| !is_live(&open.secret))
+            .filter(|(_, open)| open.owed || !is_live(&open.secret))
             .take(limit);
         claimable
             .map(|(&hold, open)| {

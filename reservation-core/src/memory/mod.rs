@@ -35,6 +35,7 @@ use crate::ids::{
 };
 use crate::limits::Policy;
 use crate::payment::PaymentReceipt;
+use crate::sales::{CancelReason, SalesState};
 use crate::seat_map::{Availability, SeatMap};
 use crate::store::{
     Catalog, CatalogAdmin, CatalogResult, Checkout, PaymentAttempt, ReservationStore,
@@ -425,6 +426,45 @@ impl ReservationStore for MemoryStore {
             show.lock().payment_settled(attempt.hold);
         }
         Ok(())
+    }
+
+    async fn pause_sales(
+        &self,
+        show: ShowId,
+        now: OffsetDateTime,
+    ) -> Result<SalesState, ReservationError> {
+        self.show(show)?.lock().pause_sales(now)
+    }
+
+    async fn resume_sales(
+        &self,
+        show: ShowId,
+        now: OffsetDateTime,
+    ) -> Result<SalesState, ReservationError> {
+        self.show(show)?.lock().resume_sales(now)
+    }
+
+    async fn reschedule(
+        &self,
+        show: ShowId,
+        starts_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<(), ReservationError> {
+        let state = self.show(show)?;
+        // The catalog before the show, as when it was added: one lock order.
+        let mut catalog = self.inner.catalog.write();
+        let moved = state.lock().reschedule(starts_at, now)?;
+        catalog.replace_show(moved);
+        Ok(())
+    }
+
+    async fn cancel_show(
+        &self,
+        show: ShowId,
+        reason: &CancelReason,
+        now: OffsetDateTime,
+    ) -> Result<SalesState, ReservationError> {
+        self.show(show)?.lock().cancel(reason, now)
     }
 
     async fn events_since(

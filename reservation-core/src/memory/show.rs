@@ -1,13 +1,16 @@
 //! One show's seats, holds, bookings and waitlist: the seat lifecycle as a
 //! state machine. The memory store keeps one per show behind a mutex, so each
-//! method here is one atomic step.
+//! method here is one atomic step. The organizer's operations (pausing,
+//! rescheduling, cancelling) are in `sales`.
+
+mod sales;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use time::OffsetDateTime;
 
-use crate::booking::{Booking, BookingStatus, Ticket};
+use crate::booking::{Booking, BookingStatus, CancelCause, Ticket};
 use crate::catalog::{PricedPlan, SeatIndex, Show};
 use crate::error::ReservationError;
 use crate::events::{Change, EventStream, Sequence, ShowEvent, WaitEnd};
@@ -18,6 +21,7 @@ use crate::limits::Policy;
 use crate::memory::checkouts::Checkouts;
 use crate::memory::event_log::EventLog;
 use crate::payment::PaymentReceipt;
+use crate::sales::SalesState;
 use crate::seat_map::{Availability, SeatMap, SeatView};
 use crate::seating::choose_seats;
 use crate::store::{Checkout, PaymentAttempt};
@@ -32,6 +36,8 @@ enum HoldPhase {
     Active,
     Expired,
     Confirmed(BookingId),
+    /// Ended because the show was cancelled.
+    Withdrawn,
 }
 
 struct HoldRecord {
@@ -76,6 +82,7 @@ pub(crate) struct ShowState {
     next_in_line: u64,
     /// Seats each holder holds or waits for (the per-holder limit).
     load: FastMap<HolderId, u16>,
+    sales: SalesState,
     log: EventLog,
 }
 
@@ -106,6 +113,7 @@ impl ShowState {
             line: BTreeMap::new(),
             next_in_line: 0,
             load: FastMap::default(),
+            sales: SalesState::OnSale,
         }
     }
 
@@ -146,7 +154,8 @@ impl ShowState {
     /// The FCFS policy (see [`crate::waitlist`]): offers free seats to waiters
     /// in join order, then drops waiters who can no longer be served.
     fn serve_waitlist(&mut self, now: OffsetDateTime) {
-        if self.line.is_empty() {
+        // Paused: waits keep their place and freed seats stay free.
+        if self.line.is_empty() || !self.sales.is_on_sale() {
             return;
         }
         let waiters = self.waiters();
@@ -236,16 +245,6 @@ impl ShowState {
             .ok_or(ReservationError::InvalidHoldToken)
     }
 
-    /// Seats are sold until the show starts.
-    fn check_on_sale(&self, now: OffsetDateTime) -> Result<(), ReservationError> {
-        if now >= self.show.starts_at {
-            return Err(ReservationError::SalesClosed {
-                starts_at: self.show.starts_at,
-            });
-        }
-        Ok(())
-    }
-
     /// Marks `seats` held and records the hold. The caller has checked the
     /// seats are free, accounted for the holder's load, and logs the event.
     fn create_hold(
@@ -314,6 +313,7 @@ impl ShowState {
                 seats,
             },
             HoldPhase::Expired => Change::Expired { hold: id, seats },
+            HoldPhase::Withdrawn => Change::Withdrawn { hold: id, seats },
             HoldPhase::Active => Change::Released { hold: id, seats },
         };
         self.log.push(now, change);
@@ -343,8 +343,10 @@ impl ShowState {
         now: OffsetDateTime,
     ) -> Result<Hold, ReservationError> {
         self.settle(now);
-        if self.record(token, holder)?.phase == HoldPhase::Expired {
-            return Err(ReservationError::HoldExpired);
+        match self.record(token, holder)?.phase {
+            HoldPhase::Expired => return Err(ReservationError::HoldExpired),
+            HoldPhase::Withdrawn => return Err(self.closed_for_good()),
+            HoldPhase::Active | HoldPhase::Confirmed(_) => {}
         }
         self.hold_view(token.secret())
             .ok_or(ReservationError::InvalidHoldToken)
@@ -359,6 +361,7 @@ impl ShowState {
         self.settle(now);
         match self.record(token, holder)?.phase {
             HoldPhase::Expired => Err(ReservationError::HoldExpired),
+            HoldPhase::Withdrawn => Err(self.closed_for_good()),
             HoldPhase::Confirmed(_) => Err(ReservationError::InvalidHoldToken),
             HoldPhase::Active => {
                 // `Active` as the end phase means "released".
@@ -377,8 +380,10 @@ impl ShowState {
         now: OffsetDateTime,
     ) -> Result<Checkout, ReservationError> {
         self.settle(now);
+        self.check_not_cancelled()?;
         match self.record(token, holder)?.phase {
             HoldPhase::Expired => Err(ReservationError::HoldExpired),
+            HoldPhase::Withdrawn => Err(self.closed_for_good()),
             HoldPhase::Confirmed(booking) => self
                 .bookings
                 .get(&booking)
@@ -404,9 +409,11 @@ impl ShowState {
         now: OffsetDateTime,
     ) -> Result<Booking, ReservationError> {
         self.settle(now);
+        self.check_not_cancelled()?;
         let record = self.record(token, holder)?;
         match record.phase {
             HoldPhase::Expired => return Err(ReservationError::HoldExpired),
+            HoldPhase::Withdrawn => return Err(self.closed_for_good()),
             HoldPhase::Confirmed(booking) => {
                 return self
                     .bookings
@@ -452,9 +459,9 @@ impl ShowState {
     ) -> Vec<PaymentAttempt> {
         let holds = &self.holds;
         let is_live = |secret: &Secret| {
-            holds
-                .get(secret)
-                .is_some_and(|hold| hold.phase != HoldPhase::Expired)
+            holds.get(secret).is_some_and(|hold| {
+                matches!(hold.phase, HoldPhase::Active | HoldPhase::Confirmed(_))
+            })
         };
         self.checkouts
             .claim_abandoned(self.show.id, now, limit, is_live)
@@ -493,8 +500,18 @@ impl ShowState {
         if booking.status != BookingStatus::Confirmed {
             return Err(ReservationError::BookingAlreadyCancelled(id));
         }
-        booking.status = BookingStatus::Cancelled { at: now };
+        booking.status = BookingStatus::Cancelled {
+            at: now,
+            reason: CancelCause::Holder,
+        };
         let booking = booking.clone();
+        self.free_booking(&booking, now);
+        self.serve_waitlist(now);
+        Ok(booking)
+    }
+
+    /// Frees the seats of a booking just cancelled, with its event.
+    fn free_booking(&mut self, booking: &Booking, now: OffsetDateTime) {
         let seats: Vec<SeatId> = booking.tickets.iter().map(|t| t.seat.seat).collect();
         for seat in &seats {
             if let Some(i) = self.pricing.plan().index_of(*seat) {
@@ -504,9 +521,13 @@ impl ShowState {
         let n = seats.len() as u32;
         self.counts.booked -= n;
         self.counts.available += n;
-        self.log.push(now, Change::Cancelled { booking: id, seats });
-        self.serve_waitlist(now);
-        Ok(booking)
+        self.log.push(
+            now,
+            Change::Cancelled {
+                booking: booking.id,
+                seats,
+            },
+        );
     }
 
     // ---- waitlist -------------------------------------------------------------------------
@@ -592,6 +613,9 @@ impl ShowState {
                 Some(HoldPhase::Expired) => WaitStatus::Ended {
                     reason: WaitEnd::Expired,
                 },
+                Some(HoldPhase::Withdrawn) => WaitStatus::Ended {
+                    reason: WaitEnd::ShowCancelled,
+                },
                 None => WaitStatus::Ended {
                     reason: WaitEnd::Cancelled,
                 },
@@ -660,6 +684,7 @@ impl ShowState {
             at: now,
             seats,
             counts: self.counts,
+            sales: self.sales.clone(),
         }
     }
 

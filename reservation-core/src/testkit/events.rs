@@ -19,9 +19,12 @@ pub fn apply(statuses: &mut HashMap<SeatId, SeatStatus>, event: &ShowEvent) {
         Change::Held { seats, .. } | Change::Offered { seats, .. } => (seats, SeatStatus::Held),
         Change::Released { seats, .. }
         | Change::Expired { seats, .. }
-        | Change::Cancelled { seats, .. } => (seats, SeatStatus::Available),
+        | Change::Cancelled { seats, .. }
+        | Change::Withdrawn { seats, .. } => (seats, SeatStatus::Available),
         Change::Booked { seats, .. } => (seats, SeatStatus::Booked),
-        Change::WaitJoined { .. } | Change::WaitEnded { .. } | Change::Line { .. } => return,
+        // Nothing else moves a seat (a stream from a newer build may hold
+        // kinds this one does not know).
+        _ => return,
     };
     for seat in seats {
         statuses.insert(*seat, status);

@@ -15,6 +15,7 @@ use crate::hold::{Hold, HoldRequest, HoldToken};
 use crate::ids::{BookingId, HoldId, HolderId, ShowId, WaitId};
 use crate::limits::Policy;
 use crate::payment::{ChargeRequest, PaymentError, PaymentGateway, PaymentReceipt};
+use crate::sales::{CancelReason, SalesState};
 use crate::seat_map::{Availability, SeatMap};
 use crate::store::{Checkout, PaymentAttempt, ReservationStore};
 use crate::waitlist::{Wait, WaitRequest, WaitStatus};
@@ -178,6 +179,40 @@ impl ReservationStore for FailingCheckout {
         now: OffsetDateTime,
     ) -> Result<(), ReservationError> {
         self.inner.payment_settled(attempt, now).await
+    }
+
+    async fn pause_sales(
+        &self,
+        show: ShowId,
+        now: OffsetDateTime,
+    ) -> Result<SalesState, ReservationError> {
+        self.inner.pause_sales(show, now).await
+    }
+
+    async fn resume_sales(
+        &self,
+        show: ShowId,
+        now: OffsetDateTime,
+    ) -> Result<SalesState, ReservationError> {
+        self.inner.resume_sales(show, now).await
+    }
+
+    async fn reschedule(
+        &self,
+        show: ShowId,
+        starts_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<(), ReservationError> {
+        self.inner.reschedule(show, starts_at, now).await
+    }
+
+    async fn cancel_show(
+        &self,
+        show: ShowId,
+        reason: &CancelReason,
+        now: OffsetDateTime,
+    ) -> Result<SalesState, ReservationError> {
+        self.inner.cancel_show(show, reason, now).await
     }
 
     async fn events_since(

@@ -6,6 +6,7 @@ use super::fixture::Fixture;
 use crate::error::{InputError, ReservationError};
 use crate::hold::{HoldRequest, HoldState, SeatFilter, SeatList, SeatSelection, Taken};
 use crate::ids::{HolderId, SeatId, ShowId};
+use crate::sales::ClosedReason;
 use crate::seat_map::SeatStatus;
 use crate::store::Store;
 
@@ -370,7 +371,7 @@ pub async fn sales_close_when_the_show_starts<S: Store + 'static>(store: S) {
     f.clock.set(starts_at);
     assert!(matches!(
         f.hold(f.small_show, HolderId::random(), &["A1"]).await,
-        Err(ReservationError::SalesClosed { starts_at: s }) if s == starts_at
+        Err(ReservationError::SalesClosed { starts_at: s, reason: ClosedReason::Started }) if s == starts_at
     ));
     assert!(matches!(
         f.engine

@@ -44,6 +44,7 @@ pub mod faults;
 mod fixture;
 pub mod holds;
 pub mod model;
+pub mod sales;
 pub mod waiting_room;
 pub mod waitlist;
 pub mod zones;
@@ -94,6 +95,11 @@ macro_rules! conformance_tests {
             zones::search_days_are_the_citys_local_days,
             concurrency::racing_holders_never_double_book,
             concurrency::racing_sweepers_split_abandoned_payments,
+            sales::paused_sales_refuse_holds_but_take_payment,
+            sales::paused_waits_keep_their_place_until_resumed,
+            sales::reschedule_moves_the_start,
+            sales::cancel_show_ends_everything_and_refunds_once,
+            sales::cancelled_bookings_are_refunded_by_the_sweeper,
         );
     };
     (@scenarios $make:expr; $($module:ident :: $name:ident),* $(,)?) => {
@@ -176,6 +182,7 @@ mod tests {
             ("concurrency", include_str!("concurrency.rs")),
             ("events", include_str!("events.rs")),
             ("holds", include_str!("holds.rs")),
+            ("sales", include_str!("sales.rs")),
             ("waiting_room", include_str!("waiting_room.rs")),
             ("waitlist", include_str!("waitlist.rs")),
             ("zones", include_str!("zones.rs")),

@@ -1,13 +1,13 @@
 //! Bookings: read by their holder, cancelled (the seats go to the waitlist
 //! first).
 
-use reservation_core::catalog::SeatIndex;
-use reservation_core::{Booking, BookingId, BookingStatus, Change, HolderId, ReservationError};
+use reservation_core::{
+    Booking, BookingId, BookingStatus, CancelCause, HolderId, ReservationError,
+};
 use time::OffsetDateTime;
 
 use crate::PgStore;
 use crate::error::{Error, Result};
-use crate::rows::FREE;
 
 pub(super) async fn read(
     store: &PgStore,
@@ -42,26 +42,7 @@ pub(super) async fn cancel(
                 if found.status != BookingStatus::Confirmed {
                     return Err(ReservationError::BookingAlreadyCancelled(booking).into());
                 }
-                found.status = BookingStatus::Cancelled { at: t.now };
-                sqlx::query("UPDATE bookings SET doc = $3 WHERE show_id = $1 AND id = $2")
-                    .bind(t.id().as_uuid())
-                    .bind(booking.as_uuid())
-                    .bind(sqlx::types::Json(&found))
-                    .execute(t.conn())
-                    .await?;
-                let seats: Vec<SeatIndex> = found
-                    .tickets
-                    .iter()
-                    .filter_map(|ticket| t.meta.pricing.plan().index_of(ticket.seat.seat))
-                    .collect();
-                t.set_seats(&seats, FREE, None).await?;
-                t.counts.booked -= seats.len() as u32;
-                t.counts.available += seats.len() as u32;
-                let ids = t.meta.pricing.seat_ids(&seats);
-                t.log(Change::Cancelled {
-                    booking,
-                    seats: ids,
-                });
+                t.cancel_booking(&mut found, CancelCause::Holder).await?;
                 t.serve_waitlist().await?;
                 Ok(found)
             }

@@ -4,7 +4,7 @@
 
 use reservation_core::payment::PaymentReceipt;
 use reservation_core::{
-    Booking, BookingId, BookingStatus, Change, Checkout, HoldId, HoldToken, HolderId,
+    Booking, BookingId, BookingStatus, Change, Checkout, ClosedReason, HoldId, HoldToken, HolderId,
     ReservationError, Ticket, TicketId,
 };
 use time::OffsetDateTime;
@@ -25,9 +25,11 @@ pub(super) async fn begin(
         .retrying(|| async {
             let mut t = store.begin_for_token(token, now).await?;
             let outcome = async {
+                t.check_not_cancelled()?;
                 let row = t.hold_row(token, holder).await?;
                 match row.stage {
                     HoldStage::Expired => Err(ReservationError::HoldExpired.into()),
+                    HoldStage::Withdrawn => Err(t.closed(ClosedReason::Cancelled).into()),
                     HoldStage::Confirmed(booking) => PgStore::booking_in(&mut t, booking)
                         .await?
                         .map(Checkout::AlreadyBooked)
@@ -54,6 +56,9 @@ pub(super) async fn complete(
     store
         .retrying(|| async {
             let mut t = store.begin_for_token(token, now).await?;
+            if let Err(closed) = t.check_not_cancelled() {
+                return t.finish(Err(closed)).await;
+            }
             let row = match t.hold_row(token, holder).await {
                 Ok(row) => row,
                 Err(refused) => return t.finish(Err(refused)).await,
@@ -61,6 +66,10 @@ pub(super) async fn complete(
             match row.stage {
                 HoldStage::Expired => {
                     return t.finish(Err(ReservationError::HoldExpired.into())).await;
+                }
+                HoldStage::Withdrawn => {
+                    let closed = t.closed(ClosedReason::Cancelled);
+                    return t.finish(Err(closed.into())).await;
                 }
                 HoldStage::Confirmed(booking) => {
                     let found = PgStore::booking_in(&mut t, booking)

@@ -8,7 +8,8 @@ use reservation_core::catalog::SeatIndex;
 use reservation_core::seating::choose_seats;
 use reservation_core::waitlist::SeatHolding;
 use reservation_core::{
-    Change, Hold, HoldRequest, HoldToken, HolderId, ReservationError, SeatSelection, ShowId,
+    Change, ClosedReason, Hold, HoldRequest, HoldToken, HolderId, ReservationError, SeatSelection,
+    ShowId,
 };
 use time::OffsetDateTime;
 
@@ -40,6 +41,9 @@ pub(super) async fn status(
             let outcome = match t.hold_row(token, holder).await {
                 Ok(row) if row.stage == HoldStage::Expired => {
                     Err(ReservationError::HoldExpired.into())
+                }
+                Ok(row) if row.stage == HoldStage::Withdrawn => {
+                    Err(t.closed(ClosedReason::Cancelled).into())
                 }
                 Ok(row) => Ok(t.hold_view(&row)),
                 Err(refused) => Err(refused),
@@ -80,10 +84,7 @@ impl PgStore {
         t: &mut ShowTx,
         requests: &[HoldRequest],
     ) -> Result<Vec<Result<Hold, ReservationError>>> {
-        if t.now >= t.meta.show.starts_at {
-            let closed = ReservationError::SalesClosed {
-                starts_at: t.meta.show.starts_at,
-            };
+        if let Err(closed) = t.check_on_sale() {
             return Ok(requests.iter().map(|_| Err(closed.clone())).collect());
         }
         let holders: Vec<HolderId> = requests.iter().map(|r| r.holder).collect();

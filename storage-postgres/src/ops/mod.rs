@@ -10,7 +10,8 @@
 //! - `booking`: reading and cancelling a booking;
 //! - `waitlist`: joining, reading and leaving the line;
 //! - `reads`: seat maps, availability and events;
-//! - `sweep`: settling the shows something fell due on.
+//! - `sweep`: settling the shows something fell due on;
+//! - `sales`: pausing, resuming, moving and cancelling a show.
 
 mod booking;
 mod checkout;
@@ -18,15 +19,16 @@ mod hold;
 mod payments;
 mod reads;
 mod release;
+mod sales;
 mod sweep;
 mod waitlist;
 
 use async_trait::async_trait;
 use reservation_core::payment::PaymentReceipt;
 use reservation_core::{
-    Availability, Booking, BookingId, Checkout, EventStream, Hold, HoldRequest, HoldToken,
-    HolderId, PaymentAttempt, Policy, ReservationError, ReservationStore, SeatMap, Sequence,
-    ShowEvent, ShowId, Wait, WaitId, WaitRequest, WaitStatus,
+    Availability, Booking, BookingId, CancelReason, Checkout, EventStream, Hold, HoldRequest,
+    HoldToken, HolderId, PaymentAttempt, Policy, ReservationError, ReservationStore, SalesState,
+    SeatMap, Sequence, ShowEvent, ShowId, Wait, WaitId, WaitRequest, WaitStatus,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -216,6 +218,40 @@ impl ReservationStore for PgStore {
         now: OffsetDateTime,
     ) -> Result<(), ReservationError> {
         payments::settled(self, attempt, now).await
+    }
+
+    async fn pause_sales(
+        &self,
+        show: ShowId,
+        now: OffsetDateTime,
+    ) -> Result<SalesState, ReservationError> {
+        sales::pause(self, show, now).await
+    }
+
+    async fn resume_sales(
+        &self,
+        show: ShowId,
+        now: OffsetDateTime,
+    ) -> Result<SalesState, ReservationError> {
+        sales::resume(self, show, now).await
+    }
+
+    async fn reschedule(
+        &self,
+        show: ShowId,
+        starts_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<(), ReservationError> {
+        sales::reschedule(self, show, starts_at, now).await
+    }
+
+    async fn cancel_show(
+        &self,
+        show: ShowId,
+        reason: &CancelReason,
+        now: OffsetDateTime,
+    ) -> Result<SalesState, ReservationError> {
+        sales::cancel(self, show, reason, now).await
     }
 
     async fn events_since(

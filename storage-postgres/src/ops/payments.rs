@@ -9,9 +9,10 @@ use time::OffsetDateTime;
 
 use crate::PgStore;
 use crate::error::Error;
-use crate::rows::{AttemptRow, EXPIRED};
+use crate::rows::{AttemptRow, EXPIRED, WITHDRAWN};
 
-/// Claims unsettled attempts whose hold is gone (released) or expired.
+/// Claims unsettled attempts owed a refund (their booking was cancelled
+/// with the show) or whose hold is gone (released), expired or withdrawn.
 /// `SKIP LOCKED` and the claim keep concurrent sweepers apart: a row one of
 /// them is claiming is skipped, and once claimed it is not due again until
 /// the claim lapses. No show lock is taken, so this never waits for sales.
@@ -22,7 +23,7 @@ static CLAIM: LazyLock<String> = LazyLock::new(|| {
              LEFT JOIN holds h ON h.show_id = c.show_id AND h.id = c.hold_id
              WHERE c.settled_at IS NULL
                AND (c.claimed_until IS NULL OR c.claimed_until <= $1)
-               AND (h.id IS NULL OR h.state = {EXPIRED})
+               AND (c.refund_owed OR h.id IS NULL OR h.state IN ({EXPIRED}, {WITHDRAWN}))
              ORDER BY c.free_at
              LIMIT $2
              FOR UPDATE OF c SKIP LOCKED

@@ -40,7 +40,7 @@ pub(super) async fn seat_map(
             let mut t = store.begin(show, now).await?;
             let holdings = t.holdings().await?;
             let plan = Arc::clone(t.meta.pricing.plan());
-            let (counts, at) = (t.counts, t.now);
+            let (counts, at, sales) = (t.counts, t.now, t.sales.clone());
             let seq = t.commit().await?;
             let seats = SeatView::all(&plan, &holdings, viewer);
             Ok(SeatMap {
@@ -49,6 +49,7 @@ pub(super) async fn seat_map(
                 at,
                 seats,
                 counts,
+                sales,
             })
         })
         .await
@@ -67,6 +68,7 @@ async fn seat_map_unlocked(
     let meta = store.meta(show).await?;
     let row: Option<SeatMapRow> = sqlx::query_as(
         "SELECT st.last_seq, st.next_in_line, st.next_due, st.available, st.held, st.booked,
+                st.sales, st.sales_since, st.cancel_reason, st.starts_at,
                 taken.indexes, taken.statuses, taken.holders
          FROM show_state st, LATERAL (
              SELECT array_agg(seat_index) AS indexes, array_agg(status) AS statuses,
@@ -106,6 +108,7 @@ async fn seat_map_unlocked(
         show,
         seq: sequence(row.state.last_seq, "show_state")?,
         seats: SeatView::all(plan, &holdings(plan.len(), taken), viewer),
+        sales: row.state.sales.state()?,
         counts: row.state.counts.try_into()?,
         at: in_micros(now),
     }))

@@ -1,6 +1,6 @@
 //! Releasing a hold: its seats go to the waitlist first, then to everyone.
 
-use reservation_core::{Change, HoldToken, HolderId, ReservationError};
+use reservation_core::{Change, ClosedReason, HoldToken, HolderId, ReservationError};
 use time::OffsetDateTime;
 
 use crate::PgStore;
@@ -20,6 +20,9 @@ pub(super) async fn release(
                 let row = t.hold_row(token, holder).await?;
                 match row.stage {
                     HoldStage::Expired => return Err(ReservationError::HoldExpired.into()),
+                    HoldStage::Withdrawn => {
+                        return Err(t.closed(ClosedReason::Cancelled).into());
+                    }
                     HoldStage::Confirmed(_) => {
                         return Err(ReservationError::InvalidHoldToken.into());
                     }

@@ -22,12 +22,7 @@ pub(super) async fn join(
         .retrying(|| async {
             let mut t = store.begin(request.show, now).await?;
             let outcome = async {
-                if t.now >= t.meta.show.starts_at {
-                    return Err(ReservationError::SalesClosed {
-                        starts_at: t.meta.show.starts_at,
-                    }
-                    .into());
-                }
+                t.check_on_sale()?;
                 let category = request
                     .category
                     .as_ref()
@@ -71,7 +66,7 @@ pub(super) async fn join(
                     count: request.count,
                     category: request.category.clone(),
                     joined_at: t.now,
-                    expires_at: (t.now + t.policy.max_wait).min(t.meta.show.starts_at),
+                    expires_at: (t.now + t.policy.max_wait).min(t.starts_at),
                 };
                 let order = t.take_next_in_line();
                 sqlx::query(
@@ -134,6 +129,9 @@ pub(super) async fn status(
                     match t.hold_row(&token, holder).await {
                         Ok(hold) if hold.stage == HoldStage::Expired => WaitStatus::Ended {
                             reason: WaitEnd::Expired,
+                        },
+                        Ok(hold) if hold.stage == HoldStage::Withdrawn => WaitStatus::Ended {
+                            reason: WaitEnd::ShowCancelled,
                         },
                         Ok(hold) => WaitStatus::Offered {
                             hold: t.hold_view(&hold),

@@ -6,6 +6,9 @@ use super::*;
 impl PgStore {
     /// Paces one room, if no other transaction has it. Returns how many it admitted.
     pub(super) async fn pace_room(&self, show: ShowId, now: OffsetDateTime) -> Result<u64> {
+        // Before the transaction: loading it takes a connection of its own,
+        // and the background work has only one to spare.
+        let meta = self.meta(show).await?;
         let mut tx = begin(self.pool()).await?;
         let Some(mut room) = lock_room(&mut tx, show, true).await? else {
             return Ok(0);
@@ -13,12 +16,12 @@ impl PgStore {
         if room.phase == RoomPhase::Closed {
             return Ok(0);
         }
-        let meta = self.meta(show).await?;
-        let starts_at = meta.show.starts_at;
         let mut t = ShowTx::begin_in(self, meta, tx, now, false)
             .await?
             .ok_or(RoomError::UnknownShow(show))?;
-        let now = t.now;
+        // The locked row's start: the show may have been moved since this
+        // process cached its facts.
+        let (now, starts_at) = (t.now, t.starts_at);
         let seats = t.counts;
         let mut counters = Counters::lock(t.conn(), show)
             .await?

@@ -205,7 +205,7 @@ impl ShowTx {
             expires_at: row.expires_at,
             state: match row.stage {
                 HoldStage::Confirmed(booking) => HoldState::Confirmed(booking),
-                HoldStage::Active | HoldStage::Expired => HoldState::Active,
+                HoldStage::Active | HoldStage::Expired | HoldStage::Withdrawn => HoldState::Active,
             },
         }
     }

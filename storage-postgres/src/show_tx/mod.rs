@@ -6,10 +6,13 @@
 //!
 //! Its methods are grouped by concern: `settle` (expiry and the waitlist's
 //! handoff, which every transaction runs first), `seats` (who has which
-//! seat, the holders' loads) and `holds` (making and reading holds); the
-//! beginning and the commit are here.
+//! seat, the holders' loads), `holds` (making and reading holds),
+//! `bookings` (cancelling one) and `sales` (the show's sales state and
+//! start); the beginning and the commit are here.
 
+mod bookings;
 mod holds;
+mod sales;
 mod seats;
 mod settle;
 
@@ -18,7 +21,7 @@ use std::sync::{Arc, LazyLock};
 use reservation_core::catalog::SeatIndex;
 use reservation_core::waitlist::SeatHolding;
 use reservation_core::{
-    Availability, Change, Policy, ReservationError, ReservationStore, Sequence, ShowId,
+    Availability, Change, Policy, ReservationError, ReservationStore, SalesState, Sequence, ShowId,
 };
 use sqlx::{PgConnection, Postgres, Transaction};
 use time::OffsetDateTime;
@@ -86,6 +89,11 @@ pub(crate) struct ShowTx {
     pub(crate) policy: Policy,
     pub(crate) now: OffsetDateTime,
     pub(crate) counts: Availability,
+    /// The sales state, as of the lock.
+    pub(crate) sales: SalesState,
+    /// When the show starts: the cached [`ShowMeta`] is not told when
+    /// another instance moves it, so the locked row says.
+    pub(crate) starts_at: OffsetDateTime,
     last_seq: i64,
     next_in_line: i64,
     changes: Vec<Change>,
@@ -157,7 +165,8 @@ impl ShowTx {
         let row: Option<StateRow> = sqlx::query_as(&format!(
             "SELECT set_config('plan_cache_mode', 'force_generic_plan', true),
                  set_config('enable_seqscan', 'off', true),
-                 last_seq, next_in_line, next_due, available, held, booked
+                 last_seq, next_in_line, next_due, available, held, booked,
+                 sales, sales_since, cancel_reason, starts_at
              FROM show_state WHERE show_id = $1 {lock}"
         ))
         .bind(meta.show.id.as_uuid())
@@ -172,6 +181,8 @@ impl ShowTx {
         };
         let counts = row.counts.try_into()?;
         let next_due = row.next_due;
+        let sales = row.sales.state()?;
+        let starts_at = row.sales.starts_at.unwrap_or(meta.show.starts_at);
         sequence(row.last_seq, "show_state")?;
         if row.next_in_line < 0 {
             return Err(crate::error::corrupt(
@@ -188,6 +199,8 @@ impl ShowTx {
             policy: store.policy(),
             now,
             counts,
+            sales,
+            starts_at,
             changes: Vec::new(),
             due_recompute: false,
             new_deadline: None,

@@ -3,7 +3,7 @@
 //! freed seats go to the waitlist in join order before anyone else sees them.
 
 use reservation_core::waitlist::{SeatHolding, Waiter, beyond_reach, serve_in_order};
-use reservation_core::{Change, HoldId, WaitEnd, WaitId};
+use reservation_core::{Change, HoldId, SeatId, WaitEnd, WaitId};
 use uuid::Uuid;
 
 use super::ShowTx;
@@ -15,7 +15,7 @@ use crate::rows::{
 impl ShowTx {
     /// Frees holds past `free_at`, ends waits past `expires_at`, serves the waitlist.
     pub(super) async fn settle(&mut self) -> Result<()> {
-        let mut expired: Vec<ExpiredHold> = sqlx::query_as(&format!(
+        let expired: Vec<ExpiredHold> = sqlx::query_as(&format!(
             "UPDATE holds SET state = {EXPIRED} WHERE show_id = $1 AND state = {ACTIVE} AND free_at <= $2
              RETURNING id, seat_indexes, free_at"
         ))
@@ -23,23 +23,9 @@ impl ShowTx {
         .bind(self.now)
         .fetch_all(&mut *self.tx)
         .await?;
-        expired.sort_by_key(|hold| (hold.free_at, hold.id));
-        for ExpiredHold {
-            id,
-            seat_indexes: seats,
-            ..
-        } in &expired
-        {
-            let seats = seat_indexes(seats, self.meta.pricing.plan().len(), "holds")?;
-            self.set_seats(&seats, FREE, None).await?;
-            self.counts.held -= seats.len() as u32;
-            self.counts.available += seats.len() as u32;
-            let seats = self.meta.pricing.seat_ids(&seats);
-            self.log(Change::Expired {
-                hold: HoldId::from_uuid(*id),
-                seats,
-            });
-        }
+        let expired = self
+            .free_ended_holds(expired, |hold, seats| Change::Expired { hold, seats })
+            .await?;
         let mut waits: Vec<EndedWait> = sqlx::query_as(&format!(
             "UPDATE waits SET state = {ENDED}, end_reason = 'expired'
              WHERE show_id = $1 AND state = {WAITING} AND expires_at <= $2
@@ -56,12 +42,36 @@ impl ShowTx {
                 reason: WaitEnd::Expired,
             });
         }
-        self.ended += expired.len() + waits.len();
+        self.ended += expired + waits.len();
         self.due_recompute = true;
-        if !expired.is_empty() || !waits.is_empty() {
+        if expired > 0 || !waits.is_empty() {
             self.serve_waitlist().await?;
         }
         Ok(())
+    }
+
+    /// Frees the seats of `holds`, just ended, in the order they were due,
+    /// logging `change` for each; returns how many there were.
+    pub(super) async fn free_ended_holds(
+        &mut self,
+        mut holds: Vec<ExpiredHold>,
+        change: fn(HoldId, Vec<SeatId>) -> Change,
+    ) -> Result<usize> {
+        holds.sort_by_key(|hold| (hold.free_at, hold.id));
+        for ExpiredHold {
+            id,
+            seat_indexes: seats,
+            ..
+        } in &holds
+        {
+            let seats = seat_indexes(seats, self.meta.pricing.plan().len(), "holds")?;
+            self.set_seats(&seats, FREE, None).await?;
+            self.counts.held -= seats.len() as u32;
+            self.counts.available += seats.len() as u32;
+            let seats = self.meta.pricing.seat_ids(&seats);
+            self.log(change(HoldId::from_uuid(*id), seats));
+        }
+        Ok(holds.len())
     }
 
     /// The waits in line, in join order.
@@ -78,7 +88,12 @@ impl ShowTx {
 
     /// The FCFS policy: freed seats to waiters in join order, then drop the
     /// waiters beyond reach. Runs in the transaction that freed the seats.
+    /// While sales are paused waiters keep their place and freed seats
+    /// stay free.
     pub(crate) async fn serve_waitlist(&mut self) -> Result<()> {
+        if !self.sales.is_on_sale() {
+            return Ok(());
+        }
         let waiters = self.waiters().await?;
         if waiters.is_empty() {
             return Ok(());

@@ -95,6 +95,13 @@ async fn page(uri: &str) -> (StatusCode, String, String) {
     get(&app, &uri.replace("{city}", &f.city.to_string()), None).await
 }
 
+/// The time in "seats free up for you by {time}." of a waiting page.
+fn free_up_time(main: &str) -> &str {
+    let start = main.find("seats free up for you by ").unwrap() + 25;
+    let end = main[start..].find('.').unwrap();
+    &main[start..start + end]
+}
+
 /// The text inside `<main>`, so content streamed into `<template>`s (which
 /// needs JavaScript) does not count.
 fn main_of(html: &str) -> &str {
@@ -294,6 +301,13 @@ fn a_waiter_sees_its_place_in_line_and_nobody_else_does() {
         let main = main_of(&html);
         assert!(
             main.contains("Waiting for 2 seats") && main.contains("You are number 1 in line."),
+            "{main}"
+        );
+        // The holds ahead run out minutes after the fixture's 12:00 UTC,
+        // told on the venue's clocks (America/Chicago).
+        let estimate = free_up_time(main);
+        assert!(
+            estimate.starts_with("06:0") && estimate.ends_with(" CST"),
             "{main}"
         );
         assert!(

@@ -21,8 +21,8 @@ pub struct RoomPageData {
     pub phase: SalePhase,
     /// Where this visitor stands.
     pub standing: StandingView,
-    /// When the sale opens (or, before the lobby opens, the lobby),
-    /// "HH:MM:SS UTC".
+    /// When the sale opens (or, before the lobby opens, the lobby), on the
+    /// venue's clocks: "19:30:00 CET".
     pub opens: String,
     /// Place in line, 1 for the next (queued only).
     pub position: Option<u64>,

@@ -7,7 +7,7 @@ use std::error::Error;
 use std::sync::Arc;
 
 use reservation_core::catalog::{
-    City, Event, EventKind, GeoPoint, Hall, PriceList, Show, Venue, grid_layout,
+    City, Event, EventKind, GeoPoint, Hall, PriceList, Show, TimeZone, Venue, grid_layout,
 };
 use reservation_core::payment::{CardNumber, FakeGateway, test_cards};
 use reservation_core::{
@@ -26,10 +26,14 @@ async fn main() -> Result<(), Box<dyn Error>> {
 /// PostgreSQL).
 pub(crate) async fn sell_tickets<S: Store + 'static>(store: S) -> Result<(), Box<dyn Error>> {
     // 2. A catalog: a city, a cinema with one 12 x 16 hall, a movie, a show.
+    //    Each has a time zone (UTC unless given): search's days and the
+    //    times people read are local to it.
     let location = GeoPoint::new(52.52, 13.405)?;
-    let city = City::new("Berlin", "DE", location);
-    let venue =
-        Venue::new(city.id, "Kino Mitte", location).with_address("Rosenthaler Str. 1", "10119");
+    let berlin = TimeZone::parse("Europe/Berlin")?;
+    let city = City::new("Berlin", "DE", location).with_time_zone(berlin.clone());
+    let venue = Venue::new(city.id, "Kino Mitte", location)
+        .with_address("Rosenthaler Str. 1", "10119")
+        .with_time_zone(berlin);
     let hall = Hall::new(
         HallId::random(),
         venue.id,

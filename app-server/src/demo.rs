@@ -5,7 +5,7 @@
 
 use reservation_core::catalog::{
     CatalogError, CategoryCode, City, Event, EventKind, GeoPoint, Hall, Layout, Performer, Point,
-    PriceCategory, PriceList, Row, Seat, SeatFlags, Section, Show, Stage, Venue,
+    PriceCategory, PriceList, Row, Seat, SeatFlags, Section, Show, Stage, TimeZone, Venue,
 };
 use reservation_core::waiting_room::{Pace, RoomConfig, RoomError, WaitingRoom};
 use reservation_core::{
@@ -30,13 +30,15 @@ pub struct Loaded {
     pub largest_hall: usize,
 }
 
-const CITIES: [(&str, &str, f64, f64); 6] = [
-    ("Berlin", "DE", 52.520, 13.405),
-    ("Hamburg", "DE", 53.551, 9.994),
-    ("München", "DE", 48.137, 11.575),
-    ("Wien", "AT", 48.208, 16.373),
-    ("Zürich", "CH", 47.377, 8.541),
-    ("Paris", "FR", 48.857, 2.352),
+/// Name, country, centre and IANA time zone (migration 0008 gives the
+/// same zones to demo cities stored before it).
+const CITIES: [(&str, &str, f64, f64, &str); 6] = [
+    ("Berlin", "DE", 52.520, 13.405, "Europe/Berlin"),
+    ("Hamburg", "DE", 53.551, 9.994, "Europe/Berlin"),
+    ("München", "DE", 48.137, 11.575, "Europe/Berlin"),
+    ("Wien", "AT", 48.208, 16.373, "Europe/Vienna"),
+    ("Zürich", "CH", 47.377, 8.541, "Europe/Zurich"),
+    ("Paris", "FR", 48.857, 2.352, "Europe/Paris"),
 ];
 
 const MOVIES: [(&str, &str, u32, &str); 18] = [
@@ -287,7 +289,7 @@ pub async fn needs_loading<S: reservation_core::Catalog + ?Sized>(
 }
 
 /// The demo show behind a waiting room: "Rock the Arena" at the Hamburg
-/// Arena, its first show (the day after tomorrow, 20:00 UTC). Search
+/// Arena, its first show (the day after tomorrow, 20:00 in Hamburg). Search
 /// "rock", pick Hamburg, and its first showtime.
 pub fn room_show() -> ShowId {
     show_id("Hamburg Arena / Stalls", 1, 20)
@@ -364,10 +366,14 @@ pub async fn load<S: CatalogAdmin + ?Sized>(
         concerts.push(EventId::from_name(title));
     }
     loaded.events = movies.len() + concerts.len();
-    let first_day = (now + Duration::days(1)).replace_time(Time::MIDNIGHT);
-    for (c, (city_name, country, lat, lon)) in CITIES.iter().enumerate() {
+    for (c, (city_name, country, lat, lon, zone)) in CITIES.iter().enumerate() {
         let location = GeoPoint::new(*lat, *lon)?;
-        let city = City::new(*city_name, *country, location).with_id(CityId::from_name(city_name));
+        let zone = TimeZone::parse(zone)?;
+        // Shows start on the hour by the city's clocks, from its tomorrow on.
+        let first_day = zone.date_of(now) + Duration::days(1);
+        let city = City::new(*city_name, *country, location)
+            .with_id(CityId::from_name(city_name))
+            .with_time_zone(zone.clone());
         added(store.add_city(city.clone()).await)?;
         loaded.cities += 1;
         let currency = match *country {
@@ -387,6 +393,7 @@ pub async fn load<S: CatalogAdmin + ?Sized>(
             let location = GeoPoint::new(lat + 0.01 * v as f64, lon - 0.012 * v as f64)?;
             let venue = Venue::new(city.id, venue_name.clone(), location)
                 .with_id(VenueId::from_name(venue_name))
+                .with_time_zone(zone.clone())
                 .with_address(
                     format!(
                         "{} Straße {}",
@@ -436,10 +443,10 @@ pub async fn load<S: CatalogAdmin + ?Sized>(
                     for (t, hour) in times.iter().enumerate() {
                         let event =
                             events[(c * 5 + v * 3 + h * 7 + day as usize * 2 + t) % events.len()];
-                        let starts_at = first_day
-                            + Duration::days(day)
+                        let local = (first_day + Duration::days(day)).with_time(Time::MIDNIGHT)
                             + Duration::hours(i64::from(*hour))
                             + Duration::minutes(15 * h as i64);
+                        let starts_at = zone.at_local(local);
                         let prices = prices(hall.layout(), base, currency)?;
                         let show = Show::new(event, &venue, &hall, starts_at, prices)
                             .with_id(show_id(&hall_name, day, *hour));

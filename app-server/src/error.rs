@@ -262,6 +262,7 @@ impl From<SearchError> for ApiError {
             SearchError::TextTooLong => "text_too_long",
             SearchError::InvalidRadius => "invalid_radius",
             SearchError::EmptyDateRange => "empty_date_range",
+            SearchError::DaysNeedCity => "days_need_city",
             SearchError::Storage(cause) => return Self::internal(cause),
             _ => "invalid_search",
         };

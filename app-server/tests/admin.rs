@@ -117,10 +117,21 @@ async fn an_organizer_puts_on_a_show_that_buyers_can_find_and_book() {
         &mut client,
         "POST",
         "/api/v1/admin/cities",
-        json!({ "name": "Vienna", "country": "AT", "location": { "lat": 48.2, "lon": 16.37 } }),
+        json!({ "name": "Vienna", "country": "AT", "location": { "lat": 48.2, "lon": 16.37 },
+                "time_zone": "Europe/Vienna" }),
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{city}");
+    assert_eq!(city["time_zone"], "Europe/Vienna");
+    let (status, _) = admin(
+        &mut client,
+        "POST",
+        "/api/v1/admin/cities",
+        json!({ "name": "Atlantis", "country": "XX", "location": { "lat": 0.0, "lon": 0.0 },
+                "time_zone": "Atlantic/Atlantis" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "an unknown zone");
     let (status, venue) = admin(
         &mut client,
         "POST",
@@ -130,6 +141,10 @@ async fn an_organizer_puts_on_a_show_that_buyers_can_find_and_book() {
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{venue}");
+    assert_eq!(
+        venue["time_zone"], "Europe/Vienna",
+        "a venue is in its city's zone"
+    );
     let venue_id = text(&venue["id"]);
     let (status, hall) = admin(
         &mut client,

@@ -492,3 +492,62 @@ async fn the_openapi_document_covers_every_route() {
         );
     }
 }
+
+/// Times keep their RFC 3339 instant and add the venue's zone and local
+/// start; search's days are the city's (the fixture's city and venue are in
+/// America/Chicago, its clock at 2030-01-01 12:00 UTC, its shows a day
+/// later: 06:00 CST).
+#[tokio::test]
+async fn times_come_with_the_zone_and_days_are_the_citys() {
+    let (app, f) = fixture_app().await;
+    let mut client = Client::new(&app);
+    let (status, details) = client.get(&format!("/api/v1/shows/{}", f.show)).await;
+    assert_eq!(status, StatusCode::OK);
+    let show = &details["show"];
+    assert_eq!(show["starts_at"], "2030-01-02T12:00:00Z");
+    assert_eq!(show["time_zone"], "America/Chicago");
+    assert_eq!(show["starts_at_local"], "2030-01-02T06:00:00-06:00");
+    assert_eq!(details["venue"]["time_zone"], "America/Chicago");
+    let (_, event) = client
+        .get(&format!("/api/v1/events/{}?city={}", f.event, f.city))
+        .await;
+    let listed = &event["showtimes"][0]["shows"][0];
+    assert_eq!(listed["starts_at_local"], "2030-01-02T06:00:00-06:00");
+    assert_eq!(listed["time_zone"], "America/Chicago");
+    let (_, cities) = client.get("/api/v1/cities").await;
+    assert_eq!(cities[0]["time_zone"], "America/Chicago");
+
+    let search = |query: String| format!("/api/v1/search?city={}&{query}", f.city);
+    let (status, page) = client
+        .get(&search("first_day=2030-01-02&last_day=2030-01-02".into()))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page["hits"][0]["shows"], 2);
+    assert_eq!(page["hits"][0]["time_zone"], "America/Chicago");
+    let (_, page) = client.get(&search("first_day=2030-01-03".into())).await;
+    assert_eq!(page["hits"], json!([]));
+    // Tuesday 1 January 2030: the week runs from Monday 30 December.
+    let (_, page) = client.get(&search("this_week=true".into())).await;
+    assert_eq!(page["hits"][0]["shows"], 2, "{page}");
+    for query in ["first_day=2030-01-02", "this_week=true"] {
+        let (status, body) = client.get(&format!("/api/v1/search?{query}")).await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("days_need_city")),
+            "{query}"
+        );
+    }
+    let (status, _) = client.get(&search("first_day=2030-13-01".into())).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    let (_, doc) = client.get("/api/v1/openapi.json").await;
+    let zoned = doc["components"]["schemas"]["ZonedShow"].to_string();
+    assert!(
+        zoned.contains("starts_at_local") && zoned.contains("time_zone"),
+        "{zoned}"
+    );
+    let search_params = doc["paths"]["/api/v1/search"]["get"]["parameters"].to_string();
+    for name in ["first_day", "last_day", "this_week"] {
+        assert!(search_params.contains(name), "{name}: {search_params}");
+    }
+}

@@ -95,6 +95,13 @@ async fn page(uri: &str) -> (StatusCode, String, String) {
     get(&app, &uri.replace("{city}", &f.city.to_string()), None).await
 }
 
+/// The time in "seats free up for you by {time}." of a waiting page.
+fn free_up_time(main: &str) -> &str {
+    let start = main.find("seats free up for you by ").unwrap() + 25;
+    let end = main[start..].find('.').unwrap();
+    &main[start..start + end]
+}
+
 /// The text inside `<main>`, so content streamed into `<template>`s (which
 /// needs JavaScript) does not count.
 fn main_of(html: &str) -> &str {
@@ -321,6 +328,13 @@ fn a_waiter_sees_its_place_in_line_and_nobody_else_does() {
             main.contains("Waiting for 2 seats") && main.contains("You are number 1 in line."),
             "{main}"
         );
+        // The holds ahead run out minutes after the fixture's 12:00 UTC,
+        // told on the venue's clocks (America/Chicago).
+        let estimate = free_up_time(main);
+        assert!(
+            estimate.starts_with("06:0") && estimate.ends_with(" CST"),
+            "{main}"
+        );
         assert!(
             main.contains("name=\"id\""),
             "a leave form that works without JavaScript"
@@ -502,10 +516,11 @@ fn the_lobby_page_gives_the_sale_time() {
         .await;
         assert_eq!(status, StatusCode::OK);
         let main = main_of(&html);
-        // The fixture's clock: 2030-01-01 12:00 UTC.
-        assert!(main.contains("The sale opens at 12:02:00 UTC"), "{main}");
+        // The fixture's clock: 2030-01-01 12:00 UTC, read on the venue's
+        // clocks (America/Chicago).
+        assert!(main.contains("The sale opens at 06:02:00 CST"), "{main}");
         assert!(
-            main.contains(r#"<dd class="opens">12:02:00 UTC</dd>"#),
+            main.contains(r#"<dd class="opens">06:02:00 CST</dd>"#),
             "{main}"
         );
     });
@@ -663,6 +678,92 @@ fn the_waiting_page_says_when_every_seat_is_held_sold_or_the_room_is_off() {
         assert!(main.contains("its seats are on sale"), "{main}");
         assert!(
             main.contains(&format!(r#"href="/shows/{}""#, f.small_show)),
+            "{main}"
+        );
+    });
+}
+
+/// Shows in Vienna on both sides of the 2027 clock changes: every time reads
+/// on the venue's clocks with its abbreviation, and the days are Vienna's
+/// (a show at 00:30 belongs to the day it starts on there).
+#[test]
+fn times_read_on_the_venue_clock_across_clock_changes() {
+    use reservation_core::CatalogAdmin;
+    use reservation_core::catalog::{City, GeoPoint, Hall, PriceList, Show, TimeZone, Venue};
+    use time::macros::datetime;
+    one_at_a_time(async {
+        let (app, f) = fixture_app().await;
+        f.clock.advance(datetime!(2027-03-01 12:00 UTC) - f.now());
+        let zone = TimeZone::parse("Europe/Vienna").unwrap();
+        let here = GeoPoint::new(48.208, 16.373).unwrap();
+        let city = City::new("Wien", "AT", here).with_time_zone(zone.clone());
+        let venue = Venue::new(city.id, "Burgkino", here).with_time_zone(zone);
+        let layout = reservation_core::catalog::grid_layout("burgkino", 2, 4, 0);
+        let hall = Hall::new(reservation_core::HallId::random(), venue.id, "1", layout).unwrap();
+        f.store.add_city(city.clone()).await.unwrap();
+        f.store.add_venue(venue.clone()).await.unwrap();
+        f.store.add_hall(hall.clone()).await.unwrap();
+        let prices = PriceList::uniform(
+            &hall.layout().categories,
+            reservation_core::testkit::STANDARD_PRICE,
+        );
+        let mut shows = Vec::new();
+        for at in [
+            datetime!(2027-03-27 18:30 UTC), // Sat 27 Mar, 19:30 CET
+            datetime!(2027-03-27 23:30 UTC), // Sun 28 Mar, 00:30 CET
+            datetime!(2027-03-28 17:30 UTC), // Sun 28 Mar, 19:30 CEST
+            datetime!(2027-10-30 17:30 UTC), // Sat 30 Oct, 19:30 CEST
+            datetime!(2027-10-30 22:30 UTC), // Sun 31 Oct, 00:30 CEST
+            datetime!(2027-10-31 18:30 UTC), // Sun 31 Oct, 19:30 CET
+        ] {
+            let show = Show::new(f.event, &venue, &hall, at, prices.clone());
+            shows.push(show.id);
+            f.store.add_show(show).await.unwrap();
+        }
+        let (_, _, html) = get(&app, &format!("/events/{}?city={}", f.event, city.id), None).await;
+        let main = main_of(&html);
+        assert!(!main.contains("UTC"), "{main}");
+        // Each day once, in order, with its shows under it.
+        let days = ["Sat 27 Mar", "Sun 28 Mar", "Sat 30 Oct", "Sun 31 Oct"];
+        let at: Vec<usize> = days.iter().map(|d| main.find(d).unwrap()).collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{main}");
+        let under = |day: usize| &main[at[day]..at.get(day + 1).copied().unwrap_or(main.len())];
+        let times = |day: usize| {
+            ["19:30 CET", "00:30 CET", "19:30 CEST", "00:30 CEST"]
+                .into_iter()
+                .filter(|t| under(day).contains(&format!(">{t}<")))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(times(0), ["19:30 CET"]);
+        assert_eq!(times(1), ["00:30 CET", "19:30 CEST"]);
+        assert_eq!(times(2), ["19:30 CEST"]);
+        assert_eq!(times(3), ["19:30 CET", "00:30 CEST"]);
+        for d in days {
+            assert_eq!(main.matches(d).count(), 1, "{d} once: {main}");
+        }
+        let (_, _, html) = get(&app, &format!("/shows/{}", shows[2]), None).await;
+        assert!(
+            main_of(&html).contains("Sunday 28 March, 19:30 CEST"),
+            "{html}"
+        );
+        let (_, _, html) = get(&app, &format!("/cities/{}", city.id), None).await;
+        assert!(main_of(&html).contains("Sat 27 Mar, 19:30 CET"), "{html}");
+        // From Vienna's 28 March on: its midnight is 23:00 UTC on the 27th.
+        let search = format!("/search?q=&city={}&from=2027-03-28", city.id);
+        let (_, _, html) = get(&app, &search, None).await;
+        let main = main_of(&html);
+        assert!(
+            main.contains("5 shows, first Sun 28 Mar, 00:30 CET"),
+            "{main}"
+        );
+        // Thursday 25 March: this week in Vienna ends with Sunday the 28th,
+        // whose last show starts at 19:30 CEST (17:30 UTC).
+        f.clock.advance(datetime!(2027-03-25 12:00 UTC) - f.now());
+        let search = format!("/search?q=&city={}&week=this", city.id);
+        let (_, _, html) = get(&app, &search, None).await;
+        let main = main_of(&html);
+        assert!(
+            main.contains("3 shows, first Sat 27 Mar, 19:30 CET"),
             "{main}"
         );
     });

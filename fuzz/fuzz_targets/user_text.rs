@@ -369,6 +369,7 @@ fn start_time_cursor_round_trips(text: &str, event_id: EventId, first_show: Offs
         event: event(id, "", 0),
         score: 0.0,
         first_show,
+        time_zone: reservation_core::catalog::TimeZone::utc(),
         shows: 1,
     };
     let query = SearchQuery {

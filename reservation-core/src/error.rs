@@ -17,6 +17,7 @@ use crate::waiting_room::AdmissionError;
 /// [`CardNumber::parse`](crate::payment::CardNumber::parse),
 /// [`CategoryCode::parse`](crate::catalog::CategoryCode::parse),
 /// [`Currency::parse`](crate::Currency::parse), [`GeoPoint::new`](crate::catalog::GeoPoint::new),
+/// [`TimeZone::parse`](crate::catalog::TimeZone::parse),
 /// parsing a [`HoldToken`](crate::HoldToken) or an id) return it.
 /// [`ReservationError::Input`] carries it, so `?` works where parsing and
 /// reserving mix.
@@ -56,6 +57,10 @@ pub enum InputError {
         /// Rejected longitude.
         lon: f64,
     },
+    /// A name that is not in the IANA time zone database (such as
+    /// `Europe/Vienna`); the name as given, cut after 64 characters.
+    #[error("`{0}` is not an IANA time zone name (such as Europe/Vienna)")]
+    UnknownTimeZone(String),
     /// Text that is not a hold token.
     #[error("malformed hold token")]
     MalformedHoldToken,

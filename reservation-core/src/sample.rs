@@ -28,7 +28,8 @@ use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
 
 use crate::catalog::{
-    CategoryCode, City, Event, EventKind, GeoPoint, Hall, PriceList, Show, Venue, grid_layout,
+    CategoryCode, City, Event, EventKind, GeoPoint, Hall, PriceList, Show, TimeZone, Venue,
+    grid_layout,
 };
 use crate::clock::SystemClock;
 use crate::engine::Reservations;
@@ -67,9 +68,12 @@ pub async fn load_starting_at<S: CatalogAdmin + ?Sized>(
 ) -> CatalogResult<ShowId> {
     // Finite, in range: the constructor cannot refuse it.
     let here = GeoPoint::new(51.5103, -0.1301).expect("a valid position");
-    let city = City::new("London", "GB", here);
+    // A name from the database: parsing cannot refuse it.
+    let london = TimeZone::parse("Europe/London").expect("a database zone");
+    let city = City::new("London", "GB", here).with_time_zone(london.clone());
     let venue = Venue::new(city.id, "Odeon Leicester Square", here)
-        .with_address("Leicester Sq", "WC2H 7JY");
+        .with_address("Leicester Sq", "WC2H 7JY")
+        .with_time_zone(london);
     let hall_id = HallId::random();
     // Seat ids derive from the layout's name: one per hall keeps them unique.
     let layout = grid_layout(&format!("sample-{hall_id}"), 10, 12, 2);

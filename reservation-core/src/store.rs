@@ -93,7 +93,10 @@ pub trait Catalog: Send + Sync {
         venue: VenueId,
         from: OffsetDateTime,
     ) -> CatalogResult<Vec<EventSummary>>;
-    /// Typo-tolerant search with filters and cursor pagination.
+    /// Typo-tolerant search with filters and cursor pagination, as the
+    /// [search contract](crate::catalog::search) says; a query's
+    /// `first_day` and `last_day` are days of its city's time zone
+    /// ([`SearchIndex::search_in`](crate::catalog::search::SearchIndex::search_in)).
     async fn search(&self, query: &SearchQuery) -> Result<SearchPage, SearchError>;
 }
 

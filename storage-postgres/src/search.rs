@@ -10,7 +10,7 @@
 
 use futures_util::TryStreamExt;
 use reservation_core::catalog::search::{SearchError, SearchIndex, SearchPage, SearchQuery};
-use reservation_core::catalog::{CatalogError, Event, Show, Venue};
+use reservation_core::catalog::{CatalogError, Event, Show, TimeZone, Venue};
 use reservation_core::{Catalog, EventId, ShowId, StorageError, VenueId};
 use std::collections::HashMap;
 
@@ -116,11 +116,12 @@ impl PgStore {
         &self,
         query: &SearchQuery,
     ) -> Result<SearchPage, SearchError> {
+        let zone = self.days_zone(query).await?;
         let catalog = self.inner.feed.catalog();
         if !catalog.has_pending()
             && let Some(index) = catalog.index.read().await.as_ref()
         {
-            return index.search(query);
+            return index.search_in(query, &zone);
         }
         // Changes are taken under the write lock, so they apply in order.
         let mut index = catalog.index.write().await;
@@ -138,11 +139,28 @@ impl PgStore {
             return Err(failure.into());
         }
         match index.as_ref() {
-            Some(index) => index.search(query),
+            Some(index) => index.search_in(query, &zone),
             None => Ok(SearchPage {
                 hits: Vec::new(),
                 next: None,
             }),
+        }
+    }
+
+    /// The zone of `query`'s local days: its city's. Read for every search
+    /// with days rather than kept in the index, so it is never stale; UTC
+    /// when the city is unknown (its filter then passes nothing anyway).
+    async fn days_zone(&self, query: &SearchQuery) -> Result<TimeZone, SearchError> {
+        let Some(city) = query
+            .city
+            .filter(|_| query.first_day.or(query.last_day).is_some())
+        else {
+            return Ok(TimeZone::utc());
+        };
+        match self.city(city).await {
+            Ok(city) => Ok(city.time_zone),
+            Err(CatalogError::Storage(failure)) => Err(failure.into()),
+            Err(_) => Ok(TimeZone::utc()),
         }
     }
 

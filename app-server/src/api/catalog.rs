@@ -3,15 +3,17 @@
 use axum::Json;
 use axum::extract::State;
 use reservation_core::catalog::search::{
-    Cursor, Near, PageSize, SearchPage, SearchQuery, SearchSort,
+    Cursor, Near, PageSize, SearchError, SearchPage, SearchQuery, SearchSort,
 };
 use reservation_core::catalog::{
-    City, Event, EventKind, EventSummary, GeoPoint, Performer, Show, Venue, VenueShowtimes,
+    CatalogError, City, Event, EventKind, EventSummary, GeoPoint, Performer, TimeZone, Venue,
+    VenueShowtimes,
 };
 use reservation_core::{Availability, CityId, EventId, PerformerId, VenueId};
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 
+use super::zoned::ZonedShow;
 use crate::error::ApiError;
 use crate::extract::{ApiPath, ApiQuery};
 use crate::state::AppState;
@@ -101,7 +103,7 @@ pub(crate) struct VenueShows {
 #[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct ShowAvailability {
     #[serde(flatten)]
-    show: Show,
+    show: ZonedShow,
     availability: Availability,
 }
 
@@ -125,6 +127,7 @@ pub(crate) async fn event(
             let mut with_counts = Vec::with_capacity(shows.len());
             for show in shows {
                 let availability = state.engine.availability(show.id).await?;
+                let show = ZonedShow::new(show, &venue.time_zone);
                 with_counts.push(ShowAvailability { show, availability });
             }
             showtimes.push(VenueShows {
@@ -156,6 +159,18 @@ pub(crate) struct SearchParams {
     from: Option<OffsetDateTime>,
     #[serde(default, with = "time::serde::rfc3339::option")]
     to: Option<OffsetDateTime>,
+    /// With `city`: only shows on this day of the city's calendar or later
+    /// (`YYYY-MM-DD`, in the city's time zone).
+    #[serde(default, with = "day::option")]
+    first_day: Option<Date>,
+    /// With `city`: only shows on this day of the city's calendar or
+    /// earlier (`YYYY-MM-DD`, in the city's time zone).
+    #[serde(default, with = "day::option")]
+    last_day: Option<Date>,
+    /// With `city`: only shows this week (Monday to Sunday) in the city's
+    /// time zone, in place of `first_day` and `last_day`.
+    #[serde(default)]
+    this_week: bool,
     /// With `lon` and `radius_km`: only events near this point.
     #[param(minimum = -90.0, maximum = 90.0)]
     lat: Option<f64>,
@@ -198,6 +213,8 @@ pub(crate) async fn search(
         kind: params.kind,
         starts_after: params.from,
         starts_before: params.to,
+        first_day: params.first_day,
+        last_day: params.last_day,
         near,
         sort: params.sort,
         limit: params
@@ -207,5 +224,26 @@ pub(crate) async fn search(
             .unwrap_or_default(),
         cursor: params.cursor.map(Cursor::from),
     };
+    let query = if params.this_week {
+        let today = city_zone(&state, query.city)
+            .await?
+            .date_of(state.engine.clock().now());
+        query.in_week_of(today)
+    } else {
+        query
+    };
     Ok(Json(state.catalog.search(&query).await?))
+}
+
+time::serde::format_description!(day, Date, "[year]-[month]-[day]");
+
+/// The time zone whose calendar "this week" follows: the city's (UTC for a
+/// city that does not exist, whose filter passes nothing anyway).
+async fn city_zone(state: &AppState, city: Option<CityId>) -> Result<TimeZone, ApiError> {
+    let city = city.ok_or(SearchError::DaysNeedCity)?;
+    match state.catalog.city(city).await {
+        Ok(city) => Ok(city.time_zone),
+        Err(CatalogError::Unknown { .. }) => Ok(TimeZone::utc()),
+        Err(failure) => Err(failure.into()),
+    }
 }

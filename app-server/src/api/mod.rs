@@ -9,6 +9,7 @@ mod room;
 mod shows;
 mod tickets;
 mod waits;
+mod zoned;
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;

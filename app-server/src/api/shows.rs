@@ -2,11 +2,12 @@
 
 use axum::Json;
 use axum::extract::State;
-use reservation_core::catalog::{Event, Layout, Show, Venue};
+use reservation_core::catalog::{Event, Layout, Venue};
 use reservation_core::waiting_room::RoomConfig;
 use reservation_core::{SeatMap, ShowId};
 use serde::Serialize;
 
+use super::zoned::ZonedShow;
 use crate::error::ApiError;
 use crate::extract::ApiPath;
 use crate::session::Session;
@@ -16,7 +17,7 @@ use crate::state::AppState;
 /// label, position, category and flags.
 #[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct ShowDetails {
-    show: Show,
+    show: ZonedShow,
     event: Event,
     venue: Venue,
     hall: HallView,
@@ -51,7 +52,7 @@ pub(crate) async fn show(
         None => None,
     };
     Ok(Json(ShowDetails {
-        show,
+        show: ZonedShow::new(show, &venue.time_zone),
         event,
         venue,
         hall,

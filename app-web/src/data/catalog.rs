@@ -28,7 +28,8 @@ pub struct EventView {
     pub kind: String,
     /// Genres.
     pub genres: Vec<String>,
-    /// Next show, RFC 3339.
+    /// Next show, on the clocks of the city or venue listing it ("Sat 12
+    /// Dec, 19:30 CET").
     pub next_show: String,
     /// Number of upcoming shows.
     pub shows: u32,
@@ -93,9 +94,14 @@ pub async fn city_events(city: String) -> Result<CityListing, ServerFnError> {
         .await
         .map_err(failed)?;
     let venues = backend.catalog.venues_in_city(id).await.map_err(failed)?;
+    // A city's list is read on the city's clocks (its venues share them).
+    let events = events
+        .into_iter()
+        .map(|e| event_view(e, &city.time_zone))
+        .collect();
     Ok(CityListing {
         city: city_view(city),
-        events: events.into_iter().map(event_view).collect(),
+        events,
         venues: venues.into_iter().map(venue_view).collect(),
     })
 }
@@ -115,10 +121,14 @@ pub async fn venue_page(venue: String) -> Result<VenuePageData, ServerFnError> {
         .events_at_venue(id, now)
         .await
         .map_err(failed)?;
+    let events = events
+        .into_iter()
+        .map(|e| event_view(e, &venue.time_zone))
+        .collect();
     Ok(VenuePageData {
         venue: venue_view(venue),
         city: city_view(city),
-        events: events.into_iter().map(event_view).collect(),
+        events,
     })
 }
 
@@ -134,16 +144,16 @@ pub(super) fn city_view(city: reservation_core::catalog::City) -> CityView {
 
 /// An event with its next show, as lists show it.
 #[cfg(feature = "ssr")]
-fn event_view(summary: reservation_core::catalog::EventSummary) -> EventView {
+fn event_view(
+    summary: reservation_core::catalog::EventSummary,
+    zone: &reservation_core::catalog::TimeZone,
+) -> EventView {
     EventView {
         id: summary.event.id.to_string(),
         title: summary.event.title,
         kind: kind_name(summary.event.kind),
         genres: summary.event.genres,
-        next_show: summary
-            .next_show
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default(),
+        next_show: super::local_time::short(summary.next_show, zone),
         shows: summary.shows,
     }
 }

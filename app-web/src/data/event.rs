@@ -15,7 +15,7 @@ use super::server::{Backend, backend, failed, kind_name, parse_id};
 pub struct ShowLink {
     /// Id.
     pub id: String,
-    /// Start, "HH:MM" local to the listing (UTC for now).
+    /// Start on the venue's clocks, "19:30 CET".
     pub time: String,
     /// Free seats.
     pub available: u32,
@@ -24,7 +24,7 @@ pub struct ShowLink {
 /// One day of a venue's shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShowDay {
-    /// Such as "Sat 22 Nov".
+    /// The venue's local date, such as "Sat 22 Nov".
     pub day: String,
     /// Its shows, by time.
     pub shows: Vec<ShowLink>,
@@ -65,7 +65,7 @@ pub struct EventPageData {
 #[allow(missing_docs)]
 #[server(prefix = "/_server", endpoint = "event_page")]
 pub async fn event_page(event: String, city: String) -> Result<EventPageData, ServerFnError> {
-    use time::macros::format_description;
+    use super::local_time;
     let event_id: reservation_core::EventId = parse_id(&event, "no such event")?;
     let backend = backend()?;
     let details = backend.catalog.event(event_id).await.map_err(failed)?;
@@ -87,9 +87,6 @@ pub async fn event_page(event: String, city: String) -> Result<EventPageData, Se
     }
     let city_id: reservation_core::CityId = parse_id(&city, "no such city")?;
     let city = backend.catalog.city(city_id).await.map_err(failed)?;
-    let day_format =
-        format_description!("[weekday repr:short] [day padding:none] [month repr:short]");
-    let time_format = format_description!("[hour]:[minute]");
     let mut venues = Vec::new();
     for listing in backend
         .catalog
@@ -97,9 +94,12 @@ pub async fn event_page(event: String, city: String) -> Result<EventPageData, Se
         .await
         .map_err(failed)?
     {
-        let mut days: Vec<ShowDay> = Vec::new();
+        let zone = &listing.venue.time_zone;
+        // Grouped by the venue's calendar: a show at 00:30 belongs to the
+        // day it starts on there, whatever the date is in UTC.
+        let mut days: Vec<(time::Date, ShowDay)> = Vec::new();
         for show in listing.shows {
-            let day = show.starts_at.format(day_format).unwrap_or_default();
+            let date = zone.date_of(show.starts_at);
             let available = backend
                 .engine
                 .availability(show.id)
@@ -108,20 +108,23 @@ pub async fn event_page(event: String, city: String) -> Result<EventPageData, Se
                 .available;
             let link = ShowLink {
                 id: show.id.to_string(),
-                time: show.starts_at.format(time_format).unwrap_or_default(),
+                time: local_time::clock(show.starts_at, zone),
                 available,
             };
             match days.last_mut() {
-                Some(last) if last.day == day => last.shows.push(link),
-                _ => days.push(ShowDay {
-                    day,
-                    shows: vec![link],
-                }),
+                Some((last, day)) if *last == date => day.shows.push(link),
+                _ => days.push((
+                    date,
+                    ShowDay {
+                        day: local_time::day(date),
+                        shows: vec![link],
+                    },
+                )),
             }
         }
         venues.push(VenueDays {
             venue: venue_view(listing.venue),
-            days,
+            days: days.into_iter().map(|(_, day)| day).collect(),
         });
     }
     Ok(EventPageData {

@@ -13,6 +13,8 @@ mod catalog;
 mod checkout;
 mod event;
 mod hold;
+#[cfg(feature = "ssr")]
+mod local_time;
 mod room;
 mod search;
 #[cfg(feature = "ssr")]

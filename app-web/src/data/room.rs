@@ -21,8 +21,8 @@ pub struct RoomPageData {
     pub phase: SalePhase,
     /// Where this visitor stands.
     pub standing: StandingView,
-    /// When the sale opens (or, before the lobby opens, the lobby),
-    /// "HH:MM:SS UTC".
+    /// When the sale opens (or, before the lobby opens, the lobby), on the
+    /// venue's clocks: "19:30:00 CET".
     pub opens: String,
     /// Place in line, 1 for the next (queued only).
     pub position: Option<u64>,
@@ -122,25 +122,20 @@ impl RoomPageData {
 #[allow(missing_docs)]
 #[server(prefix = "/_server", endpoint = "room_page")]
 pub async fn room_page(show: String, follow: bool) -> Result<RoomPageData, ServerFnError> {
+    use super::local_time;
     use reservation_core::waiting_room::{RoomError, RoomPhase, Standing};
-    use time::macros::format_description;
     let id: reservation_core::ShowId = parse_id(&show, "no such show")?;
     let backend = backend()?;
     let details = backend.catalog.show(id).await.map_err(failed)?;
     let event = backend.catalog.event(details.event).await.map_err(failed)?;
     let venue = backend.catalog.venue(details.venue).await.map_err(failed)?;
     let hall = backend.catalog.hall(details.hall).await.map_err(failed)?;
-    let clock_format = format_description!("[hour]:[minute]:[second] UTC");
+    let zone = &venue.time_zone;
     let mut data = RoomPageData {
         show: id.to_string(),
         title: event.title,
         place: format!("{} · {}", venue.name, hall.name()),
-        starts: details
-            .starts_at
-            .format(format_description!(
-                "[weekday repr:long] [day padding:none] [month repr:long], [hour]:[minute]"
-            ))
-            .unwrap_or_default(),
+        starts: local_time::long(details.starts_at, zone),
         phase: SalePhase::Closed,
         standing: StandingView::NotInLine,
         opens: String::new(),
@@ -162,7 +157,7 @@ pub async fn room_page(show: String, follow: bool) -> Result<RoomPageData, Serve
         Err(RoomError::NoRoom(_) | RoomError::SalesClosed { .. }) => return Ok(data),
         Err(RoomError::LobbyNotOpen { opens_at }) => {
             data.phase = SalePhase::NotOpen;
-            data.opens = opens_at.format(clock_format).unwrap_or_default();
+            data.opens = local_time::clock_seconds(opens_at, zone);
             return Ok(data);
         }
         Err(error) => return Err(failed(error)),
@@ -187,7 +182,7 @@ pub async fn room_page(show: String, follow: bool) -> Result<RoomPageData, Serve
         // no room.
         _ => SalePhase::Closed,
     };
-    data.opens = line.sale_opens_at.format(clock_format).unwrap_or_default();
+    data.opens = local_time::clock_seconds(line.sale_opens_at, zone);
     data.waiting = line.waiting;
     data.seats_free = line.seats_free;
     data.seats_held = line.seats_held;

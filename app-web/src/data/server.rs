@@ -112,6 +112,20 @@ pub(super) async fn title_of(
     Ok(backend.catalog.event(event).await.map_err(failed)?.title)
 }
 
+/// The time zone of `show`'s venue, whose clocks its pages read.
+pub(super) async fn venue_zone(
+    backend: &Backend,
+    show: reservation_core::ShowId,
+) -> Result<reservation_core::catalog::TimeZone, ServerFnError> {
+    let venue = backend.catalog.show(show).await.map_err(failed)?.venue;
+    Ok(backend
+        .catalog
+        .venue(venue)
+        .await
+        .map_err(failed)?
+        .time_zone)
+}
+
 /// Parses an id from a page's URL; a malformed one is reported like a missing one.
 pub(super) fn parse_id<T: std::str::FromStr>(
     text: &str,

@@ -111,7 +111,6 @@ pub struct ShowPageData {
 #[allow(missing_docs)]
 #[server(prefix = "/_server", endpoint = "show_page")]
 pub async fn show_page(show: String) -> Result<ShowPageData, ServerFnError> {
-    use time::macros::format_description;
     let id: reservation_core::ShowId = parse_id(&show, "no such show")?;
     let backend = backend()?;
     let show = backend.catalog.show(id).await.map_err(failed)?;
@@ -173,12 +172,7 @@ pub async fn show_page(show: String) -> Result<ShowPageData, ServerFnError> {
     Ok(ShowPageData {
         title: event.title,
         place: format!("{} · {}", venue.name, hall.name()),
-        starts: show
-            .starts_at
-            .format(format_description!(
-                "[weekday repr:long] [day padding:none] [month repr:long], [hour]:[minute]"
-            ))
-            .unwrap_or_default(),
+        starts: super::local_time::long(show.starts_at, &venue.time_zone),
         stage: (
             stage.label.clone(),
             stage.origin.x,

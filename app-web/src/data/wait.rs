@@ -4,7 +4,9 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
-use super::server::{admission_pass, backend, failed, parse_id, title_of, to_the_room, visitor};
+use super::server::{
+    admission_pass, backend, failed, parse_id, title_of, to_the_room, venue_zone, visitor,
+};
 
 /// Joins the show's waitlist for `count` seats; returns the wait's id.
 // The generated argument struct's fields are the show id and the count.
@@ -46,7 +48,8 @@ pub enum WaitState {
     Waiting {
         /// Place in line, 1 for the next.
         position: u32,
-        /// When seats may be offered, "HH:MM" (when known).
+        /// When seats may be offered, on the venue's clocks ("19:30 CET";
+        /// when known).
         estimate: Option<String>,
     },
     /// Seats were freed and held for this visitor.
@@ -80,8 +83,13 @@ pub async fn wait_page(id: String) -> Result<WaitData, ServerFnError> {
             position,
             estimated_offer_at,
         } => {
-            let format = time::macros::format_description!("[hour]:[minute]");
-            let estimate = estimated_offer_at.and_then(|at| at.format(format).ok());
+            let estimate = match estimated_offer_at {
+                Some(at) => Some(super::local_time::clock(
+                    at,
+                    &venue_zone(&backend, wait.show).await?,
+                )),
+                None => None,
+            };
             let state = WaitState::Waiting { position, estimate };
             (wait.show, wait.count.into(), state)
         }

@@ -9,28 +9,41 @@ use crate::data::{list_cities, message, search_events};
 /// How long typing must pause before searching.
 const DEBOUNCE: std::time::Duration = std::time::Duration::from_millis(300);
 
-/// Search results for `?q=&city=&from=&cursor=`.
+/// Search results for `?q=&city=&from=&week=&cursor=` (`week=this`: this
+/// week in the city's time zone).
 #[component]
 pub fn SearchPage() -> impl IntoView {
     let query = use_query_map();
     let param = move |name: &str| query.read().get(name).unwrap_or_default();
     let results = Resource::new(
-        move || (param("q"), param("city"), param("from"), param("cursor")),
-        |(q, city, from, cursor)| search_events(q, city, from, Some(cursor)),
+        move || {
+            let this_week = param("week") == "this";
+            (
+                param("q"),
+                param("city"),
+                param("from"),
+                this_week,
+                param("cursor"),
+            )
+        },
+        |(q, city, from, this_week, cursor)| search_events(q, city, from, this_week, Some(cursor)),
     );
     let cities = Resource::new(|| (), |_| list_cities());
     let navigate = use_navigate();
     let pending = StoredValue::new(None::<TimeoutHandle>);
     let on_input = move |ev: leptos::ev::Event| {
         let text = event_target_value(&ev);
-        let (city, from) = (param("city"), param("from"));
+        let (city, from, week) = (param("city"), param("from"), param("week"));
         let navigate = navigate.clone();
         if let Some(handle) = pending.get_value() {
             handle.clear();
         }
         let handle = set_timeout_with_handle(
             move || {
-                let url = format!("/search?q={}&city={city}&from={from}", encode(&text));
+                let url = format!(
+                    "/search?q={}&city={city}&from={from}&week={week}",
+                    encode(&text)
+                );
                 navigate(
                     &url,
                     leptos_router::NavigateOptions {
@@ -66,6 +79,10 @@ pub fn SearchPage() -> impl IntoView {
                 })}
             </Suspense>
             <input name="from" type="date" aria-label="From date" value=move || param("from")/>
+            <label>
+                <input name="week" type="checkbox" value="this" checked=move || param("week") == "this"/>
+                " This week"
+            </label>
             <button type="submit">"Search"</button>
         </form>
         <Suspense fallback=|| view! { <p class="notice">"Searching..."</p> }>
@@ -75,7 +92,7 @@ pub fn SearchPage() -> impl IntoView {
                     Ok(page) if page.hits.is_empty() => view! { <p class="notice">"Nothing found. Check the spelling or try fewer words."</p> }.into_any(),
                     Ok(page) => {
                         let next = page.next.map(|cursor| {
-                            format!("/search?q={}&city={}&from={}&cursor={cursor}", encode(&param("q")), city, param("from"))
+                            format!("/search?q={}&city={}&from={}&week={}&cursor={cursor}", encode(&param("q")), city, param("from"), param("week"))
                         });
                         view! {
                             <ul class="cards">

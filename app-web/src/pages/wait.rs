@@ -39,7 +39,7 @@ pub fn WaitPage() -> impl IntoView {
                             <p>
                                 {estimate.map_or_else(
                                     || "Seats free up when holds run out or are released; you will be served in the order you joined.".to_owned(),
-                                    |at| format!("If the people ahead of you do not pay, seats free up for you by {at} (UTC)."),
+                                    |at| format!("If the people ahead of you do not pay, seats free up for you by {at}."),
                                 )}
                             </p>
                             <p class="muted">"Keep this page open: when seats are offered to you, they are held for you and you go to checkout."</p>

@@ -5,6 +5,7 @@ mod layout;
 mod pricing;
 pub mod search;
 mod spacing;
+mod zone;
 
 use std::collections::BTreeMap;
 
@@ -20,6 +21,7 @@ pub use layout::{
     PriceCategory, Row, Seat, SeatFlags, SeatIndex, SeatingPlan, Section, Stage, grid_layout,
 };
 pub use pricing::PricedPlan;
+pub use zone::TimeZone;
 
 /// A position on Earth in degrees.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -88,17 +90,37 @@ pub struct City {
     pub country: String,
     /// City centre.
     pub location: GeoPoint,
+    /// Its time zone: search's dates are its local days.
+    pub time_zone: TimeZone,
 }
 
 impl City {
-    /// A city with a fresh random id.
+    /// A city with a fresh random id, in UTC until
+    /// [`with_time_zone`](Self::with_time_zone) says otherwise.
     pub fn new(name: impl Into<String>, country: impl Into<String>, location: GeoPoint) -> Self {
         Self {
             id: CityId::random(),
             name: name.into(),
             country: country.into(),
             location,
+            time_zone: TimeZone::utc(),
         }
+    }
+
+    /// The same city in time zone `zone`.
+    ///
+    /// ```
+    /// use reservation_core::catalog::{City, GeoPoint, TimeZone};
+    ///
+    /// let vienna = City::new("Wien", "AT", GeoPoint::new(48.2, 16.37)?)
+    ///     .with_time_zone(TimeZone::parse("Europe/Vienna")?);
+    /// assert_eq!(vienna.time_zone.name(), "Europe/Vienna");
+    /// # Ok::<(), reservation_core::InputError>(())
+    /// ```
+    #[must_use]
+    pub fn with_time_zone(mut self, zone: TimeZone) -> Self {
+        self.time_zone = zone;
+        self
     }
 
     /// The same city with id `id` (imports with stable ids, stores reading
@@ -127,10 +149,13 @@ pub struct Venue {
     pub postal_code: String,
     /// Where it is.
     pub location: GeoPoint,
+    /// Its time zone: shows start at its local time.
+    pub time_zone: TimeZone,
 }
 
 impl Venue {
-    /// A venue in `city` with a fresh random id and no street address.
+    /// A venue in `city` with a fresh random id and no street address, in
+    /// UTC until [`with_time_zone`](Self::with_time_zone) says otherwise.
     pub fn new(city: CityId, name: impl Into<String>, location: GeoPoint) -> Self {
         Self {
             id: VenueId::random(),
@@ -139,7 +164,26 @@ impl Venue {
             address: String::new(),
             postal_code: String::new(),
             location,
+            time_zone: TimeZone::utc(),
         }
+    }
+
+    /// The same venue in time zone `zone` (usually its city's).
+    ///
+    /// ```
+    /// use reservation_core::catalog::{GeoPoint, TimeZone, Venue};
+    /// use reservation_core::CityId;
+    ///
+    /// let here = GeoPoint::new(48.2, 16.37)?;
+    /// let venue = Venue::new(CityId::random(), "Burgkino", here)
+    ///     .with_time_zone(TimeZone::parse("Europe/Vienna")?);
+    /// assert_eq!(venue.time_zone.to_string(), "Europe/Vienna");
+    /// # Ok::<(), reservation_core::InputError>(())
+    /// ```
+    #[must_use]
+    pub fn with_time_zone(mut self, zone: TimeZone) -> Self {
+        self.time_zone = zone;
+        self
     }
 
     /// The same venue with id `id`.

@@ -14,9 +14,11 @@
 //!    [`SearchError::TextTooLong`];
 //! 2. a [`Near::radius_km`] that is not finite or not above zero →
 //!    [`SearchError::InvalidRadius`];
-//! 3. `starts_after >= starts_before` (when both are set) →
-//!    [`SearchError::EmptyDateRange`];
-//! 4. a cursor that does not decode, is truncated or altered, or was made for
+//! 3. `starts_after >= starts_before` or `first_day > last_day` (when both
+//!    are set) → [`SearchError::EmptyDateRange`];
+//! 4. `first_day` or `last_day` without `city` →
+//!    [`SearchError::DaysNeedCity`];
+//! 5. a cursor that does not decode, is truncated or altered, or was made for
 //!    the other [`SearchSort`] → [`SearchError::InvalidCursor`].
 //!
 //! Page sizes are checked when the [`PageSize`] is built. Any other input,
@@ -59,8 +61,11 @@
 //! # Filters
 //!
 //! `kind` and `performer` are properties of the event; `city`, `venue`, the
-//! date range (`starts_after <= starts_at < starts_before`) and `near` (venue
-//! within `radius_km` great-circle kilometres of `point`) are checked per show.
+//! date range (`starts_after <= starts_at < starts_before`), the local days
+//! (`first_day` to `last_day`, both included, as calendar days of the city's
+//! [`TimeZone`]: a day starts at its local midnight, so one around a clock
+//! change is 23 or 25 hours long) and `near` (venue within `radius_km`
+//! great-circle kilometres of `point`) are checked per show.
 //! An event is a hit when its text matches and at least one of its shows
 //! passes every filter; [`SearchHit::first_show`] is the start of its
 //! earliest passing show and [`SearchHit::shows`] counts its passing shows.
@@ -111,9 +116,9 @@
 use std::cmp::Ordering;
 
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 
-use crate::catalog::{Event, EventKind, GeoPoint};
+use crate::catalog::{Event, EventKind, GeoPoint, TimeZone};
 use crate::ids::{CityId, PerformerId, VenueId};
 
 mod cursor;
@@ -257,6 +262,12 @@ pub struct SearchQuery {
     /// Only shows starting before this instant.
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub starts_before: Option<OffsetDateTime>,
+    /// Only shows starting on this local day of `city` or later.
+    #[serde(default, with = "local_date::option")]
+    pub first_day: Option<Date>,
+    /// Only shows starting on this local day of `city` or earlier.
+    #[serde(default, with = "local_date::option")]
+    pub last_day: Option<Date>,
     /// Only shows at venues near a point.
     pub near: Option<Near>,
     /// Order of results.
@@ -267,6 +278,45 @@ pub struct SearchQuery {
     pub limit: PageSize,
     /// Where to continue; `None` for the first page.
     pub cursor: Option<Cursor>,
+}
+
+time::serde::format_description!(local_date, Date, "[year]-[month]-[day]");
+
+impl SearchQuery {
+    /// The same query for the week (Monday to Sunday) that `day` is in:
+    /// "this week" is the week of today in the city's time zone.
+    ///
+    /// ```
+    /// use reservation_core::catalog::search::SearchQuery;
+    /// use time::macros::date;
+    ///
+    /// let week = SearchQuery::default().in_week_of(date!(2027-03-31));
+    /// assert_eq!(week.first_day, Some(date!(2027-03-29)));
+    /// assert_eq!(week.last_day, Some(date!(2027-04-04)));
+    /// ```
+    #[must_use]
+    pub fn in_week_of(mut self, day: Date) -> Self {
+        let monday = day - time::Duration::days(i64::from(day.weekday().number_days_from_monday()));
+        self.first_day = Some(monday);
+        self.last_day = Some(monday + time::Duration::days(6));
+        self
+    }
+
+    /// The same query with its local days as instants in `zone` (the
+    /// city's), narrowing `starts_after` and `starts_before`.
+    fn days_in(&self, zone: &TimeZone) -> SearchQuery {
+        let mut query = self.clone();
+        if let Some(first) = query.first_day.take() {
+            let start = zone.start_of_day(first);
+            query.starts_after = Some(query.starts_after.map_or(start, |at| at.max(start)));
+        }
+        // The last day has no end at the end of the calendar (9999-12-31).
+        if let Some(end) = query.last_day.take().and_then(Date::next_day) {
+            let end = zone.start_of_day(end);
+            query.starts_before = Some(query.starts_before.map_or(end, |at| at.min(end)));
+        }
+        query
+    }
 }
 
 /// One matching event.
@@ -280,6 +330,8 @@ pub struct SearchHit {
     /// Start of its earliest show that passes the filters.
     #[serde(with = "time::serde::rfc3339")]
     pub first_show: OffsetDateTime,
+    /// The time zone of that show's venue, to show `first_show` in.
+    pub time_zone: TimeZone,
     /// How many of its shows pass the filters.
     pub shows: u32,
 }
@@ -311,9 +363,13 @@ pub enum SearchError {
     /// A negative or non-finite radius.
     #[error("the search radius must be a positive number of kilometres")]
     InvalidRadius,
-    /// `starts_after` is not before `starts_before`.
+    /// `starts_after` is not before `starts_before`, or `first_day` is
+    /// after `last_day`.
     #[error("the date range is empty (start must be before end)")]
     EmptyDateRange,
+    /// Local days without a city to tell their time zone.
+    #[error("searching by day needs a city (days are the city's local days)")]
+    DaysNeedCity,
     /// The store failed.
     #[error(transparent)]
     Storage(#[from] crate::error::StorageError),
@@ -337,6 +393,14 @@ pub fn validate(query: &SearchQuery) -> Result<Option<SortKey>, SearchError> {
         && after >= before
     {
         return Err(SearchError::EmptyDateRange);
+    }
+    if let (Some(first), Some(last)) = (query.first_day, query.last_day)
+        && first > last
+    {
+        return Err(SearchError::EmptyDateRange);
+    }
+    if (query.first_day.is_some() || query.last_day.is_some()) && query.city.is_none() {
+        return Err(SearchError::DaysNeedCity);
     }
     query
         .cursor

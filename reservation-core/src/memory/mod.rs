@@ -222,7 +222,10 @@ impl Catalog for MemoryStore {
     }
 
     async fn search(&self, query: &SearchQuery) -> Result<SearchPage, SearchError> {
-        self.inner.catalog.read().index.search(query)
+        let catalog = self.inner.catalog.read();
+        let city = query.city.and_then(|id| catalog.cities.get(&id));
+        let zone = city.map(|c| c.time_zone.clone()).unwrap_or_default();
+        catalog.index.search_in(query, &zone)
     }
 }
 

@@ -4,7 +4,7 @@ use time::Duration;
 
 use super::fixture::Fixture;
 use crate::catalog::search::SearchQuery;
-use crate::catalog::{CatalogError, City, GeoPoint, PriceList, Show, Venue};
+use crate::catalog::{CatalogError, City, GeoPoint, PriceList, Show, TimeZone, Venue};
 use crate::ids::{CityId, EventId, ShowId, VenueId};
 use crate::money::{Currency, Money};
 use crate::store::Store;
@@ -17,6 +17,9 @@ pub async fn browse_city_event_venue<S: Store + 'static>(store: S) {
         cities.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
         ["Springfield"]
     );
+    assert_eq!(cities[0].time_zone.name(), "America/Chicago");
+    let venue = f.store.venue(f.venue).await.expect("venue");
+    assert_eq!(venue.time_zone.name(), "America/Chicago");
     let events = f
         .store
         .events_in_city(f.city, f.now())
@@ -81,6 +84,7 @@ pub async fn catalog_writes_are_checked<S: Store + 'static>(store: S) {
         address: "-".into(),
         postal_code: "-".into(),
         location,
+        time_zone: TimeZone::utc(),
     };
     assert!(matches!(
         f.store.add_venue(orphan).await,
@@ -112,9 +116,18 @@ pub async fn catalog_writes_are_checked<S: Store + 'static>(store: S) {
         name: "Shelbyville".into(),
         country: "US".into(),
         location,
+        time_zone: TimeZone::parse("America/Chicago").expect("zone"),
     };
-    f.store.add_city(other_city).await.expect("second city");
+    f.store
+        .add_city(other_city.clone())
+        .await
+        .expect("second city");
     assert_eq!(f.store.cities().await.expect("cities").len(), 2);
+    assert_eq!(
+        f.store.city(other_city.id).await.expect("read back"),
+        other_city,
+        "a city keeps its time zone"
+    );
 }
 
 /// Search finds the event despite a typo, by performer, and filters by city.

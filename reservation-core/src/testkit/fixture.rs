@@ -5,7 +5,8 @@ use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
 
 use crate::catalog::{
-    City, Event, EventKind, GeoPoint, Hall, Performer, PriceList, Show, Venue, grid_layout,
+    City, Event, EventKind, GeoPoint, Hall, Performer, PriceList, Show, TimeZone, Venue,
+    grid_layout,
 };
 use crate::clock::{Clock, ManualClock};
 use crate::engine::Reservations;
@@ -81,9 +82,12 @@ impl<S: Store + 'static> Fixture<S> {
             Arc::new(clock.clone()),
         );
         let point = |lat, lon| GeoPoint::new(lat, lon).expect("valid fixture position");
-        let city = City::new("Springfield", "US", point(39.8, -89.6));
+        // A zone other than UTC, so every store shows it keeps it.
+        let zone = TimeZone::parse("America/Chicago").expect("a database zone");
+        let city = City::new("Springfield", "US", point(39.8, -89.6)).with_time_zone(zone.clone());
         let venue = Venue::new(city.id, "Grand Cinema", point(39.80, -89.65))
-            .with_address("1 Main Street", "62701");
+            .with_address("1 Main Street", "62701")
+            .with_time_zone(zone);
         let unique = uuid::Uuid::new_v4().simple().to_string();
         let main_hall = Hall::new(
             HallId::random(),

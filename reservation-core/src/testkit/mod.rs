@@ -47,6 +47,7 @@ pub mod model;
 pub mod sales;
 pub mod waiting_room;
 pub mod waitlist;
+pub mod zones;
 
 pub use fixture::{Fixture, PREMIUM_PRICE, STANDARD_PRICE, card, policy, random_seats};
 
@@ -92,6 +93,7 @@ macro_rules! conformance_tests {
             catalog::browse_city_event_venue,
             catalog::catalog_writes_are_checked,
             catalog::search_tolerates_typos,
+            zones::search_days_are_the_citys_local_days,
             concurrency::racing_holders_never_double_book,
             concurrency::racing_sweepers_split_abandoned_payments,
             sales::paused_sales_refuse_holds_but_take_payment,
@@ -184,6 +186,7 @@ mod tests {
             ("sales", include_str!("sales.rs")),
             ("waiting_room", include_str!("waiting_room.rs")),
             ("waitlist", include_str!("waitlist.rs")),
+            ("zones", include_str!("zones.rs")),
         ];
         let mut scenarios = 0;
         for (module, source) in modules {

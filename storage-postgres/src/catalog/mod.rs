@@ -183,7 +183,7 @@ impl Catalog for PgStore {
         self.city(city).await?;
         let rows: Vec<ShowtimeRow> = sqlx::query_as(
             "SELECT s.id AS show_id, s.event_id, s.hall_id, s.venue_id, s.city_id, s.starts_at, s.prices,
-                    v.id, v.name, v.address, v.postal_code, v.lat, v.lon
+                    v.id, v.name, v.address, v.postal_code, v.lat, v.lon, v.time_zone
              FROM shows s JOIN venues v ON v.id = s.venue_id
              WHERE s.event_id = $1 AND s.city_id = $2 AND s.starts_at >= $3
              ORDER BY s.starts_at, v.name, s.id",
@@ -225,12 +225,15 @@ impl CatalogAdmin for PgStore {
     async fn add_city(&self, city: City) -> CatalogResult<()> {
         let mut tx = self.pool().begin().await.map_err(failed)?;
         require_new(&mut tx, "cities", "city", city.id.as_uuid()).await?;
-        sqlx::query("INSERT INTO cities (id, name, country, lat, lon) VALUES ($1, $2, $3, $4, $5)")
-            .bind(city.id.as_uuid())
-            .bind(&city.name)
-            .bind(&city.country)
-            .bind(city.location.lat())
-            .bind(city.location.lon())
+        sqlx::query(
+            "INSERT INTO cities (id, name, country, lat, lon, time_zone) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(city.id.as_uuid())
+        .bind(&city.name)
+        .bind(&city.country)
+        .bind(city.location.lat())
+        .bind(city.location.lon())
+        .bind(city.time_zone.name())
             .execute(&mut *tx)
             .await
             .map_err(failed)?;
@@ -242,7 +245,7 @@ impl CatalogAdmin for PgStore {
         require_new(&mut tx, "venues", "venue", venue.id.as_uuid()).await?;
         require(&mut tx, "cities", "city", venue.city.as_uuid()).await?;
         sqlx::query(
-            "INSERT INTO venues (id, city_id, name, address, postal_code, lat, lon) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO venues (id, city_id, name, address, postal_code, lat, lon, time_zone) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(venue.id.as_uuid())
         .bind(venue.city.as_uuid())
@@ -251,6 +254,7 @@ impl CatalogAdmin for PgStore {
         .bind(&venue.postal_code)
         .bind(venue.location.lat())
         .bind(venue.location.lon())
+        .bind(venue.time_zone.name())
         .execute(&mut *tx)
         .await
         .map_err(failed)?;

@@ -3,7 +3,8 @@
 //! off the globe, a layout that does not hold together) is a storage error.
 
 use reservation_core::catalog::{
-    CatalogError, City, Event, EventSummary, GeoPoint, Hall, Layout, PriceList, Show, Venue,
+    CatalogError, City, Event, EventSummary, GeoPoint, Hall, Layout, PriceList, Show, TimeZone,
+    Venue,
 };
 use reservation_core::{CatalogResult, CityId, EventId, HallId, ShowId, VenueId};
 use sqlx::types::Json;
@@ -21,6 +22,12 @@ fn point(lat: f64, lon: f64) -> CatalogResult<GeoPoint> {
     GeoPoint::new(lat, lon).map_err(failed)
 }
 
+/// A stored zone name the zone database does not know is corrupt data, not
+/// a reason to fall back to UTC (which would shift every show's local time).
+fn zone(name: &str) -> CatalogResult<TimeZone> {
+    TimeZone::parse(name).map_err(failed)
+}
+
 /// A row of `cities`.
 #[derive(sqlx::FromRow)]
 pub(crate) struct CityRow {
@@ -29,13 +36,15 @@ pub(crate) struct CityRow {
     country: String,
     lat: f64,
     lon: f64,
+    time_zone: String,
 }
 
 impl CityRow {
     pub(crate) fn read(self) -> CatalogResult<City> {
         Ok(
             City::new(self.name, self.country, point(self.lat, self.lon)?)
-                .with_id(CityId::from_uuid(self.id)),
+                .with_id(CityId::from_uuid(self.id))
+                .with_time_zone(zone(&self.time_zone)?),
         )
     }
 }
@@ -50,6 +59,7 @@ pub(crate) struct VenueRow {
     postal_code: String,
     lat: f64,
     lon: f64,
+    time_zone: String,
 }
 
 impl VenueRow {
@@ -60,7 +70,8 @@ impl VenueRow {
             point(self.lat, self.lon)?,
         )
         .with_id(VenueId::from_uuid(self.id))
-        .with_address(self.address, self.postal_code))
+        .with_address(self.address, self.postal_code)
+        .with_time_zone(zone(&self.time_zone)?))
     }
 }
 

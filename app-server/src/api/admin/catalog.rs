@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use reservation_core::catalog::CategoryCode;
 use reservation_core::catalog::{
-    CatalogError, City, Event, EventKind, GeoPoint, Performer, PriceList, Show, Venue,
+    CatalogError, City, Event, EventKind, GeoPoint, Performer, PriceList, Show, TimeZone, Venue,
 };
 use reservation_core::{CityId, Currency, EventId, HallId, Money, PerformerId, VenueId};
 use serde::Deserialize;
@@ -62,6 +62,10 @@ pub(crate) struct NewCity {
     #[schema(min_length = 1, max_length = 200)]
     country: String,
     location: GeoPoint,
+    /// Its IANA time zone (search's days are its local days); UTC when
+    /// left out.
+    #[serde(default)]
+    time_zone: Option<TimeZone>,
 }
 
 #[utoipa::path(post, path = "/api/v1/admin/cities", tag = "admin", request_body = NewCity, security(("organizer" = [])), responses((status = 201, body = City), (status = 401, description = "No or wrong organizer token", body = crate::error::Body), (status = 422, description = "Bad input", body = crate::error::Body)))]
@@ -73,7 +77,8 @@ pub(crate) async fn create_city(
         name("name", new.name)?,
         name("country", new.country)?,
         new.location,
-    );
+    )
+    .with_time_zone(new.time_zone.unwrap_or_default());
     state
         .catalog_admin
         .add_city(city.clone())
@@ -94,6 +99,10 @@ pub(crate) struct NewVenue {
     #[serde(default)]
     postal_code: String,
     location: GeoPoint,
+    /// Its IANA time zone (its shows start on its clocks); its city's when
+    /// left out.
+    #[serde(default)]
+    time_zone: Option<TimeZone>,
 }
 
 #[utoipa::path(post, path = "/api/v1/admin/venues", tag = "admin", request_body = NewVenue, security(("organizer" = [])), responses((status = 201, body = Venue), (status = 401, description = "No or wrong organizer token", body = crate::error::Body), (status = 422, description = "Unknown city or bad input", body = crate::error::Body)))]
@@ -101,8 +110,20 @@ pub(crate) async fn create_venue(
     State(state): State<AppState>,
     ApiJson(new): ApiJson<NewVenue>,
 ) -> Result<(StatusCode, Json<Venue>), ApiError> {
+    let zone = match new.time_zone {
+        Some(zone) => zone,
+        None => {
+            state
+                .catalog
+                .city(new.city)
+                .await
+                .map_err(refused)?
+                .time_zone
+        }
+    };
     let venue = Venue::new(new.city, name("name", new.name)?, new.location)
-        .with_address(new.address.trim(), new.postal_code.trim());
+        .with_address(new.address.trim(), new.postal_code.trim())
+        .with_time_zone(zone);
     state
         .catalog_admin
         .add_venue(venue.clone())

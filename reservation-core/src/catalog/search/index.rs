@@ -12,7 +12,7 @@ use super::{
     DESCRIPTION_WEIGHT, GENRE_WEIGHT, PERFORMER_WEIGHT, SearchError, SearchPage, SearchQuery,
     TITLE_WEIGHT, VENUE_WEIGHT, tokenize, validate,
 };
-use crate::catalog::{Event, EventKind, GeoPoint, Show, Venue};
+use crate::catalog::{Event, EventKind, GeoPoint, Show, TimeZone, Venue};
 use crate::ids::{CityId, EventId, ShowId, VenueId};
 
 /// An in-memory search index over events and their shows.
@@ -34,6 +34,9 @@ pub struct SearchIndex {
     pub(super) timeline: Timeline,
     /// Each city's shows, by start.
     pub(super) city_timelines: HashMap<CityId, Timeline>,
+    /// Each venue's time zone, as its latest show was added with (kept
+    /// per venue, not per show: a million shows share a few zones).
+    pub(super) venue_zones: HashMap<VenueId, TimeZone>,
 }
 
 /// An event as search sees it.
@@ -150,6 +153,7 @@ impl SearchIndex {
             location: venue.location,
         };
         self.timeline.add(indexed.start_ns, show.event, slot);
+        self.venue_zones.insert(venue.id, venue.time_zone.clone());
         self.city_timelines.entry(indexed.city).or_default().add(
             indexed.start_ns,
             show.event,
@@ -177,12 +181,30 @@ impl SearchIndex {
         self.show_owner.insert(show.id, slot);
     }
 
-    /// Runs a query.
+    /// Runs a query whose local days (if any) are UTC days: stores call
+    /// [`search_in`](Self::search_in) with the query city's zone.
     ///
     /// # Errors
     ///
     /// The query is invalid (see "Validation" in the [module docs](super)).
     pub fn search(&self, query: &SearchQuery) -> Result<SearchPage, SearchError> {
+        self.search_in(query, &TimeZone::utc())
+    }
+
+    /// Runs a query whose local days are days in `zone`, the time zone of
+    /// the query's city (any zone when that city is unknown: nothing
+    /// matches then).
+    ///
+    /// # Errors
+    ///
+    /// The query is invalid (see "Validation" in the [module docs](super)).
+    pub fn search_in(
+        &self,
+        query: &SearchQuery,
+        zone: &TimeZone,
+    ) -> Result<SearchPage, SearchError> {
+        validate(query)?;
+        let query = &query.days_in(zone);
         let ranker = Ranker::new(self, query, validate(query)?);
         let text = query.text.trim();
         let found = if text.is_empty() {
@@ -348,6 +370,7 @@ mod tests {
                 address: "-".to_owned(),
                 postal_code: "-".to_owned(),
                 location: GeoPoint::new(50.0, 10.0).unwrap(),
+                time_zone: crate::catalog::TimeZone::utc(),
             })
             .collect();
         let hall = Hall::new(
@@ -449,6 +472,7 @@ mod tests {
                 event: event.clone(),
                 score,
                 first_show: first,
+                time_zone: TimeZone::utc(),
                 shows: passing.len() as u32,
             });
         }

@@ -134,10 +134,13 @@ impl<'a> Ranker<'a> {
                 } else {
                     self.filter.apply(&entry.shows)?
                 };
+                let first = entry.shows.get(first)?;
+                let zone = self.index.venue_zones.get(&first.venue);
                 Some(SearchHit {
                     event: entry.event.clone(),
                     score: f.key.score,
-                    first_show: entry.shows.get(first)?.starts_at,
+                    first_show: first.starts_at,
+                    time_zone: zone.cloned().unwrap_or_default(),
                     shows,
                 })
             })

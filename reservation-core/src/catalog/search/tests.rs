@@ -19,6 +19,7 @@ fn venue(city: CityId, name: &str, lat: f64, lon: f64) -> Venue {
         address: "Somewhere 1".to_owned(),
         postal_code: "10000".to_owned(),
         location: GeoPoint::new(lat, lon).unwrap(),
+        time_zone: crate::catalog::TimeZone::utc(),
     }
 }
 

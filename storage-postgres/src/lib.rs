@@ -96,13 +96,11 @@ pub enum NotReady {
     /// The database does not answer.
     #[error("the database is unreachable: {0}")]
     Unreachable(#[source] sqlx::Error),
-    /// The database lacks migrations this build needs.
-    #[error("the database has migrations up to {applied}; this build needs {needed}")]
+    /// The database lacks a migration this build needs.
+    #[error("the database lacks migration {missing}")]
     Behind {
-        /// The newest migration applied.
-        applied: i64,
-        /// The newest migration this build has.
-        needed: i64,
+        /// The first migration missing.
+        missing: i64,
     },
 }
 
@@ -259,17 +257,15 @@ impl PgStore {
     /// Whether the store can serve: the database answers, and it has every
     /// migration this build knows (a newer instance may have added more).
     pub async fn check_ready(&self) -> Result<(), NotReady> {
-        let applied: Option<i64> =
-            sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success")
-                .fetch_one(self.pool())
+        let applied: Vec<i64> =
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+                .fetch_all(self.pool())
                 .await
                 .map_err(NotReady::Unreachable)?;
-        let needed = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
-        match applied {
-            Some(version) if version >= needed => Ok(()),
-            applied => Err(NotReady::Behind {
-                applied: applied.unwrap_or(0),
-                needed,
+        match MIGRATOR.iter().find(|m| !applied.contains(&m.version)) {
+            None => Ok(()),
+            Some(missing) => Err(NotReady::Behind {
+                missing: missing.version,
             }),
         }
     }

@@ -301,6 +301,18 @@ fn a_cancelled_show_s_booking_says_so_and_shows_no_codes() {
             !main.contains("<svg") && !main.contains("SW1."),
             "no ticket codes: {main}"
         );
+        let show = get(&app, &format!("/shows/{}", f.show), Some(me)).await.2;
+        let main = main_of(&show);
+        assert!(
+            main.contains(
+                "This show was cancelled (Storm warning). Everyone who booked has been refunded."
+            ),
+            "{main}"
+        );
+        assert!(
+            !main.contains("Hold the best seats"),
+            "nothing to hold: {main}"
+        );
     });
 }
 

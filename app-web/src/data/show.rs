@@ -104,6 +104,8 @@ pub struct ShowPageData {
     pub id: String,
     /// Currency code of the prices.
     pub currency: String,
+    /// Why nothing is for sale now, for buyers (`None`: on sale).
+    pub closed: Option<String>,
 }
 
 /// A show's seat map as this visitor sees it.
@@ -169,7 +171,18 @@ pub async fn show_page(show: String) -> Result<ShowPageData, ServerFnError> {
         })
         .collect();
     let stage = &layout.stage;
+    let closed = match &map.sales {
+        reservation_core::SalesState::OnSale => None,
+        reservation_core::SalesState::Paused { .. } => {
+            Some("Sales for this show are paused. Please check back later.".to_owned())
+        }
+        reservation_core::SalesState::Cancelled { reason, .. } => Some(format!(
+            "This show was cancelled ({reason}). Everyone who booked has been refunded."
+        )),
+        _ => Some("This show is not on sale.".to_owned()),
+    };
     Ok(ShowPageData {
+        closed,
         title: event.title,
         place: format!("{} · {}", venue.name, hall.name()),
         starts: super::local_time::long(show.starts_at, &venue.time_zone),

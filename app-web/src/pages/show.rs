@@ -114,7 +114,13 @@ fn Show(page: ShowPageData) -> impl IntoView {
                 format!("{available} seats available, {held} held, {booked} sold")
             }}
         </p>
-        <Picker show=page.id seats=page.seats stage=page.stage currency=page.currency states=seats selected notice/>
+        {match page.closed {
+            Some(why) => view! { <p class="notice" role="status">{why}</p> }.into_any(),
+            None => view! {
+                <Picker show=page.id seats=page.seats stage=page.stage currency=page.currency states=seats selected notice/>
+            }
+            .into_any(),
+        }}
         <ul class="legend">
             <li><span class="swatch available"></span>"Available"</li>
             <li><span class="swatch held"></span>"Held"</li>

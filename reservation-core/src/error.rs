@@ -162,7 +162,7 @@ pub enum ReservationError {
     /// The show takes no new holds or waits: it has started, its sales
     /// are paused, or it was cancelled (`reason` says which). Organizer
     /// operations on a cancelled show are refused with it too.
-    #[error("sales are closed: {reason} (the show starts at {starts_at})")]
+    #[error("sales are closed: {reason}")]
     SalesClosed {
         /// When the show starts (or started).
         starts_at: time::OffsetDateTime,
@@ -170,7 +170,7 @@ pub enum ReservationError {
         reason: ClosedReason,
     },
     /// A show cannot be moved to start at or before now.
-    #[error("a show cannot be moved into the past ({starts_at})")]
+    #[error("a show cannot be moved to start at or before now")]
     StartsInPast {
         /// The start asked for.
         starts_at: time::OffsetDateTime,

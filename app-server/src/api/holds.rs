@@ -57,7 +57,7 @@ pub(crate) async fn status(
 }
 
 #[utoipa::path(delete, operation_id = "release_hold",
-    path = "/api/v1/holds/{token}", tag = "holds", params(("token" = String, Path)), responses((status = 204, description = "Released"), (status = 404, description = "Not found", body = crate::error::Body), (status = 410, description = "The hold expired", body = crate::error::Body)))]
+    path = "/api/v1/holds/{token}", tag = "holds", params(("token" = String, Path)), responses((status = 204, description = "Released"), (status = 404, description = "Not found", body = crate::error::Body), (status = 409, description = "The hold is paid for (`hold_confirmed`; `details.booking` and `details.page` link the booking), or its show was cancelled (`sales_closed`)", body = crate::error::Body), (status = 410, description = "The hold expired", body = crate::error::Body)))]
 pub(crate) async fn release(
     State(state): State<AppState>,
     session: Session,
@@ -74,7 +74,7 @@ pub(crate) struct Payment {
 }
 
 #[utoipa::path(post, operation_id = "confirm_hold",
-    path = "/api/v1/holds/{token}/confirm", tag = "holds", params(("token" = String, Path)), request_body = Payment, responses((status = 200, body = SignedBooking), (status = 402, description = "Declined", body = crate::error::Body), (status = 404, description = "Not found", body = crate::error::Body), (status = 410, description = "The hold expired", body = crate::error::Body), (status = 422, description = "Invalid request", body = crate::error::Body)))]
+    path = "/api/v1/holds/{token}/confirm", tag = "holds", params(("token" = String, Path)), request_body = Payment, responses((status = 200, body = SignedBooking), (status = 402, description = "Declined", body = crate::error::Body), (status = 404, description = "Not found", body = crate::error::Body), (status = 409, description = "The show's sales are closed (it was cancelled)", body = crate::error::Body), (status = 410, description = "The hold expired", body = crate::error::Body), (status = 422, description = "Invalid request", body = crate::error::Body)))]
 pub(crate) async fn confirm(
     State(state): State<AppState>,
     session: Session,

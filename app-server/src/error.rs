@@ -26,7 +26,7 @@ pub struct ApiError {
 }
 
 /// How long clients are asked to wait when the service is unavailable.
-const UNAVAILABLE_RETRY_AFTER_SECONDS: u64 = 2;
+pub(crate) const UNAVAILABLE_RETRY_AFTER_SECONDS: u64 = 2;
 
 /// Every error response.
 #[derive(Serialize, utoipa::ToSchema)]

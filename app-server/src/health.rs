@@ -128,7 +128,10 @@ pub(crate) async fn ready(State(health): State<Health>) -> Response {
 }
 
 fn retry_after() -> [(header::HeaderName, HeaderValue); 1] {
-    [(header::RETRY_AFTER, HeaderValue::from_static("2"))]
+    [(
+        header::RETRY_AFTER,
+        HeaderValue::from(crate::error::UNAVAILABLE_RETRY_AFTER_SECONDS),
+    )]
 }
 
 /// Middleware: before start-up is done, 503 for everything but the health

@@ -411,14 +411,7 @@ async fn a_sigkill_mid_load_loses_no_booking_and_doubles_nothing() {
 
     // (b) No seat has two owners; the booked seats are exactly the tickets,
     // and every show's counts agree with its seats.
-    let doubled = count(
-        &db,
-        "SELECT count(*) FROM (SELECT t.show_id, t.seat_index FROM tickets t
-           JOIN bookings b ON b.show_id = t.show_id AND b.id = t.booking_id
-           WHERE b.doc->'status'->>'status' = 'confirmed'
-           GROUP BY t.show_id, t.seat_index HAVING count(*) > 1) AS d",
-    )
-    .await;
+    let doubled = common::server::seats_booked_twice(&db).await;
     assert_eq!(doubled, 0, "seats in two confirmed bookings");
     let booked_without_ticket = count(
         &db,

@@ -452,14 +452,7 @@ async fn a_killed_or_frozen_database_gets_bounded_answers_and_loses_nothing() {
         .filter(|b| !stored.contains(*b))
         .collect();
     assert!(missing.is_empty(), "confirmed but not stored: {missing:?}");
-    let doubled = count(
-        &db,
-        "SELECT count(*) FROM (SELECT t.show_id, t.seat_index FROM tickets t
-           JOIN bookings b ON b.show_id = t.show_id AND b.id = t.booking_id
-           WHERE b.doc->'status'->>'status' = 'confirmed'
-           GROUP BY t.show_id, t.seat_index HAVING count(*) > 1) AS d",
-    )
-    .await;
+    let doubled = common::server::seats_booked_twice(&db).await;
     assert_eq!(doubled, 0, "seats booked twice");
 
     // Holds ran out on time: none is active past its end (plus a sweep).

@@ -574,3 +574,17 @@ pub async fn on_fresh_database(
     ]);
     (db, launch, log)
 }
+
+/// Seats that are in more than one confirmed booking (0 unless something
+/// double-booked).
+pub async fn seats_booked_twice(db: &sqlx::PgPool) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT t.show_id, t.seat_index FROM tickets t
+           JOIN bookings b ON b.show_id = t.show_id AND b.id = t.booking_id
+           WHERE b.doc->'status'->>'status' = 'confirmed'
+           GROUP BY t.show_id, t.seat_index HAVING count(*) > 1) AS d",
+    )
+    .fetch_one(db)
+    .await
+    .unwrap()
+}

@@ -483,3 +483,35 @@ async fn the_demo_room_is_on_the_first_rock_the_arena_in_hamburg() {
     .unwrap();
     assert_eq!(again, opened, "a room already on keeps its settings");
 }
+
+#[tokio::test]
+async fn the_room_follows_paused_and_cancelled_sales() {
+    let (app, f, room) = room_app().await;
+    open_room(&room, &f, f.show, Duration::ZERO, 5).await;
+    let path = format!("/api/v1/shows/{}/room", f.show);
+    let mut visitor = Client::new(&app);
+    f.engine.pause_sales(f.show).await.unwrap();
+
+    // Paused: the line takes the visitor and keeps the place, admitting nobody.
+    let (status, joined) = visitor.send("POST", &path, None).await;
+    assert_eq!(status, StatusCode::CREATED, "{joined}");
+    assert_eq!(joined["standing"]["state"], "queued");
+    assert_eq!(room.pace().await.unwrap(), 0);
+    let (status, page) = visitor.page(&format!("/shows/{}/room", f.show)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("Sales are paused: nobody is let in until they resume. You keep your place: number 1 in line."),
+        "{page}"
+    );
+
+    // Cancelled: joins are refused, saying why.
+    let why = reservation_core::CancelReason::parse("flooded hall").unwrap();
+    f.engine.cancel_show(f.show, &why).await.unwrap();
+    let (status, refused) = Client::new(&app).send("POST", &path, None).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(code(&refused), "sales_closed");
+    assert_eq!(
+        refused["error"]["message"],
+        "sales are closed: the show was cancelled"
+    );
+}

@@ -6,10 +6,11 @@
 
 use reservation_core::catalog::{CategoryCode, SeatIndex};
 use reservation_core::events::wire;
+use reservation_core::waiting_room::RoomError;
 use reservation_core::waitlist::{SeatHolding, Waiter};
 use reservation_core::{
-    Availability, BookingId, CancelReason, HoldId, HolderId, PaymentAttempt, SalesState, SeatCount,
-    Sequence, ShowEvent, ShowId, Wait, WaitEnd, WaitId,
+    Availability, BookingId, CancelReason, ClosedReason, HoldId, HolderId, PaymentAttempt,
+    SalesState, SeatCount, Sequence, ShowEvent, ShowId, Wait, WaitEnd, WaitId,
 };
 use sqlx::types::Json;
 use time::OffsetDateTime;
@@ -126,6 +127,24 @@ pub(crate) struct SalesRow {
 }
 
 impl SalesRow {
+    /// Whether a room of the show may be opened or joined at `now`
+    /// ([`RoomError::when_closed`]), by this row's start (or `cached_start`,
+    /// the scheduled one, when the show was never moved).
+    pub(crate) fn check_room_open(
+        &self,
+        cached_start: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> std::result::Result<(), RoomError> {
+        let starts_at = self.starts_at.unwrap_or(cached_start);
+        let reason = match self.sales {
+            PAUSED => Some(ClosedReason::Paused),
+            CANCELLED => Some(ClosedReason::Cancelled),
+            _ if now >= starts_at => Some(ClosedReason::Started),
+            _ => None,
+        };
+        RoomError::when_closed(reason, starts_at)
+    }
+
     /// The sales state this row keeps.
     pub(crate) fn state(&self) -> Result<SalesState> {
         let since = || {

@@ -139,6 +139,25 @@ impl Client {
         body: Option<(&str, Vec<u8>)>,
         headers: &[(&str, &str)],
     ) -> (StatusCode, HeaderMap, Value) {
+        let (status, headers, bytes) = self.exchange(method, uri, body, headers).await;
+        let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        (status, headers, json)
+    }
+
+    /// GETs the page at `uri`: status and text.
+    pub async fn page(&mut self, uri: &str) -> (StatusCode, String) {
+        let (status, _, bytes) = self.exchange("GET", uri, None, &[]).await;
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// One request with this browser's cookies, keeping those it sets.
+    async fn exchange(
+        &mut self,
+        method: &str,
+        uri: &str,
+        body: Option<(&str, Vec<u8>)>,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, HeaderMap, axum::body::Bytes) {
         let mut request = Request::builder().method(method).uri(uri);
         if !self.cookies.is_empty() {
             let cookie: Vec<String> = self
@@ -180,8 +199,7 @@ impl Client {
         );
         let (status, headers) = (response.status(), response.headers().clone());
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        (status, headers, json)
+        (status, headers, bytes)
     }
 
     /// GETs `uri`.

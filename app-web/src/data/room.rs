@@ -19,6 +19,9 @@ pub struct RoomPageData {
     pub starts: String,
     /// Where the sale stands.
     pub phase: SalePhase,
+    /// Why nobody is let in, when the organizer paused or cancelled the
+    /// show's sales (or it started).
+    pub closed: Option<String>,
     /// Where this visitor stands.
     pub standing: StandingView,
     /// When the sale opens (or, before the lobby opens, the lobby), on the
@@ -94,6 +97,15 @@ impl RoomPageData {
     /// What a screen reader hears when it changes: the phase and the place,
     /// nothing that moves on every tick.
     pub fn headline(&self) -> String {
+        if let Some(closed) = &self.closed {
+            return match (self.phase, self.position) {
+                (SalePhase::Closed, _) => closed.clone(),
+                (_, Some(position)) => {
+                    format!("{closed} You keep your place: number {position} in line.")
+                }
+                (_, None) => format!("{closed} You keep your place in line."),
+            };
+        }
         match (self.phase, self.position) {
             (SalePhase::NotOpen, _) => format!("The waiting room opens at {}.", self.opens),
             (SalePhase::Closed, _) => "This show has no waiting room now: its seats are on sale.".into(),
@@ -137,6 +149,7 @@ pub async fn room_page(show: String, follow: bool) -> Result<RoomPageData, Serve
         place: format!("{} · {}", venue.name, hall.name()),
         starts: local_time::long(details.starts_at, zone),
         phase: SalePhase::Closed,
+        closed: None,
         standing: StandingView::NotInLine,
         opens: String::new(),
         position: None,
@@ -154,7 +167,11 @@ pub async fn room_page(show: String, follow: bool) -> Result<RoomPageData, Serve
     let me = visitor()?;
     let status = match room.join(id, me).await {
         Ok(status) => status,
-        Err(RoomError::NoRoom(_) | RoomError::SalesClosed { .. }) => return Ok(data),
+        Err(RoomError::NoRoom(_)) => return Ok(data),
+        Err(RoomError::SalesClosed { reason, .. }) => {
+            data.closed = Some(format!("Sales for this show have ended: {reason}."));
+            return Ok(data);
+        }
         Err(RoomError::LobbyNotOpen { opens_at }) => {
             data.phase = SalePhase::NotOpen;
             data.opens = local_time::clock_seconds(opens_at, zone);
@@ -165,13 +182,12 @@ pub async fn room_page(show: String, follow: bool) -> Result<RoomPageData, Serve
     let now = backend.engine.clock().now();
     let line = status.place.line;
     if follow {
-        data.seq = backend
-            .engine
-            .seat_map(id, None)
-            .await
-            .map_err(failed)?
-            .seq
-            .0;
+        // Read once per page: the page reloads when the sales change.
+        let map = backend.engine.seat_map(id, None).await.map_err(failed)?;
+        data.seq = map.seq.0;
+        if matches!(map.sales, reservation_core::SalesState::Paused { .. }) {
+            data.closed = Some("Sales are paused: nobody is let in until they resume.".to_owned());
+        }
     }
     data.phase = match line.phase {
         RoomPhase::Lobby => SalePhase::Lobby,

@@ -68,10 +68,7 @@ impl WaitingRoomStore for MemoryStore {
         now: OffsetDateTime,
     ) -> Result<(), RoomError> {
         let state = self.show_for_room(show)?;
-        let starts_at = state.lock().starts_at();
-        if now >= starts_at {
-            return Err(RoomError::SalesClosed { starts_at });
-        }
+        state.lock().check_room_open(now)?;
         let line = self
             .inner
             .rooms
@@ -100,12 +97,16 @@ impl WaitingRoomStore for MemoryStore {
         show: ShowId,
         now: OffsetDateTime,
     ) -> Result<Option<RoomConfig>, RoomError> {
-        let starts_at = self.show_for_room(show)?.lock().starts_at();
+        let open = self
+            .show_for_room(show)?
+            .lock()
+            .check_room_open(now)
+            .is_ok();
         let Some(line) = self.inner.rooms.get(&show).map(|l| Arc::clone(&l)) else {
             return Ok(None);
         };
         let config = line.lock().config();
-        Ok(config.filter(|_| now < starts_at))
+        Ok(config.filter(|_| open))
     }
 
     async fn join(
@@ -114,10 +115,7 @@ impl WaitingRoomStore for MemoryStore {
         visitor: HolderId,
         now: OffsetDateTime,
     ) -> Result<Place, RoomError> {
-        let starts_at = self.show_for_room(show)?.lock().starts_at();
-        if now >= starts_at {
-            return Err(RoomError::SalesClosed { starts_at });
-        }
+        self.show_for_room(show)?.lock().check_room_open(now)?;
         self.with_line(show, now, |line, seats| line.join(visitor, now, seats))
     }
 
@@ -165,7 +163,7 @@ impl WaitingRoomStore for MemoryStore {
             let mut line = line.lock();
             let mut state = state.lock();
             let seats = state.availability(now);
-            let (n, changed) = line.tick(now, seats, state.starts_at());
+            let (n, changed) = line.tick(now, seats, state.closed_reason(now));
             admitted += n;
             if changed {
                 state.record_change(

@@ -693,11 +693,6 @@ impl ShowState {
         self.counts
     }
 
-    /// When the show starts (sales close).
-    pub(crate) fn starts_at(&self) -> OffsetDateTime {
-        self.show.starts_at
-    }
-
     /// Appends a change from outside the seat lifecycle (the waiting room's
     /// line) to the show's stream.
     pub(crate) fn record_change(&mut self, now: OffsetDateTime, change: Change) {

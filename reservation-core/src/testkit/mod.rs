@@ -135,6 +135,7 @@ macro_rules! waiting_room_tests {
             waiting_room::holds_need_a_valid_pass,
             waiting_room::an_ended_admission_queues_anew,
             waiting_room::bad_room_requests_are_refused,
+            waiting_room::the_room_follows_the_show_sales,
         );
     };
 }

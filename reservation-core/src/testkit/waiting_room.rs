@@ -518,3 +518,56 @@ pub async fn bad_room_requests_are_refused<S: RoomStore + 'static>(store: S) {
         "off once the show started"
     );
 }
+
+/// The room follows the organizer: while sales are paused the line takes
+/// joins and keeps its order but admits nobody; on resume it admits in
+/// order; a moved show's room goes by the new start; a cancelled show's
+/// room refuses joins, saying why, and closes.
+pub async fn the_room_follows_the_show_sales<S: RoomStore + 'static>(store: S) {
+    let r = RoomFixture::seed(store).await;
+    let show = r.f.show;
+    r.open(show, Duration::ZERO, max_active(2)).await;
+    let (first, _) = r.join(show).await;
+    r.f.engine.pause_sales(show).await.expect("pause");
+    let (second, _) = r.join(show).await;
+    let (third, status) = r.join(show).await;
+    assert_eq!(position(&status), Some(3), "joins are taken while paused");
+    assert_eq!(r.pace().await, 0, "nobody is admitted while paused");
+    assert_eq!(position(&r.status(show, first).await), Some(1));
+    r.f.engine.resume_sales(show).await.expect("resume");
+    assert_eq!(r.pace().await, 2);
+    assert!(admitted(&r.status(show, first).await));
+    assert!(admitted(&r.status(show, second).await));
+    assert_eq!(position(&r.status(show, third).await), Some(1));
+
+    // The show starts in a day; moved to three days on, its room is open
+    // past the first start.
+    r.f.engine
+        .reschedule(show, r.f.now() + Duration::days(3))
+        .await
+        .expect("move");
+    r.f.advance(Duration::days(2));
+    assert!(r.room.room(show).await.expect("room").is_some());
+    let (_, status) = r.join(show).await;
+    assert!(
+        position(&status).is_some(),
+        "joined after the first start: {status:?}"
+    );
+
+    let why = crate::CancelReason::parse("the band is ill").expect("reason");
+    r.f.engine.cancel_show(show, &why).await.expect("cancel");
+    assert!(matches!(
+        r.room.join(show, HolderId::random()).await,
+        Err(RoomError::SalesClosed {
+            reason: crate::ClosedReason::Cancelled,
+            ..
+        })
+    ));
+    assert_eq!(r.room.room(show).await, Ok(None));
+    r.pace().await;
+    assert_eq!(
+        r.room.status(show, third).await.err(),
+        Some(RoomError::NoRoom(show)),
+        "the room is closed"
+    );
+}

@@ -12,6 +12,7 @@ use super::port::RoomError;
 use super::status::{LineView, Place, RoomPhase, Standing};
 use crate::fast_map::FastMap;
 use crate::ids::{HolderId, ShowId};
+use crate::sales::ClosedReason;
 use crate::seat_map::Availability;
 
 #[derive(Debug, Clone, Copy)]
@@ -278,12 +279,15 @@ impl Line {
         &mut self,
         now: OffsetDateTime,
         seats: Availability,
-        show_starts_at: OffsetDateTime,
+        closed: Option<ClosedReason>,
     ) -> (u64, bool) {
         if self.phase == RoomPhase::Closed {
             return (0, false);
         }
-        if now >= show_starts_at {
+        if matches!(
+            closed,
+            Some(ClosedReason::Started | ClosedReason::Cancelled)
+        ) {
             self.phase = RoomPhase::Closed;
             return (0, true);
         }
@@ -328,7 +332,8 @@ impl Line {
                 RoomPhase::SoldOut
             };
             let pace = self.config.pace();
-            if self.phase == RoomPhase::Selling {
+            // While sales are paused the line keeps its order, admitting nobody.
+            if self.phase == RoomPhase::Selling && closed.is_none() {
                 let occupancy = Occupancy {
                     active: self.admissions.len() as u32,
                     free_seats: seats.available,

@@ -32,6 +32,11 @@
 //!    either reopens if seats come back.
 //! 6. **Estimates** are a range from the admission rate observed over about
 //!    a minute ([`EtaRange`]).
+//! 7. **The organizer's word.** While the show's sales are paused the line
+//!    takes joins and keeps its order but admits nobody; when the show is
+//!    cancelled (or starts) the room closes and joins are refused with
+//!    [`RoomError::SalesClosed`], saying why. A moved show's room goes by
+//!    its new start.
 //!
 //! Every change of a line (the draw, admissions, drops, phase changes) is a
 //! [`Change::Line`](crate::Change::Line) event on the show's stream, so

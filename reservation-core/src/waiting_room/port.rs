@@ -7,6 +7,7 @@ use super::config::{RoomConfig, RoomConfigError};
 use super::status::Place;
 use crate::error::StorageError;
 use crate::ids::{HolderId, ShowId};
+use crate::sales::ClosedReason;
 
 /// A refused or failed waiting-room operation.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -27,11 +28,15 @@ pub enum RoomError {
     /// The visitor never joined this room.
     #[error("you are not in this show's waiting room; join it first")]
     NotInLine,
-    /// The show has started: no room can be opened or joined.
-    #[error("sales have closed: the show started at {starts_at}")]
+    /// The show has started or was cancelled: no room can be opened or
+    /// joined. (Paused sales still take joins: the line keeps its order
+    /// and admits nobody until sales resume.)
+    #[error("sales are closed: {reason}")]
     SalesClosed {
-        /// When the show started.
+        /// When the show starts (or started).
         starts_at: OffsetDateTime,
+        /// Why: [`ClosedReason::Started`] or [`ClosedReason::Cancelled`].
+        reason: ClosedReason,
     },
     /// The settings make no sense.
     #[error(transparent)]
@@ -39,6 +44,21 @@ pub enum RoomError {
     /// The store failed; nothing changed, it is safe to retry.
     #[error(transparent)]
     Storage(#[from] StorageError),
+}
+
+impl RoomError {
+    /// The refusal of opening or joining a room while sales are closed for
+    /// `reason` (none when they are open). Paused sales refuse neither: the
+    /// line keeps its order and admits nobody until sales resume.
+    pub fn when_closed(
+        reason: Option<ClosedReason>,
+        starts_at: OffsetDateTime,
+    ) -> Result<(), Self> {
+        match reason {
+            None | Some(ClosedReason::Paused) => Ok(()),
+            Some(reason) => Err(Self::SalesClosed { starts_at, reason }),
+        }
+    }
 }
 
 /// Waiting rooms, kept by a store. Every method is one atomic unit, as in

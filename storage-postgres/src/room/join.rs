@@ -29,6 +29,8 @@ pub(super) struct JoinRow {
     pub(super) room: RoomRow,
     #[sqlx(flatten)]
     pub(super) seats: CountsRow,
+    #[sqlx(flatten)]
+    pub(super) sales: SalesRow,
     pub(super) next_due: Option<OffsetDateTime>,
     pub(super) visitors: Option<Vec<Uuid>>,
     pub(super) states: Option<Vec<i16>>,
@@ -131,6 +133,7 @@ impl PgStore {
         let visitors: Vec<Uuid> = requests.iter().map(|(v, _)| v.as_uuid()).collect();
         let row: JoinRow = sqlx::query_as(&format!(
             "SELECT {ROOM_COLUMNS}, st.available, st.held, st.booked, st.next_due,
+                 st.sales, st.sales_since, st.cancel_reason, st.starts_at,
                  known.visitors, known.states, known.untils
              FROM waiting_rooms r JOIN show_state st ON st.show_id = r.show_id,
              LATERAL (
@@ -164,7 +167,6 @@ impl PgStore {
         for (id, (state, until)) in ids.into_iter().zip(states.into_iter().zip(untils)) {
             known.insert(id, (visitor_state(state)?, until));
         }
-        let starts_at = meta.show.starts_at;
         let mut decided = Vec::with_capacity(requests.len());
         let mut fresh: Vec<NewVisitor> = Vec::new();
         for &(visitor, now) in requests {
@@ -173,8 +175,10 @@ impl PgStore {
                 decided.push(Err(RoomError::NoRoom(show)));
                 continue;
             }
-            if now >= starts_at {
-                decided.push(Err(RoomError::SalesClosed { starts_at }));
+            // The locked row's start and sales: this process's cached start
+            // is stale once the show was moved.
+            if let Err(refusal) = row.sales.check_room_open(meta.show.starts_at, now) {
+                decided.push(Err(refusal));
                 continue;
             }
             if now < room.config.lobby_opens_at() {
@@ -258,12 +262,7 @@ pub(super) async fn join(
     visitor: HolderId,
     now: OffsetDateTime,
 ) -> Result<Place, RoomError> {
-    let meta = store.meta(show).await?;
     let now = in_micros(now);
-    let starts_at = meta.show.starts_at;
-    if now >= starts_at {
-        return Err(RoomError::SalesClosed { starts_at });
-    }
     // Straight to the batch, which checks everything under the
     // counters' lock: a join costs no statement of its own.
     let mut drawn = false;

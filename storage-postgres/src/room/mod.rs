@@ -63,7 +63,7 @@ use uuid::Uuid;
 
 use crate::PgStore;
 use crate::error::{AdapterError, Error, Result, corrupt, unsigned};
-use crate::rows::CountsRow;
+use crate::rows::{CountsRow, SalesRow};
 use crate::show_tx::{ShowTx, begin, in_micros};
 
 use self::{counters::*, draw::*, state::*, status::*};

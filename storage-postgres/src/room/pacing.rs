@@ -1,6 +1,8 @@
 //! Pacing: admissions at the organizer's pace, decided once per room and
 //! tick under the room's, the show's and the counters' locks.
 
+use reservation_core::{ClosedReason, ReservationError};
+
 use super::*;
 
 impl PgStore {
@@ -21,12 +23,19 @@ impl PgStore {
             .ok_or(RoomError::UnknownShow(show))?;
         // The locked row's start: the show may have been moved since this
         // process cached its facts.
-        let (now, starts_at) = (t.now, t.starts_at);
+        let now = t.now;
+        let closed = match t.check_on_sale() {
+            Err(ReservationError::SalesClosed { reason, .. }) => Some(reason),
+            _ => None,
+        };
         let seats = t.counts;
         let mut counters = Counters::lock(t.conn(), show)
             .await?
             .ok_or_else(|| corrupt("room_counters", "a room without counters"))?;
-        if now >= starts_at {
+        if matches!(
+            closed,
+            Some(ClosedReason::Started | ClosedReason::Cancelled)
+        ) {
             room.phase = RoomPhase::Closed;
             room.write(t.conn(), show).await?;
             t.log(Change::Line {
@@ -80,7 +89,8 @@ impl PgStore {
                 RoomPhase::SoldOut
             };
             let pace = room.config.pace();
-            if room.phase == RoomPhase::Selling {
+            // While sales are paused the line keeps its order, admitting nobody.
+            if room.phase == RoomPhase::Selling && closed.is_none() {
                 let occupancy = Occupancy {
                     active: u32::try_from(counters.active).unwrap_or(u32::MAX),
                     free_seats: seats.available,

@@ -34,10 +34,9 @@ pub(super) async fn open(
 ) -> Result<(), RoomError> {
     let meta = store.meta(show).await?;
     let now = in_micros(now);
-    let starts_at = meta.show.starts_at;
-    if now >= starts_at {
-        return Err(RoomError::SalesClosed { starts_at });
-    }
+    sales_of(store.pool(), show)
+        .await?
+        .check_room_open(meta.show.starts_at, now)?;
     let start = config.sale_opens_at().max(now);
     let pacer = Pacer::new(config.pace(), start);
     store
@@ -112,7 +111,8 @@ pub(super) async fn read(
     now: OffsetDateTime,
 ) -> Result<Option<RoomConfig>, RoomError> {
     let meta = store.meta(show).await?;
-    if now >= meta.show.starts_at {
+    let sales = sales_of(store.pool(), show).await?;
+    if sales.check_room_open(meta.show.starts_at, now).is_err() {
         return Ok(None);
     }
     let row: Option<RoomRow> = sqlx::query_as(&format!(
@@ -126,4 +126,15 @@ pub(super) async fn read(
     Ok(room
         .filter(|room| room.phase != RoomPhase::Closed)
         .map(|room| room.config))
+}
+
+/// The show's sales and moved start, as its `show_state` row has them.
+async fn sales_of(pool: &sqlx::PgPool, show: ShowId) -> Result<SalesRow> {
+    sqlx::query_as(
+        "SELECT sales, sales_since, cancel_reason, starts_at FROM show_state WHERE show_id = $1",
+    )
+    .bind(show.as_uuid())
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(|| RoomError::UnknownShow(show).into())
 }

@@ -14,15 +14,28 @@ use crate::events::{Change, WaitEnd};
 use crate::fast_map::FastMap;
 use crate::ids::HoldId;
 use crate::sales::{CancelReason, ClosedReason, SalesState};
+use crate::waiting_room::RoomError;
 
 impl ShowState {
     /// New holds and waits are taken: sales are on and the show has not started.
     pub(super) fn check_on_sale(&self, now: OffsetDateTime) -> Result<(), ReservationError> {
-        match self.sales.closed_reason() {
+        match self.closed_reason(now) {
             Some(reason) => Err(self.closed(reason)),
-            None if now >= self.show.starts_at => Err(self.closed(ClosedReason::Started)),
             None => Ok(()),
         }
+    }
+
+    /// Why sales are closed at `now`, if they are.
+    pub(crate) fn closed_reason(&self, now: OffsetDateTime) -> Option<ClosedReason> {
+        match self.sales.closed_reason() {
+            None if now >= self.show.starts_at => Some(ClosedReason::Started),
+            reason => reason,
+        }
+    }
+
+    /// A room of the show may be opened or joined (see [`RoomError::when_closed`]).
+    pub(crate) fn check_room_open(&self, now: OffsetDateTime) -> Result<(), RoomError> {
+        RoomError::when_closed(self.closed_reason(now), self.show.starts_at)
     }
 
     /// Payment is taken unless the show was cancelled (a pause spares the

@@ -6,13 +6,14 @@ use time::Duration;
 
 use super::fixture::Fixture;
 use crate::booking::{BookingStatus, CancelCause};
+use crate::catalog::search::SearchQuery;
 use crate::error::ReservationError;
 use crate::events::{Change, Sequence, WaitEnd};
 use crate::hold::Hold;
 use crate::ids::{HoldId, HolderId, ShowId};
 use crate::limits::SeatCount;
 use crate::sales::{CancelReason, ClosedReason, SalesState};
-use crate::store::{Checkout, Store};
+use crate::store::{Catalog, Checkout, Store};
 use crate::waitlist::{WaitRequest, WaitStatus};
 
 fn reason() -> CancelReason {
@@ -165,6 +166,24 @@ pub async fn reschedule_moves_the_start<S: Store + 'static>(store: S) {
             Err(ReservationError::StartsInPast { starts_at }) if starts_at == past
         ));
     }
+    // Search finds the event by its shows' new start, not the old one.
+    let around = |at: time::OffsetDateTime| SearchQuery {
+        starts_after: Some(at - Duration::hours(1)),
+        starts_before: Some(at + Duration::hours(1)),
+        ..SearchQuery::default()
+    };
+    let found = f.store.search(&around(from)).await.expect("search");
+    assert!(found.hits.iter().any(|hit| hit.event.id == f.event));
+    f.engine.reschedule(f.show, to).await.expect("move");
+    let found = f.store.search(&around(from)).await.expect("search");
+    assert!(
+        found.hits.iter().all(|hit| hit.event.id != f.event),
+        "{found:?}"
+    );
+    let found = f.store.search(&around(to)).await.expect("search");
+    let hit = found.hits.iter().find(|hit| hit.event.id == f.event);
+    assert_eq!(hit.map(|hit| (hit.first_show, hit.shows)), Some((to, 2)));
+
     f.clock.set(from + Duration::hours(1));
     f.hold(f.small_show, HolderId::random(), &["A1"])
         .await

@@ -516,6 +516,17 @@ async fn times_come_with_the_zone_and_days_are_the_citys() {
     assert_eq!(listed["time_zone"], "America/Chicago");
     let (_, cities) = client.get("/api/v1/cities").await;
     assert_eq!(cities[0]["time_zone"], "America/Chicago");
+    let (_, in_city) = client
+        .get(&format!("/api/v1/cities/{}/events", f.city))
+        .await;
+    let (_, at_venue) = client
+        .get(&format!("/api/v1/venues/{}/events", f.venue))
+        .await;
+    for summary in [&in_city[0], &at_venue["events"][0]] {
+        assert_eq!(summary["next_show"], "2030-01-02T12:00:00Z", "{summary}");
+        assert_eq!(summary["next_show_local"], "2030-01-02T06:00:00-06:00");
+        assert_eq!(summary["time_zone"], "America/Chicago");
+    }
 
     let search = |query: String| format!("/api/v1/search?city={}&{query}", f.city);
     let (status, page) = client

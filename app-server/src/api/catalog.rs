@@ -6,14 +6,13 @@ use reservation_core::catalog::search::{
     Cursor, Near, PageSize, SearchError, SearchPage, SearchQuery, SearchSort,
 };
 use reservation_core::catalog::{
-    CatalogError, City, Event, EventKind, EventSummary, GeoPoint, Performer, TimeZone, Venue,
-    VenueShowtimes,
+    CatalogError, City, Event, EventKind, GeoPoint, Performer, TimeZone, Venue, VenueShowtimes,
 };
 use reservation_core::{Availability, CityId, EventId, PerformerId, VenueId};
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
-use super::zoned::ZonedShow;
+use super::zoned::{ZonedShow, ZonedSummary};
 use crate::error::ApiError;
 use crate::extract::{ApiPath, ApiQuery};
 use crate::state::AppState;
@@ -38,18 +37,18 @@ impl Since {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/cities/{city}/events", tag = "catalog", params(("city" = CityId, Path), Since), responses((status = 200, body = Vec<EventSummary>), (status = 404, description = "Not found", body = crate::error::Body)))]
+#[utoipa::path(get, path = "/api/v1/cities/{city}/events", tag = "catalog", params(("city" = CityId, Path), Since), responses((status = 200, body = Vec<ZonedSummary>), (status = 404, description = "Not found", body = crate::error::Body)))]
 pub(crate) async fn events_in_city(
     State(state): State<AppState>,
     ApiPath(city): ApiPath<CityId>,
     ApiQuery(from): ApiQuery<Since>,
-) -> Result<Json<Vec<EventSummary>>, ApiError> {
-    Ok(Json(
-        state
-            .catalog
-            .events_in_city(city, from.or_now(&state))
-            .await?,
-    ))
+) -> Result<Json<Vec<ZonedSummary>>, ApiError> {
+    let zone = state.catalog.city(city).await?.time_zone;
+    let events = state
+        .catalog
+        .events_in_city(city, from.or_now(&state))
+        .await?;
+    Ok(Json(ZonedSummary::all(events, &zone)))
 }
 
 #[utoipa::path(get, path = "/api/v1/venues/{venue}/events", tag = "catalog", params(("venue" = VenueId, Path), Since), responses((status = 200, body = VenueEvents), (status = 404, description = "Not found", body = crate::error::Body)))]
@@ -64,8 +63,8 @@ pub(crate) async fn events_at_venue(
         .events_at_venue(venue, from.or_now(&state))
         .await?;
     Ok(Json(VenueEvents {
+        events: ZonedSummary::all(events, &venue_info.time_zone),
         venue: venue_info,
-        events,
     }))
 }
 
@@ -73,7 +72,7 @@ pub(crate) async fn events_at_venue(
 #[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct VenueEvents {
     venue: Venue,
-    events: Vec<EventSummary>,
+    events: Vec<ZonedSummary>,
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -2,7 +2,7 @@
 //! RFC 3339 instant (`starts_at`) and adds the zone and the local start, so
 //! a client shows "19:30" in Vienna without a zone database of its own.
 
-use reservation_core::catalog::{Show, TimeZone};
+use reservation_core::catalog::{EventSummary, Show, TimeZone};
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -28,5 +28,33 @@ impl ZonedShow {
             time_zone: zone.clone(),
             show,
         }
+    }
+}
+
+/// An event with its next show, with that show's start by the listing's
+/// clocks (a city's or a venue's).
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ZonedSummary {
+    #[serde(flatten)]
+    summary: EventSummary,
+    /// The IANA time zone of the city or venue listed.
+    time_zone: TimeZone,
+    /// `next_show` by those clocks, with their UTC offset then (RFC 3339).
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(example = "2026-12-12T19:30:00+01:00")]
+    next_show_local: OffsetDateTime,
+}
+
+impl ZonedSummary {
+    /// Each of `summaries`, read on the clocks of `zone`.
+    pub(crate) fn all(summaries: Vec<EventSummary>, zone: &TimeZone) -> Vec<Self> {
+        summaries
+            .into_iter()
+            .map(|summary| Self {
+                next_show_local: zone.local(summary.next_show),
+                time_zone: zone.clone(),
+                summary,
+            })
+            .collect()
     }
 }

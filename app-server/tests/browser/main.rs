@@ -25,6 +25,9 @@ use harness::{
 };
 use serde_json::json;
 
+/// The organizer token of the main server.
+const ORGANIZER: &str = "browser-organizer-token-0123456789";
+
 fn main() -> ExitCode {
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
     runtime.block_on(run())
@@ -41,7 +44,7 @@ async fn run() -> ExitCode {
         site.display()
     );
     let driver = Driver::start().await;
-    let server = Server::start(&site, &[]).await;
+    let server = Server::start(&site, &["--admin-token", ORGANIZER]).await;
     // Holds of 8 s, no grace: the waitlist scenario sees one expire.
     let short_holds = Server::start(&site, &["--hold-seconds", "8", "--grace-seconds", "0"]).await;
     // The demo's waiting room with its sale open at once, one shopper at a time.
@@ -91,7 +94,12 @@ async fn run() -> ExitCode {
         &driver,
         &one_at_a_time
     );
-    println!("browser tests: {} passed, {failed} failed", 7 - failed);
+    scenario!(
+        an_organizers_show_is_found_booked_and_cancelled,
+        &driver,
+        &server
+    );
+    println!("browser tests: {} passed, {failed} failed", 8 - failed);
     if failed == 0 {
         ExitCode::SUCCESS
     } else {
@@ -524,4 +532,130 @@ async fn without_javascript_the_waiting_room_reloads_into_the_seats(
     .await;
     let _ = b.close().await;
     outcome
+}
+
+/// An organizer puts on a show through the admin API; a buyer finds it by
+/// search, books two seats and gets tickets; the organizer cancels it; the
+/// buyer's booking page says so, with the reason and the refund, and shows
+/// no codes any more.
+async fn an_organizers_show_is_found_booked_and_cancelled(
+    driver: &Driver,
+    server: &Server,
+) -> Outcome {
+    let mut organizer = Api::new(server).organizer(ORGANIZER);
+    let city = created(
+        "city",
+        organizer
+            .post(
+                "/api/v1/admin/cities",
+                json!({ "name": "Potsdam", "country": "DE",
+                        "location": { "lat": 52.4, "lon": 13.06 }, "time_zone": "Europe/Berlin" }),
+            )
+            .await,
+    )?;
+    let venue = created(
+        "venue",
+        organizer
+            .post(
+                "/api/v1/admin/venues",
+                json!({ "city": city, "name": "Thalia Arthouse",
+                        "location": { "lat": 52.39, "lon": 13.1 } }),
+            )
+            .await,
+    )?;
+    let layout: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/layouts/studio.json"
+    ))?)?;
+    let hall = created(
+        "hall",
+        organizer
+            .post(&format!("/api/v1/admin/venues/{venue}/halls"), layout)
+            .await,
+    )?;
+    let event = created(
+        "event",
+        organizer
+            .post(
+                "/api/v1/admin/events",
+                json!({ "kind": "concert", "title": "Quartetto Gelato", "duration_minutes": 90 }),
+            )
+            .await,
+    )?;
+    let starts_at = (time::OffsetDateTime::now_utc() + time::Duration::days(3))
+        .format(&time::format_description::well_known::Rfc3339)?;
+    let show = created(
+        "show",
+        organizer
+            .post(
+                "/api/v1/admin/shows",
+                json!({ "event": event, "venue": venue, "hall": hall, "starts_at": starts_at,
+                        "currency": "EUR", "prices": { "A": 1800, "P": 2400 } }),
+            )
+            .await,
+    )?;
+
+    in_browser(driver, Viewport::Desktop, |b| async move {
+        b.goto(&server.url("/")).await?;
+        element(&b, "header input[name=q]")
+            .await?
+            .send_keys("quartetto gelatto\u{E007}")
+            .await?;
+        arrive(&b, "/search").await?;
+        follow(&b, "Quartetto Gelato").await?;
+        arrive(&b, "/events/").await?;
+        follow(&b, "Potsdam").await?;
+        arrive(&b, "/events/").await?;
+        element(&b, "a.time").await?.click().await?;
+        let path = arrive(&b, "/shows/").await?;
+        check!(path.contains(&show), "the organizer's show: {path}");
+        live(&b).await?;
+        pick_free_seats(&b, 2).await?;
+        click_button(&b, "Hold these seats").await?;
+        arrive(&b, "/checkout/").await?;
+        let card = element(&b, "input[name=card]").await?;
+        card.clear().await?;
+        card.send_keys("4242 4242 4242 4242").await?;
+        element(&b, "form.pay button").await?.click().await?;
+        arrive(&b, "/bookings/").await?;
+        element(&b, "figure.qr svg").await?;
+
+        let (status, cancelled) = organizer
+            .post(
+                &format!("/api/v1/admin/shows/{show}/cancel"),
+                json!({ "reason": "Storm warning" }),
+            )
+            .await;
+        check!(status == 200, "cancelled: {status} {cancelled}");
+        b.refresh().await?;
+        let heading = element(&b, "h1").await?.text().await?;
+        check!(
+            heading.starts_with("Cancelled: Quartetto Gelato"),
+            "{heading}"
+        );
+        let notice = element(&b, "p.notice[role=status]").await?.text().await?;
+        check!(
+            notice.contains("The show was cancelled (Storm warning)")
+                && notice.contains("has been refunded to the card ending 4242"),
+            "{notice}"
+        );
+        let codes = js(
+            &b,
+            "return document.querySelectorAll('figure.qr svg').length",
+        )
+        .await;
+        check!(
+            codes == 0,
+            "a cancelled booking shows no codes, got {codes}"
+        );
+        screenshot(&b, "booking-cancelled").await?;
+        Ok(())
+    })
+    .await
+}
+
+/// The id of what an organizer's request created, or why it was not.
+fn created(what: &str, (status, body): (u16, serde_json::Value)) -> Result<String, Failure> {
+    check!(status == 201, "{what} created: {status} {body}");
+    Ok(body["id"].as_str().unwrap_or_default().to_owned())
 }

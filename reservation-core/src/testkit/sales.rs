@@ -13,7 +13,7 @@ use crate::hold::Hold;
 use crate::ids::{HoldId, HolderId, ShowId};
 use crate::limits::SeatCount;
 use crate::sales::{CancelReason, ClosedReason, SalesState};
-use crate::store::{Catalog, Checkout, Store};
+use crate::store::{Checkout, Store};
 use crate::waitlist::{WaitRequest, WaitStatus};
 
 fn reason() -> CancelReason {

@@ -636,9 +636,19 @@ impl ShowState {
             .sum();
         let free = self.counts.available as usize;
         let missing = needed.saturating_sub(free);
+        // Offers to waiters are usually paid: they do not count as freeing.
+        let offers: std::collections::HashSet<&Secret> = self
+            .waits
+            .values()
+            .filter_map(|w| match &w.phase {
+                WaitPhase::Offered(secret) => Some(secret),
+                _ => None,
+            })
+            .collect();
         let mut freeing: Vec<(OffsetDateTime, usize)> = self
             .deadlines
             .iter()
+            .filter(|(_, s)| !offers.contains(s))
             .filter_map(|(&(at, _), s)| Some((at, self.holds.get(s)?.seats.len())))
             .collect();
         freeing.sort_unstable();

@@ -289,16 +289,21 @@ pub async fn waits_expire_and_can_be_cancelled<S: Store + 'static>(store: S) {
 }
 
 /// A waiter sees its place in line and when it would be served if the holds
-/// ahead of it ran out unpaid.
+/// ahead of it ran out unpaid. Seats offered to waiters ahead do not count:
+/// those holds are usually paid, so when only they could serve the waiter
+/// the estimate is unknown (`None`).
 pub async fn wait_status_tells_position_and_estimate<S: Store + 'static>(store: S) {
     let f = Fixture::seed(store).await;
     let first_free = f.free_at_from_now();
-    f.hold(f.small_show, HolderId::random(), &["A1", "A2", "A3", "A4"])
+    let (a, b) = (HolderId::random(), HolderId::random());
+    let first = f
+        .hold(f.small_show, a, &["A1", "A2", "A3", "A4"])
         .await
         .expect("hold");
     f.advance(Duration::minutes(1));
     let second_free = f.free_at_from_now();
-    f.hold(f.small_show, HolderId::random(), &["B1", "B2", "B3", "B4"])
+    let second = f
+        .hold(f.small_show, b, &["B1", "B2", "B3", "B4"])
         .await
         .expect("hold");
     let w1 = join(&f, 2).await;
@@ -322,4 +327,25 @@ pub async fn wait_status_tells_position_and_estimate<S: Store + 'static>(store: 
     };
     assert_eq!((p1, e1), (1, Some(first_free)));
     assert_eq!((p2, e2), (2, Some(second_free)));
+
+    // The first 4 seats come back: 2 are offered to the first waiter, 2
+    // stay free; the second waiter needs 2 more, which the second hold
+    // would free.
+    f.engine.release(&first.token, a).await.expect("release");
+    assert!(offered(&f, w1).await.is_some());
+    let estimate = |status| match status {
+        Ok(WaitStatus::Waiting {
+            position,
+            estimated_offer_at,
+            ..
+        }) => (position, estimated_offer_at),
+        other => panic!("waiting, not {other:?}"),
+    };
+    assert_eq!(estimate(status(w2).await), (1, Some(second_free)));
+    // Paid: only the offer to the first waiter could still serve it.
+    f.engine
+        .confirm(&second.token, b, f.card())
+        .await
+        .expect("pay");
+    assert_eq!(estimate(status(w2).await), (1, None));
 }

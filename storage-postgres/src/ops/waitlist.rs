@@ -219,7 +219,11 @@ async fn estimate(t: &mut ShowTx, line_order: i64) -> Result<Option<OffsetDateTi
     let missing =
         unsigned(needed, "waits", "seats wanted")?.saturating_sub(u64::from(t.counts.available));
     let freeing: Vec<FreeingRow> = sqlx::query_as(
-        "SELECT free_at, cardinality(seat_indexes) AS n FROM holds WHERE show_id = $1 AND state = $2 ORDER BY free_at",
+        // Offers to waiters are usually paid: they do not count as freeing.
+        "SELECT free_at, cardinality(seat_indexes) AS n FROM holds h
+         WHERE show_id = $1 AND state = $2
+           AND NOT EXISTS (SELECT 1 FROM waits w WHERE w.show_id = $1 AND w.offered_secret = h.secret)
+         ORDER BY free_at",
     )
     .bind(t.id().as_uuid())
     .bind(ACTIVE)

@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::api::admin::{AdminToken, WeakToken};
 use crate::rate_limit::HoldRates;
 use clap::Parser;
+use ipnet::IpNet;
 use reservation_core::Policy;
 use reservation_core::ticket_code::{TicketSigner, WeakSecret};
 use reservation_core::waiting_room::{AdmissionSigner, Pace, RoomConfigError};
@@ -91,9 +92,27 @@ pub struct Config {
     /// The demo's waiting room: most admissions a minute (0: no limit).
     #[arg(long, env = "SEATWISE_DEMO_ROOM_PER_MINUTE", default_value_t = 60)]
     pub demo_room_per_minute: u32,
+    /// A reverse proxy (address or network, such as `10.0.0.0/8`) whose
+    /// `X-Forwarded-For` and `X-Forwarded-Proto` are believed: rate limits
+    /// count the client behind it and cookies are `Secure` over HTTPS.
+    /// Repeat it, or separate several with commas. Nobody's by default.
+    #[arg(long = "trusted-proxy", env = "SEATWISE_TRUSTED_PROXIES", value_delimiter = ',', value_parser = network)]
+    pub trusted_proxies: Vec<IpNet>,
     /// Log filter, such as `info` or `app_server=debug,info`.
     #[arg(long, env = "RUST_LOG", default_value = "info")]
     pub log: String,
+    /// Log lines as JSON objects, one per line (for log collectors); plain
+    /// text otherwise, coloured only on a terminal.
+    #[arg(long, env = "SEATWISE_LOG_JSON")]
+    pub log_json: bool,
+}
+
+/// An address or network: `10.0.0.7`, `10.0.0.0/8`, `::1`.
+fn network(text: &str) -> Result<IpNet, String> {
+    let text = text.trim();
+    text.parse::<IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("{text:?} is not an IP address or network (such as 10.0.0.0/8)"))
 }
 
 impl Config {
@@ -157,5 +176,37 @@ impl Config {
             .with_grace(time::Duration::seconds(i64::from(self.grace_seconds)))
             .with_max_seats_per_holder(self.max_seats)
             .with_max_wait(time::Duration::seconds(i64::from(self.max_wait_seconds)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_networks_repeated_or_listed() {
+        let config = Config::try_parse_from([
+            "app-server",
+            "--trusted-proxy",
+            "10.0.0.0/8, ::1",
+            "--trusted-proxy",
+            "192.168.1.7",
+            "--log-json",
+        ])
+        .unwrap();
+        let expected: Vec<IpNet> = ["10.0.0.0/8", "::1/128", "192.168.1.7/32"]
+            .iter()
+            .map(|n| n.parse().unwrap())
+            .collect();
+        assert_eq!(config.trusted_proxies, expected);
+        assert!(config.log_json);
+        let refused =
+            Config::try_parse_from(["app-server", "--trusted-proxy", "proxy.local"]).unwrap_err();
+        assert!(
+            refused.to_string().contains("not an IP address or network"),
+            "{refused}"
+        );
     }
 }

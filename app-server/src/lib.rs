@@ -18,6 +18,7 @@
 //!   are JSON.
 //! - `health`: `/healthz` and `/readyz`, and the 503s while the server
 //!   starts or its database does not answer in time.
+//! - `proxy`: the client behind trusted reverse proxies;
 //! - `session`: the anonymous session cookie (also the pages' visitor);
 //!   `rate_limit`: the limits on creating holds, attached to the routes
 //!   that create them (the API's hold route, and the pages' hold server
@@ -31,6 +32,7 @@ pub mod demo;
 mod error;
 mod extract;
 mod health;
+mod proxy;
 mod rate_limit;
 pub mod server;
 mod session;
@@ -48,6 +50,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 pub use api::admin::{AdminToken, WeakToken};
 pub use error::ApiError;
 pub use health::Health;
+pub use proxy::TrustedProxies;
 pub use rate_limit::HoldRates;
 pub use session::{COOKIE as SESSION_COOKIE, Session};
 pub use state::AppState;
@@ -110,6 +113,10 @@ pub fn app(state: AppState, site: LeptosOptions) -> Router {
         .with_state(state.clone())
         .merge(pages)
         .layer(axum::middleware::from_fn(session::ensure_session))
+        .layer(axum::middleware::from_fn_with_state(
+            state.proxies,
+            proxy::client_origin,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.health,
             health::guard,

@@ -7,11 +7,15 @@ use clap::Parser;
 #[tokio::main]
 async fn main() -> ExitCode {
     let config = app_server::config::Config::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(&config.log))
+    let logs =
+        tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::new(&config.log));
+    if config.log_json {
+        logs.json().init();
+    } else {
         // Colours only for people: a log file or collector gets plain text.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
-        .init();
+        logs.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+            .init();
+    }
     match app_server::server::run(config).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

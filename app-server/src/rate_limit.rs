@@ -8,12 +8,12 @@
 //! carry app-web's `HoldLimit` middleware, which asks the same
 //! [`HoldLimits`] through [`app_web::HoldGate`].
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
-use app_web::HoldGate;
-use axum::extract::{ConnectInfo, Request, State};
+use app_web::{ClientOrigin, HoldGate};
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -104,11 +104,11 @@ impl HoldGate for HoldLimits {
     /// its session or its address is over its limit; `None` lets it through
     /// (and counts it).
     fn refuse(&self, request: &Request) -> Option<Response> {
-        // Requests that did not come through a socket (tests) share one key.
+        // The client behind any trusted proxies (see `proxy`).
         let address = request
             .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+            .get::<ClientOrigin>()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |o| o.address);
         let holder = request
             .extensions()
             .get::<Session>()

@@ -30,6 +30,10 @@ pub(crate) async fn ensure_session(jar: CookieJar, mut request: Request, next: N
     request.extensions_mut().insert(Session(holder));
     // The pages read the visitor from the same request.
     request.extensions_mut().insert(app_web::Visitor(holder));
+    let https = request
+        .extensions()
+        .get::<app_web::ClientOrigin>()
+        .is_some_and(|origin| origin.https);
     let response = next.run(request).await;
     if existing.is_some() {
         return response;
@@ -38,6 +42,7 @@ pub(crate) async fn ensure_session(jar: CookieJar, mut request: Request, next: N
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
+        .secure(https)
         .max_age(MAX_AGE)
         .build();
     (jar.add(cookie), response).into_response()

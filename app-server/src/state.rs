@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::api::admin::AdminToken;
 use crate::health::Health;
+use crate::proxy::TrustedProxies;
 use crate::rate_limit::{HoldLimits, HoldRates};
 use reservation_core::payment::{FakeGateway, PaymentGateway};
 use reservation_core::ticket_code::TicketSigner;
@@ -33,6 +34,8 @@ pub struct AppState {
     pub(crate) catalog_admin: Arc<dyn CatalogAdmin>,
     /// Opens the organizer API; without it that API is off.
     pub(crate) admin: Option<Arc<AdminToken>>,
+    /// Whose forwarding headers tell a request's client (none by default).
+    pub(crate) proxies: Arc<TrustedProxies>,
 }
 
 impl AppState {
@@ -57,6 +60,7 @@ impl AppState {
             tickets: Arc::new(TicketSigner::random()),
             hold_limits: Arc::new(HoldLimits::new(HoldRates::default())),
             health: Health::started(),
+            proxies: Arc::default(),
         }
     }
 
@@ -80,6 +84,15 @@ impl AppState {
     /// The same state with the organizer API open to holders of `token`.
     pub fn with_admin_token(mut self, token: AdminToken) -> Self {
         self.admin = Some(Arc::new(token));
+        self
+    }
+
+    /// The same state believing the forwarding headers (`X-Forwarded-For`,
+    /// `X-Forwarded-Proto`) of `proxies`, and only theirs: rate limits then
+    /// count the client behind them, and cookies are `Secure` when the
+    /// client came over HTTPS.
+    pub fn with_trusted_proxies(mut self, proxies: TrustedProxies) -> Self {
+        self.proxies = Arc::new(proxies);
         self
     }
 

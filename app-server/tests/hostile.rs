@@ -7,7 +7,7 @@ mod common;
 
 use std::num::NonZeroU32;
 
-use app_server::HoldRates;
+use app_server::{HoldRates, TrustedProxies};
 use axum::http::{StatusCode, header};
 use common::{Client, fixture_app, fixture_app_with};
 use serde_json::{Value, json};
@@ -317,6 +317,85 @@ async fn hold_creation_is_rate_limited_per_session_and_per_address() {
         me.get(&format!("/api/v1/shows/{}/seats", f.show)).await.0,
         StatusCode::OK
     );
+}
+
+/// Behind a trusted proxy each client has its own address bucket and
+/// HTTPS clients get `Secure` cookies; anyone else's forwarding headers are
+/// ignored. (Router requests have no socket: their peer is 0.0.0.0.)
+#[tokio::test]
+async fn behind_a_trusted_proxy_clients_are_told_apart() {
+    let rates = HoldRates {
+        per_session: None,
+        per_address: NonZeroU32::new(2),
+    };
+    let proxy = TrustedProxies::new(["0.0.0.0/32".parse().unwrap()]);
+    let (app, f) =
+        fixture_app_with(|state| state.with_hold_rates(rates).with_trusted_proxies(proxy)).await;
+    let holds = format!("/api/v1/shows/{}/holds", f.show);
+    let best = json!({ "best_available": { "count": 1 } }).to_string();
+    let hold_from = |client: &'static str| {
+        let (app, holds, best) = (app.clone(), holds.clone(), best.clone());
+        async move {
+            Client::new(&app)
+                .send_with(
+                    "POST",
+                    &holds,
+                    Some(("application/json", best.into_bytes())),
+                    &[("x-forwarded-for", client)],
+                )
+                .await
+                .0
+        }
+    };
+    let mut codes = Vec::new();
+    for client in ["203.0.113.1", "203.0.113.1", "203.0.113.1", "203.0.113.2"] {
+        codes.push(hold_from(client).await);
+    }
+    use StatusCode as S;
+    assert_eq!(
+        codes,
+        [S::CREATED, S::CREATED, S::TOO_MANY_REQUESTS, S::CREATED]
+    );
+
+    let session_cookie = |proto: &'static str| {
+        let app = app.clone();
+        async move {
+            let (_, headers, _) = Client::new(&app)
+                .send_with(
+                    "GET",
+                    "/api/v1/cities",
+                    None,
+                    &[("x-forwarded-proto", proto)],
+                )
+                .await;
+            headers[header::SET_COOKIE].to_str().unwrap().to_owned()
+        }
+    };
+    assert!(session_cookie("https").await.contains("; Secure"));
+    assert!(!session_cookie("http").await.contains("Secure"));
+
+    // Not trusted: the forwarding headers change nothing.
+    let (app, f) = fixture_app_with(|state| state.with_hold_rates(rates)).await;
+    let holds = format!("/api/v1/shows/{}/holds", f.show);
+    let mut codes = Vec::new();
+    for client in ["203.0.113.1", "203.0.113.2", "203.0.113.3"] {
+        let (status, headers, _) = Client::new(&app)
+            .send_with(
+                "POST",
+                &holds,
+                Some(("application/json", best.clone().into_bytes())),
+                &[("x-forwarded-for", client), ("x-forwarded-proto", "https")],
+            )
+            .await;
+        assert!(
+            !headers[header::SET_COOKIE]
+                .to_str()
+                .unwrap()
+                .contains("Secure")
+        );
+        codes.push(status);
+    }
+    assert_eq!(codes, [S::CREATED, S::CREATED, S::TOO_MANY_REQUESTS]);
 }
 
 #[tokio::test]

@@ -27,12 +27,14 @@ pub fn pass(headers: &http::HeaderMap) -> Option<String> {
 }
 
 /// The `Set-Cookie` value keeping `token` until `expires_at` (`now` is the
-/// server's clock, for the cookie's Max-Age).
+/// server's clock, for the cookie's Max-Age); `Secure` when the request
+/// came over HTTPS.
 #[cfg(feature = "ssr")]
 pub fn set_cookie(
     token: &str,
     expires_at: time::OffsetDateTime,
     now: time::OffsetDateTime,
+    https: bool,
 ) -> String {
     let max_age = (expires_at - now).whole_seconds().max(0);
     let expires = expires_at
@@ -41,8 +43,9 @@ pub fn set_cookie(
             "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
         ))
         .unwrap_or_default();
+    let secure = if https { "; Secure" } else { "" };
     format!(
-        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}; Expires={expires}"
+        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}; Expires={expires}{secure}"
     )
 }
 
@@ -73,11 +76,13 @@ mod tests {
     #[test]
     fn the_cookie_expires_with_the_pass() {
         let now = time::macros::datetime!(2030-01-01 12:00 UTC);
-        let cookie = set_cookie("SWA1.x", now + time::Duration::minutes(10), now);
+        let cookie = set_cookie("SWA1.x", now + time::Duration::minutes(10), now, false);
         assert_eq!(
             cookie,
             "seatwise_admission=SWA1.x; Path=/; HttpOnly; SameSite=Lax; Max-Age=600; \
              Expires=Tue, 01 Jan 2030 12:10:00 GMT"
         );
+        let over_https = set_cookie("SWA1.x", now + time::Duration::minutes(10), now, true);
+        assert!(over_https.ends_with("GMT; Secure"), "{over_https}");
     }
 }

@@ -25,7 +25,7 @@ pub mod live;
 pub mod pages;
 
 #[cfg(feature = "ssr")]
-pub use data::{Backend, HoldGate, Visitor};
+pub use data::{Backend, ClientOrigin, HoldGate, Visitor};
 
 /// Browser entry point: takes over the server-rendered page.
 #[cfg(feature = "hydrate")]

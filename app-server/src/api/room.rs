@@ -3,10 +3,11 @@
 //! `seatwise_admission` cookie so browsers show it without JavaScript; API
 //! clients send it back in the `Seatwise-Admission` header.
 
-use axum::Json;
+use app_web::ClientOrigin;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use reservation_core::ShowId;
 use reservation_core::catalog::CatalogError;
 use reservation_core::waiting_room::{RoomError, RoomStatus, WaitingRoom};
@@ -28,13 +29,19 @@ async fn rooms(state: &AppState, show: ShowId) -> Result<&WaitingRoom, ApiError>
     }
 }
 
-/// `status` with the pass as a cookie when admitted.
-fn answer(state: &AppState, code: StatusCode, status: RoomStatus) -> Response {
+/// `status` with the pass as a cookie when admitted (`Secure` over HTTPS).
+fn answer(
+    state: &AppState,
+    origin: ClientOrigin,
+    code: StatusCode,
+    status: RoomStatus,
+) -> Response {
     let cookie = status.admission.as_ref().and_then(|pass| {
         let value = app_web::admission::set_cookie(
             &pass.token,
             pass.expires_at,
             state.engine.clock().now(),
+            origin.https,
         );
         HeaderValue::from_str(&value).ok()
     });
@@ -59,6 +66,7 @@ fn answer(state: &AppState, code: StatusCode, status: RoomStatus) -> Response {
         (status = 409, description = "The lobby is not open yet (`lobby_not_open`) or the show has started (`sales_closed`)", body = crate::error::Body)))]
 pub(crate) async fn join(
     State(state): State<AppState>,
+    Extension(origin): Extension<ClientOrigin>,
     session: Session,
     ApiPath(show): ApiPath<ShowId>,
 ) -> Result<Response, ApiError> {
@@ -68,9 +76,10 @@ pub(crate) async fn join(
         _ => None,
     };
     Ok(match live {
-        Some(status) => answer(&state, StatusCode::OK, status),
+        Some(status) => answer(&state, origin, StatusCode::OK, status),
         None => answer(
             &state,
+            origin,
             StatusCode::CREATED,
             room.join(show, session.0).await?,
         ),
@@ -89,12 +98,13 @@ pub(crate) async fn join(
         (status = 404, description = "Unknown show (`unknown_show`), no waiting room on (`no_room`), or the caller never joined (`not_in_line`)", body = crate::error::Body)))]
 pub(crate) async fn status(
     State(state): State<AppState>,
+    Extension(origin): Extension<ClientOrigin>,
     session: Session,
     ApiPath(show): ApiPath<ShowId>,
 ) -> Result<Response, ApiError> {
     let room = rooms(&state, show).await?;
     let status = room.status(show, session.0).await?;
-    Ok(answer(&state, StatusCode::OK, status))
+    Ok(answer(&state, origin, StatusCode::OK, status))
 }
 
 /// Leaves the line, or gives up a running admission (the next in line gets

@@ -31,7 +31,7 @@ pub use hold::*;
 pub use room::*;
 pub use search::*;
 #[cfg(feature = "ssr")]
-pub use server::{Backend, HoldGate, Visitor};
+pub use server::{Backend, ClientOrigin, HoldGate, Visitor};
 pub use show::*;
 pub use wait::*;
 

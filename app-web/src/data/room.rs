@@ -224,6 +224,7 @@ pub async fn room_page(show: String, follow: bool) -> Result<RoomPageData, Serve
                 &pass.token,
                 pass.expires_at,
                 now,
+                super::server::https(),
             ))
         {
             response.append_header(http::header::SET_COOKIE, cookie);

@@ -77,6 +77,25 @@ pub(super) fn backend() -> Result<Backend, ServerFnError> {
 #[derive(Debug, Clone, Copy)]
 pub struct Visitor(pub reservation_core::HolderId);
 
+/// Where a request comes from, as the server's trusted proxies tell it: the
+/// client's address and whether it reached the site over HTTPS (cookies
+/// set then are `Secure`). Put in the request by the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientOrigin {
+    /// The client's address.
+    pub address: std::net::IpAddr,
+    /// Whether the client reached the site over HTTPS.
+    pub https: bool,
+}
+
+/// Whether this request reached the site over HTTPS.
+#[cfg(feature = "ssr")]
+pub(super) fn https() -> bool {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<ClientOrigin>().map(|o| o.https))
+        .unwrap_or(false)
+}
+
 pub(super) fn visitor() -> Result<reservation_core::HolderId, ServerFnError> {
     use_context::<http::request::Parts>()
         .and_then(|parts| parts.extensions.get::<Visitor>().map(|v| v.0))

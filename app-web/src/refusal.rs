@@ -143,3 +143,32 @@ impl FromServerFnError for Refusal {
         Self::new(status, code, value.to_string())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use leptos::server_fn::Bytes;
+    use leptos::server_fn::error::FromServerFnError;
+
+    use super::Refusal;
+
+    /// The pages decode the API's own error body (the rate limit's 429 is
+    /// the API's), and answer with the same shape.
+    #[test]
+    fn the_wire_is_the_api_error_body() {
+        let api = r#"{"error":{"code":"rate_limited","message":"too many holds; try again in 7 s","retry_after":7}}"#;
+        let refusal = Refusal::de(Bytes::from_static(api.as_bytes()));
+        assert_eq!(
+            (refusal.code.as_str(), refusal.retry_after),
+            ("rate_limited", Some(7))
+        );
+        let again: serde_json::Value = serde_json::from_slice(&refusal.ser()).unwrap_or_default();
+        assert_eq!(
+            again["error"]["message"],
+            "too many holds; try again in 7 s"
+        );
+        let bare = Refusal::de(Bytes::from_static(
+            br#"{"error":{"code":"sold_out","message":"sold out"}}"#,
+        ));
+        assert_eq!((bare.code.as_str(), bare.retry_after), ("sold_out", None));
+    }
+}

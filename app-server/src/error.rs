@@ -2,17 +2,20 @@
 //! person can act on, and (for some) `details`; the status is 4xx for
 //! anything the client did wrong. Internal failures are logged, not shown.
 
+use app_web::refusal::codes;
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use reservation_core::ReservationError;
 use reservation_core::ShowId;
 use reservation_core::catalog::CatalogError;
 use reservation_core::catalog::search::SearchError;
 use reservation_core::ticket_code::TicketCodeError;
-use reservation_core::waiting_room::{AdmissionError, RoomError};
-use reservation_core::{InputError, ReservationError};
+use reservation_core::waiting_room::RoomError;
 use serde::Serialize;
+
+pub(crate) mod catalogue;
 
 /// An error response.
 #[derive(Debug)]
@@ -26,7 +29,7 @@ pub struct ApiError {
 }
 
 /// How long clients are asked to wait when the service is unavailable.
-pub(crate) const UNAVAILABLE_RETRY_AFTER_SECONDS: u64 = 2;
+pub(crate) use codes::UNAVAILABLE_RETRY_AFTER_SECONDS;
 
 /// Every error response.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -39,7 +42,8 @@ pub(crate) struct Body {
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(as = ErrorDetail)]
 pub(crate) struct Inner {
-    /// Stable machine-readable code, such as `seats_taken`.
+    /// Stable machine-readable code, such as `seats_taken`: one of the
+    /// list in the OpenAPI document (see `catalogue`).
     code: &'static str,
     /// What happened and what to do, for people.
     message: String,
@@ -47,11 +51,19 @@ pub(crate) struct Inner {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     details: Option<serde_json::Value>,
+    /// Seconds to wait before trying again, as in `Retry-After` (for
+    /// clients, such as the pages, that do not read headers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
     /// An error with a status, a stable code and a message.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        debug_assert!(
+            catalogue::is_listed(code),
+            "error code `{code}` is not in the catalogue"
+        );
         Self {
             status,
             code,
@@ -77,6 +89,11 @@ impl ApiError {
     /// A request that is malformed (bad JSON, path or query).
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    /// A well-formed request whose content is refused (422).
+    pub(crate) fn unprocessable(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
     }
 
     /// Something failed inside; the cause is logged, not shown.
@@ -115,6 +132,13 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         self.code
     }
+
+    /// Code, message and details, for unit tests of how errors are told.
+    #[cfg(test)]
+    pub(crate) fn parts(&self) -> (&'static str, String, serde_json::Value) {
+        let details = self.details.clone().unwrap_or_default();
+        (self.code, self.message.clone(), details)
+    }
 }
 
 impl IntoResponse for ApiError {
@@ -124,6 +148,7 @@ impl IntoResponse for ApiError {
                 code: self.code,
                 message: self.message,
                 details: self.details,
+                retry_after: self.retry_after,
             },
         };
         let mut response = (self.status, Json(body)).into_response();
@@ -136,66 +161,22 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// The status and code come from app-web's shared table, so the pages'
+/// server functions answer each refusal as the API does.
 impl From<ReservationError> for ApiError {
     fn from(error: ReservationError) -> Self {
-        use ReservationError as E;
-        use StatusCode as S;
-        let message = error.to_string();
-        let (status, code) = match &error {
-            E::UnknownShow(_) => (S::NOT_FOUND, "unknown_show"),
-            E::UnknownSeat(_) => (S::UNPROCESSABLE_ENTITY, "unknown_seat"),
-            E::SeatOfAnotherShow { .. } => (S::UNPROCESSABLE_ENTITY, "seat_of_another_show"),
-            E::Input(InputError::DuplicateSeat(_)) => (S::UNPROCESSABLE_ENTITY, "duplicate_seat"),
-            E::Input(InputError::InvalidSeatCount(_)) => {
-                (S::UNPROCESSABLE_ENTITY, "invalid_seat_count")
-            }
-            E::Input(_) => (S::UNPROCESSABLE_ENTITY, "invalid_input"),
-            E::UnknownCategory(_) => (S::UNPROCESSABLE_ENTITY, "unknown_category"),
-            E::SeatsTaken(conflicts) => {
-                return Self::new(S::CONFLICT, "seats_taken", message).with_details(conflicts);
-            }
-            E::NotEnoughSeats { .. } => (S::CONFLICT, "not_enough_seats"),
-            E::OverHolderLimit { .. } => (S::CONFLICT, "over_holder_limit"),
-            E::InvalidHoldToken => (S::NOT_FOUND, "unknown_hold"),
-            E::HoldConfirmed(booking) => {
-                return Self::new(S::CONFLICT, "hold_confirmed", message).with_details(
-                    serde_json::json!({
-                        "booking": format!("/api/v1/bookings/{booking}"),
-                        "page": format!("/bookings/{booking}"),
-                    }),
-                );
-            }
-            E::HoldExpired => (S::GONE, "hold_expired"),
-            E::PaymentDeclined(_) => (S::PAYMENT_REQUIRED, "payment_declined"),
-            E::PaymentUnavailable(_) => (S::SERVICE_UNAVAILABLE, "payment_unavailable"),
-            E::UnknownBooking(_) => (S::NOT_FOUND, "unknown_booking"),
-            E::BookingAlreadyCancelled(_) => (S::CONFLICT, "booking_already_cancelled"),
-            E::UnknownWait(_) => (S::NOT_FOUND, "unknown_wait"),
-            E::AlreadyWaiting(_) => (S::CONFLICT, "already_waiting"),
-            E::SeatsAvailable { .. } => (S::CONFLICT, "seats_available"),
-            E::SoldOut => (S::CONFLICT, "sold_out"),
-            E::SalesClosed { .. } => (S::CONFLICT, "sales_closed"),
-            E::StartsInPast { .. } => (S::UNPROCESSABLE_ENTITY, "starts_in_the_past"),
-            E::EventsGone { .. } => (S::GONE, "events_gone"),
-            E::Admission(refused) => (S::FORBIDDEN, admission_code(refused)),
-            E::Storage(cause) => return Self::internal(cause),
-            // A refusal this server does not know yet: still the client's.
-            other if other.is_refusal() => (S::CONFLICT, "refused"),
-            other => return Self::internal(other),
+        let Some((status, code)) = codes::of(&error) else {
+            return Self::internal(&error);
         };
-        Self::new(status, code, message)
-    }
-}
-
-/// The stable code of each way an admission pass is refused.
-fn admission_code(refused: &AdmissionError) -> &'static str {
-    match refused {
-        AdmissionError::Required => "admission_required",
-        AdmissionError::Malformed => "admission_malformed",
-        AdmissionError::OtherShow => "admission_other_show",
-        AdmissionError::NotYours => "admission_not_yours",
-        AdmissionError::Expired(_) => "admission_expired",
-        _ => "admission_refused",
+        let refusal = Self::new(status, code, error.to_string());
+        match error {
+            ReservationError::SeatsTaken(conflicts) => refusal.with_details(conflicts),
+            ReservationError::HoldConfirmed(booking) => refusal.with_details(serde_json::json!({
+                "booking": format!("/api/v1/bookings/{booking}"),
+                "page": format!("/bookings/{booking}"),
+            })),
+            _ => refusal,
+        }
     }
 }
 
@@ -203,22 +184,16 @@ fn admission_code(refused: &AdmissionError) -> &'static str {
 /// 404 (there is no such room to join; its seats are on sale directly).
 impl From<RoomError> for ApiError {
     fn from(error: RoomError) -> Self {
-        use StatusCode as S;
-        let message = error.to_string();
-        let (status, code) = match &error {
-            RoomError::UnknownShow(_) => (S::NOT_FOUND, "unknown_show"),
-            RoomError::NoRoom(_) => (S::NOT_FOUND, "no_room"),
-            RoomError::LobbyNotOpen { opens_at } => {
-                return Self::new(S::CONFLICT, "lobby_not_open", message)
-                    .with_details(serde_json::json!({ "opens_at": rfc3339(*opens_at) }));
-            }
-            RoomError::NotInLine => (S::NOT_FOUND, "not_in_line"),
-            RoomError::SalesClosed { .. } => (S::CONFLICT, "sales_closed"),
-            RoomError::Config(_) => (S::UNPROCESSABLE_ENTITY, "invalid_room_config"),
-            RoomError::Storage(cause) => return Self::internal(cause),
-            _ => (S::CONFLICT, "room_refused"),
+        let Some((status, code)) = codes::of_room(&error) else {
+            return Self::internal(&error);
         };
-        Self::new(status, code, message)
+        let refusal = Self::new(status, code, error.to_string());
+        match error {
+            RoomError::LobbyNotOpen { opens_at } => {
+                refusal.with_details(serde_json::json!({ "opens_at": rfc3339(opens_at) }))
+            }
+            _ => refusal,
+        }
     }
 }
 
@@ -240,53 +215,19 @@ impl From<TicketCodeError> for ApiError {
 
 impl From<CatalogError> for ApiError {
     fn from(error: CatalogError) -> Self {
-        match &error {
-            CatalogError::Unknown { .. } => {
-                Self::new(StatusCode::NOT_FOUND, "not_found", error.to_string())
-            }
-            CatalogError::Storage(cause) => Self::internal(cause),
-            _ => Self::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_catalog_data",
-                error.to_string(),
-            ),
+        match codes::of_catalog(&error) {
+            Some((status, code)) => Self::new(status, code, error.to_string()),
+            None => Self::internal(&error),
         }
     }
 }
 
 impl From<SearchError> for ApiError {
     fn from(error: SearchError) -> Self {
-        let code = match &error {
-            SearchError::InvalidCursor => "invalid_cursor",
-            SearchError::InvalidPageSize(_) => "invalid_page_size",
-            SearchError::TextTooLong => "text_too_long",
-            SearchError::InvalidRadius => "invalid_radius",
-            SearchError::EmptyDateRange => "empty_date_range",
-            SearchError::DaysNeedCity => "days_need_city",
-            SearchError::Storage(cause) => return Self::internal(cause),
-            _ => "invalid_search",
-        };
-        Self::bad_request(code, error.to_string())
-    }
-}
-
-impl From<JsonRejection> for ApiError {
-    fn from(rejection: JsonRejection) -> Self {
-        let status = rejection.status();
-        let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
-            "body_too_large"
-        } else {
-            "invalid_json"
-        };
-        Self::new(
-            if status.is_client_error() {
-                status
-            } else {
-                StatusCode::BAD_REQUEST
-            },
-            code,
-            rejection.body_text(),
-        )
+        match codes::of_search(&error) {
+            Some(code) => Self::bad_request(code, error.to_string()),
+            None => Self::internal(&error),
+        }
     }
 }
 

@@ -14,8 +14,9 @@
 //!   and state, runs the sweeper and the waiting rooms' pacer, serves until
 //!   shutdown.
 //! - `api`: one module per resource, and the OpenAPI document; `error`:
-//!   JSON errors with stable codes; `extract`: extractors whose rejections
-//!   are JSON.
+//!   JSON errors with stable codes (every code listed in `error::catalogue`);
+//!   `extract`: extractors whose rejections are JSON; `body`: how a JSON
+//!   body's faults are told.
 //! - `health`: `/healthz` and `/readyz`, and the 503s while the server
 //!   starts or its database does not answer in time.
 //! - `proxy`: the client behind trusted reverse proxies;
@@ -27,6 +28,7 @@
 //! - `demo`: the generated demo catalog and its waiting-room show.
 
 mod api;
+mod body;
 pub mod config;
 pub mod demo;
 mod error;

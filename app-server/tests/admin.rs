@@ -518,7 +518,10 @@ async fn an_organizer_pauses_moves_and_cancels_a_show_and_buyers_get_their_money
         admin(&mut organizer, "POST", &cancel, json!({ "reason": "   " })).await;
     assert_eq!(
         (status, refused["error"]["code"].as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_input"))
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("invalid_cancel_reason")
+        )
     );
     for _ in 0..2 {
         let (status, cancelled) = admin(

@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used)] // a test may panic on setup failure
 
+#[path = "hostile/bodies.rs"]
+mod bodies;
 mod common;
 
 use std::num::NonZeroU32;
@@ -439,6 +441,8 @@ async fn the_pages_hold_functions_share_the_hold_limits() {
         assert_eq!(client_error(route.0, status, &body), "rate_limited");
         assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{}", route.0);
         assert!(headers.contains_key(header::RETRY_AFTER), "{}", route.0);
+        // In the body too, for the page, which reads no headers.
+        assert!(body["error"]["retry_after"].as_u64().is_some(), "{body}");
     }
     // Other server functions are not limited.
     let (status, _, _) = me

@@ -17,12 +17,15 @@
 //!   its `server` module, built with `ssr` alone.
 //! - [`live`]: a show's Server-Sent Events as seat states; [`admission`]:
 //!   how a waiting room's admission pass travels (header or cookie).
+//! - [`refusal`]: what a failed server function answers, and (with `ssr`)
+//!   each refusal's status and code, shared with the REST API.
 
 pub mod admission;
 pub mod app;
 pub mod data;
 pub mod live;
 pub mod pages;
+pub mod refusal;
 
 #[cfg(feature = "ssr")]
 pub use data::{Backend, ClientOrigin, HoldGate, Visitor};

@@ -10,6 +10,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use super::{admin, catalog, events, holds, room, shows, tickets, waits};
+use crate::error::catalogue;
 
 /// The API's OpenAPI 3 document.
 #[derive(OpenApi)]
@@ -50,7 +51,7 @@ use super::{admin, catalog, events, holds, room, shows, tickets, waits};
         document,
     ),
     components(schemas(reservation_core::catalog::search::SearchSort, reservation_core::ShowEvent)),
-    modifiers(&CommonResponses, &Links, &EventStream, &OrganizerToken),
+    modifiers(&CommonResponses, &ErrorCodes, &Links, &EventStream, &OrganizerToken),
     tags(
         (name = "catalog", description = "Cities, events, venues, search"),
         (name = "shows", description = "A show, its seat map and its live changes"),
@@ -107,8 +108,9 @@ fn camel_case_links(document: &mut serde_json::Value) {
 }
 
 /// Answers every operation may give besides its own: a malformed path or
-/// query (400); for JSON bodies, too large (413) or not JSON (415); for hold
-/// creation, the rate limit (429).
+/// query (400); for JSON bodies, not JSON (400), too large (413), not sent
+/// as JSON (415) or of refused content (422); for hold creation, the rate
+/// limit (429).
 struct CommonResponses;
 
 impl Modify for CommonResponses {
@@ -128,15 +130,50 @@ impl Modify for CommonResponses {
                     .entry(status.to_owned())
                     .or_insert(RefOr::T(response));
             };
-            add("400", "Malformed path, query or body");
+            add(
+                "400",
+                "Malformed path or query, or a body that is not JSON (`invalid_json`)",
+            );
             if operation.request_body.is_some() {
-                add("413", "Body too large");
-                add("415", "Body is not JSON");
+                add("413", "Body too large (`body_too_large`)");
+                add("415", "Body not sent as JSON (`unsupported_media_type`)");
+                add(
+                    "422",
+                    "The body's content is refused: a missing, unknown or mistyped field, or a value out of range (see `code` and `details.field`)",
+                );
             }
             if operation.operation_id.as_deref() == Some("create_hold") {
                 add("429", "Too many holds: see Retry-After");
             }
         }
+    }
+}
+
+/// Every error `code` the API answers with, and what each means, on the
+/// error schema: clients switch on codes, so the list is part of the API.
+struct ErrorCodes;
+
+impl Modify for ErrorCodes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        let Some(RefOr::T(Schema::Object(detail))) = components.schemas.get_mut("ErrorDetail")
+        else {
+            return;
+        };
+        let codes = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(catalogue::CODES.iter().map(|(code, _)| *code)))
+            .description(Some(format!(
+                "Stable machine-readable code, one of:\n\n{}",
+                catalogue::markdown()
+            )))
+            .build();
+        detail
+            .properties
+            .insert("code".to_owned(), RefOr::T(Schema::Object(codes)));
     }
 }
 

@@ -1,6 +1,8 @@
 //! Cities, a city's events and venues, a venue's programme.
 
 use leptos::prelude::*;
+
+use crate::refusal::Refusal;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
@@ -70,12 +72,8 @@ pub struct VenuePageData {
 
 /// Every city.
 #[server(prefix = "/_server", endpoint = "list_cities")]
-pub async fn list_cities() -> Result<Vec<CityView>, ServerFnError> {
-    let cities = backend()?
-        .catalog
-        .cities()
-        .await
-        .map_err(|e| ServerFnError::new(e.to_string()))?;
+pub async fn list_cities() -> Result<Vec<CityView>, Refusal> {
+    let cities = backend()?.catalog.cities().await.map_err(failed)?;
     Ok(cities.into_iter().map(city_view).collect())
 }
 
@@ -83,7 +81,7 @@ pub async fn list_cities() -> Result<Vec<CityView>, ServerFnError> {
 // The generated argument struct's field `city` is the city id.
 #[allow(missing_docs)]
 #[server(prefix = "/_server", endpoint = "city_events")]
-pub async fn city_events(city: String) -> Result<CityListing, ServerFnError> {
+pub async fn city_events(city: String) -> Result<CityListing, Refusal> {
     let id: reservation_core::CityId = parse_id(&city, "no such city")?;
     let backend = backend()?;
     let city = backend.catalog.city(id).await.map_err(failed)?;
@@ -110,7 +108,7 @@ pub async fn city_events(city: String) -> Result<CityListing, ServerFnError> {
 // The generated argument struct's field `venue` is the venue id.
 #[allow(missing_docs)]
 #[server(prefix = "/_server", endpoint = "venue_page")]
-pub async fn venue_page(venue: String) -> Result<VenuePageData, ServerFnError> {
+pub async fn venue_page(venue: String) -> Result<VenuePageData, Refusal> {
     let id: reservation_core::VenueId = parse_id(&venue, "no such venue")?;
     let backend = backend()?;
     let venue = backend.catalog.venue(id).await.map_err(failed)?;

@@ -2,6 +2,8 @@
 //! its tickets.
 
 use leptos::prelude::*;
+
+use crate::refusal::Refusal;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
@@ -50,7 +52,7 @@ pub struct CheckoutData {
 // The generated argument struct's field `token` is the hold token.
 #[allow(missing_docs)]
 #[server(prefix = "/_server", endpoint = "checkout_page")]
-pub async fn checkout_page(token: String) -> Result<CheckoutData, ServerFnError> {
+pub async fn checkout_page(token: String) -> Result<CheckoutData, Refusal> {
     let parsed = hold_token(&token)?;
     let backend = backend()?;
     let hold = backend
@@ -65,7 +67,13 @@ pub async fn checkout_page(token: String) -> Result<CheckoutData, ServerFnError>
         }
         // A state this page does not know yet cannot be paid here: no
         // payment form for it.
-        _ => return Err(ServerFnError::new("This hold can no longer be paid.")),
+        _ => {
+            return Err(Refusal::new(
+                409,
+                "refused",
+                "This hold can no longer be paid.",
+            ));
+        }
     }
     let title = title_of(&backend, hold.show).await?;
     let now = backend.engine.clock().now();
@@ -91,7 +99,7 @@ pub async fn checkout_page(token: String) -> Result<CheckoutData, ServerFnError>
 // The generated argument struct's fields are the hold token and the card number.
 #[allow(missing_docs)]
 #[server(prefix = "/_server", endpoint = "pay")]
-pub async fn pay(token: String, card: String) -> Result<(), ServerFnError> {
+pub async fn pay(token: String, card: String) -> Result<(), Refusal> {
     let card = reservation_core::payment::CardNumber::parse(&card).map_err(failed)?;
     let booking = backend()?
         .engine
@@ -106,7 +114,7 @@ pub async fn pay(token: String, card: String) -> Result<(), ServerFnError> {
 // The generated argument struct's field `token` is the hold token.
 #[allow(missing_docs)]
 #[server(prefix = "/_server", endpoint = "release_hold")]
-pub async fn release_hold(token: String) -> Result<(), ServerFnError> {
+pub async fn release_hold(token: String) -> Result<(), Refusal> {
     let parsed = hold_token(&token)?;
     backend()?
         .engine
@@ -138,7 +146,7 @@ pub struct BookingData {
 // The generated argument struct's field `id` is the booking id.
 #[allow(missing_docs)]
 #[server(prefix = "/_server", endpoint = "booking_page")]
-pub async fn booking_page(id: String) -> Result<BookingData, ServerFnError> {
+pub async fn booking_page(id: String) -> Result<BookingData, Refusal> {
     let booking_id: reservation_core::BookingId = parse_id(&id, "no such booking")?;
     let backend = backend()?;
     let booking = backend
@@ -174,7 +182,7 @@ pub async fn booking_page(id: String) -> Result<BookingData, ServerFnError> {
 async fn cancellation(
     backend: &Backend,
     booking: &reservation_core::Booking,
-) -> Result<Option<String>, ServerFnError> {
+) -> Result<Option<String>, Refusal> {
     use reservation_core::{BookingStatus, CancelCause, SalesState};
     let refund = format!(
         "{} has been refunded to the card ending {}",
@@ -235,7 +243,7 @@ fn ticket_view(
 /// A hold token from a page's URL; a malformed one is reported like one
 /// that is gone.
 #[cfg(feature = "ssr")]
-fn hold_token(text: &str) -> Result<reservation_core::HoldToken, ServerFnError> {
+fn hold_token(text: &str) -> Result<reservation_core::HoldToken, Refusal> {
     text.parse()
-        .map_err(|_| ServerFnError::new("This hold does not exist (any more)."))
+        .map_err(|_| Refusal::new(404, "unknown_hold", "This hold does not exist (any more)."))
 }

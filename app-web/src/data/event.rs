@@ -2,6 +2,8 @@
 //! day.
 
 use leptos::prelude::*;
+
+use crate::refusal::Refusal;
 use serde::{Deserialize, Serialize};
 
 use super::catalog::{CityView, VenueView};
@@ -64,7 +66,7 @@ pub struct EventPageData {
 // The generated argument struct's fields are the event and city ids.
 #[allow(missing_docs)]
 #[server(prefix = "/_server", endpoint = "event_page")]
-pub async fn event_page(event: String, city: String) -> Result<EventPageData, ServerFnError> {
+pub async fn event_page(event: String, city: String) -> Result<EventPageData, Refusal> {
     use super::local_time;
     let event_id: reservation_core::EventId = parse_id(&event, "no such event")?;
     let backend = backend()?;
@@ -139,7 +141,7 @@ pub async fn event_page(event: String, city: String) -> Result<EventPageData, Se
 async fn event_header(
     backend: &Backend,
     details: reservation_core::catalog::Event,
-) -> Result<EventPageData, ServerFnError> {
+) -> Result<EventPageData, Refusal> {
     let mut performers = Vec::new();
     for performer in &details.performers {
         performers.push(

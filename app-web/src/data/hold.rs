@@ -7,6 +7,8 @@
 
 use leptos::prelude::*;
 
+use crate::refusal::Refusal;
+
 #[cfg(feature = "ssr")]
 use super::server::{admission_pass, backend, failed, parse_id, to_the_room, visitor};
 
@@ -15,7 +17,7 @@ use super::server::{admission_pass, backend, failed, parse_id, to_the_room, visi
 #[allow(missing_docs)]
 #[server(prefix = "/_server", endpoint = "hold_seats")]
 #[middleware(super::server::HoldLimit)]
-pub async fn hold_seats(show: String, seats: Vec<String>) -> Result<String, ServerFnError> {
+pub async fn hold_seats(show: String, seats: Vec<String>) -> Result<String, Refusal> {
     let show: reservation_core::ShowId = parse_id(&show, "no such show")?;
     let seats = seats
         .iter()
@@ -30,7 +32,7 @@ pub async fn hold_seats(show: String, seats: Vec<String>) -> Result<String, Serv
 #[allow(missing_docs)]
 #[server(prefix = "/_server", endpoint = "hold_best")]
 #[middleware(super::server::HoldLimit)]
-pub async fn hold_best(show: String, count: u8) -> Result<String, ServerFnError> {
+pub async fn hold_best(show: String, count: u8) -> Result<String, Refusal> {
     let show: reservation_core::ShowId = parse_id(&show, "no such show")?;
     let count = reservation_core::SeatCount::new(u64::from(count)).map_err(failed)?;
     let seats = reservation_core::SeatSelection::BestAvailable {
@@ -46,7 +48,7 @@ pub async fn hold_best(show: String, count: u8) -> Result<String, ServerFnError>
 async fn hold(
     show: reservation_core::ShowId,
     seats: reservation_core::SeatSelection,
-) -> Result<String, ServerFnError> {
+) -> Result<String, Refusal> {
     let request = reservation_core::HoldRequest::new(show, visitor()?, seats);
     Ok(backend()?
         .engine

@@ -22,7 +22,7 @@ mod server;
 mod show;
 mod wait;
 
-use leptos::prelude::ServerFnError;
+use crate::refusal::Refusal;
 
 pub use catalog::*;
 pub use checkout::*;
@@ -35,11 +35,8 @@ pub use server::{Backend, ClientOrigin, HoldGate, Visitor};
 pub use show::*;
 pub use wait::*;
 
-/// What a failed server function says, for people (without the
-/// framework's "error running server function" prefix).
-pub fn message(error: &ServerFnError) -> String {
-    match error {
-        ServerFnError::ServerError(message) => message.clone(),
-        other => other.to_string(),
-    }
+/// What a failed server function says, for people: the refusal's own
+/// message (a rate limit's says when to try again).
+pub fn message(error: &Refusal) -> String {
+    error.message.clone()
 }

@@ -1,6 +1,8 @@
 //! A show's on-sale waiting room: joining it, the visitor's place, leaving.
 
 use leptos::prelude::*;
+
+use crate::refusal::Refusal;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
@@ -133,7 +135,7 @@ impl RoomPageData {
 // The generated argument struct's fields are the show id and `follow`.
 #[allow(missing_docs)]
 #[server(prefix = "/_server", endpoint = "room_page")]
-pub async fn room_page(show: String, follow: bool) -> Result<RoomPageData, ServerFnError> {
+pub async fn room_page(show: String, follow: bool) -> Result<RoomPageData, Refusal> {
     use super::local_time;
     use reservation_core::waiting_room::{RoomError, RoomPhase, Standing};
     let id: reservation_core::ShowId = parse_id(&show, "no such show")?;
@@ -253,7 +255,7 @@ fn eta_words((earliest, latest): (time::Duration, time::Duration)) -> String {
 // The generated argument struct's field `show` is the show id.
 #[allow(missing_docs)]
 #[server(prefix = "/_server", endpoint = "leave_room")]
-pub async fn leave_room(show: String) -> Result<(), ServerFnError> {
+pub async fn leave_room(show: String) -> Result<(), Refusal> {
     use reservation_core::waiting_room::RoomError;
     let id: reservation_core::ShowId = parse_id(&show, "no such show")?;
     let backend = backend()?;

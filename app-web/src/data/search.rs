@@ -1,6 +1,8 @@
 //! Search: typo-tolerant, by city and date, a page at a time.
 
 use leptos::prelude::*;
+
+use crate::refusal::Refusal;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
@@ -43,7 +45,7 @@ pub async fn search_events(
     from: String,
     this_week: bool,
     cursor: Option<String>,
-) -> Result<SearchResults, ServerFnError> {
+) -> Result<SearchResults, Refusal> {
     use reservation_core::catalog::search::{Cursor, PageSize, SearchQuery};
     let backend = backend()?;
     let city = city.parse::<reservation_core::CityId>().ok();

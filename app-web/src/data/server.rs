@@ -14,6 +14,9 @@ use leptos::server_fn::Bytes;
 use leptos::server_fn::error::ServerFnErrorErr;
 use leptos::server_fn::middleware::{BoxedService, Layer, Service};
 
+use crate::refusal::Refusal;
+use crate::refusal::codes::{Coded, UNAVAILABLE_RETRY_AFTER_SECONDS};
+
 /// What server functions reach on the server: the catalog, the engine,
 /// the ticket signer and the limit on holds.
 #[derive(Clone)]
@@ -69,8 +72,9 @@ impl Service<Request<Body>, Response<Body>> for Limited {
     }
 }
 
-pub(super) fn backend() -> Result<Backend, ServerFnError> {
-    use_context::<Backend>().ok_or_else(|| ServerFnError::new("no backend in context"))
+pub(super) fn backend() -> Result<Backend, Refusal> {
+    use_context::<Backend>()
+        .ok_or_else(|| Refusal::new(500, "server_error", "no backend in context"))
 }
 
 /// The visitor's session, put in context by the server for every request.
@@ -96,10 +100,10 @@ pub(super) fn https() -> bool {
         .unwrap_or(false)
 }
 
-pub(super) fn visitor() -> Result<reservation_core::HolderId, ServerFnError> {
+pub(super) fn visitor() -> Result<reservation_core::HolderId, Refusal> {
     use_context::<http::request::Parts>()
         .and_then(|parts| parts.extensions.get::<Visitor>().map(|v| v.0))
-        .ok_or_else(|| ServerFnError::new("no session"))
+        .ok_or_else(|| Refusal::new(500, "server_error", "no session"))
 }
 
 /// The admission pass this request shows (header or cookie).
@@ -112,12 +116,14 @@ pub(super) fn admission_pass() -> Option<String> {
 pub(super) fn to_the_room(
     refused: reservation_core::ReservationError,
     show: reservation_core::ShowId,
-) -> ServerFnError {
+) -> Refusal {
     if let reservation_core::ReservationError::Admission(why) = &refused {
-        leptos_axum::redirect(&format!("/shows/{show}/room"));
-        return ServerFnError::new(format!(
+        // The refusal first: a plain form post's redirect status wins.
+        let refusal = failed(refused.clone()).with_message(format!(
             "This show's sale runs through a waiting room ({why}): taking you there."
         ));
+        leptos_axum::redirect(&format!("/shows/{show}/room"));
+        return refusal;
     }
     failed(refused)
 }
@@ -126,7 +132,7 @@ pub(super) fn to_the_room(
 pub(super) async fn title_of(
     backend: &Backend,
     show: reservation_core::ShowId,
-) -> Result<String, ServerFnError> {
+) -> Result<String, Refusal> {
     let event = backend.catalog.show(show).await.map_err(failed)?.event;
     Ok(backend.catalog.event(event).await.map_err(failed)?.title)
 }
@@ -135,7 +141,7 @@ pub(super) async fn title_of(
 pub(super) async fn venue_zone(
     backend: &Backend,
     show: reservation_core::ShowId,
-) -> Result<reservation_core::catalog::TimeZone, ServerFnError> {
+) -> Result<reservation_core::catalog::TimeZone, Refusal> {
     let venue = backend.catalog.show(show).await.map_err(failed)?.venue;
     Ok(backend
         .catalog
@@ -145,27 +151,22 @@ pub(super) async fn venue_zone(
         .time_zone)
 }
 
-/// Parses an id from a page's URL; a malformed one is reported like a missing one.
-pub(super) fn parse_id<T: std::str::FromStr>(
-    text: &str,
-    missing: &str,
-) -> Result<T, ServerFnError> {
-    text.parse().map_err(|_| ServerFnError::new(missing))
+/// Parses an id from a page's URL; a malformed one is reported like a
+/// missing one (404 `not_found`).
+pub(super) fn parse_id<T: std::str::FromStr>(text: &str, missing: &str) -> Result<T, Refusal> {
+    text.parse().map_err(|_| Refusal::not_found(missing))
 }
 
-/// Any error, as a server function's error carrying its message; a
-/// failure to reach the store (the database is down or slow) is logged and
-/// told as what it means to a buyer.
-pub(super) fn failed(error: impl std::error::Error + 'static) -> ServerFnError {
-    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&error);
-    while let Some(inner) = cause {
-        if inner.is::<reservation_core::StorageError>() {
-            tracing::error!(%error, "a page's request failed");
-            return ServerFnError::new(UNAVAILABLE);
-        }
-        cause = inner.source();
+/// A library error as the refusal the API gives it (same status and code,
+/// its message); a failure to reach the store (the database is down or
+/// slow) is logged and told as what it means to a buyer, with when to
+/// retry.
+pub(super) fn failed(error: impl Coded) -> Refusal {
+    if let Some((status, code)) = error.coded() {
+        return Refusal::new(status.as_u16(), code, error.to_string());
     }
-    ServerFnError::new(error.to_string())
+    tracing::error!(%error, "a page's request failed");
+    Refusal::new(503, "unavailable", UNAVAILABLE).with_retry_after(UNAVAILABLE_RETRY_AFTER_SECONDS)
 }
 
 /// What a buyer reads when the store cannot be reached.

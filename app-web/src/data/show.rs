@@ -1,6 +1,8 @@
 //! A show's page: the seat map as this visitor sees it.
 
 use leptos::prelude::*;
+
+use crate::refusal::Refusal;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
@@ -112,7 +114,7 @@ pub struct ShowPageData {
 // The generated argument struct's field `show` is the show id.
 #[allow(missing_docs)]
 #[server(prefix = "/_server", endpoint = "show_page")]
-pub async fn show_page(show: String) -> Result<ShowPageData, ServerFnError> {
+pub async fn show_page(show: String) -> Result<ShowPageData, Refusal> {
     let id: reservation_core::ShowId = parse_id(&show, "no such show")?;
     let backend = backend()?;
     let show = backend.catalog.show(id).await.map_err(failed)?;

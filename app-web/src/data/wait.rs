@@ -1,6 +1,8 @@
 //! The waitlist: joining it, where a wait stands, leaving it.
 
 use leptos::prelude::*;
+
+use crate::refusal::Refusal;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
@@ -12,7 +14,7 @@ use super::server::{
 // The generated argument struct's fields are the show id and the count.
 #[allow(missing_docs)]
 #[server(prefix = "/_server", endpoint = "join_wait")]
-pub async fn join_wait(show: String, count: u8) -> Result<String, ServerFnError> {
+pub async fn join_wait(show: String, count: u8) -> Result<String, Refusal> {
     let show: reservation_core::ShowId = parse_id(&show, "no such show")?;
     let count = reservation_core::SeatCount::new(u64::from(count)).map_err(failed)?;
     let request = reservation_core::WaitRequest::new(show, visitor()?, count);
@@ -68,7 +70,7 @@ pub enum WaitState {
 // The generated argument struct's field `id` is the wait id.
 #[allow(missing_docs)]
 #[server(prefix = "/_server", endpoint = "wait_page")]
-pub async fn wait_page(id: String) -> Result<WaitData, ServerFnError> {
+pub async fn wait_page(id: String) -> Result<WaitData, Refusal> {
     use reservation_core::{WaitEnd, WaitStatus};
     let wait_id: reservation_core::WaitId = parse_id(&id, "no such wait")?;
     let backend = backend()?;
@@ -140,7 +142,7 @@ pub async fn wait_page(id: String) -> Result<WaitData, ServerFnError> {
 // The generated argument struct's fields are the wait and show ids.
 #[allow(missing_docs)]
 #[server(prefix = "/_server", endpoint = "leave_wait")]
-pub async fn leave_wait(id: String, show: String) -> Result<(), ServerFnError> {
+pub async fn leave_wait(id: String, show: String) -> Result<(), Refusal> {
     let wait_id: reservation_core::WaitId = parse_id(&id, "no such wait")?;
     backend()?
         .engine

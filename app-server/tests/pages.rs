@@ -15,6 +15,9 @@ use reservation_core::waiting_room::{AdmissionSigner, Pace, RoomConfig, WaitingR
 use reservation_core::{HolderId, MemoryStore, Policy, Store};
 use tower::ServiceExt;
 
+#[path = "pages/my_tickets.rs"]
+mod my_tickets;
+
 /// Page renders in one process sometimes never finished when tests ran them
 /// at the same time (10 runs in 40 hung; run one at a time, none in 25).
 /// Until that is understood, these tests render one at a time.

@@ -2,6 +2,8 @@
 //! can still pay for and the waits they are in, so a buyer who closed the
 //! booking tab can always get back to their tickets.
 
+use std::cmp::Reverse;
+
 use serde::{Deserialize, Serialize};
 
 use crate::booking::Booking;
@@ -72,10 +74,14 @@ impl HolderActivity {
     /// The activity of these lists, put in order (newest first, ties by
     /// id, so every store lists the same way) and cut to
     /// [`ACTIVITY_LIMIT`] each.
-    pub fn new(mut bookings: Vec<Booking>, mut holds: Vec<Hold>, mut waits: Vec<WaitInLine>) -> Self {
-        bookings.sort_by(|a, b| (b.created_at, b.id).cmp(&(a.created_at, a.id)));
-        holds.sort_by(|a, b| (b.created_at, b.id).cmp(&(a.created_at, a.id)));
-        waits.sort_by(|a, b| (b.wait.joined_at, b.wait.id).cmp(&(a.wait.joined_at, a.wait.id)));
+    pub fn new(
+        mut bookings: Vec<Booking>,
+        mut holds: Vec<Hold>,
+        mut waits: Vec<WaitInLine>,
+    ) -> Self {
+        bookings.sort_by_key(|b| Reverse((b.created_at, b.id)));
+        holds.sort_by_key(|h| Reverse((h.created_at, h.id)));
+        waits.sort_by_key(|w| Reverse((w.wait.joined_at, w.wait.id)));
         bookings.truncate(ACTIVITY_LIMIT);
         holds.truncate(ACTIVITY_LIMIT);
         waits.truncate(ACTIVITY_LIMIT);

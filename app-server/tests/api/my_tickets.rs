@@ -66,7 +66,10 @@ async fn a_session_lists_its_own_tickets_and_no_one_elses() {
     assert_eq!(listed["show"]["event_title"], "Avengers: Endgame");
     assert_eq!(listed["show"]["venue_name"], "Grand Cinema");
     assert_eq!(listed["show"]["time_zone"], "America/Chicago");
-    assert_eq!(listed["show"]["starts_at_local"], "2030-01-02T06:00:00-06:00");
+    assert_eq!(
+        listed["show"]["starts_at_local"],
+        "2030-01-02T06:00:00-06:00"
+    );
     assert_eq!(listed["links"]["page"], format!("/bookings/{id}"));
     let (status, again) = me.get(listed["links"]["api"].as_str().unwrap()).await;
     assert_eq!((status, &again["id"]), (StatusCode::OK, &booking["id"]));
@@ -89,5 +92,9 @@ async fn a_session_lists_its_own_tickets_and_no_one_elses() {
 
     let (status, theirs) = other.get(MINE).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(lengths(&theirs), [0, 0, 0], "another session sees none of it");
+    assert_eq!(
+        lengths(&theirs),
+        [0, 0, 0],
+        "another session sees none of it"
+    );
 }

@@ -41,7 +41,10 @@ fn my_tickets_lists_the_sessions_booking_and_its_link_works() {
         let (_, _, theirs) = get(&app, "/tickets", Some(HolderId::random())).await;
         let theirs = main_of(&theirs);
         assert!(theirs.contains("Nothing here yet"), "{theirs}");
-        assert!(theirs.contains("href=\"/\""), "the empty page leads to browsing");
+        assert!(
+            theirs.contains("href=\"/\""),
+            "the empty page leads to browsing"
+        );
         assert!(!theirs.contains(&booking.id.to_string()), "{theirs}");
     });
 }

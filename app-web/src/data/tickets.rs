@@ -61,7 +61,11 @@ pub async fn my_tickets() -> Result<TicketsData, ServerFnError> {
         let state = if over {
             "Cancelled and refunded".to_owned()
         } else {
-            format!("{} · {}", count(booking.tickets.len(), "ticket"), booking.total)
+            format!(
+                "{} · {}",
+                count(booking.tickets.len(), "ticket"),
+                booking.total
+            )
         };
         let href = format!("/bookings/{}", booking.id);
         data.bookings
@@ -87,7 +91,8 @@ pub async fn my_tickets() -> Result<TicketsData, ServerFnError> {
             count(wait.count.get(), "seat")
         );
         let href = format!("/waits/{}", wait.id);
-        data.waits.push(shows.item(wait.show, state, href, false).await?);
+        data.waits
+            .push(shows.item(wait.show, state, href, false).await?);
     }
     Ok(data)
 }

@@ -4,8 +4,7 @@
 //! the lists are then read in one snapshot, without any show's lock.
 
 use reservation_core::{
-    ACTIVITY_LIMIT, Booking, HolderActivity, HolderId, ReservationError, ShowId, WaitId,
-    WaitInLine,
+    ACTIVITY_LIMIT, Booking, HolderActivity, HolderId, ReservationError, ShowId, WaitId, WaitInLine,
 };
 use sqlx::PgConnection;
 use time::OffsetDateTime;
@@ -71,7 +70,11 @@ async fn settle_due(
     for show in due {
         store
             .retrying::<_, ReservationError, _, _>(|| async {
-                store.begin(ShowId::from_uuid(show), now).await?.commit().await?;
+                store
+                    .begin(ShowId::from_uuid(show), now)
+                    .await?
+                    .commit()
+                    .await?;
                 Ok(())
             })
             .await?;

@@ -28,9 +28,10 @@ mod waitlist;
 use async_trait::async_trait;
 use reservation_core::payment::PaymentReceipt;
 use reservation_core::{
-    Availability, Booking, BookingId, CancelReason, HolderActivity, Checkout, EventStream, Hold, HoldRequest,
-    HoldToken, HolderId, PaymentAttempt, Policy, ReservationError, ReservationStore, SalesState,
-    SeatMap, Sequence, ShowEvent, ShowId, Wait, WaitId, WaitRequest, WaitStatus,
+    Availability, Booking, BookingId, CancelReason, Checkout, EventStream, Hold, HoldRequest,
+    HoldToken, HolderActivity, HolderId, PaymentAttempt, Policy, ReservationError,
+    ReservationStore, SalesState, SeatMap, Sequence, ShowEvent, ShowId, Wait, WaitId, WaitRequest,
+    WaitStatus,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;

@@ -4,8 +4,9 @@
 use time::Duration;
 
 use super::fixture::Fixture;
-use crate::activity::HolderActivity;
+use crate::activity::{ACTIVITY_LIMIT, HolderActivity};
 use crate::booking::BookingStatus;
+use crate::hold::SeatFilter;
 use crate::ids::{BookingId, HoldId, HolderId};
 use crate::limits::SeatCount;
 use crate::store::Store;
@@ -116,4 +117,30 @@ pub async fn activity_is_newest_first_without_ended_holds<S: Store + 'static>(st
     let mine = activity(&f, me).await;
     assert!(mine.holds.is_empty(), "{:?}", mine.holds);
     assert_eq!(mine.bookings.len(), 3, "bookings stay");
+}
+
+/// Each list is bounded: past [`ACTIVITY_LIMIT`] bookings only the latest
+/// are listed; older ones stay reachable by their ids.
+pub async fn activity_lists_only_the_latest_bookings<S: Store + 'static>(store: S) {
+    let f = Fixture::seed(store).await;
+    let me = HolderId::random();
+    let mut booked = Vec::new();
+    for _ in 0..=ACTIVITY_LIMIT {
+        let hold = f
+            .hold_best(f.show, me, 1, SeatFilter::default())
+            .await
+            .expect("hold");
+        let booking = f
+            .engine
+            .confirm(&hold.token, me, f.card())
+            .await
+            .expect("confirm");
+        booked.push(booking.id);
+        f.advance(Duration::seconds(1));
+    }
+    let mine = activity(&f, me).await;
+    booked.reverse();
+    assert_eq!(booking_ids(&mine), booked[..ACTIVITY_LIMIT], "the latest");
+    let oldest = booked[ACTIVITY_LIMIT];
+    f.engine.booking(oldest, me).await.expect("still there");
 }

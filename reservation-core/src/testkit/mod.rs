@@ -105,6 +105,7 @@ macro_rules! conformance_tests {
             sales::cancelled_bookings_are_refunded_by_the_sweeper,
             activity::activity_lists_only_the_holders_own,
             activity::activity_is_newest_first_without_ended_holds,
+            activity::activity_lists_only_the_latest_bookings,
         );
     };
     (@scenarios $make:expr; $($module:ident :: $name:ident),* $(,)?) => {

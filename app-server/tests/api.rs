@@ -3,6 +3,8 @@
 #![allow(clippy::unwrap_used)] // a test may panic on setup failure
 
 mod common;
+#[path = "api/my_tickets.rs"]
+mod my_tickets;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -456,6 +458,7 @@ async fn the_openapi_document_covers_every_route() {
         ("post", "/api/v1/holds/{token}/confirm"),
         ("get", "/api/v1/bookings/{booking}"),
         ("delete", "/api/v1/bookings/{booking}"),
+        ("get", "/api/v1/me/tickets"),
         ("post", "/api/v1/tickets/verify"),
         ("get", "/api/v1/waits/{wait}"),
         ("delete", "/api/v1/waits/{wait}"),

@@ -7,7 +7,7 @@ use leptos_router::{SsrMode, path};
 
 use crate::pages::{
     BookingPage, CheckoutPage, CityPage, EventPage, HomePage, RoomPage, SearchPage, ShowPage,
-    VenuePage, WaitPage,
+    TicketsPage, VenuePage, WaitPage,
 };
 
 /// The HTML document around the app (rendered on the server only), sent
@@ -66,6 +66,9 @@ pub fn App() -> impl IntoView {
                 <form action="/search" method="get" role="search">
                     <input name="q" type="search" placeholder="Search events" aria-label="Search events"/>
                 </form>
+                // Holds, bookings and waits live in the session, not the
+                // tab: every page leads back to them.
+                <A href="/tickets" attr:class="mine">"My tickets"</A>
             </header>
             <main>
                 <Routes fallback=|| view! { <p class="notice">"Page not found."</p> }>
@@ -81,6 +84,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/bookings/:booking") view=BookingPage ssr=SsrMode::Async/>
                     <Route path=path!("/waits/:wait") view=WaitPage ssr=SsrMode::Async/>
                     <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async/>
+                    <Route path=path!("/tickets") view=TicketsPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

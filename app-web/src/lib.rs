@@ -12,7 +12,7 @@
 //!   page.
 //! - [`data`]: the server functions and the view types they return, one
 //!   module per page or concern (catalog, event, show, hold, checkout,
-//!   wait, room, search); what only the server needs (the `Backend` in
+//!   wait, room, search, tickets); what only the server needs (the `Backend` in
 //!   context, the visitor, the `HoldGate` the hold functions ask) is in
 //!   its `server` module, built with `ssr` alone.
 //! - [`live`]: a show's Server-Sent Events as seat states; [`admission`]:

@@ -88,6 +88,8 @@
 //! - [`seating`]: best-available seat choice with orphan-seat avoidance.
 //! - `hold`, `booking`, [`payment`]: requests and results of the sale, the
 //!   [`payment::PaymentGateway`] port and a fake gateway.
+//! - `activity`: one holder's bookings, holds and waits across shows
+//!   ([`HolderActivity`], "my tickets").
 //! - [`ticket_code`]: signed codes for tickets' QR codes.
 //! - [`waitlist`]: the FCFS policy, written down, and its pure core.
 //! - [`waiting_room`]: the on-sale line (lobby draw, paced admission,
@@ -112,6 +114,7 @@
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
 
+mod activity;
 mod booking;
 pub mod catalog;
 mod clock;
@@ -137,6 +140,7 @@ pub mod ticket_code;
 pub mod waiting_room;
 pub mod waitlist;
 
+pub use activity::{ACTIVITY_LIMIT, HolderActivity, WaitInLine};
 pub use booking::{Booking, BookingStatus, CancelCause, Ticket};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use engine::Reservations;

@@ -19,6 +19,7 @@
 use async_trait::async_trait;
 use time::{Duration, OffsetDateTime};
 
+use crate::activity::HolderActivity;
 use crate::booking::Booking;
 use crate::catalog::search::{SearchError, SearchPage, SearchQuery};
 use crate::catalog::{
@@ -271,6 +272,17 @@ pub trait ReservationStore: Send + Sync {
         booking: BookingId,
         holder: HolderId,
     ) -> Result<Booking, ReservationError>;
+
+    /// Everything of `holder` across shows, settled at `now` like any other
+    /// read: their bookings (confirmed and cancelled), the holds they can
+    /// still pay for and their waits in line, each list newest first and
+    /// cut to [`ACTIVITY_LIMIT`](crate::ACTIVITY_LIMIT) (see
+    /// [`HolderActivity`]). Never anything of another holder.
+    async fn holder_activity(
+        &self,
+        holder: HolderId,
+        now: OffsetDateTime,
+    ) -> Result<HolderActivity, ReservationError>;
 
     /// Cancels a booking: its seats are free (or go to the waitlist) at once.
     /// Refusals: `UnknownBooking`, `BookingAlreadyCancelled`.

@@ -45,6 +45,12 @@ pub(crate) fn sequence(seq: i64, table: &'static str) -> Result<Sequence> {
     Ok(Sequence(unsigned(seq, table, "a sequence number")?))
 }
 
+/// A place in line from how many wait ahead (1 for the first); a line
+/// longer than `u32::MAX` reads as that long.
+pub(crate) fn position(ahead: i64) -> u32 {
+    u32::try_from(ahead).unwrap_or(u32::MAX).saturating_add(1)
+}
+
 /// A seat index as stored in `table`, checked against a hall of `seats` seats.
 pub(crate) fn seat_index(index: i32, seats: usize, table: &'static str) -> Result<SeatIndex> {
     u32::try_from(index)

@@ -4,6 +4,7 @@ pub(crate) mod admin;
 mod catalog;
 mod events;
 mod holds;
+mod me;
 mod openapi;
 mod room;
 mod shows;
@@ -47,6 +48,7 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
             "/bookings/{booking}",
             get(holds::booking).delete(holds::cancel_booking),
         )
+        .route("/me/tickets", get(me::tickets))
         .route("/tickets/verify", post(tickets::verify))
         .route("/waits/{wait}", get(waits::status).delete(waits::cancel))
         .route("/openapi.json", get(openapi::document))

@@ -9,7 +9,7 @@ use utoipa::openapi::path::Operation;
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use super::{admin, catalog, events, holds, room, shows, tickets, waits};
+use super::{admin, catalog, events, holds, me, room, shows, tickets, waits};
 use crate::error::catalogue;
 
 /// The API's OpenAPI 3 document.
@@ -31,6 +31,7 @@ use crate::error::catalogue;
         holds::confirm,
         holds::booking,
         holds::cancel_booking,
+        me::tickets,
         tickets::verify,
         waits::join,
         waits::status,

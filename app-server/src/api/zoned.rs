@@ -7,7 +7,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 /// A show, with when it starts by its venue's clocks.
-#[derive(Serialize, utoipa::ToSchema)]
+#[derive(Clone, Serialize, utoipa::ToSchema)]
 pub(crate) struct ZonedShow {
     #[serde(flatten)]
     show: Show,

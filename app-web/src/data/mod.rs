@@ -20,6 +20,7 @@ mod search;
 #[cfg(feature = "ssr")]
 mod server;
 mod show;
+mod tickets;
 mod wait;
 
 use crate::refusal::Refusal;
@@ -33,6 +34,7 @@ pub use search::*;
 #[cfg(feature = "ssr")]
 pub use server::{Backend, ClientOrigin, HoldGate, Visitor};
 pub use show::*;
+pub use tickets::*;
 pub use wait::*;
 
 /// What a failed server function says, for people: the refusal's own

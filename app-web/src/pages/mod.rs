@@ -8,6 +8,7 @@ pub mod home;
 pub mod room;
 pub mod search;
 pub mod show;
+pub mod tickets;
 pub mod venue;
 pub mod wait;
 
@@ -19,5 +20,6 @@ pub use home::HomePage;
 pub use room::RoomPage;
 pub use search::SearchPage;
 pub use show::ShowPage;
+pub use tickets::TicketsPage;
 pub use venue::VenuePage;
 pub use wait::WaitPage;

@@ -1,8 +1,9 @@
 //! [`Reservations`]: the operations a storefront calls, with the clock and the
 //! payment gateway wired in. Refunding payments that ended without a booking
 //! is in `refunds`; the organizer's operations on a show's sales are in
-//! `sales`.
+//! `sales`; a holder's own bookings, holds and waits in `activity`.
 
+mod activity;
 mod refunds;
 mod sales;
 

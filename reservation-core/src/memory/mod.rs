@@ -4,10 +4,13 @@
 //! Each show is a [`ShowState`](show) behind its own mutex, so operations on
 //! different shows never wait for each other; the show registry and the
 //! booking and wait indexes are sharded maps. A hold token names its show, so
-//! confirming or releasing finds the show without a global lookup. A std-style
+//! confirming or releasing finds the show without a global lookup; the shows
+//! each holder has held or waited in are indexed too, so a holder's own
+//! activity visits only those (`activity`). A std-style
 //! (parking_lot) mutex is right here: no lock is held across an `.await`, and
 //! each critical section is a few microseconds.
 
+mod activity;
 mod catalog;
 mod checkouts;
 mod event_log;
@@ -22,6 +25,7 @@ use time::OffsetDateTime;
 
 use crate::fast_map::FastDashMap;
 
+use crate::activity::HolderActivity;
 use crate::booking::Booking;
 use crate::catalog::search::{SearchError, SearchPage, SearchQuery};
 use crate::catalog::{
@@ -62,6 +66,10 @@ struct Inner {
     shows: FastDashMap<ShowId, Arc<Mutex<ShowState>>>,
     bookings: FastDashMap<BookingId, ShowId>,
     waits: FastDashMap<WaitId, ShowId>,
+    /// The shows each holder has held or waited in: where their bookings,
+    /// holds and waits are (a booking comes from a hold, a waiter's hold
+    /// from a wait).
+    holder_shows: FastDashMap<HolderId, Vec<ShowId>>,
     /// Waiting rooms, each locked before its show when both are (one lock order).
     rooms: FastDashMap<ShowId, Arc<Mutex<Line>>>,
 }
@@ -98,6 +106,7 @@ impl MemoryStore {
                 shows: FastDashMap::default(),
                 bookings: FastDashMap::default(),
                 waits: FastDashMap::default(),
+                holder_shows: FastDashMap::default(),
                 rooms: FastDashMap::default(),
             }),
         }
@@ -283,7 +292,9 @@ impl ReservationStore for MemoryStore {
     ) -> Result<Hold, ReservationError> {
         let show = self.show(request.show)?;
         let result = show.lock().hold(request, now);
-        result.map_err(|e| self.explain_unknown_seat(request.show, e))
+        let hold = result.map_err(|e| self.explain_unknown_seat(request.show, e))?;
+        self.note_holder(hold.holder, hold.show);
+        Ok(hold)
     }
 
     async fn hold_status(
@@ -337,6 +348,14 @@ impl ReservationStore for MemoryStore {
         self.booking_show(booking)?.lock().booking(booking, holder)
     }
 
+    async fn holder_activity(
+        &self,
+        holder: HolderId,
+        now: OffsetDateTime,
+    ) -> Result<HolderActivity, ReservationError> {
+        Ok(self.activity(holder, now))
+    }
+
     async fn cancel_booking(
         &self,
         booking: BookingId,
@@ -358,6 +377,7 @@ impl ReservationStore for MemoryStore {
             .lock()
             .join_waitlist(request, now)?;
         self.inner.waits.insert(wait.id, wait.show);
+        self.note_holder(wait.holder, wait.show);
         Ok(wait)
     }
 

@@ -1,8 +1,10 @@
 //! One show's seats, holds, bookings and waitlist: the seat lifecycle as a
 //! state machine. The memory store keeps one per show behind a mutex, so each
 //! method here is one atomic step. The organizer's operations (pausing,
-//! rescheduling, cancelling) are in `sales`.
+//! rescheduling, cancelling) are in `sales`; a holder's part of their
+//! activity in `activity`.
 
+mod activity;
 mod sales;
 
 use std::collections::BTreeMap;
@@ -600,7 +602,7 @@ impl ShowState {
         Ok(match &record.phase {
             WaitPhase::Waiting(order) => WaitStatus::Waiting {
                 wait: record.wait.clone(),
-                position: self.line.range(..*order).count() as u32 + 1,
+                position: self.position(*order),
                 estimated_offer_at: self.estimate(*order),
             },
             WaitPhase::Offered(secret) => match self.holds.get(secret).map(|h| h.phase) {

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use futures_util::future::BoxFuture;
 use time::OffsetDateTime;
 
+use crate::activity::HolderActivity;
 use crate::booking::Booking;
 use crate::error::{ReservationError, StorageError};
 use crate::events::{EventStream, Sequence, ShowEvent};
@@ -107,6 +108,14 @@ impl ReservationStore for FailingCheckout {
         holder: HolderId,
     ) -> Result<Booking, ReservationError> {
         self.inner.booking(booking, holder).await
+    }
+
+    async fn holder_activity(
+        &self,
+        holder: HolderId,
+        now: OffsetDateTime,
+    ) -> Result<HolderActivity, ReservationError> {
+        self.inner.holder_activity(holder, now).await
     }
 
     async fn cancel_booking(

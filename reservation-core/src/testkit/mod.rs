@@ -21,7 +21,8 @@
 //! The suites:
 //!
 //! - [`conformance_tests!`](crate::conformance_tests): the seat lifecycle,
-//!   checkout, the waitlist, events, the catalog and races;
+//!   checkout, the waitlist, events, the catalog, races and a holder's own
+//!   activity;
 //! - [`waiting_room_tests!`](crate::waiting_room_tests): the on-sale waiting
 //!   room, for stores that keep rooms;
 //! - [`model_tests!`](crate::model_tests): generated runs checked step by
@@ -36,6 +37,7 @@
 //! prices) is stable; its helper methods may grow. A unit test fails when a
 //! scenario is written but left out of the macros.
 
+pub mod activity;
 pub mod catalog;
 pub mod checkout;
 pub mod concurrency;
@@ -101,6 +103,9 @@ macro_rules! conformance_tests {
             sales::reschedule_moves_the_start,
             sales::cancel_show_ends_everything_and_refunds_once,
             sales::cancelled_bookings_are_refunded_by_the_sweeper,
+            activity::activity_lists_only_the_holders_own,
+            activity::activity_is_newest_first_without_ended_holds,
+            activity::activity_lists_only_the_latest_bookings,
         );
     };
     (@scenarios $make:expr; $($module:ident :: $name:ident),* $(,)?) => {
@@ -179,6 +184,7 @@ mod tests {
     fn every_scenario_is_in_a_macro() {
         let macros = include_str!("mod.rs");
         let modules = [
+            ("activity", include_str!("activity.rs")),
             ("catalog", include_str!("catalog.rs")),
             ("checkout", include_str!("checkout.rs")),
             ("concurrency", include_str!("concurrency.rs")),
@@ -209,6 +215,6 @@ mod tests {
                 );
             }
         }
-        assert!(scenarios >= 46, "found only {scenarios} scenarios");
+        assert!(scenarios >= 48, "found only {scenarios} scenarios");
     }
 }

@@ -8,11 +8,13 @@
 //! - `checkout`: paying for a hold makes the booking;
 //! - `payments`: the payments abandoned on the way, for the sweeper;
 //! - `booking`: reading and cancelling a booking;
+//! - `activity`: a holder's own bookings, holds and waits across shows;
 //! - `waitlist`: joining, reading and leaving the line;
 //! - `reads`: seat maps, availability and events;
 //! - `sweep`: settling the shows something fell due on;
 //! - `sales`: pausing, resuming, moving and cancelling a show.
 
+mod activity;
 mod booking;
 mod checkout;
 mod hold;
@@ -27,8 +29,9 @@ use async_trait::async_trait;
 use reservation_core::payment::PaymentReceipt;
 use reservation_core::{
     Availability, Booking, BookingId, CancelReason, Checkout, EventStream, Hold, HoldRequest,
-    HoldToken, HolderId, PaymentAttempt, Policy, ReservationError, ReservationStore, SalesState,
-    SeatMap, Sequence, ShowEvent, ShowId, Wait, WaitId, WaitRequest, WaitStatus,
+    HoldToken, HolderActivity, HolderId, PaymentAttempt, Policy, ReservationError,
+    ReservationStore, SalesState, SeatMap, Sequence, ShowEvent, ShowId, Wait, WaitId, WaitRequest,
+    WaitStatus,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -146,6 +149,14 @@ impl ReservationStore for PgStore {
         holder: HolderId,
     ) -> Result<Booking, ReservationError> {
         booking::read(self, booking, holder).await
+    }
+
+    async fn holder_activity(
+        &self,
+        holder: HolderId,
+        now: OffsetDateTime,
+    ) -> Result<HolderActivity, ReservationError> {
+        activity::activity(self, holder, now).await
     }
 
     async fn cancel_booking(

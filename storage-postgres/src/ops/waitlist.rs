@@ -10,7 +10,9 @@ use uuid::Uuid;
 
 use crate::PgStore;
 use crate::error::{Error, Result, unsigned};
-use crate::rows::{ACTIVE, ENDED, FreeingRow, HoldStage, WAITING, WaitRecord, WaitRow, WaitStage};
+use crate::rows::{
+    ACTIVE, ENDED, FreeingRow, HoldStage, WAITING, WaitRecord, WaitRow, WaitStage, position,
+};
 use crate::show_tx::ShowTx;
 
 pub(super) async fn join(
@@ -119,8 +121,7 @@ pub(super) async fn status(
                     .await?;
                     WaitStatus::Waiting {
                         wait: row.wait,
-                        // A line longer than u32::MAX reads as that long.
-                        position: u32::try_from(ahead).unwrap_or(u32::MAX).saturating_add(1),
+                        position: position(ahead),
                         estimated_offer_at: estimate(&mut t, row.line_order).await?,
                     }
                 }

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::{PgQuery, ShowTx};
 use crate::error::{AdapterError, Result};
+use crate::meta::ShowMeta;
 use crate::rows::{HELD, HoldRecord, HoldStage, seat_indexes};
 
 /// A hold as stored.
@@ -20,6 +21,41 @@ pub(crate) struct HoldRow {
     pub(crate) created_at: OffsetDateTime,
     pub(crate) expires_at: OffsetDateTime,
     pub(crate) stage: HoldStage,
+}
+
+impl HoldRow {
+    /// The hold `record` keeps, behind `secret`, checked against a hall of
+    /// `seats` seats.
+    pub(crate) fn read(record: HoldRecord, secret: [u8; 32], seats: usize) -> Result<Self> {
+        Ok(Self {
+            id: HoldId::from_uuid(record.id),
+            secret,
+            holder: HolderId::from_uuid(record.holder),
+            seats: seat_indexes(&record.seat_indexes, seats, "holds")?,
+            created_at: record.created_at,
+            expires_at: record.expires_at,
+            stage: HoldStage::read(record.state, record.booking_id)?,
+        })
+    }
+
+    /// The hold as the core shows it, priced by its show's `meta`.
+    pub(crate) fn view(&self, meta: &ShowMeta) -> Hold {
+        let seats: Vec<_> = self.seats.iter().map(|&i| meta.pricing.priced(i)).collect();
+        Hold {
+            id: self.id,
+            token: HoldToken::from_parts(meta.show.id, self.secret),
+            show: meta.show.id,
+            holder: self.holder,
+            total: meta.pricing.total(seats.iter().map(|s| s.price)),
+            seats,
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            state: match self.stage {
+                HoldStage::Confirmed(booking) => HoldState::Confirmed(booking),
+                HoldStage::Active | HoldStage::Expired | HoldStage::Withdrawn => HoldState::Active,
+            },
+        }
+    }
 }
 
 /// Writes the seats and rows of new holds: parameters `$first` to
@@ -177,36 +213,10 @@ impl ShowTx {
         if row.holder != holder.as_uuid() {
             return Err(ReservationError::InvalidHoldToken.into());
         }
-        Ok(HoldRow {
-            id: HoldId::from_uuid(row.id),
-            secret: *token.secret(),
-            holder,
-            seats: seat_indexes(&row.seat_indexes, self.meta.pricing.plan().len(), "holds")?,
-            created_at: row.created_at,
-            expires_at: row.expires_at,
-            stage: HoldStage::read(row.state, row.booking_id)?,
-        })
+        HoldRow::read(row, *token.secret(), self.meta.pricing.plan().len())
     }
 
     pub(crate) fn hold_view(&self, row: &HoldRow) -> Hold {
-        let seats: Vec<_> = row
-            .seats
-            .iter()
-            .map(|&i| self.meta.pricing.priced(i))
-            .collect();
-        Hold {
-            id: row.id,
-            token: HoldToken::from_parts(self.id(), row.secret),
-            show: self.id(),
-            holder: row.holder,
-            total: self.meta.pricing.total(seats.iter().map(|s| s.price)),
-            seats,
-            created_at: row.created_at,
-            expires_at: row.expires_at,
-            state: match row.stage {
-                HoldStage::Confirmed(booking) => HoldState::Confirmed(booking),
-                HoldStage::Active | HoldStage::Expired | HoldStage::Withdrawn => HoldState::Active,
-            },
-        }
+        row.view(&self.meta)
     }
 }

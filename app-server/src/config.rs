@@ -5,6 +5,7 @@ use std::num::NonZeroU32;
 use std::time::Duration;
 
 use crate::api::admin::{AdminToken, WeakToken};
+use crate::proxy::TrustedProxies;
 use crate::rate_limit::HoldRates;
 use clap::Parser;
 use ipnet::IpNet;
@@ -98,6 +99,10 @@ pub struct Config {
     /// Repeat it, or separate several with commas. Nobody's by default.
     #[arg(long = "trusted-proxy", env = "SEATWISE_TRUSTED_PROXIES", value_delimiter = ',', value_parser = network)]
     pub trusted_proxies: Vec<IpNet>,
+    /// Cookies always `Secure`: every client reaches the site over HTTPS
+    /// (TLS ends at a proxy in front), whatever the headers say.
+    #[arg(long, env = "SEATWISE_SECURE_COOKIES")]
+    pub secure_cookies: bool,
     /// Log filter, such as `info` or `app_server=debug,info`.
     #[arg(long, env = "RUST_LOG", default_value = "info")]
     pub log: String,
@@ -116,6 +121,17 @@ fn network(text: &str) -> Result<IpNet, String> {
 }
 
 impl Config {
+    /// Whose forwarding headers to believe, and whether every client comes
+    /// over HTTPS.
+    pub fn trusted_proxies(&self) -> TrustedProxies {
+        let proxies = TrustedProxies::new(self.trusted_proxies.clone());
+        if self.secure_cookies {
+            proxies.https_only()
+        } else {
+            proxies
+        }
+    }
+
     /// The hold rate limits the flags ask for.
     pub fn hold_rates(&self) -> HoldRates {
         HoldRates {

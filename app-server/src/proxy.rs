@@ -18,18 +18,33 @@ use ipnet::IpNet;
 
 /// The proxies whose forwarding headers are believed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TrustedProxies(Vec<IpNet>);
+pub struct TrustedProxies {
+    networks: Vec<IpNet>,
+    /// Every client comes over HTTPS, whatever the headers say.
+    https_only: bool,
+}
 
 impl TrustedProxies {
     /// Proxies at these addresses or networks.
     pub fn new(networks: impl IntoIterator<Item = IpNet>) -> Self {
-        Self(networks.into_iter().collect())
+        Self {
+            networks: networks.into_iter().collect(),
+            https_only: false,
+        }
+    }
+
+    /// The same proxies, with every client reaching the site over HTTPS
+    /// (TLS ends at a proxy in front of every instance): cookies are then
+    /// always `Secure`.
+    pub fn https_only(mut self) -> Self {
+        self.https_only = true;
+        self
     }
 
     fn trusts(&self, address: IpAddr) -> bool {
         // An IPv4 peer on an IPv6 socket arrives as ::ffff:a.b.c.d.
         let address = address.to_canonical();
-        self.0.iter().any(|net| net.contains(&address))
+        self.networks.iter().any(|net| net.contains(&address))
     }
 
     /// Where a request from `peer` with `headers` comes from.
@@ -37,7 +52,7 @@ impl TrustedProxies {
         if !self.trusts(peer) {
             return ClientOrigin {
                 address: peer,
-                https: false,
+                https: self.https_only,
             };
         }
         let hops: Vec<&str> = headers
@@ -64,7 +79,10 @@ impl TrustedProxies {
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.split(',').next())
             .is_some_and(|proto| proto.trim().eq_ignore_ascii_case("https"));
-        ClientOrigin { address, https }
+        ClientOrigin {
+            address,
+            https: https || self.https_only,
+        }
     }
 }
 
@@ -120,6 +138,12 @@ mod tests {
         );
         let none = TrustedProxies::default().origin(ip("10.1.2.3"), &forwarded);
         assert_eq!(none.address, ip("10.1.2.3"));
+        let plain = headers(&[("x-forwarded-proto", "http")]);
+        let always = TrustedProxies::default().https_only();
+        assert!(
+            always.origin(ip("10.1.2.3"), &plain).https,
+            "--secure-cookies"
+        );
     }
 
     #[test]

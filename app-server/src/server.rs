@@ -117,7 +117,7 @@ pub async fn serve(
     let state = AppState::new(stores.store.clone(), payments.clone(), clock.clone())
         .with_ticket_signer(config.ticket_signer()?)
         .with_hold_rates(config.hold_rates())
-        .with_trusted_proxies(crate::TrustedProxies::new(config.trusted_proxies.clone()))
+        .with_trusted_proxies(config.trusted_proxies())
         .with_waiting_room(room.clone())
         .with_health(health.clone());
     let state = match config.admin_token()? {

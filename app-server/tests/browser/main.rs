@@ -157,15 +157,30 @@ async fn click_button(browser: &Client, text: &str) -> Outcome {
     Ok(())
 }
 
+/// Searches for `text` from the home page's header.
+async fn search_for(b: &Client, server: &Server, text: &str) -> Outcome {
+    b.goto(&server.url("/")).await?;
+    element(b, "header input[name=q]")
+        .await?
+        .send_keys(&format!("{text}\u{E007}"))
+        .await?;
+    arrive(b, "/search").await?;
+    Ok(())
+}
+
+/// Pays at checkout with the card `number`.
+async fn pay_with(b: &Client, number: &str) -> Outcome {
+    let card = element(b, "input[name=card]").await?;
+    card.clear().await?;
+    card.send_keys(number).await?;
+    element(b, "form.pay button").await?.click().await?;
+    Ok(())
+}
+
 async fn search_walk_hold_and_pay(driver: &Driver, server: &Server) -> Outcome {
     in_browser(driver, Viewport::Desktop, |b| async move {
-        b.goto(&server.url("/")).await?;
         // A typo still finds the film.
-        element(&b, "header input[name=q]")
-            .await?
-            .send_keys("metropolsi\u{E007}")
-            .await?;
-        arrive(&b, "/search").await?;
+        search_for(&b, server, "metropolsi").await?;
         follow(&b, "Metropolis").await?;
         arrive(&b, "/events/").await?;
         follow(&b, "Berlin").await?;
@@ -190,15 +205,10 @@ async fn search_walk_hold_and_pay(driver: &Driver, server: &Server) -> Outcome {
         );
         screenshot(&b, "checkout").await?;
         // A declined card keeps the hold; an approved one books.
-        let card = element(&b, "input[name=card]").await?;
-        card.clear().await?;
-        card.send_keys("4000 0000 0000 0002").await?;
-        element(&b, "form.pay button").await?.click().await?;
+        pay_with(&b, "4000 0000 0000 0002").await?;
         let refusal = element(&b, "p.error[role=alert]").await?.text().await?;
         check!(refusal.contains("declined"), "declined card: {refusal}");
-        card.clear().await?;
-        card.send_keys("4242 4242 4242 4242").await?;
-        element(&b, "form.pay button").await?.click().await?;
+        pay_with(&b, "4242 4242 4242 4242").await?;
         arrive(&b, "/bookings/").await?;
         element(&b, "figure.qr svg").await?;
         let codes = b.find_all(Locator::Css("ul.tickets .code")).await?;
@@ -596,12 +606,7 @@ async fn an_organizers_show_is_found_booked_and_cancelled(
     )?;
 
     in_browser(driver, Viewport::Desktop, |b| async move {
-        b.goto(&server.url("/")).await?;
-        element(&b, "header input[name=q]")
-            .await?
-            .send_keys("quartetto gelatto\u{E007}")
-            .await?;
-        arrive(&b, "/search").await?;
+        search_for(&b, server, "quartetto gelatto").await?;
         follow(&b, "Quartetto Gelato").await?;
         arrive(&b, "/events/").await?;
         follow(&b, "Potsdam").await?;
@@ -613,10 +618,7 @@ async fn an_organizers_show_is_found_booked_and_cancelled(
         pick_free_seats(&b, 2).await?;
         click_button(&b, "Hold these seats").await?;
         arrive(&b, "/checkout/").await?;
-        let card = element(&b, "input[name=card]").await?;
-        card.clear().await?;
-        card.send_keys("4242 4242 4242 4242").await?;
-        element(&b, "form.pay button").await?.click().await?;
+        pay_with(&b, "4242 4242 4242 4242").await?;
         arrive(&b, "/bookings/").await?;
         element(&b, "figure.qr svg").await?;
 

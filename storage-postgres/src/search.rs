@@ -2,17 +2,19 @@
 //! by the catalog's changes. Each process keeps the core's
 //! [`SearchIndex`] (the memory store's own, so both stores answer
 //! alike), built from the tables by the first search and then kept current:
-//! a process applies its own catalog writes right after they commit, and
-//! every process applies the changes notified on [`CATALOG_CHANNEL`] before
-//! its next search. The catalog only grows (events and shows are added,
-//! never changed), so a change applied twice is harmless; after a lost
+//! a process applies its own catalog writes right after they commit (or,
+//! for replacements, before its next search), and every process applies
+//! the changes notified on [`CATALOG_CHANNEL`] before its next search.
+//! Applying a change re-reads its rows, so one applied twice or late is
+//! harmless: the index ends with what the tables hold. After a lost
 //! listener connection the index is rebuilt.
 
 use futures_util::TryStreamExt;
 use reservation_core::catalog::search::{SearchError, SearchIndex, SearchPage, SearchQuery};
 use reservation_core::catalog::{CatalogError, Event, Show, TimeZone, Venue};
-use reservation_core::{Catalog, EventId, ShowId, StorageError, VenueId};
+use reservation_core::{Catalog, EventId, PerformerId, ShowId, StorageError, VenueId};
 use std::collections::HashMap;
+use uuid::Uuid;
 
 use crate::PgStore;
 use crate::catalog::{IndexedEventRow, ShowRow, VenueRow};
@@ -21,11 +23,18 @@ use crate::error::storage;
 /// The notification channel of catalog changes.
 pub(crate) const CATALOG_CHANNEL: &str = "seatwise_catalog";
 
-/// A catalog row added, as notified: `event:<id>` or `show:<id>`.
+/// A catalog row added or replaced, as notified: `event:<id>`,
+/// `show:<id>`, `venue:<id>` or `performer:<id>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum CatalogChange {
+    /// The event's row: re-upserted.
     Event(EventId),
+    /// The show's row: re-added.
     Show(ShowId),
+    /// The venue's name, place or zone: each of its shows re-added.
+    Venue(VenueId),
+    /// The performer's name: each event naming it re-upserted.
+    Performer(PerformerId),
 }
 
 impl std::fmt::Display for CatalogChange {
@@ -33,6 +42,8 @@ impl std::fmt::Display for CatalogChange {
         match self {
             Self::Event(id) => write!(f, "event:{id}"),
             Self::Show(id) => write!(f, "show:{id}"),
+            Self::Venue(id) => write!(f, "venue:{id}"),
+            Self::Performer(id) => write!(f, "performer:{id}"),
         }
     }
 }
@@ -42,6 +53,8 @@ impl CatalogChange {
         match note.split_once(':')? {
             ("event", id) => id.parse().ok().map(Self::Event),
             ("show", id) => id.parse().ok().map(Self::Show),
+            ("venue", id) => id.parse().ok().map(Self::Venue),
+            ("performer", id) => id.parse().ok().map(Self::Performer),
             _ => None,
         }
     }
@@ -70,6 +83,12 @@ impl CatalogIndex {
             Some(change) => self.pending.lock().changes.push(change),
             None => tracing::warn!(note, "unknown catalog change notified"),
         }
+    }
+
+    /// This process changed the catalog: its next search applies `change`
+    /// without waiting for the notification.
+    fn changed_here(&self, change: CatalogChange) {
+        self.pending.lock().changes.push(change);
     }
 
     /// The listener lost its connection.
@@ -109,6 +128,13 @@ impl PgStore {
     /// The database failed.
     pub async fn prepare_search(&self) -> Result<(), SearchError> {
         self.search_catalog(&SearchQuery::default()).await.map(drop)
+    }
+
+    /// Tells every process's search index, this one's first, that
+    /// `change` committed.
+    pub(crate) fn catalog_changed(&self, change: CatalogChange) {
+        self.inner.feed.catalog().changed_here(change);
+        self.wakeups().announce_catalog(change);
     }
 
     /// Runs `query` on the index, brought up to date first.
@@ -214,14 +240,25 @@ impl PgStore {
         for change in changes {
             match *change {
                 CatalogChange::Event(id) => {
-                    let row: Option<IndexedEventRow> =
-                        sqlx::query_as("SELECT doc, performer_names FROM events WHERE id = $1")
-                            .bind(id.as_uuid())
-                            .fetch_optional(self.pool())
-                            .await
-                            .map_err(storage)?;
-                    if let Some(row) = row {
-                        index.upsert_event(&row.doc.0, &row.performer_names);
+                    self.reindex_events(index, "id = $1", id.as_uuid()).await?;
+                }
+                CatalogChange::Performer(id) => {
+                    let naming = "performer_ids @> ARRAY[$1]::uuid[]";
+                    self.reindex_events(index, naming, id.as_uuid()).await?;
+                }
+                CatalogChange::Venue(id) => {
+                    let venue = match self.venue(id).await {
+                        Ok(venue) => venue,
+                        Err(CatalogError::Storage(failure)) => return Err(failure),
+                        Err(_) => continue,
+                    };
+                    let mut rows = sqlx::query_as::<_, ShowRow>(
+                        "SELECT id AS show_id, * FROM shows WHERE venue_id = $1",
+                    )
+                    .bind(id.as_uuid())
+                    .fetch(self.pool());
+                    while let Some(row) = rows.try_next().await.map_err(storage)? {
+                        index.add_show(&row.read(), &venue);
                     }
                 }
                 CatalogChange::Show(id) => {
@@ -234,6 +271,26 @@ impl PgStore {
                     index.add_show(&show, &venue);
                 }
             }
+        }
+        Ok(())
+    }
+}
+
+impl PgStore {
+    /// Re-upserts the events `condition` (on `$1` = `id`) picks, as their
+    /// rows are now.
+    async fn reindex_events(
+        &self,
+        index: &mut SearchIndex,
+        condition: &str,
+        id: Uuid,
+    ) -> Result<(), StorageError> {
+        let sql = format!("SELECT doc, performer_names FROM events WHERE {condition}");
+        let mut rows = sqlx::query_as::<_, IndexedEventRow>(&sql)
+            .bind(id)
+            .fetch(self.pool());
+        while let Some(row) = rows.try_next().await.map_err(storage)? {
+            index.upsert_event(&row.doc.0, &row.performer_names);
         }
         Ok(())
     }

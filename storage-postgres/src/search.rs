@@ -2,16 +2,17 @@
 //! by the catalog's changes. Each process keeps the core's
 //! [`SearchIndex`] (the memory store's own, so both stores answer
 //! alike), built from the tables by the first search and then kept current:
-//! a process applies its own catalog writes right after they commit (or,
-//! for replacements, before its next search), and every process applies
-//! the changes notified on [`CATALOG_CHANNEL`] before its next search.
-//! Applying a change re-reads its rows, so one applied twice or late is
-//! harmless: the index ends with what the tables hold. After a lost
+//! every process, the writing one too, applies each committed catalog
+//! change before its next search: the writer queues its own at once, the
+//! others hear of it on [`CATALOG_CHANNEL`]. Applying a change re-reads
+//! its rows, so one applied twice or late is harmless: the index ends
+//! with what the tables hold. (A writer does not apply the values it
+//! wrote: by then another process may have changed the rows again.) After a lost
 //! listener connection the index is rebuilt.
 
 use futures_util::TryStreamExt;
 use reservation_core::catalog::search::{SearchError, SearchIndex, SearchPage, SearchQuery};
-use reservation_core::catalog::{CatalogError, Event, Show, TimeZone, Venue};
+use reservation_core::catalog::{CatalogError, TimeZone, Venue};
 use reservation_core::{Catalog, EventId, PerformerId, ShowId, StorageError, VenueId};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -25,7 +26,7 @@ pub(crate) const CATALOG_CHANNEL: &str = "seatwise_catalog";
 
 /// A catalog row added or replaced, as notified: `event:<id>`,
 /// `show:<id>`, `venue:<id>` or `performer:<id>`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum CatalogChange {
     /// The event's row: re-upserted.
     Event(EventId),
@@ -98,20 +99,6 @@ impl CatalogIndex {
         pending.changes.clear();
     }
 
-    /// This process added `event`; `names` are its performers'.
-    pub(crate) async fn added_event(&self, event: &Event, names: &[String]) {
-        if let Some(index) = self.index.write().await.as_mut() {
-            index.upsert_event(event, names);
-        }
-    }
-
-    /// This process added `show` at `venue`.
-    pub(crate) async fn added_show(&self, show: &Show, venue: &Venue) {
-        if let Some(index) = self.index.write().await.as_mut() {
-            index.add_show(show, venue);
-        }
-    }
-
     fn has_pending(&self) -> bool {
         let pending = self.pending.lock();
         pending.missed || !pending.changes.is_empty()
@@ -151,7 +138,14 @@ impl PgStore {
         }
         // Changes are taken under the write lock, so they apply in order.
         let mut index = catalog.index.write().await;
-        let Pending { changes, missed } = std::mem::take(&mut *catalog.pending.lock());
+        let Pending {
+            mut changes,
+            missed,
+        } = std::mem::take(&mut *catalog.pending.lock());
+        // Each re-reads its rows: once is enough (a writer's own change
+        // also comes back notified). The first of each keeps the order.
+        let mut seen = std::collections::HashSet::new();
+        changes.retain(|change| seen.insert(*change));
         let outcome = match index.as_mut() {
             Some(built) if !missed => self.apply(built, &changes).await,
             _ => {

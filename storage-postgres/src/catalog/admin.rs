@@ -1,6 +1,7 @@
 //! Catalog writes on PostgreSQL: adding rows ([`updates`](super::updates)
 //! replaces them). Each checks what it refers to in its transaction; search
-//! hears of events and shows once they commit.
+//! hears of events and shows once they commit
+//! ([`catalog_changed`](PgStore::catalog_changed)).
 
 use async_trait::async_trait;
 use reservation_core::catalog::{CatalogError, City, Event, Hall, Performer, Show, Venue};
@@ -101,9 +102,7 @@ impl CatalogAdmin for PgStore {
         .await
         .map_err(failed)?;
         tx.commit().await.map_err(failed)?;
-        self.inner.feed.catalog().added_event(&event, &names).await;
-        self.wakeups()
-            .announce_catalog(CatalogChange::Event(event.id));
+        self.catalog_changed(CatalogChange::Event(event.id));
         Ok(())
     }
 
@@ -153,9 +152,7 @@ impl CatalogAdmin for PgStore {
         .await
         .map_err(failed)?;
         tx.commit().await.map_err(failed)?;
-        self.inner.feed.catalog().added_show(&show, &venue).await;
-        self.wakeups()
-            .announce_catalog(CatalogChange::Show(show.id));
+        self.catalog_changed(CatalogChange::Show(show.id));
         Ok(())
     }
 

@@ -86,7 +86,7 @@ pub(super) async fn reschedule(
         // transactions go by the locked row's); every process's search
         // index re-reads the show, this one's too.
         store.forget_meta(show);
-        store.wakeups().announce_catalog(CatalogChange::Show(show));
+        store.catalog_changed(CatalogChange::Show(show));
     }
     Ok(())
 }

@@ -245,6 +245,11 @@ impl From<CatalogError> for ApiError {
                 Self::new(StatusCode::NOT_FOUND, "not_found", error.to_string())
             }
             CatalogError::Storage(cause) => Self::internal(cause),
+            CatalogError::VenueCityFixed { .. } => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "venue_city_fixed",
+                error.to_string(),
+            ),
             _ => Self::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_catalog_data",

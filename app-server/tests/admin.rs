@@ -1,11 +1,13 @@
 //! The organizer API: closed without the token, and with it a city, venue,
 //! hall (from `examples/layouts/studio.json`), performer, event and show
-//! put on a running server and sold through the public API; every refusal a
-//! JSON error naming what is wrong.
+//! put on a running server and sold through the public API, then corrected
+//! (`updates`); every refusal a JSON error naming what is wrong.
 
 #![allow(clippy::unwrap_used)] // a test may panic on setup failure
 
 mod common;
+#[path = "admin/updates.rs"]
+mod updates;
 
 use app_server::AdminToken;
 use axum::Router;

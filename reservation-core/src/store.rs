@@ -137,6 +137,105 @@ pub trait CatalogAdmin: Send + Sync {
     async fn add_event(&self, event: Event) -> CatalogResult<()>;
     /// Schedules a show; every seat of its hall starts available.
     async fn add_show(&self, show: Show) -> CatalogResult<()>;
+
+    /// Replaces the city with `city.id`. Its venues keep their own time
+    /// zones; search's local days follow the new zone at once.
+    ///
+    /// ```
+    /// use reservation_core::catalog::{CatalogError, City, GeoPoint};
+    /// use reservation_core::{Catalog, CatalogAdmin, MemoryStore};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let store = MemoryStore::default();
+    /// let city = City::new("Lisbon", "PT", GeoPoint::new(38.72, -9.14)?);
+    /// store.add_city(city.clone()).await?;
+    /// let mut renamed = city.clone();
+    /// renamed.name = "Lisboa".into();
+    /// store.update_city(renamed).await?;
+    /// assert_eq!(store.city(city.id).await?.name, "Lisboa");
+    ///
+    /// // Only a city that exists can be updated.
+    /// let other = City::new("Porto", "PT", GeoPoint::new(41.15, -8.61)?);
+    /// assert!(matches!(store.update_city(other).await, Err(CatalogError::Unknown { .. })));
+    /// # Ok(())
+    /// # }
+    /// ```
+    async fn update_city(&self, city: City) -> CatalogResult<()>;
+
+    /// Replaces the venue with `venue.id`; search finds its events under
+    /// its new name at once. Its city cannot change
+    /// ([`CatalogError::VenueCityFixed`]): its shows belong to that city. A
+    /// new time zone keeps every show's instant (its local time moves).
+    ///
+    /// ```
+    /// use reservation_core::catalog::{CatalogError, City, GeoPoint, Venue};
+    /// use reservation_core::{Catalog, CatalogAdmin, CityId, MemoryStore};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let store = MemoryStore::default();
+    /// let here = GeoPoint::new(38.72, -9.14)?;
+    /// let lisbon = City::new("Lisbon", "PT", here);
+    /// store.add_city(lisbon.clone()).await?;
+    /// let venue = Venue::new(lisbon.id, "Cinema São Jorge", here);
+    /// store.add_venue(venue.clone()).await?;
+    /// let mut renamed = venue.clone();
+    /// renamed.name = "São Jorge".into();
+    /// store.update_venue(renamed).await?;
+    /// assert_eq!(store.venue(venue.id).await?.name, "São Jorge");
+    ///
+    /// let mut moved = venue;
+    /// moved.city = CityId::random();
+    /// assert!(matches!(store.update_venue(moved).await, Err(CatalogError::VenueCityFixed { .. })));
+    /// # Ok(())
+    /// # }
+    /// ```
+    async fn update_venue(&self, venue: Venue) -> CatalogResult<()>;
+
+    /// Replaces the performer with `performer.id`; search finds the
+    /// performer's events under the new name at once.
+    ///
+    /// ```
+    /// use reservation_core::catalog::{Event, EventKind, Performer};
+    /// use reservation_core::{Catalog, CatalogAdmin, MemoryStore};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let store = MemoryStore::default();
+    /// let prince = Performer::new("Prince");
+    /// store.add_performer(prince.clone()).await?;
+    /// store.add_event(Event::new(EventKind::Concert, "Purple Rain").with_performers([prince.id])).await?;
+    /// store.update_performer(Performer::new("The Artist").with_id(prince.id)).await?;
+    /// assert_eq!(store.performer(prince.id).await?.name, "The Artist");
+    /// # Ok(())
+    /// # }
+    /// ```
+    async fn update_performer(&self, performer: Performer) -> CatalogResult<()>;
+
+    /// Replaces the event with `event.id`, whose performers must exist; its
+    /// shows stay, and search finds it by its new text at once.
+    ///
+    /// ```
+    /// use reservation_core::catalog::{CatalogError, Event, EventKind};
+    /// use reservation_core::{Catalog, CatalogAdmin, MemoryStore, PerformerId};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let store = MemoryStore::default();
+    /// let dune = Event::new(EventKind::Movie, "Dune");
+    /// store.add_event(dune.clone()).await?;
+    /// let mut renamed = dune.clone();
+    /// renamed.title = "Dune: Part One".into();
+    /// store.update_event(renamed).await?;
+    /// assert_eq!(store.event(dune.id).await?.title, "Dune: Part One");
+    ///
+    /// let unknown = dune.with_performers([PerformerId::random()]);
+    /// assert!(matches!(store.update_event(unknown).await, Err(CatalogError::Unknown { kind: "performer", .. })));
+    /// # Ok(())
+    /// # }
+    /// ```
+    async fn update_event(&self, event: Event) -> CatalogResult<()>;
 }
 
 /// What [`ReservationStore::begin_checkout`] found.

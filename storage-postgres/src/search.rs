@@ -2,17 +2,20 @@
 //! by the catalog's changes. Each process keeps the core's
 //! [`SearchIndex`] (the memory store's own, so both stores answer
 //! alike), built from the tables by the first search and then kept current:
-//! a process applies its own catalog writes right after they commit, and
-//! every process applies the changes notified on [`CATALOG_CHANNEL`] before
-//! its next search. The catalog only grows (events and shows are added,
-//! never changed), so a change applied twice is harmless; after a lost
+//! every process, the writing one too, applies each committed catalog
+//! change before its next search: the writer queues its own at once, the
+//! others hear of it on [`CATALOG_CHANNEL`]. Applying a change re-reads
+//! its rows, so one applied twice or late is harmless: the index ends
+//! with what the tables hold. (A writer does not apply the values it
+//! wrote: by then another process may have changed the rows again.) After a lost
 //! listener connection the index is rebuilt.
 
 use futures_util::TryStreamExt;
 use reservation_core::catalog::search::{SearchError, SearchIndex, SearchPage, SearchQuery};
-use reservation_core::catalog::{CatalogError, Event, Show, TimeZone, Venue};
-use reservation_core::{Catalog, EventId, ShowId, StorageError, VenueId};
+use reservation_core::catalog::{CatalogError, TimeZone, Venue};
+use reservation_core::{Catalog, EventId, PerformerId, ShowId, StorageError, VenueId};
 use std::collections::HashMap;
+use uuid::Uuid;
 
 use crate::PgStore;
 use crate::catalog::{IndexedEventRow, ShowRow, VenueRow};
@@ -21,11 +24,18 @@ use crate::error::storage;
 /// The notification channel of catalog changes.
 pub(crate) const CATALOG_CHANNEL: &str = "seatwise_catalog";
 
-/// A catalog row added, as notified: `event:<id>` or `show:<id>`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A catalog row added or replaced, as notified: `event:<id>`,
+/// `show:<id>`, `venue:<id>` or `performer:<id>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum CatalogChange {
+    /// The event's row: re-upserted.
     Event(EventId),
+    /// The show's row: re-added.
     Show(ShowId),
+    /// The venue's name, place or zone: each of its shows re-added.
+    Venue(VenueId),
+    /// The performer's name: each event naming it re-upserted.
+    Performer(PerformerId),
 }
 
 impl std::fmt::Display for CatalogChange {
@@ -33,6 +43,8 @@ impl std::fmt::Display for CatalogChange {
         match self {
             Self::Event(id) => write!(f, "event:{id}"),
             Self::Show(id) => write!(f, "show:{id}"),
+            Self::Venue(id) => write!(f, "venue:{id}"),
+            Self::Performer(id) => write!(f, "performer:{id}"),
         }
     }
 }
@@ -42,6 +54,8 @@ impl CatalogChange {
         match note.split_once(':')? {
             ("event", id) => id.parse().ok().map(Self::Event),
             ("show", id) => id.parse().ok().map(Self::Show),
+            ("venue", id) => id.parse().ok().map(Self::Venue),
+            ("performer", id) => id.parse().ok().map(Self::Performer),
             _ => None,
         }
     }
@@ -72,25 +86,17 @@ impl CatalogIndex {
         }
     }
 
+    /// This process changed the catalog: its next search applies `change`
+    /// without waiting for the notification.
+    fn changed_here(&self, change: CatalogChange) {
+        self.pending.lock().changes.push(change);
+    }
+
     /// The listener lost its connection.
     pub(crate) fn missed_changes(&self) {
         let mut pending = self.pending.lock();
         pending.missed = true;
         pending.changes.clear();
-    }
-
-    /// This process added `event`; `names` are its performers'.
-    pub(crate) async fn added_event(&self, event: &Event, names: &[String]) {
-        if let Some(index) = self.index.write().await.as_mut() {
-            index.upsert_event(event, names);
-        }
-    }
-
-    /// This process added `show` at `venue`.
-    pub(crate) async fn added_show(&self, show: &Show, venue: &Venue) {
-        if let Some(index) = self.index.write().await.as_mut() {
-            index.add_show(show, venue);
-        }
     }
 
     fn has_pending(&self) -> bool {
@@ -111,6 +117,13 @@ impl PgStore {
         self.search_catalog(&SearchQuery::default()).await.map(drop)
     }
 
+    /// Tells every process's search index, this one's first, that
+    /// `change` committed.
+    pub(crate) fn catalog_changed(&self, change: CatalogChange) {
+        self.inner.feed.catalog().changed_here(change);
+        self.wakeups().announce_catalog(change);
+    }
+
     /// Runs `query` on the index, brought up to date first.
     pub(crate) async fn search_catalog(
         &self,
@@ -125,7 +138,14 @@ impl PgStore {
         }
         // Changes are taken under the write lock, so they apply in order.
         let mut index = catalog.index.write().await;
-        let Pending { changes, missed } = std::mem::take(&mut *catalog.pending.lock());
+        let Pending {
+            mut changes,
+            missed,
+        } = std::mem::take(&mut *catalog.pending.lock());
+        // Each re-reads its rows: once is enough (a writer's own change
+        // also comes back notified). The first of each keeps the order.
+        let mut seen = std::collections::HashSet::new();
+        changes.retain(|change| seen.insert(*change));
         let outcome = match index.as_mut() {
             Some(built) if !missed => self.apply(built, &changes).await,
             _ => {
@@ -214,14 +234,25 @@ impl PgStore {
         for change in changes {
             match *change {
                 CatalogChange::Event(id) => {
-                    let row: Option<IndexedEventRow> =
-                        sqlx::query_as("SELECT doc, performer_names FROM events WHERE id = $1")
-                            .bind(id.as_uuid())
-                            .fetch_optional(self.pool())
-                            .await
-                            .map_err(storage)?;
-                    if let Some(row) = row {
-                        index.upsert_event(&row.doc.0, &row.performer_names);
+                    self.reindex_events(index, "id = $1", id.as_uuid()).await?;
+                }
+                CatalogChange::Performer(id) => {
+                    let naming = "performer_ids @> ARRAY[$1]::uuid[]";
+                    self.reindex_events(index, naming, id.as_uuid()).await?;
+                }
+                CatalogChange::Venue(id) => {
+                    let venue = match self.venue(id).await {
+                        Ok(venue) => venue,
+                        Err(CatalogError::Storage(failure)) => return Err(failure),
+                        Err(_) => continue,
+                    };
+                    let mut rows = sqlx::query_as::<_, ShowRow>(
+                        "SELECT id AS show_id, * FROM shows WHERE venue_id = $1",
+                    )
+                    .bind(id.as_uuid())
+                    .fetch(self.pool());
+                    while let Some(row) = rows.try_next().await.map_err(storage)? {
+                        index.add_show(&row.read(), &venue);
                     }
                 }
                 CatalogChange::Show(id) => {
@@ -234,6 +265,26 @@ impl PgStore {
                     index.add_show(&show, &venue);
                 }
             }
+        }
+        Ok(())
+    }
+}
+
+impl PgStore {
+    /// Re-upserts the events `condition` (on `$1` = `id`) picks, as their
+    /// rows are now.
+    async fn reindex_events(
+        &self,
+        index: &mut SearchIndex,
+        condition: &str,
+        id: Uuid,
+    ) -> Result<(), StorageError> {
+        let sql = format!("SELECT doc, performer_names FROM events WHERE {condition}");
+        let mut rows = sqlx::query_as::<_, IndexedEventRow>(&sql)
+            .bind(id)
+            .fetch(self.pool());
+        while let Some(row) = rows.try_next().await.map_err(storage)? {
+            index.upsert_event(&row.doc.0, &row.performer_names);
         }
         Ok(())
     }

@@ -168,3 +168,70 @@ async fn a_show_moved_or_cancelled_on_one_instance_binds_another_at_once() {
         })
     ));
 }
+
+/// Corrections made through one instance reach the other's search index
+/// (built before them) within a second: a renamed event, performer and
+/// venue are found by their new names and not their old ones, and the
+/// events table's copy of the performer's name is renamed with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn corrections_through_one_instance_reach_search_on_another_within_a_second() {
+    use reservation_core::catalog::Performer;
+    use reservation_core::catalog::search::SearchQuery;
+    use reservation_core::{Catalog, CatalogAdmin};
+
+    let url = fresh_database().await.unwrap();
+    let (one, two) = (
+        PgStore::connect(&url, Policy::default()).await.unwrap(),
+        PgStore::connect(&url, Policy::default()).await.unwrap(),
+    );
+    let f = Fixture::seed(one.clone()).await;
+    let finds = |text: &'static str| {
+        let two = two.clone();
+        async move {
+            let query = SearchQuery {
+                text: text.to_owned(),
+                ..SearchQuery::default()
+            };
+            !two.search(&query).await.unwrap().hits.is_empty()
+        }
+    };
+    assert!(
+        finds("endgame").await,
+        "the other instance's index is built"
+    );
+    let finds = &finds;
+    // Whether `new` is found and `old` is not, within a second.
+    let follows = |new: &'static str, old: &'static str| async move {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(1);
+        while !finds(new).await || finds(old).await {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{new} found and {old} not within a second"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+
+    let mut event = one.event(f.event).await.unwrap();
+    event.title = "Zorro Returns".into();
+    event.description = "A masked hero rides again.".into();
+    one.update_event(event).await.unwrap();
+    follows("zorro", "endgame").await;
+
+    one.update_performer(Performer::new("Tilda Swinton").with_id(f.performer))
+        .await
+        .unwrap();
+    follows("swinton", "downey").await;
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT performer_names[1] FROM events WHERE id = $1")
+            .bind(f.event.as_uuid())
+            .fetch_all(one.pool())
+            .await
+            .unwrap();
+    assert_eq!(names, ["Tilda Swinton"]);
+
+    let mut venue = one.venue(f.venue).await.unwrap();
+    venue.name = "Palace Theatre".into();
+    one.update_venue(venue).await.unwrap();
+    follows("palace", "grand").await;
+}

@@ -45,6 +45,10 @@ use crate::error::catalogue;
         admin::catalog::create_performer,
         admin::catalog::create_event,
         admin::catalog::create_show,
+        admin::updates::update_city,
+        admin::updates::update_venue,
+        admin::updates::update_performer,
+        admin::updates::update_event,
         admin::sales::pause,
         admin::sales::resume,
         admin::sales::reschedule,
@@ -59,7 +63,7 @@ use crate::error::catalogue;
         (name = "holds", description = "Holds, payment and bookings"),
         (name = "waits", description = "The first-come-first-served waitlist"),
         (name = "rooms", description = "A show's on-sale waiting room: a fair line; admitted visitors get a pass to hold seats and wait"),
-        (name = "admin", description = "For organizers, with the server's admin token: put on cities, venues, halls from a seating-layout document, performers, events and shows"),
+        (name = "admin", description = "For organizers, with the server's admin token: put on cities, venues, halls from a seating-layout document, performers, events and shows, and correct cities, venues, performers and events"),
     )
 )]
 pub(crate) struct ApiDoc;

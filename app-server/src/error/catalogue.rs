@@ -209,6 +209,10 @@ pub(crate) const CODES: &[(&str, &str)] = &[
         "422: catalog data the library refuses",
     ),
     (
+        "venue_city_fixed",
+        "422: a venue stays in its city (its shows belong to it)",
+    ),
+    (
         "unknown_reference",
         "422: the body names a city, venue, event or performer that does not exist",
     ),

@@ -97,6 +97,9 @@ pub fn of_catalog(error: &CatalogError) -> Option<(StatusCode, &'static str)> {
     match error {
         CatalogError::Unknown { .. } => Some((StatusCode::NOT_FOUND, "not_found")),
         CatalogError::Storage(_) => None,
+        CatalogError::VenueCityFixed { .. } => {
+            Some((StatusCode::UNPROCESSABLE_ENTITY, "venue_city_fixed"))
+        }
         _ => Some((StatusCode::UNPROCESSABLE_ENTITY, "invalid_catalog_data")),
     }
 }

@@ -564,6 +564,15 @@ pub enum CatalogError {
         /// Venue the show named.
         venue: VenueId,
     },
+    /// An update would move a venue to another city: its shows belong to
+    /// the city it is in, so a venue elsewhere is a new venue.
+    #[error("venue {venue} is in city {city} and cannot move to another")]
+    VenueCityFixed {
+        /// The venue.
+        venue: VenueId,
+        /// The city it is in and stays in.
+        city: CityId,
+    },
     /// The show's prices do not fit its hall.
     #[error(transparent)]
     Prices(#[from] PriceListError),

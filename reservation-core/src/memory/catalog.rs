@@ -92,14 +92,72 @@ impl CatalogData {
 
     pub(crate) fn add_event(&mut self, event: Event) -> CatalogResult<()> {
         ensure_new(&self.events, "event", &event.id)?;
-        let names = event
-            .performers
-            .iter()
-            .map(|p| get(&self.performers, "performer", *p).map(|p| p.name.clone()))
-            .collect::<CatalogResult<Vec<_>>>()?;
+        self.put_event(event)
+    }
+
+    /// Indexes and stores `event`, whose performers must exist.
+    fn put_event(&mut self, event: Event) -> CatalogResult<()> {
+        let names = self.performer_names(&event)?;
         self.index.upsert_event(&event, &names);
         self.events.insert(event.id, event);
         Ok(())
+    }
+
+    /// The names of `event`'s performers, in its order.
+    fn performer_names(&self, event: &Event) -> CatalogResult<Vec<String>> {
+        event
+            .performers
+            .iter()
+            .map(|p| get(&self.performers, "performer", *p).map(|p| p.name.clone()))
+            .collect()
+    }
+
+    pub(crate) fn update_city(&mut self, city: City) -> CatalogResult<()> {
+        // Search reads a city's zone per query: nothing to re-index.
+        get(&self.cities, "city", city.id)?;
+        self.cities.insert(city.id, city);
+        Ok(())
+    }
+
+    pub(crate) fn update_venue(&mut self, venue: Venue) -> CatalogResult<()> {
+        let city = get(&self.venues, "venue", venue.id)?.city;
+        if venue.city != city {
+            return Err(CatalogError::VenueCityFixed {
+                venue: venue.id,
+                city,
+            });
+        }
+        // Re-adding each show refreshes the venue's name, place and zone
+        // in search.
+        for id in self.shows_by_venue.get(&venue.id).into_iter().flatten() {
+            if let Some(show) = self.shows.get(id) {
+                self.index.add_show(show, &venue);
+            }
+        }
+        self.venues.insert(venue.id, venue);
+        Ok(())
+    }
+
+    pub(crate) fn update_performer(&mut self, performer: Performer) -> CatalogResult<()> {
+        get(&self.performers, "performer", performer.id)?;
+        let id = performer.id;
+        self.performers.insert(id, performer);
+        let naming: Vec<Event> = self
+            .events
+            .values()
+            .filter(|e| e.performers.contains(&id))
+            .cloned()
+            .collect();
+        for event in naming {
+            let names = self.performer_names(&event)?;
+            self.index.upsert_event(&event, &names);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn update_event(&mut self, event: Event) -> CatalogResult<()> {
+        get(&self.events, "event", event.id)?;
+        self.put_event(event)
     }
 
     /// Checks a show against the catalog and returns its hall.

@@ -260,6 +260,22 @@ impl CatalogAdmin for MemoryStore {
         self.inner.catalog.write().add_event(event)
     }
 
+    async fn update_city(&self, city: City) -> CatalogResult<()> {
+        self.inner.catalog.write().update_city(city)
+    }
+
+    async fn update_venue(&self, venue: Venue) -> CatalogResult<()> {
+        self.inner.catalog.write().update_venue(venue)
+    }
+
+    async fn update_performer(&self, performer: Performer) -> CatalogResult<()> {
+        self.inner.catalog.write().update_performer(performer)
+    }
+
+    async fn update_event(&self, event: Event) -> CatalogResult<()> {
+        self.inner.catalog.write().update_event(event)
+    }
+
     async fn add_show(&self, show: Show) -> CatalogResult<()> {
         let mut catalog = self.inner.catalog.write();
         let hall = catalog.check_show(&show)?;

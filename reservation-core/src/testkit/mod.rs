@@ -47,6 +47,7 @@ mod fixture;
 pub mod holds;
 pub mod model;
 pub mod sales;
+pub mod updates;
 pub mod waiting_room;
 pub mod waitlist;
 pub mod zones;
@@ -95,6 +96,9 @@ macro_rules! conformance_tests {
             catalog::browse_city_event_venue,
             catalog::catalog_writes_are_checked,
             catalog::search_tolerates_typos,
+            updates::updates_are_read_back_and_checked,
+            updates::search_follows_renames,
+            updates::search_follows_zone_changes,
             zones::search_days_are_the_citys_local_days,
             concurrency::racing_holders_never_double_book,
             concurrency::racing_sweepers_split_abandoned_payments,
@@ -191,6 +195,7 @@ mod tests {
             ("events", include_str!("events.rs")),
             ("holds", include_str!("holds.rs")),
             ("sales", include_str!("sales.rs")),
+            ("updates", include_str!("updates.rs")),
             ("waiting_room", include_str!("waiting_room.rs")),
             ("waitlist", include_str!("waitlist.rs")),
             ("zones", include_str!("zones.rs")),
@@ -215,6 +220,6 @@ mod tests {
                 );
             }
         }
-        assert!(scenarios >= 48, "found only {scenarios} scenarios");
+        assert!(scenarios >= 51, "found only {scenarios} scenarios");
     }
 }

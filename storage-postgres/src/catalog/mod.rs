@@ -6,7 +6,7 @@ use reservation_core::catalog::{
     CatalogError, City, Event, EventSummary, Hall, Performer, Show, Venue, VenueShowtimes,
 };
 use reservation_core::{
-    Catalog, CatalogAdmin, CatalogResult, CityId, EventId, HallId, PerformerId, ShowId, VenueId,
+    Catalog, CatalogResult, CityId, EventId, HallId, PerformerId, ShowId, VenueId,
 };
 use sqlx::PgConnection;
 use sqlx::types::Json;
@@ -14,9 +14,10 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::PgStore;
-use crate::search::CatalogChange;
 
+mod admin;
 mod rows;
+mod updates;
 
 use rows::{CityRow, HallRow, ShowtimeRow, SummaryRow, failed};
 pub(crate) use rows::{IndexedEventRow, ShowRow, VenueRow};
@@ -217,182 +218,5 @@ impl Catalog for PgStore {
 
     async fn search(&self, query: &SearchQuery) -> Result<SearchPage, SearchError> {
         self.search_catalog(query).await
-    }
-}
-
-#[async_trait]
-impl CatalogAdmin for PgStore {
-    async fn add_city(&self, city: City) -> CatalogResult<()> {
-        let mut tx = self.pool().begin().await.map_err(failed)?;
-        require_new(&mut tx, "cities", "city", city.id.as_uuid()).await?;
-        sqlx::query(
-            "INSERT INTO cities (id, name, country, lat, lon, time_zone) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(city.id.as_uuid())
-        .bind(&city.name)
-        .bind(&city.country)
-        .bind(city.location.lat())
-        .bind(city.location.lon())
-        .bind(city.time_zone.name())
-            .execute(&mut *tx)
-            .await
-            .map_err(failed)?;
-        tx.commit().await.map_err(failed)
-    }
-
-    async fn add_venue(&self, venue: Venue) -> CatalogResult<()> {
-        let mut tx = self.pool().begin().await.map_err(failed)?;
-        require_new(&mut tx, "venues", "venue", venue.id.as_uuid()).await?;
-        require(&mut tx, "cities", "city", venue.city.as_uuid()).await?;
-        sqlx::query(
-            "INSERT INTO venues (id, city_id, name, address, postal_code, lat, lon, time_zone) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(venue.id.as_uuid())
-        .bind(venue.city.as_uuid())
-        .bind(&venue.name)
-        .bind(&venue.address)
-        .bind(&venue.postal_code)
-        .bind(venue.location.lat())
-        .bind(venue.location.lon())
-        .bind(venue.time_zone.name())
-        .execute(&mut *tx)
-        .await
-        .map_err(failed)?;
-        tx.commit().await.map_err(failed)
-    }
-
-    async fn add_hall(&self, hall: Hall) -> CatalogResult<()> {
-        let mut tx = self.pool().begin().await.map_err(failed)?;
-        require_new(&mut tx, "halls", "hall", hall.id().as_uuid()).await?;
-        require(&mut tx, "venues", "venue", hall.venue().as_uuid()).await?;
-        let seats: Vec<Uuid> = hall.plan().seats().iter().map(|s| s.id.as_uuid()).collect();
-        let taken: Option<Uuid> =
-            sqlx::query_scalar("SELECT seat_id FROM hall_seats WHERE seat_id = ANY($1) LIMIT 1")
-                .bind(&seats)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(failed)?;
-        if let Some(seat) = taken {
-            return Err(CatalogError::duplicate("seat", seat));
-        }
-        sqlx::query("INSERT INTO halls (id, venue_id, name, layout) VALUES ($1, $2, $3, $4)")
-            .bind(hall.id().as_uuid())
-            .bind(hall.venue().as_uuid())
-            .bind(hall.name())
-            .bind(Json(&**hall.layout()))
-            .execute(&mut *tx)
-            .await
-            .map_err(failed)?;
-        sqlx::query("INSERT INTO hall_seats (seat_id, hall_id) SELECT unnest($1::uuid[]), $2")
-            .bind(&seats)
-            .bind(hall.id().as_uuid())
-            .execute(&mut *tx)
-            .await
-            .map_err(failed)?;
-        tx.commit().await.map_err(failed)
-    }
-
-    async fn add_performer(&self, performer: Performer) -> CatalogResult<()> {
-        let mut tx = self.pool().begin().await.map_err(failed)?;
-        require_new(&mut tx, "performers", "performer", performer.id.as_uuid()).await?;
-        sqlx::query("INSERT INTO performers (id, name) VALUES ($1, $2)")
-            .bind(performer.id.as_uuid())
-            .bind(&performer.name)
-            .execute(&mut *tx)
-            .await
-            .map_err(failed)?;
-        tx.commit().await.map_err(failed)
-    }
-
-    async fn add_event(&self, event: Event) -> CatalogResult<()> {
-        let mut tx = self.pool().begin().await.map_err(failed)?;
-        require_new(&mut tx, "events", "event", event.id.as_uuid()).await?;
-        let mut names = Vec::with_capacity(event.performers.len());
-        for performer in &event.performers {
-            let name: Option<String> =
-                sqlx::query_scalar("SELECT name FROM performers WHERE id = $1")
-                    .bind(performer.as_uuid())
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(failed)?;
-            names.push(name.ok_or_else(|| CatalogError::unknown("performer", performer))?);
-        }
-        let kind = serde_json::to_value(event.kind).map_err(failed)?;
-        sqlx::query(
-            "INSERT INTO events (id, doc, kind, title, performer_ids, performer_names)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(event.id.as_uuid())
-        .bind(Json(&event))
-        .bind(kind.as_str().unwrap_or_default())
-        .bind(&event.title)
-        .bind(
-            event
-                .performers
-                .iter()
-                .map(|p| p.as_uuid())
-                .collect::<Vec<_>>(),
-        )
-        .bind(&names)
-        .execute(&mut *tx)
-        .await
-        .map_err(failed)?;
-        tx.commit().await.map_err(failed)?;
-        self.inner.feed.catalog().added_event(&event, &names).await;
-        self.wakeups()
-            .announce_catalog(CatalogChange::Event(event.id));
-        Ok(())
-    }
-
-    async fn add_show(&self, show: Show) -> CatalogResult<()> {
-        let hall = self.hall(show.hall).await?;
-        let venue = self.venue(show.venue).await?;
-        let mut tx = self.pool().begin().await.map_err(failed)?;
-        require_new(&mut tx, "shows", "show", show.id.as_uuid()).await?;
-        require(&mut tx, "events", "event", show.event.as_uuid()).await?;
-        if hall.venue() != show.venue {
-            return Err(CatalogError::HallNotInVenue {
-                hall: show.hall,
-                venue: show.venue,
-            });
-        }
-        if venue.city != show.city {
-            return Err(CatalogError::unknown("city of venue", show.city));
-        }
-        show.prices.check_against(&hall)?;
-        sqlx::query(
-            "INSERT INTO shows (id, event_id, hall_id, venue_id, city_id, starts_at, prices)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(show.id.as_uuid())
-        .bind(show.event.as_uuid())
-        .bind(show.hall.as_uuid())
-        .bind(show.venue.as_uuid())
-        .bind(show.city.as_uuid())
-        .bind(show.starts_at)
-        .bind(Json(&show.prices))
-        .execute(&mut *tx)
-        .await
-        .map_err(failed)?;
-        let capacity = i32::try_from(hall.capacity()).map_err(failed)?;
-        sqlx::query("INSERT INTO show_state (show_id, available) VALUES ($1, $2)")
-            .bind(show.id.as_uuid())
-            .bind(capacity)
-            .execute(&mut *tx)
-            .await
-            .map_err(failed)?;
-        sqlx::query(
-            "INSERT INTO seats (show_id, seat_index) SELECT $1, generate_series(0, $2 - 1)",
-        )
-        .bind(show.id.as_uuid())
-        .bind(capacity)
-        .execute(&mut *tx)
-        .await
-        .map_err(failed)?;
-        tx.commit().await.map_err(failed)?;
-        self.inner.feed.catalog().added_show(&show, &venue).await;
-        self.wakeups()
-            .announce_catalog(CatalogChange::Show(show.id));
-        Ok(())
     }
 }

@@ -1,7 +1,7 @@
 //! The organizer's operations on a show, each one transaction under the
 //! show's lock: pausing and resuming sales, moving the start, cancelling.
 
-use reservation_core::{CancelReason, Catalog, Change, ReservationError, SalesState, ShowId};
+use reservation_core::{CancelReason, Change, ReservationError, SalesState, ShowId};
 use time::OffsetDateTime;
 
 use crate::PgStore;
@@ -83,16 +83,11 @@ pub(super) async fn reschedule(
         .await;
     if moved? {
         // This process's cached facts of the show have the old start (its
-        // transactions go by the locked row's). Its search index learns the
-        // move at once (a search right after finds it on its new day);
-        // every other process's from the notification.
+        // transactions go by the locked row's). Its search index re-reads
+        // the show before its next search (a search right after finds it on
+        // its new day); every other process's from the notification.
         store.forget_meta(show);
-        if let Ok(moved) = store.show(show).await
-            && let Ok(venue) = store.venue(moved.venue).await
-        {
-            store.inner.feed.catalog().added_show(&moved, &venue).await;
-        }
-        store.wakeups().announce_catalog(CatalogChange::Show(show));
+        store.catalog_changed(CatalogChange::Show(show));
     }
     Ok(())
 }

@@ -1,6 +1,8 @@
 //! Creating the catalog: cities, venues, halls, performers, events, shows.
 //! Each answers 201 with what it created (and its new id); a reference to
 //! something that does not exist is 422 `unknown_reference`, naming it.
+//! The bodies of cities, venues, performers and events are parsed here for
+//! [`updates`](super::updates) too: an update is the same body.
 
 use std::collections::BTreeMap;
 
@@ -38,7 +40,7 @@ fn name(field: &'static str, text: String) -> Result<String, ApiError> {
 
 /// A catalog refusal of what the body refers to: an unknown entity named
 /// in the body is the request's fault (422), not a missing route (404).
-fn refused(error: CatalogError) -> ApiError {
+pub(super) fn refused(error: CatalogError) -> ApiError {
     match error {
         CatalogError::Unknown { kind, id } => ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -68,17 +70,25 @@ pub(crate) struct NewCity {
     time_zone: Option<TimeZone>,
 }
 
+impl NewCity {
+    /// The city with id `id` this body describes, checked.
+    pub(super) fn into_city(self, id: CityId) -> Result<City, ApiError> {
+        Ok(City::new(
+            name("name", self.name)?,
+            name("country", self.country)?,
+            self.location,
+        )
+        .with_id(id)
+        .with_time_zone(self.time_zone.unwrap_or_default()))
+    }
+}
+
 #[utoipa::path(post, path = "/api/v1/admin/cities", tag = "admin", request_body = NewCity, security(("organizer" = [])), responses((status = 201, body = City), (status = 401, description = "No or wrong organizer token", body = crate::error::Body), (status = 422, description = "Bad input", body = crate::error::Body)))]
 pub(crate) async fn create_city(
     State(state): State<AppState>,
     ApiJson(new): ApiJson<NewCity>,
 ) -> Result<(StatusCode, Json<City>), ApiError> {
-    let city = City::new(
-        name("name", new.name)?,
-        name("country", new.country)?,
-        new.location,
-    )
-    .with_time_zone(new.time_zone.unwrap_or_default());
+    let city = new.into_city(CityId::random())?;
     state
         .catalog_admin
         .add_city(city.clone())
@@ -105,25 +115,41 @@ pub(crate) struct NewVenue {
     time_zone: Option<TimeZone>,
 }
 
+impl NewVenue {
+    /// The city the body names.
+    pub(super) fn city(&self) -> CityId {
+        self.city
+    }
+
+    /// The venue with id `id` this body describes, checked; in its city's
+    /// zone when the body names none.
+    pub(super) async fn into_venue(self, id: VenueId, state: &AppState) -> Result<Venue, ApiError> {
+        let zone = match self.time_zone {
+            Some(zone) => zone,
+            None => {
+                state
+                    .catalog
+                    .city(self.city)
+                    .await
+                    .map_err(refused)?
+                    .time_zone
+            }
+        };
+        Ok(
+            Venue::new(self.city, name("name", self.name)?, self.location)
+                .with_id(id)
+                .with_address(self.address.trim(), self.postal_code.trim())
+                .with_time_zone(zone),
+        )
+    }
+}
+
 #[utoipa::path(post, path = "/api/v1/admin/venues", tag = "admin", request_body = NewVenue, security(("organizer" = [])), responses((status = 201, body = Venue), (status = 401, description = "No or wrong organizer token", body = crate::error::Body), (status = 422, description = "Unknown city or bad input", body = crate::error::Body)))]
 pub(crate) async fn create_venue(
     State(state): State<AppState>,
     ApiJson(new): ApiJson<NewVenue>,
 ) -> Result<(StatusCode, Json<Venue>), ApiError> {
-    let zone = match new.time_zone {
-        Some(zone) => zone,
-        None => {
-            state
-                .catalog
-                .city(new.city)
-                .await
-                .map_err(refused)?
-                .time_zone
-        }
-    };
-    let venue = Venue::new(new.city, name("name", new.name)?, new.location)
-        .with_address(new.address.trim(), new.postal_code.trim())
-        .with_time_zone(zone);
+    let venue = new.into_venue(VenueId::random(), &state).await?;
     state
         .catalog_admin
         .add_venue(venue.clone())
@@ -154,12 +180,19 @@ pub(crate) struct NewPerformer {
     name: String,
 }
 
+impl NewPerformer {
+    /// The performer with id `id` this body describes, checked.
+    pub(super) fn into_performer(self, id: PerformerId) -> Result<Performer, ApiError> {
+        Ok(Performer::new(name("name", self.name)?).with_id(id))
+    }
+}
+
 #[utoipa::path(post, path = "/api/v1/admin/performers", tag = "admin", request_body = NewPerformer, security(("organizer" = [])), responses((status = 201, body = Performer), (status = 401, description = "No or wrong organizer token", body = crate::error::Body), (status = 422, description = "Bad input", body = crate::error::Body)))]
 pub(crate) async fn create_performer(
     State(state): State<AppState>,
     ApiJson(new): ApiJson<NewPerformer>,
 ) -> Result<(StatusCode, Json<Performer>), ApiError> {
-    let performer = Performer::new(name("name", new.name)?);
+    let performer = new.into_performer(PerformerId::random())?;
     state
         .catalog_admin
         .add_performer(performer.clone())
@@ -188,31 +221,41 @@ pub(crate) struct NewEvent {
     rating: Option<String>,
 }
 
+impl NewEvent {
+    /// The event with id `id` this body describes, checked (its performers
+    /// are the store's to check).
+    pub(super) fn into_event(self, id: EventId) -> Result<Event, ApiError> {
+        if !(1..=1440).contains(&self.duration_minutes) {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_input",
+                "duration_minutes must be 1 to 1440",
+            ));
+        }
+        let genres = self
+            .genres
+            .into_iter()
+            .map(|genre| name("genre", genre))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut event = Event::new(self.kind, name("title", self.title)?)
+            .with_id(id)
+            .with_description(self.description.trim())
+            .with_genres(genres)
+            .with_performers(self.performers)
+            .with_duration_minutes(self.duration_minutes);
+        if let Some(rating) = self.rating {
+            event = event.with_rating(name("rating", rating)?);
+        }
+        Ok(event)
+    }
+}
+
 #[utoipa::path(post, path = "/api/v1/admin/events", tag = "admin", request_body = NewEvent, security(("organizer" = [])), responses((status = 201, body = Event), (status = 401, description = "No or wrong organizer token", body = crate::error::Body), (status = 422, description = "Unknown performer or bad input", body = crate::error::Body)))]
 pub(crate) async fn create_event(
     State(state): State<AppState>,
     ApiJson(new): ApiJson<NewEvent>,
 ) -> Result<(StatusCode, Json<Event>), ApiError> {
-    if !(1..=1440).contains(&new.duration_minutes) {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_input",
-            "duration_minutes must be 1 to 1440",
-        ));
-    }
-    let genres = new
-        .genres
-        .into_iter()
-        .map(|genre| name("genre", genre))
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut event = Event::new(new.kind, name("title", new.title)?)
-        .with_description(new.description.trim())
-        .with_genres(genres)
-        .with_performers(new.performers)
-        .with_duration_minutes(new.duration_minutes);
-    if let Some(rating) = new.rating {
-        event = event.with_rating(name("rating", rating)?);
-    }
+    let event = new.into_event(EventId::random())?;
     state
         .catalog_admin
         .add_event(event.clone())

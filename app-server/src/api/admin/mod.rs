@@ -1,6 +1,8 @@
 //! The organizer API under `/api/v1/admin`: put on cities, venues, halls
 //! (from a seating-layout document), performers, events and shows on a
-//! running server, and pause, resume, move or cancel a show's sales. It is off unless an admin token is configured; every
+//! running server, correct cities, venues, performers and events, and
+//! pause, resume, move or cancel a show's sales. It is off unless an admin
+//! token is configured; every
 //! request to it, to any path under it, must carry `Authorization: Bearer
 //! TOKEN` (compared in constant time), or it gets 401 and no hint whether
 //! the route exists.
@@ -9,13 +11,14 @@ pub(crate) mod catalog;
 mod layout;
 pub(crate) mod sales;
 mod token;
+pub(crate) mod updates;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{post, put};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -32,10 +35,14 @@ const BODY_LIMIT: usize = 16 * 1024 * 1024;
 pub(crate) fn routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/cities", post(create_city))
+        .route("/cities/{city}", put(updates::update_city))
         .route("/venues", post(create_venue))
+        .route("/venues/{venue}", put(updates::update_venue))
         .route("/venues/{venue}/halls", post(create_hall))
         .route("/performers", post(create_performer))
+        .route("/performers/{performer}", put(updates::update_performer))
         .route("/events", post(create_event))
+        .route("/events/{event}", put(updates::update_event))
         .route("/shows", post(create_show))
         .route("/shows/{show}/pause", post(sales::pause))
         .route("/shows/{show}/resume", post(sales::resume))

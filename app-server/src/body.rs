@@ -138,6 +138,22 @@ fn one_of_fields<T: DeserializeOwned>(
         );
         return invalid(&field, "invalid_type", text);
     }
+    // A key that is none of the fields is unknown, whatever else is there.
+    if let Some(stranger) = here
+        .and_then(Value::as_object)
+        .and_then(|object| object.keys().find(|key| !names.contains(key)))
+        .filter(|_| !names.is_empty())
+    {
+        let field = render(segments, Some(stranger.as_str()));
+        return ApiError::unprocessable(
+            "unknown_field",
+            format!(
+                "`{field}` is not a field here{}",
+                wording::one_of(&names)
+            ),
+        )
+        .with_details(serde_json::json!({ "field": field }));
+    }
     if given.len() > 1 {
         let text = format!(
             "send only one of {}",

@@ -92,6 +92,10 @@ async fn both_seats_and_best_available_conflict() {
 async fn a_field_the_body_does_not_have_is_unknown() {
     let error = hold_refused(r#"{"seatz":[]}"#, UNPROCESSABLE, "unknown_field").await;
     assert_eq!(error["details"]["field"], "seatz", "{error}");
+    // Beside a good one, too: a stranger is not a conflict.
+    let body = r#"{"best_available":{"count":2},"colour":"red"}"#;
+    let error = hold_refused(body, UNPROCESSABLE, "unknown_field").await;
+    assert_eq!(error["details"]["field"], "colour", "{error}");
 }
 
 #[tokio::test]

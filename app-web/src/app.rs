@@ -63,7 +63,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <header class="top">
                 <A href="/">"Seatwise"</A>
-                <form action="/search" method="get" role="search">
+                <form action="/search" method="get" role="search" aria-label="Site search">
                     <input name="q" type="search" placeholder="Search events" aria-label="Search events"/>
                 </form>
                 // Holds, bookings and waits live in the session, not the

@@ -7,11 +7,13 @@
 //!   libraries built with their declared `rust-version`, a packaging check
 //!   of the publishable crates, the pages' WASM bundle, the whole test suite (PostgreSQL tests included:
 //!   see [`postgres`] for how a server is found or started; browser tests in
-//!   Debian's Chromium, installed when missing), a smoke run of the
+//!   Debian's Chromium, installed when missing, with axe-core from the npm
+//!   registry checking each page), a smoke run of the
 //!   benchmarks, the docs, and the examples. Stops at the first failure and
 //!   says which step failed.
 //! - `cargo xtask bench [--quick] [--dev]`: the benchmarks, one table.
 
+mod axe;
 mod browser;
 mod debian;
 mod fuzz;
@@ -77,7 +79,7 @@ enum Action {
     Cargo(&'static [&'static str]),
     /// Build the pages' WASM bundle.
     Pages,
-    /// Make sure Chromium and chromedriver are installed.
+    /// Make sure Chromium, chromedriver and axe-core are installed.
     Browser,
     /// Schemathesis against a live demo server.
     Schemathesis,
@@ -168,7 +170,7 @@ const TEST_STEPS: &[Step] = &[
     },
     Step {
         action: Action::Browser,
-        ..step("Chromium and chromedriver", &[], false)
+        ..step("Chromium, chromedriver and axe-core", &[], false)
     },
     step("tests", &["test", "--workspace", "--no-fail-fast"], false),
     Step {
@@ -395,6 +397,7 @@ fn run_steps<'a>(steps: impl Iterator<Item = &'a Step>, server: &postgres::Serve
                     .envs(step.env.iter().copied())
                     .env("DATABASE_URL", database_url)
                     .env("SEATWISE_SITE_ROOT", &site.root)
+                    .env(axe::ENV, axe::script(site.target_dir()))
                     .status()
                     .map_err(|e| format!("could not start `{cargo}`: {e}"))
                     .and_then(|status| {
@@ -406,7 +409,7 @@ fn run_steps<'a>(steps: impl Iterator<Item = &'a Step>, server: &postgres::Serve
                     })
             }
             Action::Pages => site.build(&cargo, &workspace),
-            Action::Browser => browser::ensure(),
+            Action::Browser => browser::ensure().and_then(|()| axe::ensure(site.target_dir())),
             Action::Schemathesis => {
                 schemathesis::run(&cargo, &workspace, site.target_dir(), &site.root)
             }

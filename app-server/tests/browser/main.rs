@@ -10,6 +10,7 @@
 
 #![allow(clippy::unwrap_used)] // a test may panic on setup failure
 
+mod axe;
 #[path = "../common/mod.rs"]
 mod common;
 mod harness;
@@ -58,6 +59,8 @@ async fn run() -> ExitCode {
         ],
     )
     .await;
+    // The waiting room in its lobby for the whole run, for axe.
+    let lobby = Server::start(&site, &["--demo-room-sale-delay-seconds", "3600"]).await;
     let mut failed = 0;
     macro_rules! scenario {
         ($name:ident, $($arg:expr),*) => {
@@ -99,7 +102,8 @@ async fn run() -> ExitCode {
         &driver,
         &server
     );
-    println!("browser tests: {} passed, {failed} failed", 8 - failed);
+    scenario!(the_buyers_pages_pass_axe, &driver, &server, &lobby);
+    println!("browser tests: {} passed, {failed} failed", 9 - failed);
     if failed == 0 {
         ExitCode::SUCCESS
     } else {
@@ -660,4 +664,93 @@ async fn an_organizers_show_is_found_booked_and_cancelled(
 fn created(what: &str, (status, body): (u16, serde_json::Value)) -> Result<String, Failure> {
     check!(status == 201, "{what} created: {status} {body}");
     Ok(body["id"].as_str().unwrap_or_default().to_owned())
+}
+
+/// axe-core on every page of a buyer's path, from the home page to the
+/// booking, my tickets and the waiting room (on `lobby`, whose sale never
+/// opens during the run): all violations are printed
+/// with their counts; any serious or critical one fails.
+async fn the_buyers_pages_pass_axe(driver: &Driver, server: &Server, lobby: &Server) -> Outcome {
+    let source = axe::script()?;
+    let show = berlin_metropolis_shows(&server.base).await[0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    in_browser(driver, Viewport::Desktop, |b| async move {
+        let mut audits = Vec::new();
+        let source = source.as_str();
+        // Checks the page's title when one is given, then runs axe.
+        macro_rules! audit {
+            () => {
+                audits.push(axe::audit(&b, source).await?)
+            };
+            ($title:expr) => {
+                titled(&b, $title).await?;
+                audit!()
+            };
+        }
+        b.goto(&server.url("/")).await?;
+        audit!();
+        search_for(&b, server, "metropolis").await?;
+        element(&b, "ul.cards").await?;
+        audit!("Search: metropolis · Seatwise");
+        follow(&b, "Metropolis").await?;
+        arrive(&b, "/events/").await?;
+        audit!();
+        follow(&b, "Berlin").await?;
+        element(&b, "a.time").await?;
+        audit!("Metropolis · Berlin · Seatwise");
+        follow(&b, "Berlin").await?;
+        arrive(&b, "/cities/").await?;
+        audit!("Berlin · Seatwise");
+        element(&b, "ul.venues a").await?.click().await?;
+        arrive(&b, "/venues/").await?;
+        audit!();
+        b.goto(&server.url(&format!("/shows/{show}"))).await?;
+        live(&b).await?;
+        audit!();
+        pick_free_seats(&b, 1).await?;
+        click_button(&b, "Hold these seats").await?;
+        arrive(&b, "/checkout/").await?;
+        audit!("Checkout · Metropolis · Seatwise");
+        pay_with(&b, "4242 4242 4242 4242").await?;
+        arrive(&b, "/bookings/").await?;
+        element(&b, "figure.qr svg").await?;
+        audit!("Booking · Metropolis · Seatwise");
+        b.goto(&server.url("/tickets")).await?;
+        element(&b, "ul.cards").await?;
+        audit!("My tickets · Seatwise");
+        let room = app_server::demo::room_show();
+        b.goto(&lobby.url(&format!("/shows/{room}"))).await?;
+        arrive(&b, &format!("/shows/{room}/room")).await?;
+        live(&b).await?;
+        audit!();
+        let failing: Vec<String> = audits.iter().flat_map(axe::Audit::failing).collect();
+        check!(
+            failing.is_empty(),
+            "serious or critical axe violations:\n  {}",
+            failing.join("\n  ")
+        );
+        Ok(())
+    })
+    .await
+}
+
+/// Waits (up to 5 s: a client-side navigation sets it a moment later)
+/// until the page's title is `expected`.
+async fn titled(browser: &Client, expected: &str) -> Outcome {
+    let shown = eventually(Duration::from_secs(5), "the title", || async {
+        let title = browser.title().await.unwrap_or_default();
+        (title == expected).then_some(())
+    })
+    .await;
+    match shown {
+        Ok(()) => Ok(()),
+        Err(_) => Err(format!(
+            "title of {}: {:?}, not {expected:?}",
+            harness::current_path(browser).await,
+            browser.title().await.unwrap_or_default()
+        )
+        .into()),
+    }
 }

@@ -42,3 +42,11 @@ pub use wait::*;
 pub fn message(error: &Refusal) -> String {
     error.message.clone()
 }
+
+/// "1 seat", "2 seats": a count with its noun, singular for one.
+pub fn count(n: impl std::fmt::Display, thing: &str) -> String {
+    match n.to_string() {
+        one if one == "1" => format!("1 {thing}"),
+        n => format!("{n} {thing}s"),
+    }
+}

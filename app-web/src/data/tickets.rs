@@ -65,7 +65,7 @@ pub async fn my_tickets() -> Result<TicketsData, Refusal> {
         } else {
             format!(
                 "{} · {}",
-                count(booking.tickets.len(), "ticket"),
+                super::count(booking.tickets.len(), "ticket"),
                 booking.total
             )
         };
@@ -77,7 +77,7 @@ pub async fn my_tickets() -> Result<TicketsData, Refusal> {
         let left = (hold.expires_at - now).whole_seconds().max(0);
         let state = format!(
             "{} held · {}:{:02} left to pay",
-            count(hold.seats.len(), "seat"),
+            super::count(hold.seats.len(), "seat"),
             left / 60,
             left % 60
         );
@@ -90,23 +90,13 @@ pub async fn my_tickets() -> Result<TicketsData, Refusal> {
         let state = format!(
             "Number {} in line for {}",
             in_line.position,
-            count(wait.count.get(), "seat")
+            super::count(wait.count.get(), "seat")
         );
         let href = format!("/waits/{}", wait.id);
         data.waits
             .push(shows.item(wait.show, state, href, false).await?);
     }
     Ok(data)
-}
-
-/// "1 seat", "2 seats".
-#[cfg(feature = "ssr")]
-fn count(n: usize, thing: &str) -> String {
-    if n == 1 {
-        format!("1 {thing}")
-    } else {
-        format!("{n} {thing}s")
-    }
 }
 
 /// What, where and when of each show, looked up once per page.

@@ -16,6 +16,7 @@ pub fn BookingPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(page) => view! {
+                        <leptos_meta::Title text=format!("Booking · {} · Seatwise", page.title)/>
                         <h1>{if page.cancelled.is_some() { "Cancelled: " } else { "Booked: " }} {page.title}</h1>
                         {page.cancelled.map(|why| view! { <p class="notice" role="status">{why}</p> })}
                         <p class="muted">"Booking " {page.id} " · paid " {page.total} " with the card ending " {page.card}</p>

@@ -34,6 +34,7 @@ pub fn CheckoutPage() -> impl IntoView {
                         let (pay_token, release_token) = (page.token.clone(), page.token.clone());
                         let pay_label = format!("Pay {}", page.total);
                         view! {
+                            <leptos_meta::Title text=format!("Checkout · {} · Seatwise", page.title)/>
                             <h1>"Checkout · " {page.title}</h1>
                             <p class="countdown" role="timer" aria-live="off">
                                 {move || {

@@ -1,9 +1,10 @@
 //! A city: what plays there, and its venues.
 
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::data::{EventView, city_events};
+use crate::data::{EventView, city_events, count};
 
 /// The events showing in one city.
 #[component]
@@ -18,6 +19,7 @@ pub fn CityPage() -> impl IntoView {
                     Ok(page) => {
                         let city_id = page.city.id.clone();
                         view! {
+                        <Title text=format!("{} · Seatwise", page.city.name)/>
                         <h1>"What's on in " {page.city.name}</h1>
                         <EventCards events=page.events city=city_id/>
                         <h2>"Venues"</h2>
@@ -57,7 +59,7 @@ pub(crate) fn EventCards(events: Vec<EventView>, city: String) -> impl IntoView 
                         <a href=format!("/events/{}?city={}", event.id, city)>
                             <strong>{event.title}</strong>
                             <span class="muted">{event.kind} " · " {event.genres.join(", ")}</span>
-                            <span>{event.shows} " shows, next " {event.next_show}</span>
+                            <span>{count(event.shows, "show")} ", next " {event.next_show}</span>
                         </a>
                     </li>
                 })

@@ -2,9 +2,10 @@
 //! city, the cities where it plays.
 
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::data::event_page;
+use crate::data::{count, event_page};
 
 /// Venues and showtimes of one event in one city.
 #[component]
@@ -23,6 +24,10 @@ pub fn EventPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(page) => view! {
+                        <Title text=match &page.city {
+                            Some(city) => format!("{} · {} · Seatwise", page.title, city.name),
+                            None => format!("{} · Seatwise", page.title),
+                        }/>
                         <h1>{page.title}</h1>
                         <p class="muted">{page.facts}</p>
                         <p>{page.description}</p>
@@ -69,11 +74,11 @@ pub fn EventPage() -> impl IntoView {
                                                     .shows
                                                     .into_iter()
                                                     .map(|show| {
-                                                        let label = format!("{} with {} seats free", show.time, show.available);
+                                                        // The visible words are the name (no aria-label to contradict them).
                                                         view! {
-                                                            <a class="time" href=format!("/shows/{}", show.id) aria-label=label>
+                                                            <a class="time" href=format!("/shows/{}", show.id)>
                                                                 {show.time}
-                                                                <small>{show.available} " free"</small>
+                                                                <small>" " {count(show.available, "seat")} " free"</small>
                                                             </a>
                                                         }
                                                     })

@@ -1,6 +1,7 @@
 //! Home: pick a city.
 
 use leptos::prelude::*;
+use leptos_meta::Title;
 
 use crate::data::list_cities;
 
@@ -9,6 +10,7 @@ use crate::data::list_cities;
 pub fn HomePage() -> impl IntoView {
     let cities = Resource::new(|| (), |_| list_cities());
     view! {
+        <Title text="Tickets for cinemas, concerts and theatre · Seatwise"/>
         <h1>"Tickets for cinemas, concerts and theatre"</h1>
         <h2>"Choose your city"</h2>
         <Suspense fallback=|| view! { <p class="notice">"Loading cities..."</p> }>

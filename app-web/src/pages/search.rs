@@ -2,9 +2,10 @@
 //! URL; with JavaScript, results follow the typing after a short pause.
 
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-use crate::data::{list_cities, message, search_events};
+use crate::data::{count, list_cities, message, search_events};
 
 /// How long typing must pause before searching.
 const DEBOUNCE: std::time::Duration = std::time::Duration::from_millis(300);
@@ -56,10 +57,15 @@ pub fn SearchPage() -> impl IntoView {
         );
         pending.set_value(handle.ok());
     };
+    let title = move || match param("q").trim() {
+        "" => "Search · Seatwise".to_owned(),
+        q => format!("Search: {q} · Seatwise"),
+    };
     view! {
+        <Title text=title/>
         <h1>"Search"</h1>
-        <form action="/search" method="get" class="search" role="search">
-            <input name="q" type="search" placeholder="Film, artist, genre, venue..." aria-label="Search" value=move || param("q") on:input=on_input/>
+        <form action="/search" method="get" class="search" role="search" aria-label="Search events">
+            <input name="q" type="search" placeholder="Film, artist, genre, venue..." aria-label="Words to search for" value=move || param("q") on:input=on_input/>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     let chosen = param("city");
@@ -106,7 +112,7 @@ pub fn SearchPage() -> impl IntoView {
                                                 <a href=href>
                                                     <strong>{hit.title}</strong>
                                                     <span class="muted">{hit.kind}</span>
-                                                    <span>{hit.shows} " shows, first " {hit.first_show}</span>
+                                                    <span>{count(hit.shows, "show")} ", first " {hit.first_show}</span>
                                                 </a>
                                             </li>
                                         }

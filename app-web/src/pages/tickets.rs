@@ -2,6 +2,7 @@
 //! waits for, each linked to its own page, so a closed tab loses nothing.
 
 use leptos::prelude::*;
+use leptos_meta::Title;
 
 use crate::data::{TicketItem, my_tickets};
 
@@ -10,6 +11,7 @@ use crate::data::{TicketItem, my_tickets};
 pub fn TicketsPage() -> impl IntoView {
     let page = Resource::new(|| (), |_| my_tickets());
     view! {
+        <Title text="My tickets · Seatwise"/>
         <h1>"My tickets"</h1>
         <Suspense fallback=|| view! { <p class="notice">"Loading your tickets..."</p> }>
             {move || Suspend::new(async move {

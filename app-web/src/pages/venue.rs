@@ -1,6 +1,7 @@
 //! A venue: what plays there.
 
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use super::city::EventCards;
@@ -19,6 +20,7 @@ pub fn VenuePage() -> impl IntoView {
                     Ok(page) => {
                         let city_id = page.city.id.clone();
                         view! {
+                            <Title text=format!("{} · {} · Seatwise", page.venue.name, page.city.name)/>
                             <h1>{page.venue.name}</h1>
                             <p class="muted">
                                 {page.venue.address} " · "

@@ -2,9 +2,10 @@
 //! seats are offered, straight to checkout.
 
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
-use crate::data::{LeaveWait, WaitState, message, wait_page};
+use crate::data::{LeaveWait, WaitState, count, message, wait_page};
 
 /// How often the page asks where the wait stands.
 const CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
@@ -34,7 +35,8 @@ pub fn WaitPage() -> impl IntoView {
                 match page.await {
                     Ok(wait) => match wait.state {
                         WaitState::Waiting { position, estimate } => view! {
-                            <h1>"Waiting for " {wait.count} " seats · " {wait.title}</h1>
+                            <Title text=format!("Waitlist · {} · Seatwise", wait.title)/>
+                            <h1>"Waiting for " {count(wait.count, "seat")} " · " {wait.title}</h1>
                             <p class="countdown" aria-live="polite">"You are number " {position} " in line."</p>
                             <p>
                                 {estimate.map_or_else(

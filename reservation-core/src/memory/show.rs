@@ -5,6 +5,7 @@
 //! activity in `activity`.
 
 mod activity;
+mod extension;
 mod sales;
 
 use std::collections::BTreeMap;
@@ -48,6 +49,8 @@ struct HoldRecord {
     seats: Vec<SeatIndex>,
     created_at: OffsetDateTime,
     expires_at: OffsetDateTime,
+    /// Extensions used.
+    extensions: u8,
     phase: HoldPhase,
 }
 
@@ -275,6 +278,7 @@ impl ShowState {
                 seats,
                 created_at: now,
                 expires_at,
+                extensions: 0,
                 phase: HoldPhase::Active,
             },
         );
@@ -741,6 +745,7 @@ impl ShowState {
             seats,
             created_at: record.created_at,
             expires_at: record.expires_at,
+            extensions_left: self.policy.hold_extensions.saturating_sub(record.extensions),
             state: match record.phase {
                 HoldPhase::Confirmed(booking) => HoldState::Confirmed(booking),
                 _ => HoldState::Active,

@@ -11,7 +11,7 @@ use super::{fixture_app, one_at_a_time, send_as};
 
 /// POSTs a form to the server function `name` as the browser's script
 /// does: status and the JSON answer.
-async fn call(app: &axum::Router, name: &str, form: &str, me: HolderId) -> (StatusCode, Value) {
+pub(super) async fn call(app: &axum::Router, name: &str, form: &str, me: HolderId) -> (StatusCode, Value) {
     let request = Request::post(format!("/_server/{name}"))
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header(header::ACCEPT, "application/json");

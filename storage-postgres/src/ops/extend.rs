@@ -1,12 +1,11 @@
 //! More time on a hold, on its holder's request: one transaction under the
 //! show's lock, like every hold operation.
 
-use reservation_core::{ClosedReason, Hold, HoldToken, HolderId, ReservationError};
+use reservation_core::{Hold, HoldToken, HolderId, ReservationError};
 use time::OffsetDateTime;
 
 use crate::PgStore;
 use crate::error::Result;
-use crate::rows::HoldStage;
 
 pub(super) async fn extend_hold(
     store: &PgStore,
@@ -18,17 +17,7 @@ pub(super) async fn extend_hold(
         .retrying(|| async {
             let mut t = store.begin_for_token(token, now).await?;
             let outcome = async {
-                let mut row = t.hold_row(token, holder).await?;
-                match row.stage {
-                    HoldStage::Expired => return Err(ReservationError::HoldExpired.into()),
-                    HoldStage::Withdrawn => {
-                        return Err(t.closed(ClosedReason::Cancelled).into());
-                    }
-                    HoldStage::Confirmed(booking) => {
-                        return Err(ReservationError::HoldConfirmed(booking).into());
-                    }
-                    HoldStage::Active => {}
-                }
+                let mut row = t.active_hold_row(token, holder).await?;
                 if row.extensions >= t.policy.hold_extensions {
                     return Err(ReservationError::NoExtensionsLeft.into());
                 }

@@ -3,7 +3,9 @@
 use std::sync::LazyLock;
 
 use reservation_core::catalog::SeatIndex;
-use reservation_core::{Hold, HoldId, HoldState, HoldToken, HolderId, ReservationError};
+use reservation_core::{
+    ClosedReason, Hold, HoldId, HoldState, HoldToken, HolderId, ReservationError,
+};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -248,6 +250,22 @@ impl ShowTx {
         // The show's earliest deadline may have been this hold's.
         self.due_recompute = true;
         Ok(())
+    }
+
+    /// The active hold behind `token`, if it is `holder`'s; an ended one
+    /// is refused with why it ended.
+    pub(crate) async fn active_hold_row(
+        &mut self,
+        token: &HoldToken,
+        holder: HolderId,
+    ) -> Result<HoldRow> {
+        let row = self.hold_row(token, holder).await?;
+        match row.stage {
+            HoldStage::Expired => Err(ReservationError::HoldExpired.into()),
+            HoldStage::Withdrawn => Err(self.closed(ClosedReason::Cancelled).into()),
+            HoldStage::Confirmed(booking) => Err(ReservationError::HoldConfirmed(booking).into()),
+            HoldStage::Active => Ok(row),
+        }
     }
 
     pub(crate) fn hold_view(&self, row: &HoldRow) -> Hold {

@@ -3,7 +3,7 @@
 
 use time::OffsetDateTime;
 
-use super::{HoldPhase, ShowState};
+use super::ShowState;
 use crate::error::ReservationError;
 use crate::hold::{Hold, HoldToken};
 use crate::ids::HolderId;
@@ -16,13 +16,7 @@ impl ShowState {
         now: OffsetDateTime,
     ) -> Result<Hold, ReservationError> {
         self.settle(now);
-        let record = self.record(token, holder)?;
-        match record.phase {
-            HoldPhase::Expired => return Err(ReservationError::HoldExpired),
-            HoldPhase::Withdrawn => return Err(self.closed_for_good()),
-            HoldPhase::Confirmed(booking) => return Err(ReservationError::HoldConfirmed(booking)),
-            HoldPhase::Active => {}
-        }
+        let record = self.active_record(token, holder)?;
         if record.extensions >= self.policy.hold_extensions {
             return Err(ReservationError::NoExtensionsLeft);
         }

@@ -14,41 +14,71 @@ use leptos::prelude::*;
 #[component]
 pub fn PageHeading(children: Children) -> impl IntoView {
     let heading = NodeRef::<leptos::html::H1>::new();
+    // The router's location, not the window's: the new page renders
+    // before the address bar changes.
+    let location = leptos_router::hooks::use_location();
     Effect::new(move |_| {
+        let here = format!(
+            "{}{}",
+            location.pathname.get_untracked(),
+            location.search.get_untracked()
+        );
         if let Some(h1) = heading.get()
-            && arrived_by_navigation()
+            && arrived_by_navigation(&here)
         {
-            // Focusing can only fail on a detached node: nothing to do then.
-            let _ = h1.focus();
+            focus_once_attached(h1, FOCUS_TRIES);
         }
     });
     view! { <h1 tabindex="-1" node_ref=heading>{children()}</h1> }
 }
 
-#[cfg(feature = "hydrate")]
-static LANDING_PAGE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+/// How many animation frames the heading may take to be attached.
+const FOCUS_TRIES: u8 = 10;
 
-/// Notes the page the browser loaded; call once, before hydrating.
+/// Focuses `h1` once it is in the document: a page under `<Suspense>`
+/// renders its content before attaching it.
 #[cfg(feature = "hydrate")]
-pub fn remember_landing_page() {
-    if let Some(href) = current_href() {
-        let _ = LANDING_PAGE.set(href);
+fn focus_once_attached(h1: web_sys::HtmlHeadingElement, tries: u8) {
+    if h1.is_connected() {
+        // Focusing an attached element does not fail.
+        let _ = h1.focus();
+    } else if tries > 0 {
+        request_animation_frame(move || focus_once_attached(h1, tries - 1));
     }
-}
-
-#[cfg(feature = "hydrate")]
-fn current_href() -> Option<String> {
-    web_sys::window()?.location().href().ok()
-}
-
-/// Whether the page shown is not the one the browser loaded.
-#[cfg(feature = "hydrate")]
-fn arrived_by_navigation() -> bool {
-    matches!((LANDING_PAGE.get(), current_href()), (Some(landing), Some(now)) if *landing != now)
 }
 
 /// Effects never run on the server.
 #[cfg(not(feature = "hydrate"))]
-fn arrived_by_navigation() -> bool {
+fn focus_once_attached<T>(_h1: T, _tries: u8) {}
+
+#[cfg(feature = "hydrate")]
+static LANDING_PAGE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Notes the page (path and query) the browser loaded; call once, before
+/// hydrating.
+#[cfg(feature = "hydrate")]
+pub fn remember_landing_page() {
+    let landing = web_sys::window().and_then(|w| {
+        let location = w.location();
+        Some(format!(
+            "{}{}",
+            location.pathname().ok()?,
+            location.search().ok()?
+        ))
+    });
+    if let Some(landing) = landing {
+        let _ = LANDING_PAGE.set(landing);
+    }
+}
+
+/// Whether `here` (path and query) is not the page the browser loaded.
+#[cfg(feature = "hydrate")]
+fn arrived_by_navigation(here: &str) -> bool {
+    LANDING_PAGE.get().is_some_and(|landing| landing != here)
+}
+
+/// Effects never run on the server.
+#[cfg(not(feature = "hydrate"))]
+fn arrived_by_navigation(_here: &str) -> bool {
     false
 }

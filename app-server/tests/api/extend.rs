@@ -28,7 +28,10 @@ async fn a_hold_is_extended_once_by_its_holder_only() {
     let extend = format!("/api/v1/holds/{}/extend", hold["token"].as_str().unwrap());
 
     let (status, refused) = other.post(&extend, json!({})).await;
-    assert_eq!((status, code(&refused)), (StatusCode::NOT_FOUND, Some("unknown_hold")));
+    assert_eq!(
+        (status, code(&refused)),
+        (StatusCode::NOT_FOUND, Some("unknown_hold"))
+    );
 
     let (status, longer) = me.post(&extend, json!({})).await;
     assert_eq!(status, StatusCode::OK, "{longer}");
@@ -51,7 +54,13 @@ async fn a_hold_is_extended_once_by_its_holder_only() {
 
     f.clock.set(expiry(&longer) + f.policy.grace);
     let (status, refused) = me.post(&extend, json!({})).await;
-    assert_eq!((status, code(&refused)), (StatusCode::GONE, Some("hold_expired")));
+    assert_eq!(
+        (status, code(&refused)),
+        (StatusCode::GONE, Some("hold_expired"))
+    );
     let (status, refused) = me.post("/api/v1/holds/nonsense/extend", json!({})).await;
-    assert_eq!((status, code(&refused)), (StatusCode::NOT_FOUND, Some("unknown_hold")));
+    assert_eq!(
+        (status, code(&refused)),
+        (StatusCode::NOT_FOUND, Some("unknown_hold"))
+    );
 }

@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use reservation_core::HolderId;
 
-use super::refusals::call;
+use super::refusals::{call, hold_two};
 use super::{fixture_app, get, main_of, one_at_a_time};
 
 #[test]
@@ -12,10 +12,7 @@ fn more_time_is_given_once() {
     one_at_a_time(async {
         let (app, f) = fixture_app().await;
         let me = HolderId::random();
-        let (status, token) =
-            call(&app, "hold_best", &format!("show={}&count=2", f.show), me).await;
-        assert_eq!(status, StatusCode::OK, "{token}");
-        let form = format!("token={}", token.as_str().unwrap());
+        let form = format!("token={}", hold_two(&app, f.show, me).await);
         f.advance(time::Duration::minutes(4));
 
         let (status, time) = call(&app, "extend_hold", &form, me).await;
@@ -40,8 +37,14 @@ fn the_last_minute_is_announced_once_with_a_way_to_ask_for_more_time() {
         let uri = format!("/checkout/{}", hold.token);
         let early = get(&app, &uri, Some(me)).await.2;
         let main = main_of(&early);
-        assert!(main.contains(r#"aria-live="off""#), "the countdown is silent: {main}");
-        assert!(main.contains(r#"<h1 tabindex="-1""#), "the heading can take the focus: {main}");
+        assert!(
+            main.contains(r#"aria-live="off""#),
+            "the countdown is silent: {main}"
+        );
+        assert!(
+            main.contains(r#"<h1 tabindex="-1""#),
+            "the heading can take the focus: {main}"
+        );
         assert!(!main.contains(r#"role="alert""#), "no warning yet: {main}");
 
         f.advance(time::Duration::seconds(250));

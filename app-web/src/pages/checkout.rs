@@ -26,9 +26,9 @@ pub fn CheckoutPage() -> impl IntoView {
     let page = Resource::new(token, checkout_page);
     let pay = ServerAction::<Pay>::new();
     let release = ServerAction::<ReleaseHold>::new();
-    let card_refused = Memo::new(move |_| {
-        matches!(pay.value().get(), Some(Err(e)) if CARD_REFUSALS.contains(&e.code.as_str()))
-    });
+    let card_refused = Memo::new(
+        move |_| matches!(pay.value().get(), Some(Err(e)) if CARD_REFUSALS.contains(&e.code.as_str())),
+    );
     view! {
         <Suspense fallback=|| view! { <p class="notice">"Loading your seats..."</p> }>
             {move || Suspend::new(async move {

@@ -755,7 +755,10 @@ impl ShowState {
             seats,
             created_at: record.created_at,
             expires_at: record.expires_at,
-            extensions_left: self.policy.hold_extensions.saturating_sub(record.extensions),
+            extensions_left: self
+                .policy
+                .hold_extensions
+                .saturating_sub(record.extensions),
             state: match record.phase {
                 HoldPhase::Confirmed(booking) => HoldState::Confirmed(booking),
                 _ => HoldState::Active,

@@ -4,9 +4,9 @@
 use time::Duration;
 
 use super::fixture::Fixture;
-use crate::limits::SeatCount;
 use crate::error::ReservationError;
 use crate::ids::HolderId;
+use crate::limits::SeatCount;
 use crate::sales::{CancelReason, ClosedReason};
 use crate::store::Store;
 use crate::waitlist::{WaitRequest, WaitStatus};
@@ -40,13 +40,11 @@ pub async fn extending_a_hold_once_moves_its_expiry<S: Store + 'static>(store: S
         Err(ReservationError::SeatsTaken(_))
     ));
     let status = f.engine.hold_status(&hold.token, me).await.expect("hold");
-    assert_eq!(
-        (status.expires_at, status.extensions_left),
-        (new_expiry, 0)
-    );
+    assert_eq!((status.expires_at, status.extensions_left), (new_expiry, 0));
 
     // Past the old deadline the seats are still held...
-    f.clock.set(hold.expires_at + f.policy.grace + Duration::seconds(1));
+    f.clock
+        .set(hold.expires_at + f.policy.grace + Duration::seconds(1));
     assert!(f.engine.hold_status(&hold.token, me).await.is_ok());
     assert_eq!(f.engine.availability(f.show).await.expect("counts").held, 2);
     // ...and at the new one they are free.
@@ -88,7 +86,10 @@ pub async fn only_a_live_hold_can_be_extended<S: Store + 'static>(store: S) {
         .expect("cancel");
     assert!(matches!(
         f.engine.extend_hold(&withdrawn.token, me).await,
-        Err(ReservationError::SalesClosed { reason: ClosedReason::Cancelled, .. })
+        Err(ReservationError::SalesClosed {
+            reason: ClosedReason::Cancelled,
+            ..
+        })
     ));
 }
 

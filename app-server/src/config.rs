@@ -45,6 +45,12 @@ pub struct Config {
     /// Extra seconds the server keeps a hold after its shown expiry.
     #[arg(long, env = "SEATWISE_GRACE_SECONDS", default_value_t = 5)]
     pub grace_seconds: u32,
+    /// How many times a buyer may ask for more time on one hold (0: never).
+    #[arg(long, env = "SEATWISE_HOLD_EXTENSIONS", default_value_t = 1)]
+    pub hold_extensions: u8,
+    /// How many seconds each extension adds.
+    #[arg(long, env = "SEATWISE_HOLD_EXTENSION_SECONDS", default_value_t = 120, value_parser = clap::value_parser!(u32).range(1..))]
+    pub hold_extension_seconds: u32,
     /// Most seats one session may hold and wait for per show.
     #[arg(long, env = "SEATWISE_MAX_SEATS", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
     pub max_seats: u16,
@@ -192,6 +198,10 @@ impl Config {
             .with_grace(time::Duration::seconds(i64::from(self.grace_seconds)))
             .with_max_seats_per_holder(self.max_seats)
             .with_max_wait(time::Duration::seconds(i64::from(self.max_wait_seconds)))
+            .with_hold_extensions(
+                self.hold_extensions,
+                time::Duration::seconds(i64::from(self.hold_extension_seconds)),
+            )
     }
 }
 

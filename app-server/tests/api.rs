@@ -3,6 +3,8 @@
 #![allow(clippy::unwrap_used)] // a test may panic on setup failure
 
 mod common;
+#[path = "api/extend.rs"]
+mod extend;
 #[path = "api/my_tickets.rs"]
 mod my_tickets;
 
@@ -456,6 +458,7 @@ async fn the_openapi_document_covers_every_route() {
         ("get", "/api/v1/holds/{token}"),
         ("delete", "/api/v1/holds/{token}"),
         ("post", "/api/v1/holds/{token}/confirm"),
+        ("post", "/api/v1/holds/{token}/extend"),
         ("get", "/api/v1/bookings/{booking}"),
         ("delete", "/api/v1/bookings/{booking}"),
         ("get", "/api/v1/me/tickets"),

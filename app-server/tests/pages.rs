@@ -15,6 +15,8 @@ use reservation_core::waiting_room::{AdmissionSigner, Pace, RoomConfig, WaitingR
 use reservation_core::{HolderId, MemoryStore, Policy, Store};
 use tower::ServiceExt;
 
+#[path = "pages/extend.rs"]
+mod extend;
 #[path = "pages/my_tickets.rs"]
 mod my_tickets;
 #[path = "pages/refusals.rs"]

@@ -15,6 +15,8 @@
 //!   wait, room, search, tickets); what only the server needs (the `Backend` in
 //!   context, the visitor, the `HoldGate` the hold functions ask) is in
 //!   its `server` module, built with `ssr` alone.
+//! - [`focus`]: a page's heading takes the focus after a client-side page
+//!   change.
 //! - [`live`]: a show's Server-Sent Events as seat states; [`admission`]:
 //!   how a waiting room's admission pass travels (header or cookie).
 //! - [`refusal`]: what a failed server function answers, and (with `ssr`)
@@ -23,6 +25,7 @@
 pub mod admission;
 pub mod app;
 pub mod data;
+pub mod focus;
 pub mod live;
 pub mod pages;
 pub mod refusal;
@@ -35,5 +38,6 @@ pub use data::{Backend, ClientOrigin, HoldGate, Visitor};
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
+    focus::remember_landing_page();
     leptos::mount::hydrate_body(app::App);
 }

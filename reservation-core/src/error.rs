@@ -132,6 +132,9 @@ pub enum ReservationError {
     /// another holder's: all look the same).
     #[error("no such hold; it may have been released")]
     InvalidHoldToken,
+    /// The hold was extended as often as the policy allows.
+    #[error("this hold cannot be extended again; please pay before it expires")]
+    NoExtensionsLeft,
     /// The hold ran out and its seats were freed; nothing was charged.
     #[error("the hold has expired and its seats were released; please choose seats again")]
     HoldExpired,

@@ -324,6 +324,11 @@ pub struct Hold {
     /// `expires_at + policy.grace`.
     #[serde(with = "time::serde::rfc3339")]
     pub expires_at: OffsetDateTime,
+    /// How many more times the holder may ask for more time
+    /// ([`Policy::hold_extensions`](crate::Policy::hold_extensions) minus
+    /// those used).
+    #[serde(default)]
+    pub extensions_left: u8,
     /// Active or confirmed.
     pub state: HoldState,
 }

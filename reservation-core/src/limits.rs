@@ -93,6 +93,7 @@ impl From<SeatCount> for u8 {
 /// assert_eq!(policy.grace, Duration::seconds(5));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 #[non_exhaustive]
 pub struct Policy {
     /// How long a hold lasts, as shown to the buyer. Default 5 minutes.
@@ -106,6 +107,12 @@ pub struct Policy {
     pub max_seats_per_holder: u16,
     /// How long a place in a waitlist lasts. Default 1 hour.
     pub max_wait: Duration,
+    /// How many times a holder may ask for more time on one hold, so
+    /// nobody loses seats only because they need longer to pay (WCAG
+    /// 2.2.1). Default 1.
+    pub hold_extensions: u8,
+    /// How much time each extension adds. Default 2 minutes.
+    pub hold_extension: Duration,
 }
 
 impl Default for Policy {
@@ -115,6 +122,8 @@ impl Default for Policy {
             grace: Duration::seconds(5),
             max_seats_per_holder: 10,
             max_wait: Duration::hours(1),
+            hold_extensions: 1,
+            hold_extension: Duration::minutes(2),
         }
     }
 }
@@ -146,6 +155,15 @@ impl Policy {
     #[must_use]
     pub fn with_max_wait(mut self, max_wait: Duration) -> Self {
         self.max_wait = max_wait;
+        self
+    }
+
+    /// The same policy letting a holder extend one hold `count` times by
+    /// `each` (0 turns extensions off).
+    #[must_use]
+    pub fn with_hold_extensions(mut self, count: u8, each: Duration) -> Self {
+        self.hold_extensions = count;
+        self.hold_extension = each;
         self
     }
 }

@@ -329,6 +329,19 @@ pub trait ReservationStore: Send + Sync {
         now: OffsetDateTime,
     ) -> Result<Hold, ReservationError>;
 
+    /// Gives an active hold [`Policy::hold_extension`] more time, at most
+    /// [`Policy::hold_extensions`] times; the hold keeps its seats, and
+    /// they are freed at the new expiry plus the grace.
+    /// Refusals: `InvalidHoldToken`, `HoldExpired`, `NoExtensionsLeft`,
+    /// `HoldConfirmed` (it is a booking now), `SalesClosed` (the show was
+    /// cancelled).
+    async fn extend_hold(
+        &self,
+        token: &HoldToken,
+        holder: HolderId,
+        now: OffsetDateTime,
+    ) -> Result<Hold, ReservationError>;
+
     /// Releases an active hold: its seats are free (or go to the waitlist) at once.
     /// Refusals: `InvalidHoldToken`, `HoldExpired`, and releasing a confirmed
     /// hold is refused as `InvalidHoldToken` (cancel the booking instead).

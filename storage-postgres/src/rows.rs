@@ -249,6 +249,8 @@ pub(crate) struct HoldRecord {
     pub(crate) expires_at: OffsetDateTime,
     pub(crate) state: i16,
     pub(crate) booking_id: Option<Uuid>,
+    /// Extensions used (0011).
+    pub(crate) extensions: i16,
 }
 
 /// A hold that settling expired.

@@ -56,6 +56,21 @@ pub(crate) async fn status(
     ))
 }
 
+/// More time to pay: the policy allows a few extensions per hold (by
+/// default one of 2 minutes); `extensions_left` in the answer says how many
+/// remain.
+#[utoipa::path(post, operation_id = "extend_hold",
+    path = "/api/v1/holds/{token}/extend", tag = "holds", params(("token" = String, Path)), responses((status = 200, body = Hold), (status = 404, description = "Not found", body = crate::error::Body), (status = 409, description = "No extension is left (`no_extensions_left`), the hold is paid for (`hold_confirmed`), or its show was cancelled (`sales_closed`)", body = crate::error::Body), (status = 410, description = "The hold expired", body = crate::error::Body)))]
+pub(crate) async fn extend(
+    State(state): State<AppState>,
+    session: Session,
+    ApiPath(text): ApiPath<String>,
+) -> Result<Json<Hold>, ApiError> {
+    Ok(Json(
+        state.engine.extend_hold(&token(&text)?, session.0).await?,
+    ))
+}
+
 #[utoipa::path(delete, operation_id = "release_hold",
     path = "/api/v1/holds/{token}", tag = "holds", params(("token" = String, Path)), responses((status = 204, description = "Released"), (status = 404, description = "Not found", body = crate::error::Body), (status = 409, description = "The hold is paid for (`hold_confirmed`; `details.booking` and `details.page` link the booking), or its show was cancelled (`sales_closed`)", body = crate::error::Body), (status = 410, description = "The hold expired", body = crate::error::Body)))]
 pub(crate) async fn release(

@@ -44,6 +44,7 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         )
         .route("/holds/{token}", get(holds::status).delete(holds::release))
         .route("/holds/{token}/confirm", post(holds::confirm))
+        .route("/holds/{token}/extend", post(holds::extend))
         .route(
             "/bookings/{booking}",
             get(holds::booking).delete(holds::cancel_booking),

@@ -28,6 +28,7 @@ use crate::error::catalogue;
         holds::create,
         holds::status,
         holds::release,
+        holds::extend,
         holds::confirm,
         holds::booking,
         holds::cancel_booking,
@@ -193,7 +194,7 @@ impl Modify for Links {
                 "create_hold",
                 "201",
                 "token",
-                &["hold_status", "release_hold", "confirm_hold"],
+                &["hold_status", "release_hold", "confirm_hold", "extend_hold"],
             ),
             (
                 "confirm_hold",

@@ -117,6 +117,10 @@ pub(crate) const CODES: &[(&str, &str)] = &[
         "409: the hold is paid for (`details.booking`)",
     ),
     (
+        "no_extensions_left",
+        "409: the hold was extended as often as allowed; pay before it expires",
+    ),
+    (
         "hold_expired",
         "410: the hold expired and its seats were released",
     ),

@@ -48,6 +48,9 @@ async fn run() -> ExitCode {
     let server = Server::start(&site, &["--admin-token", ORGANIZER]).await;
     // Holds of 8 s, no grace: the waitlist scenario sees one expire.
     let short_holds = Server::start(&site, &["--hold-seconds", "8", "--grace-seconds", "0"]).await;
+    // Holds of 65 s: the checkout's last-minute warning comes after 5 s.
+    let minute_holds =
+        Server::start(&site, &["--hold-seconds", "65", "--grace-seconds", "0"]).await;
     // The demo's waiting room with its sale open at once, one shopper at a time.
     let one_at_a_time = Server::start(
         &site,
@@ -103,7 +106,12 @@ async fn run() -> ExitCode {
         &server
     );
     scenario!(the_buyers_pages_pass_axe, &driver, &server, &lobby);
-    println!("browser tests: {} passed, {failed} failed", 9 - failed);
+    scenario!(
+        the_last_minute_is_announced_and_more_time_given,
+        &driver,
+        &minute_holds
+    );
+    println!("browser tests: {} passed, {failed} failed", 10 - failed);
     if failed == 0 {
         ExitCode::SUCCESS
     } else {
@@ -731,6 +739,94 @@ async fn the_buyers_pages_pass_axe(driver: &Driver, server: &Server, lobby: &Ser
             "serious or critical axe violations:\n  {}",
             failing.join("\n  ")
         );
+/// Waits (up to 5 s) until the focus is on an element matching `css`.
+async fn focus_on(b: &Client, css: &str) -> Outcome {
+    let script = format!("return document.activeElement?.matches('{css}') ?? false");
+    let focused = eventually(Duration::from_secs(5), "focus", || async {
+        (js(b, &script).await == true).then_some(())
+    })
+    .await;
+    if focused.is_ok() {
+        return Ok(());
+    }
+    let now = js(b, "return document.activeElement?.outerHTML.slice(0, 80)").await;
+    Err(format!("focus on {css}: not within 5 s (it is on {now})").into())
+}
+
+/// WCAG 2.2.1 and 2.4.3 at checkout: after holding, the focus is on the
+/// checkout's heading; a minute before the end one alert offers more time,
+/// which moves the countdown up by 2 minutes and is not offered again; a
+/// declined card marks the card field; after paying, the focus is on the
+/// booking's heading.
+async fn the_last_minute_is_announced_and_more_time_given(
+    driver: &Driver,
+    server: &Server,
+) -> Outcome {
+    let show = berlin_metropolis_shows(&server.base).await[0]["id"].clone();
+    in_browser(driver, Viewport::Desktop, |b| async move {
+        b.goto(&server.url(&format!("/shows/{}", show.as_str().unwrap_or_default())))
+            .await?;
+        live(&b).await?;
+        pick_free_seats(&b, 1).await?;
+        click_button(&b, "Hold these seats").await?;
+        arrive(&b, "/checkout/").await?;
+        focus_on(&b, "h1").await?;
+        check!(
+            element(&b, ".countdown").await?.attr("aria-live").await? == Some("off".into()),
+            "the countdown stays silent"
+        );
+        check!(
+            text_of(&b, "[role=alert]").await.is_empty(),
+            "no warning yet"
+        );
+
+        let warning = eventually(
+            Duration::from_secs(15),
+            "the last-minute warning",
+            || async {
+                let text = text_of(&b, ".hold-warning[role=alert]").await;
+                (!text.is_empty()).then_some(text)
+            },
+        )
+        .await?;
+        check!(
+            warning.contains("I need more time"),
+            "a way to ask for more time: {warning}"
+        );
+        let before = text_of(&b, ".countdown").await;
+        check!(
+            before.contains("held for 0:") || before.contains("held for 1:00"),
+            "{before}"
+        );
+        screenshot(&b, "checkout-last-minute").await?;
+        click_button(&b, "I need more time").await?;
+        let after = eventually(Duration::from_secs(5), "the countdown moved up", || async {
+            let text = text_of(&b, ".countdown").await;
+            (text.contains("held for 2:5") || text.contains("held for 3:00")).then_some(text)
+        })
+        .await?;
+        check!(
+            js(
+                &b,
+                "return document.querySelectorAll('.hold-warning, form.extend').length"
+            )
+            .await
+                == 0,
+            "no more time is offered after the extension: {after}"
+        );
+        focus_on(&b, ".countdown").await?;
+
+        pay_with(&b, "4000 0000 0000 0002").await?;
+        element(&b, "p#pay-error[role=alert]").await?;
+        let card = element(&b, "input[name=card]").await?;
+        check!(
+            card.attr("aria-invalid").await? == Some("true".into())
+                && card.attr("aria-describedby").await? == Some("pay-error".into()),
+            "the declined card is marked and described"
+        );
+        pay_with(&b, "4242 4242 4242 4242").await?;
+        arrive(&b, "/bookings/").await?;
+        focus_on(&b, "h1").await?;
         Ok(())
     })
     .await

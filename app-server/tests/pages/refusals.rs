@@ -3,20 +3,33 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use reservation_core::HolderId;
 use reservation_core::payment::test_cards;
+use reservation_core::{HolderId, ShowId};
 use serde_json::Value;
 
 use super::{fixture_app, one_at_a_time, send_as};
 
 /// POSTs a form to the server function `name` as the browser's script
 /// does: status and the JSON answer.
-async fn call(app: &axum::Router, name: &str, form: &str, me: HolderId) -> (StatusCode, Value) {
+pub(super) async fn call(
+    app: &axum::Router,
+    name: &str,
+    form: &str,
+    me: HolderId,
+) -> (StatusCode, Value) {
     let request = Request::post(format!("/_server/{name}"))
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header(header::ACCEPT, "application/json");
     let (status, _, body) = send_as(app, request, Body::from(form.to_owned()), me, "").await;
     (status, serde_json::from_str(&body).unwrap_or(Value::Null))
+}
+
+/// Holds the best two seats of `show` for `me` through the pages' server
+/// function; returns the hold's token.
+pub(super) async fn hold_two(app: &axum::Router, show: ShowId, me: HolderId) -> String {
+    let (status, token) = call(app, "hold_best", &format!("show={show}&count=2"), me).await;
+    assert_eq!(status, StatusCode::OK, "{token}");
+    token.as_str().unwrap().to_owned()
 }
 
 #[test]
@@ -38,10 +51,7 @@ fn a_declined_card_is_answered_as_the_api_answers_it() {
     one_at_a_time(async {
         let (app, f) = fixture_app().await;
         let me = HolderId::random();
-        let (status, token) =
-            call(&app, "hold_best", &format!("show={}&count=2", f.show), me).await;
-        assert_eq!(status, StatusCode::OK, "{token}");
-        let token = token.as_str().unwrap();
+        let token = hold_two(&app, f.show, me).await;
         let card = test_cards::DECLINED.replace(' ', "");
         let (status, body) = call(&app, "pay", &format!("token={token}&card={card}"), me).await;
         assert_eq!(status, StatusCode::PAYMENT_REQUIRED, "{body}");

@@ -44,8 +44,29 @@ pub struct CheckoutData {
     pub seats: Vec<SeatLine>,
     /// Total, formatted.
     pub total: String,
+    /// Its countdown and extensions.
+    pub time: HoldTime,
+}
+
+/// How long a hold still lasts, and whether more time can be asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HoldTime {
     /// Seconds left before the hold expires (as shown to the buyer).
     pub seconds_left: i64,
+    /// How many more times the buyer may extend it.
+    pub extensions_left: u8,
+}
+
+#[cfg(feature = "ssr")]
+impl HoldTime {
+    /// The time of `hold` as of `backend`'s clock.
+    fn of(backend: &Backend, hold: &reservation_core::Hold) -> Self {
+        let now = backend.engine.clock().now();
+        Self {
+            seconds_left: (hold.expires_at - now).whole_seconds().max(0),
+            extensions_left: hold.extensions_left,
+        }
+    }
 }
 
 /// A hold of this visitor, for checkout.
@@ -76,7 +97,6 @@ pub async fn checkout_page(token: String) -> Result<CheckoutData, Refusal> {
         }
     }
     let title = title_of(&backend, hold.show).await?;
-    let now = backend.engine.clock().now();
     Ok(CheckoutData {
         token,
         show: hold.show.to_string(),
@@ -91,8 +111,23 @@ pub async fn checkout_page(token: String) -> Result<CheckoutData, Refusal> {
             })
             .collect(),
         total: hold.total.to_string(),
-        seconds_left: (hold.expires_at - now).whole_seconds().max(0),
+        time: HoldTime::of(&backend, &hold),
     })
+}
+
+/// More time on a hold, as the policy allows (WCAG 2.2.1): the new
+/// countdown.
+// The generated argument struct's field `token` is the hold token.
+#[allow(missing_docs)]
+#[server(prefix = "/_server", endpoint = "extend_hold")]
+pub async fn extend_hold(token: String) -> Result<HoldTime, Refusal> {
+    let backend = backend()?;
+    let hold = backend
+        .engine
+        .extend_hold(&hold_token(&token)?, visitor()?)
+        .await
+        .map_err(failed)?;
+    Ok(HoldTime::of(&backend, &hold))
 }
 
 /// Pays for a hold with a card and goes to the booking.

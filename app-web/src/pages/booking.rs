@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::data::booking_page;
+use crate::focus::PageHeading;
 
 /// The confirmation of one booking.
 #[component]
@@ -15,9 +16,11 @@ pub fn BookingPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="notice">"Loading your booking..."</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(page) => view! {
+                    Ok(page) => {
+                        let state = if page.cancelled.is_some() { "Cancelled: " } else { "Booked: " };
+                        view! {
                         <leptos_meta::Title text=format!("Booking · {} · Seatwise", page.title)/>
-                        <h1>{if page.cancelled.is_some() { "Cancelled: " } else { "Booked: " }} {page.title}</h1>
+                        <PageHeading>{state} {page.title}</PageHeading>
                         {page.cancelled.map(|why| view! { <p class="notice" role="status">{why}</p> })}
                         <p class="muted">"Booking " {page.id} " · paid " {page.total} " with the card ending " {page.card}</p>
                         <ul class="tickets">
@@ -36,8 +39,9 @@ pub fn BookingPage() -> impl IntoView {
                                 })
                                 .collect_view()}
                         </ul>
+                        }
+                        .into_any()
                     }
-                    .into_any(),
                     Err(error) => view! { <p class="error">{crate::data::message(&error)}</p> }.into_any(),
                 }
             })}

@@ -28,6 +28,7 @@ pub fn of(error: &ReservationError) -> Option<(StatusCode, &'static str)> {
         E::InvalidHoldToken => (S::NOT_FOUND, "unknown_hold"),
         E::HoldConfirmed(_) => (S::CONFLICT, "hold_confirmed"),
         E::HoldExpired => (S::GONE, "hold_expired"),
+        E::NoExtensionsLeft => (S::CONFLICT, "no_extensions_left"),
         E::PaymentDeclined(_) => (S::PAYMENT_REQUIRED, "payment_declined"),
         E::PaymentUnavailable(_) => (S::SERVICE_UNAVAILABLE, "payment_unavailable"),
         E::UnknownBooking(_) => (S::NOT_FOUND, "unknown_booking"),

@@ -237,6 +237,33 @@ impl Reservations {
             .await
     }
 
+    /// Asks for more time on a hold, as the policy allows (by default
+    /// once, 2 minutes).
+    ///
+    /// ```
+    /// # use reservation_core::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (engine, show) = sample::engine().await?;
+    /// # let me = HolderId::random();
+    /// # let best_two = SeatSelection::BestAvailable { count: SeatCount::new(2)?, filter: SeatFilter::default() };
+    /// # let hold = engine.hold(&HoldRequest::new(show, me, best_two)).await?;
+    /// let longer = engine.extend_hold(&hold.token, me).await?;
+    /// assert_eq!(longer.expires_at, hold.expires_at + time::Duration::minutes(2));
+    /// assert_eq!(longer.extensions_left, 0);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn extend_hold(
+        &self,
+        token: &HoldToken,
+        holder: HolderId,
+    ) -> Result<Hold, ReservationError> {
+        self.store
+            .extend_hold(token, holder, self.clock.now())
+            .await
+    }
+
     /// Releases a hold; its seats are free at once.
     ///
     /// ```

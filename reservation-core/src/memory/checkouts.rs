@@ -36,6 +36,14 @@ impl Checkouts {
         });
     }
 
+    /// `hold` was extended: a payment in flight for it may finish until
+    /// the new `free_at`.
+    pub(super) fn extend(&mut self, hold: HoldId, free_at: OffsetDateTime) {
+        if let Some(open) = self.open.get_mut(&hold).filter(|open| !open.owed) {
+            open.free_at = free_at;
+        }
+    }
+
     /// The booked payment for `hold` is owed a refund (its show was
     /// cancelled): the booking had settled the attempt, so it is opened
     /// again, as of `at`, for the sweeper's refund pass.

@@ -323,6 +323,16 @@ impl ReservationStore for MemoryStore {
         show.lock().hold_status(token, holder, now)
     }
 
+    async fn extend_hold(
+        &self,
+        token: &HoldToken,
+        holder: HolderId,
+        now: OffsetDateTime,
+    ) -> Result<Hold, ReservationError> {
+        let show = self.token_show(token)?;
+        show.lock().extend_hold(token, holder, now)
+    }
+
     async fn release(
         &self,
         token: &HoldToken,

@@ -5,6 +5,7 @@
 //! activity in `activity`.
 
 mod activity;
+mod extension;
 mod sales;
 
 use std::collections::BTreeMap;
@@ -48,6 +49,8 @@ struct HoldRecord {
     seats: Vec<SeatIndex>,
     created_at: OffsetDateTime,
     expires_at: OffsetDateTime,
+    /// Extensions used.
+    extensions: u8,
     phase: HoldPhase,
 }
 
@@ -275,6 +278,7 @@ impl ShowState {
                 seats,
                 created_at: now,
                 expires_at,
+                extensions: 0,
                 phase: HoldPhase::Active,
             },
         );
@@ -338,6 +342,22 @@ impl ShowState {
             .ok_or(ReservationError::InvalidHoldToken)
     }
 
+    /// The holder's active hold behind `token`; an ended one is refused
+    /// with why it ended.
+    fn active_record(
+        &self,
+        token: &HoldToken,
+        holder: HolderId,
+    ) -> Result<&HoldRecord, ReservationError> {
+        let record = self.record(token, holder)?;
+        match record.phase {
+            HoldPhase::Expired => Err(ReservationError::HoldExpired),
+            HoldPhase::Withdrawn => Err(self.closed_for_good()),
+            HoldPhase::Confirmed(booking) => Err(ReservationError::HoldConfirmed(booking)),
+            HoldPhase::Active => Ok(record),
+        }
+    }
+
     pub(crate) fn hold_status(
         &mut self,
         token: &HoldToken,
@@ -361,18 +381,12 @@ impl ShowState {
         now: OffsetDateTime,
     ) -> Result<(), ReservationError> {
         self.settle(now);
-        match self.record(token, holder)?.phase {
-            HoldPhase::Expired => Err(ReservationError::HoldExpired),
-            HoldPhase::Withdrawn => Err(self.closed_for_good()),
-            HoldPhase::Confirmed(booking) => Err(ReservationError::HoldConfirmed(booking)),
-            HoldPhase::Active => {
-                // `Active` as the end phase means "released".
-                self.end_hold(token.secret(), HoldPhase::Active, now);
-                self.holds.remove(token.secret());
-                self.serve_waitlist(now);
-                Ok(())
-            }
-        }
+        self.active_record(token, holder)?;
+        // `Active` as the end phase means "released".
+        self.end_hold(token.secret(), HoldPhase::Active, now);
+        self.holds.remove(token.secret());
+        self.serve_waitlist(now);
+        Ok(())
     }
 
     pub(crate) fn begin_checkout(
@@ -741,6 +755,10 @@ impl ShowState {
             seats,
             created_at: record.created_at,
             expires_at: record.expires_at,
+            extensions_left: self
+                .policy
+                .hold_extensions
+                .saturating_sub(record.extensions),
             state: match record.phase {
                 HoldPhase::Confirmed(booking) => HoldState::Confirmed(booking),
                 _ => HoldState::Active,

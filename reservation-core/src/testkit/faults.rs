@@ -68,6 +68,15 @@ impl ReservationStore for FailingCheckout {
         self.inner.hold_status(token, holder, now).await
     }
 
+    async fn extend_hold(
+        &self,
+        token: &HoldToken,
+        holder: HolderId,
+        now: OffsetDateTime,
+    ) -> Result<Hold, ReservationError> {
+        self.inner.extend_hold(token, holder, now).await
+    }
+
     async fn release(
         &self,
         token: &HoldToken,

@@ -42,6 +42,7 @@ pub mod catalog;
 pub mod checkout;
 pub mod concurrency;
 pub mod events;
+pub mod extension;
 pub mod faults;
 mod fixture;
 pub mod holds;
@@ -70,6 +71,9 @@ macro_rules! conformance_tests {
             holds::re_holding_does_not_reset_the_countdown,
             holds::best_available_picks_adjacent_seats,
             holds::sales_close_when_the_show_starts,
+            extension::extending_a_hold_once_moves_its_expiry,
+            extension::only_a_live_hold_can_be_extended,
+            extension::extension_moves_the_waitlist_estimate,
             checkout::confirm_books_one_ticket_per_seat,
             checkout::confirm_is_idempotent,
             checkout::releasing_a_paid_hold_names_its_booking,
@@ -193,6 +197,7 @@ mod tests {
             ("checkout", include_str!("checkout.rs")),
             ("concurrency", include_str!("concurrency.rs")),
             ("events", include_str!("events.rs")),
+            ("extension", include_str!("extension.rs")),
             ("holds", include_str!("holds.rs")),
             ("sales", include_str!("sales.rs")),
             ("updates", include_str!("updates.rs")),

@@ -90,7 +90,8 @@ async fn read(store: &PgStore, holder: HolderId, now: OffsetDateTime) -> Result<
         .await?;
     let bookings = bookings(&mut tx, holder).await?;
     let holds: Vec<HeldRow> = sqlx::query_as(
-        "SELECT show_id, secret, id, holder, seat_indexes, created_at, expires_at, state, booking_id
+        "SELECT show_id, secret, id, holder, seat_indexes, created_at, expires_at, state, booking_id,
+             extensions
          FROM holds WHERE holder = $1 AND state = $2 AND expires_at > $3
          ORDER BY created_at DESC, id DESC LIMIT $4",
     )
@@ -125,7 +126,7 @@ async fn read(store: &PgStore, holder: HolderId, now: OffsetDateTime) -> Result<
             .try_into()
             .map_err(|_| corrupt("holds", "a secret not 32 bytes long"))?;
         let hold = HoldRow::read(row.record, secret, meta.pricing.plan().len())?;
-        held.push(hold.view(&meta));
+        held.push(hold.view(&meta, store.inner.policy.hold_extensions));
     }
     let in_line = waits
         .into_iter()

@@ -17,6 +17,7 @@
 mod activity;
 mod booking;
 mod checkout;
+mod extend;
 mod hold;
 mod payments;
 mod reads;
@@ -113,6 +114,15 @@ impl ReservationStore for PgStore {
         now: OffsetDateTime,
     ) -> Result<Hold, ReservationError> {
         hold::status(self, token, holder, now).await
+    }
+
+    async fn extend_hold(
+        &self,
+        token: &HoldToken,
+        holder: HolderId,
+        now: OffsetDateTime,
+    ) -> Result<Hold, ReservationError> {
+        extend::extend_hold(self, token, holder, now).await
     }
 
     async fn release(

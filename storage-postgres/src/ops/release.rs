@@ -1,11 +1,11 @@
 //! Releasing a hold: its seats go to the waitlist first, then to everyone.
 
-use reservation_core::{Change, ClosedReason, HoldToken, HolderId, ReservationError};
+use reservation_core::{Change, HoldToken, HolderId, ReservationError};
 use time::OffsetDateTime;
 
 use crate::PgStore;
 use crate::error::Result;
-use crate::rows::{FREE, HoldStage};
+use crate::rows::FREE;
 
 pub(super) async fn release(
     store: &PgStore,
@@ -17,17 +17,7 @@ pub(super) async fn release(
         .retrying(|| async {
             let mut t = store.begin_for_token(token, now).await?;
             let outcome = async {
-                let row = t.hold_row(token, holder).await?;
-                match row.stage {
-                    HoldStage::Expired => return Err(ReservationError::HoldExpired.into()),
-                    HoldStage::Withdrawn => {
-                        return Err(t.closed(ClosedReason::Cancelled).into());
-                    }
-                    HoldStage::Confirmed(booking) => {
-                        return Err(ReservationError::HoldConfirmed(booking).into());
-                    }
-                    HoldStage::Active => {}
-                }
+                let row = t.active_hold_row(token, holder).await?;
                 t.set_seats(&row.seats, FREE, None).await?;
                 sqlx::query("DELETE FROM holds WHERE show_id = $1 AND id = $2")
                     .bind(t.id().as_uuid())

@@ -3,12 +3,14 @@
 use std::sync::LazyLock;
 
 use reservation_core::catalog::SeatIndex;
-use reservation_core::{Hold, HoldId, HoldState, HoldToken, HolderId, ReservationError};
+use reservation_core::{
+    ClosedReason, Hold, HoldId, HoldState, HoldToken, HolderId, ReservationError,
+};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::{PgQuery, ShowTx};
-use crate::error::{AdapterError, Result};
+use crate::error::{AdapterError, Result, corrupt};
 use crate::meta::ShowMeta;
 use crate::rows::{HELD, HoldRecord, HoldStage, seat_indexes};
 
@@ -20,6 +22,8 @@ pub(crate) struct HoldRow {
     pub(crate) seats: Vec<SeatIndex>,
     pub(crate) created_at: OffsetDateTime,
     pub(crate) expires_at: OffsetDateTime,
+    /// Extensions used.
+    pub(crate) extensions: u8,
     pub(crate) stage: HoldStage,
 }
 
@@ -34,12 +38,15 @@ impl HoldRow {
             seats: seat_indexes(&record.seat_indexes, seats, "holds")?,
             created_at: record.created_at,
             expires_at: record.expires_at,
+            extensions: u8::try_from(record.extensions)
+                .map_err(|_| corrupt("holds", "extensions out of range"))?,
             stage: HoldStage::read(record.state, record.booking_id)?,
         })
     }
 
-    /// The hold as the core shows it, priced by its show's `meta`.
-    pub(crate) fn view(&self, meta: &ShowMeta) -> Hold {
+    /// The hold as the core shows it, priced by its show's `meta`, with
+    /// what is left of the `allowed` extensions.
+    pub(crate) fn view(&self, meta: &ShowMeta, allowed: u8) -> Hold {
         let seats: Vec<_> = self.seats.iter().map(|&i| meta.pricing.priced(i)).collect();
         Hold {
             id: self.id,
@@ -50,6 +57,7 @@ impl HoldRow {
             seats,
             created_at: self.created_at,
             expires_at: self.expires_at,
+            extensions_left: allowed.saturating_sub(self.extensions),
             state: match self.stage {
                 HoldStage::Confirmed(booking) => HoldState::Confirmed(booking),
                 HoldStage::Active | HoldStage::Expired | HoldStage::Withdrawn => HoldState::Active,
@@ -151,6 +159,7 @@ impl ShowTx {
                     seats: seats.clone(),
                     created_at: self.now,
                     expires_at,
+                    extensions: 0,
                     stage: HoldStage::Active,
                 }
             })
@@ -201,7 +210,8 @@ impl ShowTx {
     ) -> Result<HoldRow> {
         self.expect_written();
         let row: Option<HoldRecord> = sqlx::query_as(
-            "SELECT id, holder, seat_indexes, created_at, expires_at, state, booking_id FROM holds
+            "SELECT id, holder, seat_indexes, created_at, expires_at, state, booking_id, extensions
+             FROM holds
              WHERE show_id = $1 AND secret = $2",
         )
         .bind(self.uuid())
@@ -216,7 +226,49 @@ impl ShowTx {
         HoldRow::read(row, *token.secret(), self.meta.pricing.plan().len())
     }
 
+    /// Gives the active hold `row` one more extension of the policy's
+    /// step: its deadline, and that of a payment in flight for it, move.
+    pub(crate) async fn extend(&mut self, row: &mut HoldRow) -> Result<()> {
+        row.extensions += 1;
+        row.expires_at += self.policy.hold_extension;
+        let free_at = row.expires_at + self.policy.grace;
+        sqlx::query(
+            "WITH moved AS (
+                 UPDATE checkouts SET free_at = $4
+                 WHERE show_id = $1 AND hold_id = $2 AND settled_at IS NULL AND NOT refund_owed
+             )
+             UPDATE holds SET expires_at = $3, free_at = $4, extensions = $5
+             WHERE show_id = $1 AND id = $2",
+        )
+        .bind(self.uuid())
+        .bind(row.id.as_uuid())
+        .bind(row.expires_at)
+        .bind(free_at)
+        .bind(i16::from(row.extensions))
+        .execute(&mut *self.tx)
+        .await?;
+        // The show's earliest deadline may have been this hold's.
+        self.due_recompute = true;
+        Ok(())
+    }
+
+    /// The active hold behind `token`, if it is `holder`'s; an ended one
+    /// is refused with why it ended.
+    pub(crate) async fn active_hold_row(
+        &mut self,
+        token: &HoldToken,
+        holder: HolderId,
+    ) -> Result<HoldRow> {
+        let row = self.hold_row(token, holder).await?;
+        match row.stage {
+            HoldStage::Expired => Err(ReservationError::HoldExpired.into()),
+            HoldStage::Withdrawn => Err(self.closed(ClosedReason::Cancelled).into()),
+            HoldStage::Confirmed(booking) => Err(ReservationError::HoldConfirmed(booking).into()),
+            HoldStage::Active => Ok(row),
+        }
+    }
+
     pub(crate) fn hold_view(&self, row: &HoldRow) -> Hold {
-        row.view(&self.meta)
+        row.view(&self.meta, self.policy.hold_extensions)
     }
 }

@@ -7,9 +7,9 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 use super::seat_map::{Legend, SeatMap, Seats, seats as count_seats};
-use crate::data::{
-    HoldBest, HoldSeats, JoinWait, SeatDot, SeatState, ShowPageData, message, show_page,
-};
+#[cfg(feature = "hydrate")]
+use crate::data::SeatState;
+use crate::data::{HoldBest, HoldSeats, JoinWait, SeatDot, ShowPageData, message, show_page};
 
 /// Most seats one visitor may pick (the library enforces it too).
 const MAX_SEATS: usize = 10;

@@ -265,6 +265,8 @@ pub fn SeatMap(
                 height=zoom_height
                 role="grid"
                 aria-label="Seat map"
+                // Chromium makes the grid itself a Tab stop otherwise.
+                tabindex="-1"
                 on:keydown=on_key
                 on:click=move |ev| {
                     if let Some(at) = seat_index(&ev) {

@@ -60,7 +60,7 @@ impl Bounds {
             (min_x, min_y) = (min_x.min(x), min_y.min(y));
             (max_x, max_y) = (max_x.max(x), max_y.max(y));
         }
-        (min_x <= max_x).then(|| Self {
+        (min_x <= max_x).then_some(Self {
             x: min_x - MARGIN,
             y: min_y - MARGIN,
             width: max_x - min_x + 2.0 * MARGIN,
@@ -387,7 +387,7 @@ mod tests {
     #[test]
     fn bounds_keep_a_margin() {
         let b = Bounds::around([(0.0, 0.0), (10.0, 5.0)].into_iter());
-        assert_eq!(b.map(|b| b.view_box()), Some(format!("-12 -12 34 29")));
+        assert_eq!(b.map(|b| b.view_box()), Some("-12 -12 34 29".to_owned()));
         assert_eq!(Bounds::around(std::iter::empty()), None);
     }
 }

@@ -213,12 +213,19 @@ fn a_show_draws_every_seat_with_its_state() {
             .unwrap();
         let (_, _, html) = get(&app, &format!("/shows/{}", f.small_show), None).await;
         let main = main_of(&html);
-        assert_eq!(main.matches("<circle").count(), 8, "one circle per seat");
+        assert_eq!(main.matches("data-seat=").count(), 8, "one circle per seat");
         assert_eq!(main.matches("class=\"seat held").count(), 2, "{main}");
         assert!(
-            main.contains("aria-label=\"Seat A1, 9.00 EUR, held\""),
+            main.contains("aria-label=\"Row A, seat 1, 9.00 EUR, held\""),
             "{main}"
         );
+        assert_eq!(
+            main.matches("aria-checked=\"false\" aria-disabled=\"true\"")
+                .count(),
+            2,
+            "held seats are disabled: {main}"
+        );
+        assert_eq!(main.matches("tabindex=\"0\"").count(), 1, "one Tab stop");
         assert!(main.contains("6 seats available, 2 held, 0 sold"), "{main}");
     });
 }

@@ -19,6 +19,8 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use common::server::{Api, Server, berlin_metropolis_shows, capacity};
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 use harness::{
     Driver, Failure, Outcome, Viewport, arrive, check, element, eventually, follow, js, live,
@@ -64,9 +66,10 @@ async fn run() -> ExitCode {
     .await;
     // The waiting room in its lobby for the whole run, for axe.
     let lobby = Server::start(&site, &["--demo-room-sale-delay-seconds", "3600"]).await;
-    let mut failed = 0;
+    let (mut ran, mut failed) = (0, 0);
     macro_rules! scenario {
         ($name:ident, $($arg:expr),*) => {
+            ran += 1;
             let started = Instant::now();
             match $name($($arg),*).await {
                 Ok(()) => println!("test {} ... ok ({:.1?})", stringify!($name), started.elapsed()),
@@ -111,7 +114,10 @@ async fn run() -> ExitCode {
         &driver,
         &minute_holds
     );
-    println!("browser tests: {} passed, {failed} failed", 10 - failed);
+    scenario!(keyboard_users_tab_past_the_arena_map, &driver, &server);
+    scenario!(arrow_keys_walk_the_arena_and_space_picks, &driver, &server);
+    scenario!(a_phone_zooms_into_an_arena_section, &driver, &server);
+    println!("browser tests: {} passed, {failed} failed", ran - failed);
     if failed == 0 {
         ExitCode::SUCCESS
     } else {
@@ -151,9 +157,14 @@ async fn pick_free_seats(browser: &Client, n: usize) -> Result<Vec<String>, Fail
 }
 
 async fn selected_count(browser: &Client) -> u64 {
+    count_of(browser, "circle.seat[aria-checked=\"true\"]").await
+}
+
+/// How many elements match `css`.
+async fn count_of(browser: &Client, css: &str) -> u64 {
     js(
         browser,
-        "return document.querySelectorAll('circle.seat[aria-checked=\"true\"]').length",
+        &format!("return document.querySelectorAll('{css}').length"),
     )
     .await
     .as_u64()
@@ -827,6 +838,93 @@ async fn the_last_minute_is_announced_and_more_time_given(
         pay_with(&b, "4242 4242 4242 4242").await?;
         arrive(&b, "/bookings/").await?;
         focus_on(&b, "h1").await?;
+/// Opens the Berlin arena's show on `day` (0, 2, 4...: arenas play every
+/// other day), 2,650 seats in four sections, and waits until it is live.
+async fn open_arena(browser: &Client, server: &Server, day: u8) -> Outcome {
+    let show = reservation_core::ShowId::from_name(&format!("Berlin Arena / Main/{day}/20"));
+    browser.goto(&server.url(&format!("/shows/{show}"))).await?;
+    live(browser).await?;
+    Ok(())
+}
+
+/// Presses `key` on whatever has the keyboard focus.
+async fn press(browser: &Client, key: Key) -> Outcome {
+    let keys = KeyActions::new("keyboard".to_owned())
+        .then(KeyAction::Down { value: key.into() })
+        .then(KeyAction::Up { value: key.into() });
+    browser.perform_actions(keys).await?;
+    Ok(())
+}
+
+/// How many seats of the map are in the Tab order.
+async fn tab_stops(browser: &Client) -> u64 {
+    count_of(browser, "svg.seat-map [tabindex=\"0\"]").await
+}
+
+/// Waits (up to 2 s) until the focused element's accessible name starts
+/// with `name`.
+async fn focus_reaches(browser: &Client, name: &str) -> Outcome {
+    eventually(
+        Duration::from_secs(2),
+        &format!("focus on {name}"),
+        || async {
+            let label = js(
+                browser,
+                "return document.activeElement?.getAttribute('aria-label') ?? ''",
+            )
+            .await;
+            label
+                .as_str()
+                .unwrap_or_default()
+                .starts_with(name)
+                .then_some(())
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// The 2,650-seat arena is one Tab stop: from the skip link, Tab reaches
+/// the control after the map in a few presses; the skip link jumps there;
+/// the best-seats form comes before the map.
+async fn keyboard_users_tab_past_the_arena_map(driver: &Driver, server: &Server) -> Outcome {
+    in_browser(driver, Viewport::Desktop, |b| async move {
+        open_arena(&b, server, 0).await?;
+        let seats = count_of(&b, "circle.seat").await;
+        check!(seats == 2650, "the arena's seats: {seats}");
+        let best_first = js(
+            &b,
+            "const best = [...document.querySelectorAll('button')].find(e => e.textContent.includes('Hold the best seats')); \
+             return !!(best.compareDocumentPosition(document.querySelector('svg.seat-map')) & Node.DOCUMENT_POSITION_FOLLOWING)",
+        )
+        .await;
+        check!(best_first == true, "the best-seats form comes before the map");
+        js(&b, "document.querySelector('a.skip').focus()").await;
+        let past_the_map = "const map = document.querySelector('svg.seat-map'); \
+             const at = document.activeElement; \
+             return !map.contains(at) && !!(map.compareDocumentPosition(at) & Node.DOCUMENT_POSITION_FOLLOWING)";
+        let (mut presses, mut path) = (0, Vec::new());
+        loop {
+            press(&b, Key::Tab).await?;
+            presses += 1;
+            let at = js(&b, "const e = document.activeElement; return `${e.tagName}.${e.getAttribute('class')}`").await;
+            path.push(at.as_str().unwrap_or_default().to_owned());
+            if js(&b, past_the_map).await == true {
+                break;
+            }
+            check!(presses < 20, "not past the map after {presses} Tab presses");
+        }
+        let next = text_of(&b, ":focus").await;
+        println!(
+            "    {presses} Tab presses from the skip link past the arena's map ({}), to {next:?}",
+            path.join(", ")
+        );
+        check!(presses <= 5, "{presses} Tab presses past the map");
+        check!(next.contains("Hold these seats"), "after the map: {next}");
+        js(&b, "document.querySelector('a.skip').focus()").await;
+        press(&b, Key::Enter).await?;
+        let at = js(&b, "return document.activeElement.id").await;
+        check!(at == "after-seat-map", "the skip link leads past the map, to {at}");
         Ok(())
     })
     .await
@@ -849,4 +947,89 @@ async fn titled(browser: &Client, expected: &str) -> Outcome {
         )
         .into()),
     }
+/// Arrow keys move the focus from seat to seat and row to row, End and
+/// PageDown along the row and to the next section; Space picks.
+async fn arrow_keys_walk_the_arena_and_space_picks(driver: &Driver, server: &Server) -> Outcome {
+    in_browser(driver, Viewport::Desktop, |b| async move {
+        open_arena(&b, server, 2).await?;
+        let stops = tab_stops(&b).await;
+        check!(stops == 1, "one Tab stop in the map, not {stops}");
+        js(&b, "document.querySelector('svg.seat-map [tabindex=\"0\"]').focus()").await;
+        focus_reaches(&b, "Row FA, seat 1, ").await?;
+        press(&b, Key::Right).await?;
+        focus_reaches(&b, "Row FA, seat 2, ").await?;
+        press(&b, Key::Down).await?;
+        focus_reaches(&b, "Row FB, seat 2, ").await?;
+        press(&b, Key::End).await?;
+        focus_reaches(&b, "Row FB, seat 40, ").await?;
+        // The nearest seat of the left tier's first row (x 126 of 501).
+        press(&b, Key::PageDown).await?;
+        focus_reaches(&b, "Row WA, seat 15, ").await?;
+        press(&b, Key::Space).await?;
+        let checked = eventually(Duration::from_secs(2), "Space picks the seat", || async {
+            (js(&b, "return document.activeElement.getAttribute('aria-checked')").await == "true")
+                .then_some(())
+        })
+        .await;
+        checked?;
+        let summary = element(&b, "#after-seat-map p").await?.text().await?;
+        check!(summary.starts_with("1 seat WA15"), "running total: {summary}");
+        let stops = tab_stops(&b).await;
+        check!(stops == 1, "still one Tab stop, not {stops}");
+        let wheelchair = js(
+            &b,
+            "return document.querySelector('[aria-label^=\"Row FT, seat 1,\"]').getAttribute('aria-label')",
+        )
+        .await;
+        check!(
+            wheelchair.as_str().is_some_and(|l| l.contains("wheelchair place")),
+            "a wheelchair place says so: {wheelchair}"
+        );
+        Ok(())
+    })
+    .await
+}
+
+/// On a phone the arena's seats are specks; zoomed to a section they are
+/// tap targets of at least 24 px (44 meant), and a tap picks one.
+async fn a_phone_zooms_into_an_arena_section(driver: &Driver, server: &Server) -> Outcome {
+    in_browser(driver, Viewport::Phone, |b| async move {
+        open_arena(&b, server, 4).await?;
+        let size = "const r = document.querySelector('circle.seat.available[data-section=\"0\"]').getBoundingClientRect(); \
+             return Math.min(r.width, r.height)";
+        let overview = js(&b, size).await.as_f64().unwrap_or(0.0);
+        element(&b, "label.zoom select")
+            .await?
+            .select_by_value("0")
+            .await?;
+        element(&b, "svg.seat-map.zoomed").await?;
+        let zoomed = js(&b, size).await.as_f64().unwrap_or(0.0);
+        println!("    tap targets {overview:.1} px in the overview, {zoomed:.1} px zoomed to a section");
+        let big_enough = zoomed.total_cmp(&24.0).is_ge();
+        check!(big_enough, "zoomed tap targets of {zoomed} px");
+        let seat = element(&b, "circle.seat.available[aria-label^=\"Row FC, seat 3,\"]").await?;
+        seat.click().await?;
+        eventually(Duration::from_secs(2), "the tapped seat is picked", || async {
+            (seat.attr("aria-checked").await.ok()?.as_deref() == Some("true")).then_some(())
+        })
+        .await?;
+        let overflow = js(
+            &b,
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
+        )
+        .await;
+        let wide = js(
+            &b,
+            "return [...document.querySelectorAll('body *')] \
+               .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1) \
+               .slice(0, 4).map(e => e.tagName + '.' + e.getAttribute('class'))",
+        )
+        .await;
+        check!(overflow == 0, "the page does not scroll sideways: {overflow} px, {wide}");
+        // The screenshot: the zoom control and the section's corner, row letters and all.
+        js(&b, "document.querySelector('label.zoom').scrollIntoView(); document.querySelector('.seat-map-frame').scrollTo(0, 0)").await;
+        screenshot(&b, "arena-phone-zoomed").await?;
+        Ok(())
+    })
+    .await
 }

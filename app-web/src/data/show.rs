@@ -70,6 +70,16 @@ pub struct SeatDot {
     pub mine: bool,
     /// Wheelchair space.
     pub accessible: bool,
+    /// Companion seat next to a wheelchair space.
+    pub companion: bool,
+    /// The row's place in the hall's order (unique across sections).
+    pub row: u32,
+    /// The row's label, such as "F".
+    pub row_label: String,
+    /// Number within the row.
+    pub number: u16,
+    /// The section's place in [`ShowPageData::sections`].
+    pub section: u32,
 }
 
 /// A price category for the legend.
@@ -96,6 +106,8 @@ pub struct ShowPageData {
     pub stage: (String, f32, f32, f32, f32),
     /// Every seat.
     pub seats: Vec<SeatDot>,
+    /// Section names, in the hall's order.
+    pub sections: Vec<String>,
     /// Prices by category.
     pub prices: Vec<PriceTag>,
     /// Seat counts: available, held, booked.
@@ -134,6 +146,13 @@ pub async fn show_page(show: String) -> Result<ShowPageData, Refusal> {
         .map_err(failed)?;
     let plan = hall.plan();
     let layout = hall.layout();
+    // The plan's rows are the layout's rows that have seats, in order.
+    let row_labels: Vec<&str> = layout
+        .sections
+        .iter()
+        .flat_map(|s| s.rows.iter().filter(|r| !r.seats.is_empty()))
+        .map(|r| r.label.as_str())
+        .collect();
     let price_of = |code: &reservation_core::catalog::CategoryCode| {
         show.prices
             .get(code)
@@ -160,6 +179,13 @@ pub async fn show_page(show: String) -> Result<ShowPageData, Refusal> {
                 status: view.status.into(),
                 mine: view.mine,
                 accessible: seat.flags.accessible,
+                companion: seat.flags.companion,
+                row: seat.row,
+                row_label: row_labels
+                    .get(seat.row as usize)
+                    .map_or_else(String::new, |l| (*l).to_owned()),
+                number: seat.number,
+                section: plan.rows().get(seat.row as usize).map_or(0, |r| r.section),
             }
         })
         .collect();
@@ -196,6 +222,7 @@ pub async fn show_page(show: String) -> Result<ShowPageData, Refusal> {
             stage.height,
         ),
         seats,
+        sections: layout.sections.iter().map(|s| s.name.clone()).collect(),
         prices,
         counts: (map.counts.available, map.counts.held, map.counts.booked),
         seq: map.seq.0,

@@ -7,6 +7,7 @@ pub mod event;
 pub mod home;
 pub mod room;
 pub mod search;
+pub mod seat_map;
 pub mod show;
 pub mod tickets;
 pub mod venue;

@@ -6,15 +6,13 @@ use std::collections::HashMap;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
-use crate::data::{
-    HoldBest, HoldSeats, JoinWait, SeatDot, SeatState, ShowPageData, message, show_page,
-};
+use super::seat_map::{Legend, SeatMap, Seats, seats as count_seats};
+#[cfg(feature = "hydrate")]
+use crate::data::SeatState;
+use crate::data::{HoldBest, HoldSeats, JoinWait, SeatDot, ShowPageData, message, show_page};
 
 /// Most seats one visitor may pick (the library enforces it too).
 const MAX_SEATS: usize = 10;
-
-/// Margin around the seats in the drawing, in layout units.
-const MARGIN: f32 = 12.0;
 
 /// The seat map of one show.
 #[component]
@@ -33,9 +31,6 @@ pub fn ShowPage() -> impl IntoView {
         </Suspense>
     }
 }
-
-/// The state of every seat, by id, as signals the drawing reads.
-type Seats = StoredValue<HashMap<String, RwSignal<SeatState>>>;
 
 #[component]
 fn Show(page: ShowPageData) -> impl IntoView {
@@ -104,38 +99,38 @@ fn Show(page: ShowPageData) -> impl IntoView {
     view! {
         <h1>{page.title}</h1>
         <p class="muted">{page.place} " · " {page.starts}</p>
-        <p aria-live="polite">
+        // Not a live region: everyone's holds change the counts all the time.
+        <p class="counts">
             <span class="live" data-live=move || live.get().to_string()>
                 {move || if live.get() { "● Live" } else { "○ Not live" }}
             </span>
             " "
             {move || {
                 let (available, held, booked) = counts.get();
-                format!("{available} seats available, {held} held, {booked} sold")
+                format!("{} available, {held} held, {booked} sold", count_seats(available))
             }}
         </p>
         {match page.closed {
             Some(why) => view! { <p class="notice" role="status">{why}</p> }.into_any(),
             None => view! {
-                <Picker show=page.id seats=page.seats stage=page.stage currency=page.currency states=seats selected notice/>
+                <Picker show=page.id seats=page.seats sections=page.sections stage=page.stage currency=page.currency states=seats selected notice/>
             }
             .into_any(),
         }}
-        <ul class="legend">
-            <li><span class="swatch available"></span>"Available"</li>
-            <li><span class="swatch held"></span>"Held"</li>
-            <li><span class="swatch booked"></span>"Sold"</li>
-            <li><span class="swatch mine"></span>"Yours / selected"</li>
+        <Legend>
             {page.prices.into_iter().map(|p| view! { <li><strong>{p.name}</strong> " " {p.price}</li> }).collect_view()}
-        </ul>
+        </Legend>
     }
 }
 
-/// The seat map with selection, the running total, and the hold buttons.
+/// The best-seats form, the seat map with selection, the running total,
+/// and the hold button. The form comes first so that keyboard users reach
+/// it before the map.
 #[component]
 fn Picker(
     show: String,
     seats: Vec<SeatDot>,
+    sections: Vec<String>,
     stage: (String, f32, f32, f32, f32),
     currency: String,
     states: Seats,
@@ -170,8 +165,8 @@ fn Picker(
         let cents: i64 = picked.iter().map(|(_, _, c)| c).sum();
         let labels: Vec<&str> = picked.iter().map(|(_, l, _)| l.as_str()).collect();
         format!(
-            "{} seats {} · total {}.{:02} {currency}",
-            labels.len(),
+            "{} {} · total {}.{:02} {currency}",
+            count_seats(labels.len() as u64),
             labels.join(", "),
             cents / 100,
             cents % 100
@@ -201,19 +196,7 @@ fn Picker(
     let best_count = RwSignal::new(2u8);
     let (show_for_hold, show_for_wait) = (show.clone(), show.clone());
     view! {
-        <SeatMap seats=seats stage=stage states=states selected=selected toggle=toggle/>
-        <div class="picker" aria-live="polite">
-            <p>{summary}</p>
-            {move || notice.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
-            <button
-                disabled=move || selected.read().is_empty() || hold.pending().get()
-                on:click=move |_| {
-                    hold.dispatch(HoldSeats { show: show_for_hold.clone(), seats: selected.get() });
-                }
-            >
-                "Hold these seats"
-            </button>
-            <span class="or">" or "</span>
+        <div class="picker best">
             <label>
                 "best "
                 <select on:change=move |ev| best_count.set(event_target_value(&ev).parse().unwrap_or(2))>
@@ -241,95 +224,26 @@ fn Picker(
             >
                 "Wait for that many seats"
             </button>
+            <span class="or">" or pick seats on the map:"</span>
         </div>
-    }
-}
-
-/// The seats as SVG, scaled to the layout's extent, with the stage. Free
-/// seats can be picked with the mouse or, focused, with Enter or Space.
-#[component]
-fn SeatMap(
-    seats: Vec<SeatDot>,
-    stage: (String, f32, f32, f32, f32),
-    states: Seats,
-    selected: RwSignal<Vec<String>>,
-    toggle: Callback<String>,
-) -> impl IntoView {
-    let (label, sx, sy, sw, sh) = stage;
-    let (mut min_x, mut min_y, mut max_x, mut max_y) = (sx, sy, sx + sw, sy + sh);
-    for seat in &seats {
-        min_x = min_x.min(seat.x);
-        min_y = min_y.min(seat.y);
-        max_x = max_x.max(seat.x);
-        max_y = max_y.max(seat.y);
-    }
-    let view_box = format!(
-        "{} {} {} {}",
-        min_x - MARGIN,
-        min_y - MARGIN,
-        max_x - min_x + 2.0 * MARGIN,
-        max_y - min_y + 2.0 * MARGIN
-    );
-    view! {
-        <svg class="seat-map" viewBox=view_box role="group" aria-label="Seat map">
-            <rect class="stage" x=sx y=sy width=sw height=sh rx="3"></rect>
-            <text class="stage-label" x=sx + sw / 2.0 y=sy + sh / 2.0 + 3.0 text-anchor="middle">{label}</text>
-            {seats.into_iter().map(|seat| view! { <SeatDotView seat states selected toggle/> }).collect_view()}
-        </svg>
-    }
-}
-
-/// One seat: its state follows the live changes.
-#[component]
-fn SeatDotView(
-    seat: SeatDot,
-    states: Seats,
-    selected: RwSignal<Vec<String>>,
-    toggle: Callback<String>,
-) -> impl IntoView {
-    let status = states
-        .with_value(|s| s.get(&seat.id).copied())
-        .unwrap_or_else(|| RwSignal::new(seat.status));
-    let free = move || status.get() == SeatState::Available;
-    let id = seat.id.clone();
-    let (id_for_key, id_for_class, id_for_click) =
-        (seat.id.clone(), seat.id.clone(), seat.id.clone());
-    let flags = format!(
-        "{}{}",
-        if seat.mine { " mine" } else { "" },
-        if seat.accessible { " accessible" } else { "" }
-    );
-    let class = move || {
-        let picked = if selected.read().contains(&id_for_class) {
-            " selected"
-        } else {
-            ""
-        };
-        format!("seat {}{flags}{picked}", status.get().as_str())
-    };
-    let (seat_label, price) = (seat.label.clone(), seat.price.clone());
-    let name = move || format!("Seat {seat_label}, {price}, {}", status.get().as_str());
-    let title = name.clone();
-    view! {
-        <circle
-            class=class
-            cx=seat.x
-            cy=seat.y
-            r="3.8"
-            aria-label=name
-            data-seat=seat.id
-            tabindex=move || if free() { "0" } else { "-1" }
-            role="checkbox"
-            aria-checked=move || if selected.read().contains(&id) { "true" } else { "false" }
-            on:click=move |_| if free() { toggle.run(id_for_click.clone()) }
-            on:keydown=move |ev| {
-                if free() && (ev.key() == "Enter" || ev.key() == " ") {
-                    ev.prevent_default();
-                    toggle.run(id_for_key.clone());
+        {view! { <SeatMap seats=seats sections=sections stage=stage states=states selected=selected toggle=toggle/> }.into_any()}
+        <div class="picker" id="after-seat-map" tabindex="-1" aria-live="polite">
+            <p>{summary}</p>
+            {move || notice.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+            // Focusable even with nothing picked, so it says why it waits.
+            <button
+                aria-disabled=move || selected.read().is_empty().then_some("true")
+                disabled=move || hold.pending().get()
+                on:click=move |_| {
+                    if selected.read_untracked().is_empty() {
+                        notice.set(Some("Pick at least one seat first.".to_owned()));
+                    } else {
+                        hold.dispatch(HoldSeats { show: show_for_hold.clone(), seats: selected.get() });
+                    }
                 }
-            }
-        >
-            <title>{title}</title>
-        </circle>
+            >
+                "Hold these seats"
+            </button>
+        </div>
     }
 }

@@ -147,10 +147,7 @@ fn one_of_fields<T: DeserializeOwned>(
         let field = render(segments, Some(stranger.as_str()));
         return ApiError::unprocessable(
             "unknown_field",
-            format!(
-                "`{field}` is not a field here{}",
-                wording::one_of(&names)
-            ),
+            format!("`{field}` is not a field here{}", wording::one_of(&names)),
         )
         .with_details(serde_json::json!({ "field": field }));
     }

@@ -394,6 +394,13 @@ fn search_tolerates_typos_without_javascript_and_escapes_input() {
             "search text is escaped in the page"
         );
         assert!(main_of(&html).contains("Nothing found"), "{html}");
+        // The title too: the words cannot close it early.
+        let (_, _, html) = get(&app, "/search?q=%3C%2Ftitle%3E%3Cb%3Ex", None).await;
+        assert!(
+            !html.contains("</title><b>")
+                && html.contains("<title>Search: /titlebx · Seatwise</title>"),
+            "the search words stay in the title: {html}"
+        );
     });
 }
 

@@ -59,7 +59,10 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
         <Stylesheet id="seatwise" href="/pkg/seatwise.css"/>
-        <Title text="Seatwise"/>
+        // Titles carry search words and catalog names, and the server
+        // writes them into <title> unescaped: no angle brackets, so no text
+        // can close the element.
+        <Title formatter=|text: String| text.replace(['<', '>'], "") text="Seatwise"/>
         <Router>
             <header class="top">
                 <A href="/">"Seatwise"</A>

@@ -1,8 +1,8 @@
 //! Focus after a page change without a reload (WCAG 2.4.3): a page's
 //! heading takes the focus when the page was reached by client-side
 //! navigation, so keyboard and screen reader users start on the new page
-//! instead of on `<body>`. A page opts in by rendering its `<h1>` as
-//! [`PageHeading`]; page titles are another helper's business.
+//! instead of on `<body>`. Every page renders its `<h1>` as
+//! [`PageHeading`].
 //!
 //! The page the browser loaded first keeps the browser's own focus: moving
 //! it on load would skip the header for everyone.

@@ -750,6 +750,11 @@ async fn the_buyers_pages_pass_axe(driver: &Driver, server: &Server, lobby: &Ser
             "serious or critical axe violations:\n  {}",
             failing.join("\n  ")
         );
+        Ok(())
+    })
+    .await
+}
+
 /// Waits (up to 5 s) until the focus is on an element matching `css`.
 async fn focus_on(b: &Client, css: &str) -> Outcome {
     let script = format!("return document.activeElement?.matches('{css}') ?? false");
@@ -838,6 +843,11 @@ async fn the_last_minute_is_announced_and_more_time_given(
         pay_with(&b, "4242 4242 4242 4242").await?;
         arrive(&b, "/bookings/").await?;
         focus_on(&b, "h1").await?;
+        Ok(())
+    })
+    .await
+}
+
 /// Opens the Berlin arena's show on `day` (0, 2, 4...: arenas play every
 /// other day), 2,650 seats in four sections, and waits until it is live.
 async fn open_arena(browser: &Client, server: &Server, day: u8) -> Outcome {
@@ -947,6 +957,8 @@ async fn titled(browser: &Client, expected: &str) -> Outcome {
         )
         .into()),
     }
+}
+
 /// Arrow keys move the focus from seat to seat and row to row, End and
 /// PageDown along the row and to the next section; Space picks.
 async fn arrow_keys_walk_the_arena_and_space_picks(driver: &Driver, server: &Server) -> Outcome {

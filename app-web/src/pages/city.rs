@@ -1,6 +1,8 @@
 //! A city: what plays there, and its venues.
 
 use leptos::prelude::*;
+
+use crate::focus::PageHeading;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
@@ -20,7 +22,7 @@ pub fn CityPage() -> impl IntoView {
                         let city_id = page.city.id.clone();
                         view! {
                         <Title text=format!("{} · Seatwise", page.city.name)/>
-                        <h1>"What's on in " {page.city.name}</h1>
+                        <PageHeading>"What's on in " {page.city.name}</PageHeading>
                         <EventCards events=page.events city=city_id/>
                         <h2>"Venues"</h2>
                         <ul class="cards venues">

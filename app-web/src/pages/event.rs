@@ -2,6 +2,8 @@
 //! city, the cities where it plays.
 
 use leptos::prelude::*;
+
+use crate::focus::PageHeading;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -28,7 +30,7 @@ pub fn EventPage() -> impl IntoView {
                             Some(city) => format!("{} · {} · Seatwise", page.title, city.name),
                             None => format!("{} · Seatwise", page.title),
                         }/>
-                        <h1>{page.title}</h1>
+                        <PageHeading>{page.title}</PageHeading>
                         <p class="muted">{page.facts}</p>
                         <p>{page.description}</p>
                         {(!page.performers.is_empty()).then(|| view! { <p>"With " {page.performers.join(", ")}</p> })}

@@ -1,6 +1,8 @@
 //! Home: pick a city.
 
 use leptos::prelude::*;
+
+use crate::focus::PageHeading;
 use leptos_meta::Title;
 
 use crate::data::list_cities;
@@ -11,7 +13,7 @@ pub fn HomePage() -> impl IntoView {
     let cities = Resource::new(|| (), |_| list_cities());
     view! {
         <Title text="Tickets for cinemas, concerts and theatre · Seatwise"/>
-        <h1>"Tickets for cinemas, concerts and theatre"</h1>
+        <PageHeading>"Tickets for cinemas, concerts and theatre"</PageHeading>
         <h2>"Choose your city"</h2>
         <Suspense fallback=|| view! { <p class="notice">"Loading cities..."</p> }>
             {move || Suspend::new(async move {

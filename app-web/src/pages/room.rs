@@ -10,6 +10,8 @@
 //! changes only when the place or the phase does.
 
 use leptos::prelude::*;
+
+use crate::focus::PageHeading;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
@@ -80,7 +82,7 @@ fn Room(initial: RoomPageData) -> impl IntoView {
         // Without JavaScript: reload to check in and to move on when admitted.
         <noscript inner_html=format!(r#"<meta http-equiv="refresh" content="{REFRESH_SECONDS}">"#)></noscript>
         <section class="room" data-phase=move || state.with(|s| s.phase.as_str())>
-            <h1>"Waiting room · " {move || state.with(|s| s.title.clone())}</h1>
+            <PageHeading>"Waiting room · " {move || state.with(|s| s.title.clone())}</PageHeading>
             <p class="muted">{move || state.with(|s| format!("{} · {}", s.place, s.starts))}</p>
             <p class="headline" aria-live="polite" aria-atomic="true">{move || headline.get()}</p>
             <dl class="room-facts">

@@ -2,6 +2,8 @@
 //! URL; with JavaScript, results follow the typing after a short pause.
 
 use leptos::prelude::*;
+
+use crate::focus::PageHeading;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
@@ -63,7 +65,7 @@ pub fn SearchPage() -> impl IntoView {
     };
     view! {
         <Title text=title/>
-        <h1>"Search"</h1>
+        <PageHeading>"Search"</PageHeading>
         <form action="/search" method="get" class="search" role="search" aria-label="Search events">
             <input name="q" type="search" placeholder="Film, artist, genre, venue..." aria-label="Words to search for" value=move || param("q") on:input=on_input/>
             <Suspense fallback=|| ()>

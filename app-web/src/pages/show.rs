@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 
 use leptos::prelude::*;
+
+use crate::focus::PageHeading;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 use super::seat_map::{Legend, SeatMap, Seats, seats as count_seats};
@@ -97,7 +99,8 @@ fn Show(page: ShowPageData) -> impl IntoView {
         let _ = (&show_id, seq, &labels);
     });
     view! {
-        <h1>{page.title}</h1>
+        <leptos_meta::Title text=format!("{} · {} · Seatwise", page.title, page.starts)/>
+        <PageHeading>{page.title}</PageHeading>
         <p class="muted">{page.place} " · " {page.starts}</p>
         // Not a live region: everyone's holds change the counts all the time.
         <p class="counts">

@@ -2,6 +2,8 @@
 //! waits for, each linked to its own page, so a closed tab loses nothing.
 
 use leptos::prelude::*;
+
+use crate::focus::PageHeading;
 use leptos_meta::Title;
 
 use crate::data::{TicketItem, my_tickets};
@@ -12,7 +14,7 @@ pub fn TicketsPage() -> impl IntoView {
     let page = Resource::new(|| (), |_| my_tickets());
     view! {
         <Title text="My tickets · Seatwise"/>
-        <h1>"My tickets"</h1>
+        <PageHeading>"My tickets"</PageHeading>
         <Suspense fallback=|| view! { <p class="notice">"Loading your tickets..."</p> }>
             {move || Suspend::new(async move {
                 match page.await {

@@ -1,6 +1,8 @@
 //! A venue: what plays there.
 
 use leptos::prelude::*;
+
+use crate::focus::PageHeading;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
@@ -21,7 +23,7 @@ pub fn VenuePage() -> impl IntoView {
                         let city_id = page.city.id.clone();
                         view! {
                             <Title text=format!("{} · {} · Seatwise", page.venue.name, page.city.name)/>
-                            <h1>{page.venue.name}</h1>
+                            <PageHeading>{page.venue.name}</PageHeading>
                             <p class="muted">
                                 {page.venue.address} " · "
                                 <a href=format!("/cities/{city_id}")>{page.city.name}</a>

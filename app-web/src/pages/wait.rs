@@ -2,6 +2,8 @@
 //! seats are offered, straight to checkout.
 
 use leptos::prelude::*;
+
+use crate::focus::PageHeading;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
@@ -36,7 +38,7 @@ pub fn WaitPage() -> impl IntoView {
                     Ok(wait) => match wait.state {
                         WaitState::Waiting { position, estimate } => view! {
                             <Title text=format!("Waitlist · {} · Seatwise", wait.title)/>
-                            <h1>"Waiting for " {count(wait.count, "seat")} " · " {wait.title}</h1>
+                            <PageHeading>"Waiting for " {count(wait.count, "seat")} " · " {wait.title}</PageHeading>
                             <p class="countdown" aria-live="polite">"You are number " {position} " in line."</p>
                             <p>
                                 {estimate.map_or_else(
@@ -53,7 +55,7 @@ pub fn WaitPage() -> impl IntoView {
                         }
                         .into_any(),
                         WaitState::Offered { .. } => view! { <p class="notice">"Seats are held for you: on to checkout..."</p> }.into_any(),
-                        WaitState::Ended { reason } => view! { <h1>"Waitlist"</h1> <p>{reason}</p> <a href="/">"Find other shows"</a> }.into_any(),
+                        WaitState::Ended { reason } => view! { <PageHeading>"Waitlist"</PageHeading> <p>{reason}</p> <a href="/">"Find other shows"</a> }.into_any(),
                     },
                     Err(error) => view! { <p class="error">{message(&error)}</p> }.into_any(),
                 }

@@ -27,8 +27,9 @@
 //!   what fell due and hands seats to the waitlist, `seats` says who has
 //!   which seat, `holds` makes and reads holds.
 //! - `group_commit.rs`: the group-commit queue, generic over the request and
-//!   its outcome; `hold_batch.rs` decides a show's queued holds with it, and
-//!   the waiting room's joins use it too.
+//!   its outcome; `hold_batch.rs` decides a show's queued holds with it,
+//!   `show_turns.rs` runs a show's queued checkouts and releases with it,
+//!   and the waiting room's joins use it too.
 //! - `room/`: waiting rooms ([`WaitingRoomStore`](reservation_core::waiting_room::WaitingRoomStore)):
 //!   `state` (the room row), `counters` (the line's counters and position
 //!   buckets), `join`, `status` (a visitor's standing), `draw`, `pacing`,
@@ -47,8 +48,8 @@
 //! # Concurrency design
 //!
 //! One lock per show, taken first (`show_state ... FOR UPDATE`), decides
-//! every hold, checkout, release and expiry on that show; holds and
-//! waiting-room joins are group-committed; expiry is lazy (each transaction
+//! every hold, checkout, release and expiry on that show; holds, checkouts,
+//! releases and waiting-room joins are group-committed; expiry is lazy (each transaction
 //! settles its show first) and swept with `SKIP LOCKED`; events are written
 //! to the `show_events` outbox in the changing transaction and announced
 //! with `pg_notify`. Why this design and not SERIALIZABLE, per-seat locks,
@@ -72,6 +73,7 @@ mod ops;
 mod room;
 mod rows;
 mod search;
+mod show_turns;
 mod show_tx;
 pub mod testing;
 
@@ -88,6 +90,7 @@ use crate::error::Error;
 use crate::feed::{Feed, Notifier};
 use crate::hold_batch::HoldQueues;
 use crate::meta::ShowMeta;
+use crate::show_turns::ShowTurns;
 
 /// Why a store cannot serve yet ([`PgStore::check_ready`]).
 #[derive(Debug, thiserror::Error)]
@@ -153,6 +156,8 @@ struct Inner {
     feed: Feed,
     wakeups: Notifier,
     holds: HoldQueues,
+    /// Other operations on a show, run in batches (`show_turns`).
+    turns: ShowTurns,
     joins: room::JoinQueues,
 }
 
@@ -228,6 +233,7 @@ impl PgStore {
                 wakeups: Notifier::start(background.clone()),
                 background: background.clone(),
                 holds: HoldQueues::new(turn_wait),
+                turns: ShowTurns::new(turn_wait),
                 joins: room::JoinQueues::new(turn_wait),
             }),
             pool,

@@ -1,11 +1,14 @@
 //! Releasing a hold: its seats go to the waitlist first, then to everyone.
 
+use std::sync::LazyLock;
+
 use reservation_core::{Change, HoldToken, HolderId, ReservationError};
 use time::OffsetDateTime;
 
 use crate::PgStore;
 use crate::error::Result;
 use crate::rows::FREE;
+use crate::show_tx::ShowTx;
 
 pub(super) async fn release(
     store: &PgStore,
@@ -13,28 +16,40 @@ pub(super) async fn release(
     holder: HolderId,
     now: OffsetDateTime,
 ) -> Result<(), ReservationError> {
+    let token = token.clone();
     store
-        .retrying(|| async {
-            let mut t = store.begin_for_token(token, now).await?;
-            let outcome = async {
-                let row = t.active_hold_row(token, holder).await?;
-                t.set_seats(&row.seats, FREE, None).await?;
-                sqlx::query("DELETE FROM holds WHERE show_id = $1 AND id = $2")
-                    .bind(t.id().as_uuid())
-                    .bind(row.id.as_uuid())
-                    .execute(t.conn())
-                    .await?;
-                t.counts.held -= row.seats.len() as u32;
-                t.counts.available += row.seats.len() as u32;
-                let seats = t.meta.pricing.seat_ids(&row.seats);
-                t.log(Change::Released {
-                    hold: row.id,
-                    seats,
-                });
-                t.serve_waitlist().await
-            }
-            .await;
-            t.finish(outcome).await
+        .on_token_show(&token.clone(), now, move |t| {
+            Box::pin(release_in(t, token.clone(), holder))
         })
         .await
+}
+
+/// The hold's seats freed and its row gone, in one statement: a batch
+/// runs many releases (`show_turns`).
+static RELEASE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH freed AS (
+             UPDATE seats SET status = {FREE}, holder = NULL
+             WHERE show_id = $1 AND seat_index = ANY($3)
+         )
+         DELETE FROM holds WHERE show_id = $1 AND id = $2"
+    )
+});
+
+async fn release_in(t: &mut ShowTx, token: HoldToken, holder: HolderId) -> Result<()> {
+    let row = t.active_hold_row(&token, holder).await?;
+    sqlx::query(&RELEASE)
+        .bind(t.id().as_uuid())
+        .bind(row.id.as_uuid())
+        .bind(row.seats.iter().map(|s| s.0 as i32).collect::<Vec<_>>())
+        .execute(t.conn())
+        .await?;
+    t.counts.held -= row.seats.len() as u32;
+    t.counts.available += row.seats.len() as u32;
+    let seats = t.meta.pricing.seat_ids(&row.seats);
+    t.log(Change::Released {
+        hold: row.id,
+        seats,
+    });
+    t.serve_waitlist().await
 }

@@ -8,9 +8,11 @@ mod http;
 mod on_sale;
 mod pg_hot_show;
 mod pg_uncontended;
+mod pgbench;
 mod report;
 mod search;
 mod seat_map;
+mod sellout;
 mod sse;
 mod wasm;
 
@@ -65,10 +67,7 @@ async fn main() -> ExitCode {
     }
     if chosen("seat-map") {
         // The database rows run on the server `DATABASE_URL` names.
-        let pg = match std::env::var_os("DATABASE_URL") {
-            Some(_) => scratch_store().await,
-            None => None,
-        };
+        let pg = scratch_store().await;
         let progress = bar("seat-map", 2);
         seat_map::run(run, pg, &mut rows, &progress).await;
         progress.finish();
@@ -81,23 +80,28 @@ async fn main() -> ExitCode {
     }
     if chosen("pg-hot-show") {
         // Each client count: Seatwise and the SERIALIZABLE baseline.
-        let (rounds, clients): (usize, &[usize]) = if cli.quick {
-            (1, &[64])
+        // pgbench's scale: 100,000 accounts a unit (see `pg-uncontended`).
+        let (rounds, clients, pgbench): (usize, &[usize], _) = if cli.quick {
+            (1, &[64], (2, 1))
         } else {
-            (5, &[64, 256])
+            (5, &[64, 256], (5, 10))
         };
         let progress = bar("pg-hot-show", clients.len() as u64);
-        pg_hot_show::run(run * 12, rounds, clients, &mut rows, &progress).await;
+        pg_hot_show::run(run * 12, rounds, clients, pgbench, &mut rows, &progress).await;
         progress.finish();
     }
     if chosen("http") {
         // The database rows run on the server `DATABASE_URL` names.
-        let pg = match std::env::var_os("DATABASE_URL") {
-            Some(_) => scratch_store().await,
-            None => None,
-        };
+        let pg = scratch_store().await;
         let progress = bar("http", 2);
         http::run(run, pg, &mut rows, &progress).await;
+        progress.finish();
+    }
+    if chosen("sellout") {
+        // The memory store, then PostgreSQL at `DATABASE_URL`.
+        let pg = scratch_store().await;
+        let progress = bar("sellout", 2);
+        sellout::run(pg, &mut rows, &progress).await;
         progress.finish();
     }
     if chosen("sse") {
@@ -108,20 +112,14 @@ async fn main() -> ExitCode {
     }
     if chosen("search") {
         // Generation, the memory store, then PostgreSQL at `DATABASE_URL`.
-        let pg = match std::env::var_os("DATABASE_URL") {
-            Some(_) => scratch_store().await,
-            None => None,
-        };
+        let pg = scratch_store().await;
         let progress = bar("search", 5);
         search::run(cli.quick, run, pg, &mut rows, &progress).await;
         progress.finish();
     }
     if chosen("on-sale") {
         // The memory store, then PostgreSQL at `DATABASE_URL`.
-        let pg = match std::env::var_os("DATABASE_URL") {
-            Some(_) => scratch_store().await,
-            None => None,
-        };
+        let pg = scratch_store().await;
         let visitors = if cli.quick { 10_000 } else { 100_000 };
         let progress = bar("on-sale", 2);
         on_sale::run(visitors, pg, &mut rows, &progress).await;
@@ -151,8 +149,10 @@ async fn main() -> ExitCode {
 }
 
 /// A PostgreSQL store on a fresh scratch database of the server at
-/// `DATABASE_URL` (dropped by a later run, like the tests' databases).
+/// `DATABASE_URL` (dropped by a later run, like the tests' databases); none
+/// without that variable.
 async fn scratch_store() -> Option<storage_postgres::PgStore> {
+    std::env::var_os("DATABASE_URL")?;
     storage_postgres::testing::fresh_store(reservation_core::Policy::default())
         .await
         .map_err(|e| eprintln!("PostgreSQL is not reachable ({e}): no database rows"))

@@ -4,7 +4,9 @@
 //! misses). Seatwise's store runs beside the seeds' design on the same
 //! server and the same buyers: a `SERIALIZABLE` transaction that selects
 //! the seats, updates them and records the hold, retried on serialization
-//! failure. Both are checked for double bookings afterwards.
+//! failure. Both are checked for double bookings afterwards. `pgbench -N`
+//! on the same server at as many connections is the write limit beside
+//! them: one hold a transaction would match it.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,6 +22,7 @@ use sqlx::PgPool;
 use storage_postgres::PgStore;
 use uuid::Uuid;
 
+use crate::pgbench;
 use crate::report::Row;
 
 const ROWS: u16 = 40;
@@ -281,11 +284,13 @@ async fn double_booked(pool: &PgPool, query: &str, show: Option<Uuid>) -> i64 {
 }
 
 /// Runs the race at each client count on both systems, `rounds` times each,
-/// and reports the median round.
+/// and reports the median round beside `pgbench -N` run for `pgbench_secs`
+/// (on a pgbench database of `scale`).
 pub(crate) async fn run(
     limit: Duration,
     rounds: usize,
     clients: &[usize],
+    (pgbench_secs, scale): (u64, u32),
     rows: &mut Vec<Row>,
     progress: &indicatif::ProgressBar,
 ) {
@@ -294,6 +299,17 @@ pub(crate) async fn run(
         Err(e) => {
             eprintln!("pg-hot-show: no scratch database ({e}): skipped");
             return;
+        }
+    };
+    let binary = pgbench::binary();
+    let pgbench_url = match &binary {
+        Some(binary) => pgbench::database(binary, scale)
+            .await
+            .map_err(|why| eprintln!("pg-hot-show: no pgbench -N baseline: {why}"))
+            .ok(),
+        None => {
+            eprintln!("pg-hot-show: no pgbench -N baseline: pgbench is not installed");
+            None
         }
     };
     for &n in clients {
@@ -350,17 +366,32 @@ pub(crate) async fn run(
             .await;
             baseline.push(outcome);
         }
-        report(
-            n,
-            connections,
-            median(&mut seatwise),
-            median(&mut baseline),
-            limit,
-            rows,
-        );
+        let write_limit =
+            binary
+                .as_deref()
+                .zip(pgbench_url.as_deref())
+                .and_then(|(binary, url)| {
+                    let args = ["-N".to_owned()];
+                    pgbench::tps(binary, &args, url, connections as usize, pgbench_secs)
+                        .map_err(|why| eprintln!("pg-hot-show: pgbench -N at {connections}: {why}"))
+                        .ok()
+                });
+        let seatwise = median(&mut seatwise);
+        if let Some(tps) = write_limit {
+            rows.push(Row::ratio(
+                "pg-hot-show",
+                &format!("{n} clients ({connections} conns), holds/s vs pgbench -N"),
+                "holds/s",
+                seatwise.holds_per_second(),
+                tps,
+                if n == 64 { ">= 1.0x pgbench -N" } else { "" },
+            ));
+        }
+        report(n, connections, seatwise, median(&mut baseline), limit, rows);
         progress.inc(1);
         pool.close().await;
     }
+    pgbench::drop_databases(&pgbench_url.into_iter().collect::<Vec<_>>()).await;
 }
 
 /// The round with the median holds/s.

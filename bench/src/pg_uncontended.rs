@@ -12,7 +12,6 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -24,13 +23,14 @@ use reservation_core::{
     CatalogAdmin, Currency, HallId, HoldRequest, HolderId, Money, Policy, ReservationError,
     ReservationStore, SeatId, SeatList, SeatSelection, Sequence, ShowId,
 };
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::PgPoolOptions;
 use sqlx::{Connection, PgConnection};
 use storage_postgres::PgStore;
-use storage_postgres::testing::{fresh_database, server_url, with_database};
+use storage_postgres::testing::fresh_database;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::pgbench;
 use crate::report::Row;
 
 /// Concurrent clients measured, holds and pgbench alike.
@@ -90,10 +90,10 @@ pub(crate) async fn run(quick: bool, rows: &mut Vec<Row>, progress: &indicatif::
         "",
     ));
     progress.inc(1);
-    let binary = pgbench_binary();
+    let binary = pgbench::binary();
     let missing = "pgbench is neither on PATH nor in /usr/lib/postgresql";
     let plain = match &binary {
-        Some(binary) => pgbench_database(binary, scale).await,
+        Some(binary) => pgbench::database(binary, scale).await,
         None => Err(missing.to_owned()),
     };
     if let Err(why) = &plain {
@@ -123,7 +123,7 @@ pub(crate) async fn run(quick: bool, rows: &mut Vec<Row>, progress: &indicatif::
             let (Some(binary), Some((args, url))) = (&binary, workload) else {
                 return None;
             };
-            pgbench_tps(binary, args, url, clients, secs)
+            pgbench::tps(binary, args, url, clients, secs)
                 .map_err(|why| eprintln!("pg-uncontended: {name} at {clients} clients: {why}"))
                 .ok()
         };
@@ -165,7 +165,7 @@ pub(crate) async fn run(quick: bool, rows: &mut Vec<Row>, progress: &indicatif::
     }
     let mut scratch = vec![catalog.url.clone()];
     scratch.extend(plain.ok());
-    drop_databases(&scratch).await;
+    pgbench::drop_databases(&scratch).await;
 }
 
 /// A scratch database with one city, venue, event and 2,000-seat hall, and
@@ -378,38 +378,6 @@ async fn hold_once(
         .map(drop)
 }
 
-/// An initialised pgbench database on the same server.
-async fn pgbench_database(binary: &Path, scale: u32) -> Result<String, String> {
-    // The tests' naming, so a later run drops it if this one dies.
-    let name = format!("seatwise_test_{}_pgbench", std::process::id());
-    let mut admin = PgConnection::connect(&server_url())
-        .await
-        .map_err(|e| e.to_string())?;
-    for sql in [
-        format!("DROP DATABASE IF EXISTS {name}"),
-        format!("CREATE DATABASE {name}"),
-    ] {
-        sqlx::query(&sql)
-            .execute(&mut admin)
-            .await
-            .map_err(|e| e.to_string())?;
-    }
-    let _ = admin.close().await;
-    let url = with_database(&server_url(), &name);
-    // libpq takes a connection URI where a database name goes.
-    let output = Command::new(binary)
-        .args(["-i", "-q", "-s", &scale.to_string(), &url])
-        .output()
-        .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
-    if !output.status.success() {
-        return Err(format!(
-            "pgbench -i failed: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
-        ));
-    }
-    Ok(url)
-}
-
 /// Writes [`REPLAY`] to a temporary file and adds its lookup tables to the
 /// catalog: show number to show id, and each block's seat indexes and its
 /// seat ids as the `Held` event lists them. Returns the file.
@@ -476,77 +444,4 @@ fn replay_args(script: &Path, shows: usize) -> Vec<String> {
         format!("grace={} seconds", policy.grace.whole_seconds()),
     ]
     .into()
-}
-
-/// `pgbench` on PATH, else the newest server version's.
-fn pgbench_binary() -> Option<PathBuf> {
-    let on_path = std::env::var_os("PATH").and_then(|path| {
-        std::env::split_paths(&path)
-            .map(|dir| dir.join("pgbench"))
-            .find(|p| p.is_file())
-    });
-    on_path.or_else(|| {
-        let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-            .ok()?
-            .filter_map(|e| e.ok().map(|e| e.path().join("bin/pgbench")))
-            .filter(|p| p.is_file())
-            .collect();
-        found.sort();
-        found.pop()
-    })
-}
-
-/// pgbench with `args` on `url` at `clients` for `secs`: its transactions
-/// per second, without connection time.
-fn pgbench_tps(
-    binary: &Path,
-    args: &[String],
-    url: &str,
-    clients: usize,
-    secs: u64,
-) -> Result<f64, String> {
-    let output = Command::new(binary)
-        .args(args)
-        .args(["-c", &clients.to_string()])
-        .args(["-j", &clients.min(2).to_string(), "-T", &secs.to_string()])
-        .arg(url)
-        .output()
-        .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    if !output.status.success() {
-        return Err(format!(
-            "failed ({}): {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
-        ));
-    }
-    stdout
-        .lines()
-        .filter_map(|line| line.strip_prefix("tps = "))
-        .find_map(|rest| rest.split_whitespace().next()?.parse().ok())
-        .ok_or_else(|| format!("no \"tps = \" line in its output: {stdout}"))
-}
-
-/// Drops the scratch databases now rather than in a later run: 2 million
-/// seat rows take a few hundred megabytes.
-async fn drop_databases(urls: &[String]) {
-    let admin = PgConnection::connect(&server_url()).await;
-    let Ok(mut admin) =
-        admin.map_err(|e| eprintln!("pg-uncontended: cannot drop scratch databases: {e}"))
-    else {
-        return;
-    };
-    for url in urls {
-        let options = url.parse::<PgConnectOptions>();
-        let Some(name) = options.as_ref().ok().and_then(|o| o.get_database()) else {
-            continue;
-        };
-        if let Err(e) = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .execute(&mut admin)
-            .await
-        {
-            eprintln!("pg-uncontended: cannot drop {name}: {e}");
-        }
-    }
-    let _ = admin.close().await;
 }

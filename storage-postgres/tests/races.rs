@@ -375,3 +375,69 @@ async fn cancelling_a_show_mid_sale_refunds_every_charge_once() {
     assert_eq!(after.len(), ledger.len(), "no charge after the cancel");
     assert!(after.iter().all(|charge| charge.refunds_applied == 1));
 }
+
+/// Payments on one show are written in batches (`show_tx/paid.rs`): the
+/// same hold paid by many at once, in one batch or across batches, still
+/// gets exactly one booking, the one every payer is answered with.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn paying_one_hold_many_times_at_once_books_it_once() {
+    use reservation_core::SeatFilter;
+
+    const HOLDS: usize = 24;
+    const PAYERS: usize = 6;
+
+    let (store, _) = store_with_pool(CLIENTS as u32).await;
+    let f = Arc::new(Fixture::seed(store.clone()).await);
+    let (show, _) = f.add_grid_show(10, 20, 0).await;
+    let mut holds = Vec::new();
+    for _ in 0..HOLDS {
+        let me = HolderId::random();
+        let hold = f
+            .hold_best(show, me, 3, SeatFilter::default())
+            .await
+            .unwrap();
+        holds.push((me, hold));
+    }
+    let mut payers = Vec::new();
+    for (me, hold) in &holds {
+        for _ in 0..PAYERS {
+            let (f, token, me) = (f.clone(), hold.token.clone(), *me);
+            payers.push(tokio::spawn(async move {
+                let booking = f.engine.confirm(&token, me, f.card()).await.unwrap();
+                (booking.hold, booking.id, booking.tickets.len())
+            }));
+        }
+    }
+    let mut answers = std::collections::HashMap::new();
+    for payer in payers {
+        let (hold, booking, tickets) = payer.await.unwrap();
+        assert_eq!(tickets, 3);
+        assert_eq!(
+            *answers.entry(hold).or_insert(booking),
+            booking,
+            "hold {hold}"
+        );
+    }
+    assert_eq!(answers.len(), HOLDS);
+    let (bookings, tickets, booked_seats, confirmed_holds): (i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM bookings WHERE show_id = $1),
+                (SELECT count(*) FROM tickets WHERE show_id = $1),
+                (SELECT count(*) FROM seats WHERE show_id = $1 AND status = 2),
+                (SELECT count(*) FROM holds WHERE show_id = $1 AND state = 2)",
+    )
+    .bind(show.as_uuid())
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    let expected = (
+        HOLDS as i64,
+        3 * HOLDS as i64,
+        3 * HOLDS as i64,
+        HOLDS as i64,
+    );
+    assert_eq!((bookings, tickets, booked_seats, confirmed_holds), expected);
+    assert_eq!(f.gateway.ledger().len(), HOLDS, "one charge per hold");
+    let map = f.engine.seat_map(show, None).await.unwrap();
+    assert_eq!(map.counts.booked, 3 * HOLDS as u32);
+    assert_eq!(map.counts.held, 0);
+}

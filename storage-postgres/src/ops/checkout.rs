@@ -2,20 +2,17 @@
 //! in `checkouts`), and the booking made once the payment is taken (at most
 //! one per hold), which settles the attempt.
 
-use std::sync::LazyLock;
-
 use reservation_core::payment::PaymentReceipt;
 use reservation_core::{
     Booking, BookingId, BookingStatus, Change, Checkout, ClosedReason, HoldId, HoldToken, HolderId,
     ReservationError, Ticket, TicketId,
 };
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use crate::PgStore;
 use crate::error::Result;
-use crate::rows::{BOOKED, CONFIRMED, HoldStage};
-use crate::show_tx::ShowTx;
+use crate::rows::HoldStage;
+use crate::show_tx::{PaidHold, ShowTx};
 
 pub(super) async fn begin(
     store: &PgStore,
@@ -63,34 +60,6 @@ pub(super) async fn complete(
         .await
 }
 
-/// The booking's rows, the seats booked and the hold and its payment
-/// attempt settled.
-static PAY: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "WITH paid AS (
-             INSERT INTO payments (show_id, hold_id, receipt, created_at) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (show_id, hold_id) DO NOTHING
-         ),
-         booked AS (
-             INSERT INTO bookings (show_id, id, holder, hold_id, seat_indexes, doc)
-             VALUES ($1, $5, $6, $2, $7, $8)
-         ),
-         ticketed AS (
-             INSERT INTO tickets (show_id, id, booking_id, seat_index)
-             SELECT $1, id, $5, seat FROM unnest($9::uuid[], $7::int4[]) AS t(id, seat)
-         ),
-         settled AS (
-             UPDATE checkouts SET settled_at = $4
-             WHERE show_id = $1 AND hold_id = $2 AND settled_at IS NULL
-         ),
-         seated AS (
-             UPDATE seats SET status = {BOOKED}, holder = $6
-             WHERE show_id = $1 AND seat_index = ANY($7)
-         )
-         UPDATE holds SET state = {CONFIRMED}, booking_id = $5 WHERE show_id = $1 AND id = $2"
-    )
-});
-
 async fn complete_in(
     t: &mut ShowTx,
     token: HoldToken,
@@ -128,21 +97,6 @@ async fn complete_in(
         created_at: t.now,
         status: BookingStatus::Confirmed,
     };
-    let indexes: Vec<i32> = row.seats.iter().map(|s| s.0 as i32).collect();
-    let ticket_ids: Vec<Uuid> = booking.tickets.iter().map(|t| t.id.as_uuid()).collect();
-    // One statement: a payment's batch runs many of these (`show_turns`).
-    sqlx::query(&PAY)
-        .bind(t.id().as_uuid())
-        .bind(row.id.as_uuid())
-        .bind(sqlx::types::Json(&booking.payment))
-        .bind(t.now)
-        .bind(booking.id.as_uuid())
-        .bind(holder.as_uuid())
-        .bind(&indexes)
-        .bind(sqlx::types::Json(&booking))
-        .bind(&ticket_ids)
-        .execute(t.conn())
-        .await?;
     t.counts.held -= row.seats.len() as u32;
     t.counts.booked += row.seats.len() as u32;
     let seats = t.meta.pricing.seat_ids(&row.seats);
@@ -150,6 +104,12 @@ async fn complete_in(
         booking: booking.id,
         hold: row.id,
         seats,
+    });
+    // Written with the batch's other bookings (`show_tx/paid.rs`).
+    t.book_at_write(PaidHold {
+        hold: row.id,
+        seats: row.seats,
+        booking: booking.clone(),
     });
     // Fewer seats can free up now: some waiters may be beyond reach.
     t.drop_unservable().await?;

@@ -202,12 +202,22 @@ impl ShowTx {
             .bind(expires_at + self.policy.grace)
     }
 
-    /// The hold behind `token`, if it is `holder`'s.
+    /// The hold behind `token`, if it is `holder`'s: as booked when its
+    /// booking is still to be written (which writes it).
     pub(crate) async fn hold_row(
         &mut self,
         token: &HoldToken,
         holder: HolderId,
     ) -> Result<HoldRow> {
+        let row = self.hold_row_as_stored(token, holder).await?;
+        if !self.is_unwritten_booking(row.id) {
+            return Ok(row);
+        }
+        self.write_bookings().await?;
+        self.hold_row_as_stored(token, holder).await
+    }
+
+    async fn hold_row_as_stored(&mut self, token: &HoldToken, holder: HolderId) -> Result<HoldRow> {
         self.expect_written();
         let row: Option<HoldRecord> = sqlx::query_as(
             "SELECT id, holder, seat_indexes, created_at, expires_at, state, booking_id, extensions

@@ -12,6 +12,7 @@
 
 mod bookings;
 mod holds;
+mod paid;
 mod sales;
 mod seats;
 mod settle;
@@ -32,6 +33,7 @@ use crate::error::{Error, Result, is_disconnect};
 use crate::feed::Notifier;
 use crate::meta::ShowMeta;
 use crate::rows::{StateRow, sequence};
+pub(crate) use paid::PaidHold;
 
 pub(crate) use holds::HoldRow;
 
@@ -105,6 +107,8 @@ pub(crate) struct ShowTx {
     /// Holds made by [`create_holds_at_commit`](Self::create_holds_at_commit),
     /// which the commit writes.
     unwritten: Vec<HoldRow>,
+    /// Bookings of paid holds still to write ([`paid`]).
+    paid: Vec<PaidHold>,
     /// Holds and waits ended by settling.
     pub(crate) ended: usize,
 }
@@ -205,6 +209,7 @@ impl ShowTx {
             due_recompute: false,
             new_deadline: None,
             unwritten: Vec::new(),
+            paid: Vec::new(),
             ended: 0,
         };
         if next_due.is_some_and(|due| due <= now) {
@@ -250,6 +255,7 @@ impl ShowTx {
     /// `next_due`, commits, then wakes the show's subscribers. Returns the
     /// show's last sequence number.
     pub(crate) async fn commit(mut self) -> Result<Sequence> {
+        self.write_bookings().await?;
         if self.changes.is_empty() && !self.due_recompute && self.new_deadline.is_none() {
             self.tx.commit().await?;
             return sequence(self.last_seq, "show_state");

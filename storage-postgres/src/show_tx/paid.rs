@@ -1,0 +1,123 @@
+//! Bookings made from paid holds, written together: a batch of payments
+//! (`show_turns`) costs one statement, not one each.
+//!
+//! Until written they are invisible to the database, so every read of the
+//! rows they change writes them first: [`ShowTx::write_bookings`] runs
+//! before seats or bookings are read and before the commit, and
+//! [`ShowTx::hold_row`] writes them when the hold it read is one of them.
+
+use std::sync::LazyLock;
+
+use reservation_core::catalog::SeatIndex;
+use reservation_core::{Booking, HoldId};
+use uuid::Uuid;
+
+use super::ShowTx;
+use crate::error::Result;
+use crate::rows::{BOOKED, CONFIRMED};
+
+/// A booking to write, with the hold it books and the seats of its
+/// tickets, in order.
+pub(crate) struct PaidHold {
+    pub(crate) hold: HoldId,
+    pub(crate) seats: Vec<SeatIndex>,
+    pub(crate) booking: Booking,
+}
+
+/// The payments, bookings and tickets, the seats booked, and the holds and
+/// their payment attempts settled. Tickets come flattened with their
+/// booking; a booking's seats are its tickets' in order.
+static WRITE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH b AS (
+             SELECT * FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::jsonb[], $6::jsonb[])
+                 AS b(hold, id, holder, receipt, doc)
+         ),
+         t AS (
+             SELECT * FROM unnest($7::uuid[], $8::uuid[], $9::int4[], $10::uuid[])
+                 WITH ORDINALITY AS t(id, booking, seat, holder, n)
+         ),
+         paid AS (
+             INSERT INTO payments (show_id, hold_id, receipt, created_at)
+             SELECT $1, hold, receipt, $11 FROM b
+             ON CONFLICT (show_id, hold_id) DO NOTHING
+         ),
+         booked AS (
+             INSERT INTO bookings (show_id, id, holder, hold_id, seat_indexes, doc)
+             SELECT $1, b.id, b.holder, b.hold,
+                    (SELECT array_agg(t.seat ORDER BY t.n) FROM t WHERE t.booking = b.id), b.doc
+             FROM b
+         ),
+         ticketed AS (
+             INSERT INTO tickets (show_id, id, booking_id, seat_index)
+             SELECT $1, id, booking, seat FROM t
+         ),
+         settled AS (
+             UPDATE checkouts SET settled_at = $11
+             WHERE show_id = $1 AND hold_id = ANY($2) AND settled_at IS NULL
+         ),
+         seated AS (
+             UPDATE seats SET status = {BOOKED}, holder = t.holder
+             FROM t WHERE seats.show_id = $1 AND seats.seat_index = t.seat
+         )
+         UPDATE holds SET state = {CONFIRMED}, booking_id = b.id
+         FROM b WHERE holds.show_id = $1 AND holds.id = b.hold"
+    )
+});
+
+impl ShowTx {
+    /// Keeps `paid` for [`write_bookings`](Self::write_bookings); the
+    /// caller has counted and logged it.
+    pub(crate) fn book_at_write(&mut self, paid: PaidHold) {
+        self.paid.push(paid);
+    }
+
+    /// Whether `hold` is booked but not yet written.
+    pub(crate) fn is_unwritten_booking(&self, hold: HoldId) -> bool {
+        self.paid.iter().any(|paid| paid.hold == hold)
+    }
+
+    /// Writes the bookings kept by [`book_at_write`](Self::book_at_write).
+    pub(crate) async fn write_bookings(&mut self) -> Result<()> {
+        if self.paid.is_empty() {
+            return Ok(());
+        }
+        let paid = std::mem::take(&mut self.paid);
+        let (mut ticket_ids, mut ticket_bookings, mut seats, mut seat_holders) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for PaidHold {
+            booking,
+            seats: indexes,
+            ..
+        } in &paid
+        {
+            for (ticket, index) in booking.tickets.iter().zip(indexes) {
+                ticket_ids.push(ticket.id.as_uuid());
+                ticket_bookings.push(booking.id.as_uuid());
+                seats.push(index.0 as i32);
+                seat_holders.push(booking.holder.as_uuid());
+            }
+        }
+        let column = |f: fn(&PaidHold) -> Uuid| paid.iter().map(f).collect::<Vec<_>>();
+        let receipts: Vec<_> = paid
+            .iter()
+            .map(|p| sqlx::types::Json(&p.booking.payment))
+            .collect();
+        let docs: Vec<_> = paid.iter().map(|p| sqlx::types::Json(&p.booking)).collect();
+        sqlx::query(&WRITE)
+            .bind(self.uuid())
+            .bind(column(|p| p.hold.as_uuid()))
+            .bind(column(|p| p.booking.id.as_uuid()))
+            .bind(column(|p| p.booking.holder.as_uuid()))
+            .bind(&receipts)
+            .bind(&docs)
+            .bind(&ticket_ids)
+            .bind(&ticket_bookings)
+            .bind(&seats)
+            .bind(&seat_holders)
+            .bind(self.now)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+}

@@ -4,7 +4,8 @@
 //! each, loop: hold 2 to 4 best-available seats (`POST
 //! /api/v1/shows/{id}/holds`), then release them (`DELETE
 //! /api/v1/holds/{token}`), so every hold costs two requests. Reports holds
-//! a second and the p99 of the hold requests.
+//! a second and the p99 of the hold requests, beside the same loop run by
+//! as many tasks on the store directly (no HTTP), in the same run.
 
 use std::future::IntoFuture;
 use std::net::SocketAddr;
@@ -19,7 +20,10 @@ use hyper::header::{CONTENT_TYPE, COOKIE, HOST};
 use hyper::{Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
 use reservation_core::testkit::Fixture;
-use reservation_core::{HoldId, HolderId, MemoryStore, Policy, ShowId, Store};
+use reservation_core::{
+    HoldId, HoldRequest, HolderId, MemoryStore, Policy, SeatCount, SeatFilter, SeatSelection,
+    ShowId, Store,
+};
 use serde::Deserialize;
 
 use crate::report::Row;
@@ -40,10 +44,10 @@ pub(crate) async fn run(
     progress: &indicatif::ProgressBar,
 ) {
     let memory = MemoryStore::new(Policy::default());
-    measure("memory", memory, run, ">= 20,000 holds/s", rows).await;
+    measure("memory", memory, run, ">= 40,000 holds/s", rows).await;
     progress.inc(1);
     if let Some(pg) = pg {
-        measure("PostgreSQL", pg, run, "", rows).await;
+        measure("PostgreSQL", pg, run, ">= 0.8x the store directly", rows).await;
     }
     progress.inc(1);
 }
@@ -55,7 +59,13 @@ async fn measure<S: Store + 'static>(
     target: &'static str,
     rows: &mut Vec<Row>,
 ) {
-    let mut latencies = match hold_loop(store, run).await {
+    let f = Fixture::seed(store).await;
+    let mut shows = Vec::with_capacity(SHOWS);
+    for _ in 0..SHOWS {
+        shows.push(f.add_grid_show(HALL.0, HALL.1, 0).await.0);
+    }
+    let direct = direct_loop(&f, &shows, run).await;
+    let mut latencies = match hold_loop(&f, &shows, run).await {
         Ok(latencies) => latencies,
         Err(e) => {
             eprintln!("http, {name}: {e}");
@@ -63,13 +73,28 @@ async fn measure<S: Store + 'static>(
         }
     };
     latencies.sort();
-    rows.push(Row::plain(
-        "http",
-        &format!("{name}, {CONNECTIONS} connections, hold + release"),
-        "holds/s",
-        latencies.len() as f64 / run.as_secs_f64(),
-        target,
-    ));
+    let holds_per_second = latencies.len() as f64 / run.as_secs_f64();
+    let case = format!("{name}, {CONNECTIONS} connections, hold + release");
+    match direct {
+        Ok(direct) => rows.push(Row::ratio(
+            "http",
+            &format!("{case} vs the store directly"),
+            "holds/s",
+            holds_per_second,
+            direct as f64 / run.as_secs_f64(),
+            target,
+        )),
+        Err(e) => {
+            eprintln!("http, {name}, the store directly: {e}");
+            rows.push(Row::plain(
+                "http",
+                &case,
+                "holds/s",
+                holds_per_second,
+                target,
+            ));
+        }
+    }
     rows.push(Row::plain(
         "http",
         &format!("{name}, {CONNECTIONS} connections, hold p99"),
@@ -79,14 +104,63 @@ async fn measure<S: Store + 'static>(
     ));
 }
 
-/// Serves the app over `store` on a loopback port and runs the clients:
-/// the hold latencies of the `run` after a warm-up of a fifth of it.
-async fn hold_loop<S: Store + 'static>(store: S, run: Duration) -> Result<Vec<Duration>, String> {
-    let f = Fixture::seed(store).await;
-    let mut shows = Vec::with_capacity(SHOWS);
-    for _ in 0..SHOWS {
-        shows.push(f.add_grid_show(HALL.0, HALL.1, 0).await.0);
+/// The clients' loop without HTTP: as many tasks, each its own holder,
+/// hold and release on the engine. The holds made in the `run` after a
+/// warm-up of a fifth of it.
+async fn direct_loop<S: Store + 'static>(
+    f: &Fixture<S>,
+    shows: &[ShowId],
+    run: Duration,
+) -> Result<usize, String> {
+    let from = Instant::now() + run / 5;
+    let until = from + run;
+    let tasks: Vec<_> = (0..CONNECTIONS)
+        .map(|i| {
+            let engine = f.engine.clone();
+            let show = shows[i % shows.len()];
+            tokio::spawn(async move {
+                let holder = HolderId::random();
+                let mut held = 0;
+                for count in [2, 3, 4].iter().cycle() {
+                    let started = Instant::now();
+                    if started >= until {
+                        break;
+                    }
+                    let count = SeatCount::new(*count).map_err(|e| e.to_string())?;
+                    let best = SeatSelection::BestAvailable {
+                        count,
+                        filter: SeatFilter::default(),
+                    };
+                    let hold = engine
+                        .hold(&HoldRequest::new(show, holder, best))
+                        .await
+                        .map_err(|e| format!("hold: {e}"))?;
+                    if started >= from {
+                        held += 1;
+                    }
+                    engine
+                        .release(&hold.token, holder)
+                        .await
+                        .map_err(|e| format!("release: {e}"))?;
+                }
+                Ok::<_, String>(held)
+            })
+        })
+        .collect();
+    let mut holds = 0;
+    for task in tasks {
+        holds += task.await.map_err(|e| format!("a task panicked: {e}"))??;
     }
+    Ok(holds)
+}
+
+/// Serves the app over the fixture's store on a loopback port and runs the
+/// clients: the hold latencies of the `run` after a warm-up of a fifth of it.
+async fn hold_loop<S: Store + 'static>(
+    f: &Fixture<S>,
+    shows: &[ShowId],
+    run: Duration,
+) -> Result<Vec<Duration>, String> {
     let store: Arc<dyn Store> = f.store.clone();
     let state = AppState::new(
         store,
@@ -112,7 +186,7 @@ async fn hold_loop<S: Store + 'static>(store: S, run: Duration) -> Result<Vec<Du
     let from = Instant::now() + run / 5;
     let until = from + run;
     let clients: Vec<_> = (0..CONNECTIONS)
-        .map(|i| tokio::spawn(client(address, shows[i % SHOWS], from, until)))
+        .map(|i| tokio::spawn(client(address, shows[i % shows.len()], from, until)))
         .collect();
     let mut latencies = Vec::new();
     let mut failure = None;

@@ -314,6 +314,17 @@ pub(crate) async fn run(
     };
     for &n in clients {
         let connections = u32::try_from(n).unwrap_or(u32::MAX).min(MAX_CONNECTIONS);
+        // Before this count's pools open: the server has room for its clients.
+        let write_limit =
+            binary
+                .as_deref()
+                .zip(pgbench_url.as_deref())
+                .and_then(|(binary, url)| {
+                    let args = ["-N".to_owned()];
+                    pgbench::tps(binary, &args, url, connections as usize, pgbench_secs)
+                        .map_err(|why| eprintln!("pg-hot-show: pgbench -N at {connections}: {why}"))
+                        .ok()
+                });
         let pool = match storage_postgres::PoolConfig::default()
             .pool_options()
             .max_connections(connections)
@@ -366,16 +377,6 @@ pub(crate) async fn run(
             .await;
             baseline.push(outcome);
         }
-        let write_limit =
-            binary
-                .as_deref()
-                .zip(pgbench_url.as_deref())
-                .and_then(|(binary, url)| {
-                    let args = ["-N".to_owned()];
-                    pgbench::tps(binary, &args, url, connections as usize, pgbench_secs)
-                        .map_err(|why| eprintln!("pg-hot-show: pgbench -N at {connections}: {why}"))
-                        .ok()
-                });
         let seatwise = median(&mut seatwise);
         if let Some(tps) = write_limit {
             rows.push(Row::ratio(

@@ -42,7 +42,7 @@ const ROWS: u16 = 40;
 const PER_ROW: u16 = 50;
 /// Connections adding shows while the catalog is built.
 const SETUP_TASKS: usize = 4;
-const TARGET: &str = ">= 0.5x pgbench -N at 64 clients";
+const TARGET: &str = ">= 0.6x pgbench -N at 64 clients";
 /// The SQL of one hold, for `pgbench -M prepared -f`; sqlx prepares its
 /// statements too.
 const REPLAY: &str = include_str!("pg_uncontended/replay.sql");

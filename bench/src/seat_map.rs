@@ -30,7 +30,7 @@ async fn measure<S: Store + 'static>(name: &str, store: S, run: Duration, rows: 
     let f = Fixture::seed(store).await;
     for (seats, rows_of, target) in [
         (2_000u32, 40u16, "p99 <= 5 ms"),
-        (80_000, 400, "p99 <= 50 ms"),
+        (80_000, 400, "p99 <= 10 ms"),
     ] {
         let per_row = u16::try_from(seats / u32::from(rows_of)).unwrap_or(u16::MAX);
         let (show, hall) = f.add_grid_show(rows_of, per_row, 0).await;

@@ -71,7 +71,7 @@ pub(crate) async fn run(
         &format!("{case}, p99"),
         "ms",
         quantile_ms(&latencies, 0.99),
-        "p99 <= 200 ms",
+        "p99 <= 100 ms",
     ));
 }
 

@@ -27,6 +27,6 @@ pub(crate) fn run(site: &Path, rows: &mut Vec<Row>) {
         "gzip -9",
         "KB",
         gzipped as f64 / 1000.0,
-        "<= 400 KB",
+        "<= 300 KB",
     ));
 }

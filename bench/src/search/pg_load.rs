@@ -29,21 +29,28 @@ pub(crate) async fn load(pool: &PgPool, catalog: &Catalog) -> Result<(), sqlx::E
 async fn places(pool: &PgPool, catalog: &Catalog) -> Result<(), sqlx::Error> {
     let cities = &catalog.cities;
     sqlx::query(
-        "INSERT INTO cities (id, name, country, lat, lon)
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::float8[], $5::float8[])",
+        "INSERT INTO cities (id, name, country, lat, lon, time_zone)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::float8[], $5::float8[],
+                              $6::text[])",
     )
     .bind(cities.iter().map(|c| c.id.as_uuid()).collect::<Vec<_>>())
     .bind(cities.iter().map(|c| c.name.clone()).collect::<Vec<_>>())
     .bind(cities.iter().map(|c| c.country.clone()).collect::<Vec<_>>())
     .bind(cities.iter().map(|c| c.location.lat()).collect::<Vec<_>>())
     .bind(cities.iter().map(|c| c.location.lon()).collect::<Vec<_>>())
+    .bind(
+        cities
+            .iter()
+            .map(|c| c.time_zone.name())
+            .collect::<Vec<_>>(),
+    )
     .execute(pool)
     .await?;
     let venues = &catalog.venues;
     sqlx::query(
-        "INSERT INTO venues (id, city_id, name, address, postal_code, lat, lon)
+        "INSERT INTO venues (id, city_id, name, address, postal_code, lat, lon, time_zone)
          SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[],
-                              $6::float8[], $7::float8[])",
+                              $6::float8[], $7::float8[], $8::text[])",
     )
     .bind(venues.iter().map(|v| v.id.as_uuid()).collect::<Vec<_>>())
     .bind(venues.iter().map(|v| v.city.as_uuid()).collect::<Vec<_>>())
@@ -57,6 +64,12 @@ async fn places(pool: &PgPool, catalog: &Catalog) -> Result<(), sqlx::Error> {
     )
     .bind(venues.iter().map(|v| v.location.lat()).collect::<Vec<_>>())
     .bind(venues.iter().map(|v| v.location.lon()).collect::<Vec<_>>())
+    .bind(
+        venues
+            .iter()
+            .map(|v| v.time_zone.name())
+            .collect::<Vec<_>>(),
+    )
     .execute(pool)
     .await?;
     let halls = &catalog.halls;

@@ -76,6 +76,9 @@ impl ShowTx {
 
     /// The waits in line, in join order.
     pub(super) async fn waiters(&mut self) -> Result<Vec<Waiter>> {
+        if self.no_waiters {
+            return Ok(Vec::new());
+        }
         let rows: Vec<WaiterRow> = sqlx::query_as(&format!(
             "SELECT id, holder, seat_count, category_index FROM waits
              WHERE show_id = $1 AND state = {WAITING} ORDER BY line_order"
@@ -83,6 +86,7 @@ impl ShowTx {
         .bind(self.uuid())
         .fetch_all(&mut *self.tx)
         .await?;
+        self.no_waiters = rows.is_empty();
         rows.into_iter().map(Waiter::try_from).collect()
     }
 

@@ -38,9 +38,10 @@ impl ShowTurns {
     }
 }
 
-/// An operation with its caller's clock.
+/// An operation with the hold it is about and its caller's clock.
 pub(crate) struct Queued {
     turn: Box<dyn Turn>,
+    token: HoldToken,
     now: OffsetDateTime,
 }
 
@@ -77,7 +78,8 @@ where
 
 impl PgStore {
     /// Runs `body` on the show of `token` in its next transaction (see the
-    /// module's docs): an unknown show is an unknown token.
+    /// module's docs) and returns its outcome: an unknown show is an
+    /// unknown token.
     pub(crate) async fn on_token_show<T, F>(
         &self,
         token: &HoldToken,
@@ -94,27 +96,13 @@ impl PgStore {
             }
             meta => meta?,
         };
-        self.on_show(meta, now, body).await
-    }
-
-    /// Runs `body` on the show of `meta` in its next transaction (see the
-    /// module's docs) and returns its outcome.
-    pub(crate) async fn on_show<T, F>(
-        &self,
-        meta: Arc<ShowMeta>,
-        now: OffsetDateTime,
-        body: F,
-    ) -> Result<T, ReservationError>
-    where
-        F: for<'t> FnMut(&'t mut ShowTx) -> Body<'t, T> + Send + 'static,
-        T: Send + 'static,
-    {
         let outcome = Arc::new(parking_lot::Mutex::new(None));
         let queued = Queued {
             turn: Box::new(Op {
                 body,
                 outcome: Arc::clone(&outcome),
             }),
+            token: token.clone(),
             now,
         };
         let store = self.clone();
@@ -152,6 +140,9 @@ impl PgStore {
                 let mut t = ShowTx::begin(self, Arc::clone(&meta), now, false)
                     .await?
                     .ok_or(ReservationError::UnknownShow(meta.show.id))?;
+                let tokens: Vec<HoldToken> =
+                    batch.iter().map(|queued| queued.token.clone()).collect();
+                t.read_ahead(&tokens).await?;
                 for queued in batch.iter_mut() {
                     queued.turn.run(&mut t).await?;
                 }

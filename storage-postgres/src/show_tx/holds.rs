@@ -14,6 +14,26 @@ use crate::error::{AdapterError, Result, corrupt};
 use crate::meta::ShowMeta;
 use crate::rows::{HELD, HoldRecord, HoldStage, seat_indexes};
 
+/// What [`ShowTx::hold_row`] reads of a hold.
+const HOLD_COLUMNS: &str =
+    "id, holder, seat_indexes, created_at, expires_at, state, booking_id, extensions";
+
+static READ_HOLD: LazyLock<String> = LazyLock::new(|| {
+    format!("SELECT {HOLD_COLUMNS} FROM holds WHERE show_id = $1 AND secret = $2")
+});
+
+static READ_AHEAD: LazyLock<String> = LazyLock::new(|| {
+    format!("SELECT secret, {HOLD_COLUMNS} FROM holds WHERE show_id = $1 AND secret = ANY($2)")
+});
+
+/// A hold read ahead, by its secret.
+#[derive(sqlx::FromRow)]
+struct ReadAhead {
+    secret: Vec<u8>,
+    #[sqlx(flatten)]
+    record: HoldRecord,
+}
+
 /// A hold as stored.
 pub(crate) struct HoldRow {
     pub(crate) id: HoldId,
@@ -217,17 +237,43 @@ impl ShowTx {
         self.hold_row_as_stored(token, holder).await
     }
 
+    /// Reads the holds of `tokens` in one statement, for a batch of
+    /// operations (`show_turns`): each hold's first [`hold_row`](Self::hold_row)
+    /// is then served from here. Only an operation that read a hold changes
+    /// it, so until that first read the hold is as read ahead; later reads
+    /// go to the table.
+    pub(crate) async fn read_ahead(&mut self, tokens: &[HoldToken]) -> Result<()> {
+        // One operation gains nothing.
+        if tokens.len() < 2 {
+            return Ok(());
+        }
+        let secrets: Vec<&[u8]> = tokens.iter().map(|t| &t.secret()[..]).collect();
+        let rows: Vec<ReadAhead> = sqlx::query_as(&READ_AHEAD)
+            .bind(self.uuid())
+            .bind(&secrets)
+            .fetch_all(&mut *self.tx)
+            .await?;
+        for ReadAhead { secret, record } in rows {
+            let secret = secret
+                .try_into()
+                .map_err(|_| corrupt("holds", "a secret that is not 32 bytes"))?;
+            self.read_ahead.insert(secret, record);
+        }
+        Ok(())
+    }
+
     async fn hold_row_as_stored(&mut self, token: &HoldToken, holder: HolderId) -> Result<HoldRow> {
         self.expect_written();
-        let row: Option<HoldRecord> = sqlx::query_as(
-            "SELECT id, holder, seat_indexes, created_at, expires_at, state, booking_id, extensions
-             FROM holds
-             WHERE show_id = $1 AND secret = $2",
-        )
-        .bind(self.uuid())
-        .bind(&token.secret()[..])
-        .fetch_optional(&mut *self.tx)
-        .await?;
+        let row = match self.read_ahead.remove(token.secret()) {
+            Some(row) => Some(row),
+            None => {
+                sqlx::query_as(&READ_HOLD)
+                    .bind(self.uuid())
+                    .bind(&token.secret()[..])
+                    .fetch_optional(&mut *self.tx)
+                    .await?
+            }
+        };
         let row = row.ok_or(ReservationError::InvalidHoldToken)?;
         // Another holder's token looks exactly like an unknown one.
         if row.holder != holder.as_uuid() {

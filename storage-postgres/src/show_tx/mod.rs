@@ -17,6 +17,7 @@ mod sales;
 mod seats;
 mod settle;
 
+use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 
 use reservation_core::catalog::SeatIndex;
@@ -32,7 +33,7 @@ use crate::PgStore;
 use crate::error::{Error, Result, is_disconnect};
 use crate::feed::Notifier;
 use crate::meta::ShowMeta;
-use crate::rows::{StateRow, sequence};
+use crate::rows::{HoldRecord, StateRow, sequence};
 pub(crate) use paid::PaidHold;
 
 pub(crate) use holds::HoldRow;
@@ -113,6 +114,9 @@ pub(crate) struct ShowTx {
     /// lock, and no one joined since ([`take_next_in_line`](Self::take_next_in_line)
     /// is how a wait is added). Saves a batch of payments a read each.
     no_waiters: bool,
+    /// Holds read for a batch before its operations ran, by secret
+    /// ([`read_ahead`](Self::read_ahead)).
+    read_ahead: HashMap<[u8; 32], HoldRecord>,
     /// Holds and waits ended by settling.
     pub(crate) ended: usize,
 }
@@ -215,6 +219,7 @@ impl ShowTx {
             unwritten: Vec::new(),
             paid: Vec::new(),
             no_waiters: false,
+            read_ahead: HashMap::new(),
             ended: 0,
         };
         if next_due.is_some_and(|due| due <= now) {

@@ -1,13 +1,15 @@
 //! seat-map: p50/p99 of reading a 2,000-seat and an 80,000-seat show's map,
-//! in memory and on PostgreSQL, with a quarter of the seats held.
+//! in memory and on PostgreSQL, with a quarter of the seats held: read
+//! again and again unchanged, then each read right after a seat changed.
 
 use std::time::{Duration, Instant};
 
 use reservation_core::testkit::Fixture;
 use reservation_core::{
-    HoldRequest, HolderId, MemoryStore, Policy, SeatList, SeatSelection, Store,
+    HoldRequest, HolderId, MemoryStore, Policy, SeatList, SeatSelection, ShowId, Store,
 };
 
+use crate::http::quantile_ms;
 use crate::report::Row;
 
 /// Reads each map for `run`, on the memory store and (when given) on `pg`.
@@ -43,34 +45,63 @@ async fn measure<S: Store + 'static>(name: &str, store: S, run: Duration, rows: 
             let request = HoldRequest::new(show, HolderId::random(), SeatSelection::Seats(seats));
             let _ = f.engine.hold(&request).await;
         }
-        let mut times = Vec::new();
-        let started = Instant::now();
-        while started.elapsed() < run || times.len() < 20 {
-            let t = Instant::now();
-            if f.engine.seat_map(show, None).await.is_err() {
-                break;
-            }
-            times.push(t.elapsed());
+        // Unchanged between reads (a crowd looking at one map), then each
+        // read right after a seat changed (a hold made or released): a store
+        // that keeps the map it read last serves only the first from that.
+        let unchanged = reads(&f, show, run, None).await;
+        let one_seat = SeatList::new(ids[ids.len() - 1..].to_vec()).ok();
+        let changed = reads(&f, show, run, one_seat).await;
+        for (times, when) in [(unchanged, ""), (changed, ", after a change")] {
+            rows.push(Row::plain(
+                "seat-map",
+                &format!("{name}, {seats} seats{when}, p50"),
+                "ms",
+                quantile_ms(&times, 0.5),
+                "",
+            ));
+            rows.push(Row::plain(
+                "seat-map",
+                &format!("{name}, {seats} seats{when}, p99"),
+                "ms",
+                quantile_ms(&times, 0.99),
+                target,
+            ));
         }
-        times.sort();
-        let at = |q: f64| {
-            times
-                .get(((times.len() as f64 * q) as usize).min(times.len().saturating_sub(1)))
-                .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
-        };
-        rows.push(Row::plain(
-            "seat-map",
-            &format!("{name}, {seats} seats, p50"),
-            "ms",
-            at(0.5),
-            "",
-        ));
-        rows.push(Row::plain(
-            "seat-map",
-            &format!("{name}, {seats} seats, p99"),
-            "ms",
-            at(0.99),
-            target,
-        ));
     }
+}
+
+/// Reads `show`'s map for `run` (at least 20 times), holding or releasing
+/// `change` before each read when given: the sorted read times.
+async fn reads<S: Store + 'static>(
+    f: &Fixture<S>,
+    show: ShowId,
+    run: Duration,
+    change: Option<SeatList>,
+) -> Vec<Duration> {
+    let holder = HolderId::random();
+    let mut held = None;
+    let mut times = Vec::new();
+    let started = Instant::now();
+    while started.elapsed() < run || times.len() < 20 {
+        if let Some(seats) = &change {
+            held = match held.take() {
+                Some(token) => {
+                    let _ = f.engine.release(&token, holder).await;
+                    None
+                }
+                None => {
+                    let request =
+                        HoldRequest::new(show, holder, SeatSelection::Seats(seats.clone()));
+                    f.engine.hold(&request).await.ok().map(|hold| hold.token)
+                }
+            };
+        }
+        let t = Instant::now();
+        if f.engine.seat_map(show, None).await.is_err() {
+            break;
+        }
+        times.push(t.elapsed());
+    }
+    times.sort();
+    times
 }

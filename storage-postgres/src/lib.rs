@@ -73,6 +73,7 @@ mod ops;
 mod room;
 mod rows;
 mod search;
+mod seat_cache;
 mod show_turns;
 mod show_tx;
 pub mod testing;
@@ -90,6 +91,7 @@ use crate::error::Error;
 use crate::feed::{Feed, Notifier};
 use crate::hold_batch::HoldQueues;
 use crate::meta::ShowMeta;
+use crate::seat_cache::SeatCache;
 use crate::show_turns::ShowTurns;
 
 /// Why a store cannot serve yet ([`PgStore::check_ready`]).
@@ -153,6 +155,8 @@ struct Inner {
     background: PgPool,
     policy: Policy,
     shows: DashMap<ShowId, Arc<ShowMeta>>,
+    /// Recently mapped shows' seats (`seat_cache`).
+    seats: SeatCache,
     feed: Feed,
     wakeups: Notifier,
     holds: HoldQueues,
@@ -229,6 +233,7 @@ impl PgStore {
             inner: Arc::new(Inner {
                 policy,
                 shows: DashMap::new(),
+                seats: SeatCache::default(),
                 feed: Feed::new(background.clone()),
                 wakeups: Notifier::start(background.clone()),
                 background: background.clone(),

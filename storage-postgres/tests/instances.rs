@@ -235,3 +235,45 @@ async fn corrections_through_one_instance_reach_search_on_another_within_a_secon
     one.update_venue(venue).await.unwrap();
     follows("palace", "grand").await;
 }
+
+/// Each instance keeps the seats it last mapped (by the show's sequence
+/// number): a change through another instance shows on its next map.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_seat_map_on_one_instance_shows_changes_made_through_another() {
+    use reservation_core::SeatStatus;
+
+    let url = fresh_database().await.unwrap();
+    let (one, two) = (
+        PgStore::connect(&url, Policy::default()).await.unwrap(),
+        PgStore::connect(&url, Policy::default()).await.unwrap(),
+    );
+    let f = Fixture::seed(one).await;
+    let status = |map: &reservation_core::SeatMap, seat: &str| {
+        let seat = f.seats(f.show, &[seat])[0];
+        map.seats.iter().find(|s| s.seat == seat).unwrap().status
+    };
+    let now = f.now();
+    let before = two.seat_map(f.show, None, now).await.unwrap();
+    assert_eq!(status(&before, "C1"), SeatStatus::Available);
+    // Read twice unchanged: the second is served from the kept seats.
+    let again = two.seat_map(f.show, None, now).await.unwrap();
+    assert_eq!(
+        (again.seq, status(&again, "C1")),
+        (before.seq, SeatStatus::Available)
+    );
+    let me = HolderId::random();
+    let hold = f.hold(f.show, me, &["C1", "C2"]).await.unwrap();
+    let held = two.seat_map(f.show, Some(me), now).await.unwrap();
+    assert_eq!(status(&held, "C1"), SeatStatus::Held);
+    assert_eq!(held.seats.iter().filter(|s| s.mine).count(), 2);
+    f.engine.confirm(&hold.token, me, f.card()).await.unwrap();
+    let booked = two.seat_map(f.show, None, now).await.unwrap();
+    assert_eq!(
+        (
+            status(&booked, "C1"),
+            status(&booked, "C2"),
+            booked.counts.booked
+        ),
+        (SeatStatus::Booked, SeatStatus::Booked, 2)
+    );
+}

@@ -173,6 +173,27 @@ impl Change {
             Change::Withdrawn { .. } => "withdrawn",
         }
     }
+
+    /// The seats whose status this change moved (none for the changes
+    /// that move no seat): what a copy of the seat map must read again.
+    pub fn seats(&self) -> &[SeatId] {
+        match self {
+            Change::Held { seats, .. }
+            | Change::Released { seats, .. }
+            | Change::Expired { seats, .. }
+            | Change::Booked { seats, .. }
+            | Change::Cancelled { seats, .. }
+            | Change::Offered { seats, .. }
+            | Change::Withdrawn { seats, .. } => seats,
+            Change::WaitJoined { .. }
+            | Change::WaitEnded { .. }
+            | Change::Line { .. }
+            | Change::SalesPaused
+            | Change::SalesResumed
+            | Change::Rescheduled { .. }
+            | Change::ShowCancelled { .. } => &[],
+        }
+    }
 }
 
 /// One numbered change of one show. Its serde form is the versioned wire

@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use reservation_core::catalog::SeatingPlan;
+use reservation_core::waitlist::SeatHolding;
 use reservation_core::{
     Availability, EventStream, HolderId, ReservationError, SeatMap, SeatView, Sequence, ShowEvent,
     ShowId,
@@ -12,7 +14,8 @@ use uuid::Uuid;
 
 use crate::PgStore;
 use crate::error::{Result, corrupt};
-use crate::rows::{FREE, StateRow, holding, seat_index, sequence};
+use crate::rows::{EventRow, FREE, StateRow, holding, seat_index, sequence};
+use crate::seat_cache::Seats;
 use crate::show_tx::{holdings, in_micros};
 
 /// The row of [`seat_map_unlocked`]: the show's state and its
@@ -55,10 +58,11 @@ pub(super) async fn seat_map(
         .await
 }
 
-/// The seat map from one statement, without the show's lock, unless
-/// something is due to be settled first (then `None`). Readers then do
-/// not queue behind an on-sale's hold batches, and one snapshot keeps
-/// the counts, sequence and seats consistent.
+/// The seat map without the show's lock, unless something is due to be
+/// settled first (then `None`). Readers then do not queue behind an
+/// on-sale's hold batches. The seats come from the cache when the show is
+/// as it was last mapped (`seat_cache`), else with the show's row in one
+/// statement: one snapshot keeps the counts, sequence and seats consistent.
 async fn seat_map_unlocked(
     store: &PgStore,
     show: ShowId,
@@ -66,6 +70,125 @@ async fn seat_map_unlocked(
     now: OffsetDateTime,
 ) -> Result<Option<SeatMap>> {
     let meta = store.meta(show).await?;
+    let plan = meta.pricing.plan();
+    let kept = match store.inner.seats.get(show) {
+        Some(kept) => catch_up(store, show, plan, kept).await?,
+        None => None,
+    };
+    let (state, seats) = match kept {
+        Some(found) => found,
+        None => read_seats(store, show, plan.len()).await?,
+    };
+    if state.next_due.is_some_and(|due| due <= now) {
+        return Ok(None);
+    }
+    Ok(Some(SeatMap {
+        show,
+        seq: sequence(state.last_seq, "show_state")?,
+        seats: SeatView::all(plan, &seats.holdings, viewer),
+        sales: state.sales.state()?,
+        counts: state.counts.try_into()?,
+        at: in_micros(now),
+    }))
+}
+
+/// Events a kept map is brought forward by at most: beyond, reading every
+/// taken seat is cheaper.
+const CATCH_UP: i64 = 500;
+
+const STATE: &str = "SELECT last_seq, next_in_line, next_due, available, held, booked,
+                            sales, sales_since, cancel_reason, starts_at
+                     FROM show_state WHERE show_id = $1";
+
+/// The show's row and the `kept` seats brought up to it: as kept when the
+/// show has not changed, else with the seats its events since moved read
+/// again (one snapshot for the row, the events and the seats). `None` when
+/// reading every taken seat is the better way (too many events, or ones
+/// this build cannot read).
+async fn catch_up(
+    store: &PgStore,
+    show: ShowId,
+    plan: &SeatingPlan,
+    kept: Arc<Seats>,
+) -> Result<Option<(StateRow, Arc<Seats>)>> {
+    let state: Option<StateRow> = sqlx::query_as(STATE)
+        .bind(show.as_uuid())
+        .fetch_optional(store.pool())
+        .await?;
+    let state = state.ok_or(ReservationError::UnknownShow(show))?;
+    if state.last_seq == kept.seq {
+        return Ok(Some((state, kept)));
+    }
+    let mut tx = store
+        .pool()
+        .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .await?;
+    let state: Option<StateRow> = sqlx::query_as(STATE)
+        .bind(show.as_uuid())
+        .fetch_optional(&mut *tx)
+        .await?;
+    let state = state.ok_or(ReservationError::UnknownShow(show))?;
+    let behind = state.last_seq - kept.seq;
+    if !(1..=CATCH_UP).contains(&behind) {
+        return Ok(None);
+    }
+    let events: Vec<EventRow> = sqlx::query_as(
+        "SELECT seq, at, v, change FROM show_events
+         WHERE show_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq",
+    )
+    .bind(show.as_uuid())
+    .bind(kept.seq)
+    .bind(state.last_seq)
+    .fetch_all(&mut *tx)
+    .await?;
+    if events.len() as i64 != behind {
+        return Ok(None);
+    }
+    let mut moved = Vec::new();
+    for event in events {
+        let Ok(event) = event.read(show) else {
+            return Ok(None);
+        };
+        for &seat in event.change.seats() {
+            let index = plan
+                .index_of(seat)
+                .ok_or_else(|| corrupt("show_events", format!("seat {seat} is not the hall's")))?;
+            moved.push(index.0 as i32);
+        }
+    }
+    moved.sort_unstable();
+    moved.dedup();
+    let rows: Vec<(i32, i16, Option<Uuid>)> = sqlx::query_as(
+        "SELECT seat_index, status, holder FROM seats WHERE show_id = $1 AND seat_index = ANY($2)",
+    )
+    .bind(show.as_uuid())
+    .bind(&moved)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let mut holdings = kept.holdings.clone();
+    for (index, status, holder) in rows {
+        let index = seat_index(index, plan.len(), "seats")?;
+        holdings[index.get()] = match status {
+            FREE => SeatHolding::Free,
+            taken => holding(taken, holder)?,
+        };
+    }
+    let seats = Arc::new(Seats {
+        seq: state.last_seq,
+        holdings,
+    });
+    store.inner.seats.put(show, Arc::clone(&seats));
+    Ok(Some((state, seats)))
+}
+
+/// The show's row and its seats, read in one statement and kept in the
+/// cache.
+async fn read_seats(
+    store: &PgStore,
+    show: ShowId,
+    seat_count: usize,
+) -> Result<(StateRow, Arc<Seats>)> {
     let row: Option<SeatMapRow> = sqlx::query_as(
         "SELECT st.last_seq, st.next_in_line, st.next_due, st.available, st.held, st.booked,
                 st.sales, st.sales_since, st.cancel_reason, st.starts_at,
@@ -82,10 +205,6 @@ async fn seat_map_unlocked(
     .fetch_optional(store.pool())
     .await?;
     let row = row.ok_or(ReservationError::UnknownShow(show))?;
-    if row.state.next_due.is_some_and(|due| due <= now) {
-        return Ok(None);
-    }
-    let plan = meta.pricing.plan();
     // array_agg over no rows is NULL: no seat is taken.
     let indexes = row.indexes.unwrap_or_default();
     let statuses = row.statuses.unwrap_or_default();
@@ -99,19 +218,17 @@ async fn seat_map_unlocked(
         .zip(holders)
         .map(|((index, status), holder)| {
             Ok((
-                seat_index(index, plan.len(), "seats")?,
+                seat_index(index, seat_count, "seats")?,
                 holding(status, holder)?,
             ))
         })
         .collect::<Result<_>>()?;
-    Ok(Some(SeatMap {
-        show,
-        seq: sequence(row.state.last_seq, "show_state")?,
-        seats: SeatView::all(plan, &holdings(plan.len(), taken), viewer),
-        sales: row.state.sales.state()?,
-        counts: row.state.counts.try_into()?,
-        at: in_micros(now),
-    }))
+    let seats = Arc::new(Seats {
+        seq: row.state.last_seq,
+        holdings: holdings(seat_count, taken),
+    });
+    store.inner.seats.put(show, Arc::clone(&seats));
+    Ok((row.state, seats))
 }
 
 pub(super) async fn availability(

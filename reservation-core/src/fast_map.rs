@@ -7,3 +7,6 @@ pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::
 
 /// A `DashMap` with the fast hasher.
 pub(crate) type FastDashMap<K, V> = dashmap::DashMap<K, V, foldhash::fast::RandomState>;
+
+/// A `HashSet` with the fast hasher.
+pub(crate) type FastSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;

@@ -11,10 +11,12 @@ use crate::ids::{HolderId, ShowId};
 impl MemoryStore {
     /// Records that `holder` has something in `show`.
     pub(super) fn note_holder(&self, holder: HolderId, show: ShowId) {
-        let mut shows = self.inner.holder_shows.entry(holder).or_default();
-        if !shows.contains(&show) {
-            shows.push(show);
-        }
+        // A set: one holder may have been in thousands of shows.
+        self.inner
+            .holder_shows
+            .entry(holder)
+            .or_default()
+            .insert(show);
     }
 
     pub(super) fn activity(&self, holder: HolderId, now: OffsetDateTime) -> HolderActivity {
@@ -23,7 +25,7 @@ impl MemoryStore {
             .inner
             .holder_shows
             .get(&holder)
-            .map(|s| s.value().clone())
+            .map(|s| s.value().iter().copied().collect::<Vec<_>>())
             .unwrap_or_default();
         let (mut bookings, mut holds, mut waits) = (Vec::new(), Vec::new(), Vec::new());
         for show in shows.iter().filter_map(|id| self.show(*id).ok()) {

@@ -23,7 +23,7 @@ use async_trait::async_trait;
 use parking_lot::{Mutex, RwLock};
 use time::OffsetDateTime;
 
-use crate::fast_map::FastDashMap;
+use crate::fast_map::{FastDashMap, FastSet};
 
 use crate::activity::HolderActivity;
 use crate::booking::Booking;
@@ -69,7 +69,7 @@ struct Inner {
     /// The shows each holder has held or waited in: where their bookings,
     /// holds and waits are (a booking comes from a hold, a waiter's hold
     /// from a wait).
-    holder_shows: FastDashMap<HolderId, Vec<ShowId>>,
+    holder_shows: FastDashMap<HolderId, FastSet<ShowId>>,
     /// Waiting rooms, each locked before its show when both are (one lock order).
     rooms: FastDashMap<ShowId, Arc<Mutex<Line>>>,
 }

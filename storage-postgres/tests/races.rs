@@ -376,7 +376,7 @@ async fn cancelling_a_show_mid_sale_refunds_every_charge_once() {
     assert!(after.iter().all(|charge| charge.refunds_applied == 1));
 }
 
-/// Payments on one show are written in batches (`show_tx/paid.rs`): the
+/// Payments on one show are written in batches (`show_tx/kept.rs`): the
 /// same hold paid by many at once, in one batch or across batches, still
 /// gets exactly one booking, the one every payer is answered with.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -437,6 +437,17 @@ async fn paying_one_hold_many_times_at_once_books_it_once() {
     );
     assert_eq!((bookings, tickets, booked_seats, confirmed_holds), expected);
     assert_eq!(f.gateway.ledger().len(), HOLDS, "one charge per hold");
+    // Every attempt was written and settled by its booking: none is left
+    // for the sweeper to refund.
+    let (attempts, open): (i64, i64) = sqlx::query_as(
+        "SELECT count(*), count(*) FILTER (WHERE settled_at IS NULL) FROM checkouts
+         WHERE show_id = $1",
+    )
+    .bind(show.as_uuid())
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!((attempts, open), (HOLDS as i64, 0));
     let map = f.engine.seat_map(show, None).await.unwrap();
     assert_eq!(map.counts.booked, 3 * HOLDS as u32);
     assert_eq!(map.counts.held, 0);

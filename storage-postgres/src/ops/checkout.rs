@@ -4,7 +4,7 @@
 
 use reservation_core::payment::PaymentReceipt;
 use reservation_core::{
-    Booking, BookingId, BookingStatus, Change, Checkout, ClosedReason, HoldId, HoldToken, HolderId,
+    Booking, BookingId, BookingStatus, Change, Checkout, ClosedReason, HoldToken, HolderId,
     ReservationError, Ticket, TicketId,
 };
 use time::OffsetDateTime;
@@ -39,7 +39,8 @@ async fn begin_in(t: &mut ShowTx, token: HoldToken, holder: HolderId) -> Result<
             .map(Checkout::AlreadyBooked)
             .ok_or_else(|| ReservationError::UnknownBooking(booking).into()),
         HoldStage::Active => {
-            record_attempt(t, row.id).await?;
+            // Written with the batch's other attempts (`show_tx/kept.rs`).
+            t.start_attempt_at_write(row.id);
             Ok(Checkout::Pay(t.hold_view(&row)))
         }
     }
@@ -105,7 +106,7 @@ async fn complete_in(
         hold: row.id,
         seats,
     });
-    // Written with the batch's other bookings (`show_tx/paid.rs`).
+    // Written with the batch's other bookings (`show_tx/kept.rs`).
     t.book_at_write(PaidHold {
         hold: row.id,
         seats: row.seats,
@@ -114,20 +115,4 @@ async fn complete_in(
     // Fewer seats can free up now: some waiters may be beyond reach.
     t.drop_unservable().await?;
     Ok(booking)
-}
-
-/// Records that payment for `hold` is starting, before any charge: one
-/// cheap write, and none when a repeated checkout finds the row there.
-async fn record_attempt(t: &mut ShowTx, hold: HoldId) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO checkouts (show_id, hold_id, free_at, started_at)
-         SELECT show_id, id, free_at, $3 FROM holds WHERE show_id = $1 AND id = $2
-         ON CONFLICT (show_id, hold_id) DO NOTHING",
-    )
-    .bind(t.id().as_uuid())
-    .bind(hold.as_uuid())
-    .bind(t.now)
-    .execute(t.conn())
-    .await?;
-    Ok(())
 }

@@ -83,7 +83,7 @@ impl PgStore {
     }
 
     pub(crate) async fn booking_in(t: &mut ShowTx, booking: BookingId) -> Result<Option<Booking>> {
-        t.write_bookings().await?;
+        t.write_kept().await?;
         let doc: Option<sqlx::types::Json<Booking>> =
             sqlx::query_scalar("SELECT doc FROM bookings WHERE show_id = $1 AND id = $2")
                 .bind(t.id().as_uuid())

@@ -37,6 +37,8 @@ static RELEASE: LazyLock<String> = LazyLock::new(|| {
 });
 
 async fn release_in(t: &mut ShowTx, token: HoldToken, holder: HolderId) -> Result<()> {
+    // A payment attempt kept for this hold must exist before it goes.
+    t.write_kept().await?;
     let row = t.active_hold_row(&token, holder).await?;
     sqlx::query(&RELEASE)
         .bind(t.id().as_uuid())

@@ -233,7 +233,7 @@ impl ShowTx {
         if !self.is_unwritten_booking(row.id) {
             return Ok(row);
         }
-        self.write_bookings().await?;
+        self.write_kept().await?;
         self.hold_row_as_stored(token, holder).await
     }
 

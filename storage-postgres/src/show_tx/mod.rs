@@ -12,7 +12,7 @@
 
 mod bookings;
 mod holds;
-mod paid;
+mod kept;
 mod sales;
 mod seats;
 mod settle;
@@ -34,7 +34,7 @@ use crate::error::{Error, Result, is_disconnect};
 use crate::feed::Notifier;
 use crate::meta::ShowMeta;
 use crate::rows::{HoldRecord, StateRow, sequence};
-pub(crate) use paid::PaidHold;
+pub(crate) use kept::PaidHold;
 
 pub(crate) use holds::HoldRow;
 
@@ -108,7 +108,8 @@ pub(crate) struct ShowTx {
     /// Holds made by [`create_holds_at_commit`](Self::create_holds_at_commit),
     /// which the commit writes.
     unwritten: Vec<HoldRow>,
-    /// Bookings of paid holds still to write ([`paid`]).
+    /// Payment attempts and bookings still to write ([`kept`]).
+    attempts: Vec<reservation_core::HoldId>,
     paid: Vec<PaidHold>,
     /// No one waits: read so in this transaction, which holds the show's
     /// lock, and no one joined since ([`take_next_in_line`](Self::take_next_in_line)
@@ -217,6 +218,7 @@ impl ShowTx {
             due_recompute: false,
             new_deadline: None,
             unwritten: Vec::new(),
+            attempts: Vec::new(),
             paid: Vec::new(),
             no_waiters: false,
             read_ahead: HashMap::new(),
@@ -266,7 +268,7 @@ impl ShowTx {
     /// `next_due`, commits, then wakes the show's subscribers. Returns the
     /// show's last sequence number.
     pub(crate) async fn commit(mut self) -> Result<Sequence> {
-        self.write_bookings().await?;
+        self.write_kept().await?;
         if self.changes.is_empty() && !self.due_recompute && self.new_deadline.is_none() {
             self.tx.commit().await?;
             return sequence(self.last_seq, "show_state");

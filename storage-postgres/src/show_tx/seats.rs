@@ -33,7 +33,7 @@ impl ShowTx {
         only: Option<&[SeatIndex]>,
     ) -> Result<(Vec<(HolderId, u16)>, Vec<(SeatIndex, SeatHolding)>)> {
         self.expect_written();
-        self.write_bookings().await?;
+        self.write_kept().await?;
         let seat_filter = match only {
             Some(_) => "AND seat_index = ANY($3)",
             None => "",

@@ -1,10 +1,13 @@
-//! Bookings made from paid holds, written together: a batch of payments
-//! (`show_turns`) costs one statement, not one each.
+//! Writes a batch of operations (`show_turns`) keeps to make together, one
+//! statement for all rather than one each: the payment attempts started
+//! (`checkouts` rows), then the bookings made from paid holds.
 //!
-//! Until written they are invisible to the database, so every read of the
-//! rows they change writes them first: [`ShowTx::write_bookings`] runs
-//! before seats or bookings are read and before the commit, and
-//! [`ShowTx::hold_row`] writes them when the hold it read is one of them.
+//! Until written they are invisible to the database, so whatever reads or
+//! changes the rows they touch writes them first: [`ShowTx::write_kept`]
+//! runs before seats or bookings are read, before a release, and before the
+//! commit, and [`ShowTx::hold_row`] runs it when the hold it read has a
+//! booking kept. Attempts go first, so a hold paid in the batch it was
+//! begun in finds its attempt to settle.
 
 use std::sync::LazyLock;
 
@@ -66,8 +69,15 @@ static WRITE: LazyLock<String> = LazyLock::new(|| {
 });
 
 impl ShowTx {
-    /// Keeps `paid` for [`write_bookings`](Self::write_bookings); the
-    /// caller has counted and logged it.
+    /// Keeps a payment attempt for the active `hold` for
+    /// [`write_kept`](Self::write_kept): it is written before the
+    /// transaction commits, so before any charge.
+    pub(crate) fn start_attempt_at_write(&mut self, hold: HoldId) {
+        self.attempts.push(hold);
+    }
+
+    /// Keeps `paid` for [`write_kept`](Self::write_kept); the caller has
+    /// counted and logged it.
     pub(crate) fn book_at_write(&mut self, paid: PaidHold) {
         self.paid.push(paid);
     }
@@ -77,8 +87,21 @@ impl ShowTx {
         self.paid.iter().any(|paid| paid.hold == hold)
     }
 
-    /// Writes the bookings kept by [`book_at_write`](Self::book_at_write).
-    pub(crate) async fn write_bookings(&mut self) -> Result<()> {
+    /// Writes the attempts and bookings kept, in that order.
+    pub(crate) async fn write_kept(&mut self) -> Result<()> {
+        if !self.attempts.is_empty() {
+            let holds: Vec<Uuid> = self.attempts.drain(..).map(|h| h.as_uuid()).collect();
+            sqlx::query(
+                "INSERT INTO checkouts (show_id, hold_id, free_at, started_at)
+                 SELECT show_id, id, free_at, $3 FROM holds WHERE show_id = $1 AND id = ANY($2)
+                 ON CONFLICT (show_id, hold_id) DO NOTHING",
+            )
+            .bind(self.uuid())
+            .bind(&holds)
+            .bind(self.now)
+            .execute(&mut *self.tx)
+            .await?;
+        }
         if self.paid.is_empty() {
             return Ok(());
         }

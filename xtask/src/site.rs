@@ -1,10 +1,9 @@
 //! Building the pages' browser side: the `app-web` crate compiled to WASM
 //! with the `hydrate` feature (profile `wasm-release`: optimised for size),
-//! bound with `wasm-bindgen`, shrunk with Binaryen's `wasm-opt -Oz`, next to
-//! the CSS, in `<target>/site/pkg`. Installs the `wasm32-unknown-unknown`
-//! target and the `wasm-bindgen-cli` version that matches Cargo.lock when they
-//! are missing, and Debian's `binaryen` package when it can; downloads
-//! nothing else.
+//! bound with `wasm-bindgen`, next to the CSS, in `<target>/site/pkg`.
+//! Installs the `wasm32-unknown-unknown` target and the `wasm-bindgen-cli`
+//! version that matches Cargo.lock when they are missing; downloads nothing
+//! else. No `wasm-opt`: Debian's made the gzipped bundle larger (README).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -81,43 +80,10 @@ impl Site {
             ])
             .arg(&pkg)
             .arg(&wasm))?;
-        shrink(&pkg.join("app_web_bg.wasm"));
         let css = workspace.join("app-web/style/seatwise.css");
         std::fs::copy(&css, pkg.join("seatwise.css"))
             .map_err(|e| format!("cannot copy {}: {e}", css.display()))?;
         Ok(())
-    }
-}
-
-/// Rewrites the bundle with `wasm-opt -Oz` (about a fifth smaller gzipped).
-/// Without Binaryen the bundle stays as rustc made it, which works as well.
-fn shrink(wasm: &Path) {
-    let found = || {
-        Command::new("wasm-opt")
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    if !found()
-        && let Err(why) = crate::debian::install(&["binaryen"])
-    {
-        println!("==> the bundle is not shrunk: {why}");
-        return;
-    }
-    let shrunk = run(Command::new("wasm-opt")
-        // rustc's wasm32 output uses features beyond the MVP (bulk memory,
-        // reference types, ...); every browser this site supports has them.
-        .args([
-            "-Oz",
-            "--all-features",
-            "--strip-debug",
-            "--strip-producers",
-            "-o",
-        ])
-        .arg(wasm)
-        .arg(wasm));
-    if let Err(why) = shrunk {
-        println!("==> the bundle is not shrunk: {why}");
     }
 }
 

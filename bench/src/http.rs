@@ -178,35 +178,14 @@ async fn direct_loop<S: Store + 'static>(
     Ok(holds)
 }
 
-/// Serves the app over the fixture's store on a loopback port and runs the
-/// clients: the hold latencies of the `run` after a warm-up of a fifth of it.
+/// Serves the app over the fixture's store and runs the clients: the hold
+/// latencies of the `run` after a warm-up of a fifth of it.
 async fn hold_loop<S: Store + 'static>(
     f: &Fixture<S>,
     shows: &[ShowId],
     run: Duration,
 ) -> Result<Vec<Duration>, String> {
-    let store: Arc<dyn Store> = f.store.clone();
-    let state = AppState::new(
-        store,
-        Arc::new(f.gateway.clone()),
-        Arc::new(f.clock.clone()),
-    )
-    .with_hold_rates(HoldRates::OFF);
-    let app = app_server::app(state, app_server::site("target/site"));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(|e| format!("cannot listen: {e}"))?;
-    let address = listener
-        .local_addr()
-        .map_err(|e| format!("no local address: {e}"))?;
-    // Connection tasks end when the clients hang up; aborting stops accepting.
-    let server = tokio::spawn(
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .into_future(),
-    );
+    let (address, server) = serve(f).await?;
     let from = Instant::now() + run / 5;
     let until = from + run;
     let clients: Vec<_> = (0..CONNECTIONS)
@@ -254,6 +233,36 @@ async fn client(
         }
     }
     Ok(latencies)
+}
+
+/// Serves the app over the fixture's store, with rate limits off, on a
+/// loopback port: its address, and the server's task (aborting it stops
+/// accepting; connection tasks end when the clients hang up).
+pub(crate) async fn serve<S: Store + 'static>(
+    f: &Fixture<S>,
+) -> Result<(SocketAddr, tokio::task::JoinHandle<std::io::Result<()>>), String> {
+    let store: Arc<dyn Store> = f.store.clone();
+    let state = AppState::new(
+        store,
+        Arc::new(f.gateway.clone()),
+        Arc::new(f.clock.clone()),
+    )
+    .with_hold_rates(HoldRates::OFF);
+    let app = app_server::app(state, app_server::site("target/site"));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| format!("cannot listen: {e}"))?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| format!("no local address: {e}"))?;
+    let server = tokio::spawn(
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .into_future(),
+    );
+    Ok((address, server))
 }
 
 /// The part of a created hold the benches use.

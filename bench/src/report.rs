@@ -50,6 +50,24 @@ impl Row {
             ..Self::plain(scenario, case, unit, value, target)
         }
     }
+
+    /// The p50 and p99 rows of `sorted` latencies, the target on p99.
+    pub(crate) fn p50_p99(
+        scenario: &'static str,
+        case: &str,
+        sorted: &[std::time::Duration],
+        target: &'static str,
+    ) -> [Self; 2] {
+        [(0.5, "p50", ""), (0.99, "p99", target)].map(|(q, name, target)| {
+            Self::plain(
+                scenario,
+                &format!("{case}, {name}"),
+                "ms",
+                crate::http::quantile_ms(sorted, q),
+                target,
+            )
+        })
+    }
 }
 
 /// The rows as a Markdown table (it reads fine in a terminal too).

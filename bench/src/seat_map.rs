@@ -9,7 +9,6 @@ use reservation_core::{
     HoldRequest, HolderId, MemoryStore, Policy, SeatList, SeatSelection, ShowId, Store,
 };
 
-use crate::http::quantile_ms;
 use crate::report::Row;
 
 /// Reads each map for `run`, on the memory store and (when given) on `pg`.
@@ -52,20 +51,8 @@ async fn measure<S: Store + 'static>(name: &str, store: S, run: Duration, rows: 
         let one_seat = SeatList::new(ids[ids.len() - 1..].to_vec()).ok();
         let changed = reads(&f, show, run, one_seat).await;
         for (times, when) in [(unchanged, ""), (changed, ", after a change")] {
-            rows.push(Row::plain(
-                "seat-map",
-                &format!("{name}, {seats} seats{when}, p50"),
-                "ms",
-                quantile_ms(&times, 0.5),
-                "",
-            ));
-            rows.push(Row::plain(
-                "seat-map",
-                &format!("{name}, {seats} seats{when}, p99"),
-                "ms",
-                quantile_ms(&times, 0.99),
-                target,
-            ));
+            let case = format!("{name}, {seats} seats{when}");
+            rows.extend(Row::p50_p99("seat-map", &case, &times, target));
         }
     }
 }

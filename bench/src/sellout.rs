@@ -7,19 +7,16 @@
 //! request, and double bookings counted from the tickets issued.
 
 use std::collections::HashSet;
-use std::future::IntoFuture;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use app_server::{AppState, HoldRates};
 use hyper::body::Bytes;
 use hyper::{Method, StatusCode};
 use reservation_core::testkit::Fixture;
 use reservation_core::{Policy, ShowId, Store};
 use serde::Deserialize;
 
-use crate::http::{best_available, connect, quantile_ms, send, session_cookie};
+use crate::http::{best_available, connect, quantile_ms, send, serve, session_cookie};
 use crate::report::Row;
 
 /// Buyers at once.
@@ -47,28 +44,10 @@ pub(crate) async fn run(
 
 async fn measure<S: Store + 'static>(name: &str, store: S, rows: &mut Vec<Row>) {
     let f = Fixture::seed(store).await;
-    let store: Arc<dyn Store> = f.store.clone();
-    let state = AppState::new(
-        store,
-        Arc::new(f.gateway.clone()),
-        Arc::new(f.clock.clone()),
-    )
-    .with_hold_rates(HoldRates::OFF);
-    let app = app_server::app(state, app_server::site("target/site"));
-    let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
-        Ok(listener) => listener,
-        Err(e) => return eprintln!("sellout: cannot listen ({e})"),
+    let (address, server) = match serve(&f).await {
+        Ok(served) => served,
+        Err(e) => return eprintln!("sellout, {name}: {e}"),
     };
-    let Ok(address) = listener.local_addr() else {
-        return eprintln!("sellout: no local address");
-    };
-    let server = tokio::spawn(
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .into_future(),
-    );
     for (hall_rows, per_row, target) in SHOWS {
         let seats = usize::from(hall_rows) * usize::from(per_row);
         let (show, _) = f.add_grid_show(hall_rows, per_row, 0).await;

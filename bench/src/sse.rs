@@ -24,7 +24,7 @@ use tokio::net::TcpStream;
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 
-use crate::http::{best_available, connect, hold, quantile_ms, send, session_cookie};
+use crate::http::{best_available, connect, hold, send, session_cookie};
 use crate::report::Row;
 
 /// Subscriptions being opened at once: the server's accept backlog is 1,024.
@@ -59,20 +59,7 @@ pub(crate) async fn run(
     } else {
         format!("memory, {label}, {holds} holds, {missing} events missing")
     };
-    rows.push(Row::plain(
-        "sse",
-        &format!("{case}, p50"),
-        "ms",
-        quantile_ms(&latencies, 0.5),
-        "",
-    ));
-    rows.push(Row::plain(
-        "sse",
-        &format!("{case}, p99"),
-        "ms",
-        quantile_ms(&latencies, 0.99),
-        "p99 <= 100 ms",
-    ));
+    rows.extend(Row::p50_p99("sse", &case, &latencies, "p99 <= 100 ms"));
 }
 
 /// The sorted latencies of the (hold, subscriber) pairs whose event arrived.

@@ -33,7 +33,10 @@ impl SeatCache {
         self.0.get(&show).map(|seats| Arc::clone(&seats))
     }
 
-    /// Keeps `seats` for `show`, unless what is kept is as new.
+    /// Keeps `seats` for `show` in place of what was kept. (A slower
+    /// reader may put back an older copy: that costs the next read a
+    /// catch-up, never a wrong map, as a copy is only used at its own
+    /// sequence number.)
     pub(crate) fn put(&self, show: ShowId, seats: Arc<Seats>) {
         if self.0.len() >= MAX_SHOWS && !self.0.contains_key(&show) {
             // Any one goes: a miss costs one full read.
@@ -42,13 +45,6 @@ impl SeatCache {
                 self.0.remove(&victim);
             }
         }
-        self.0
-            .entry(show)
-            .and_modify(|kept| {
-                if kept.seq < seats.seq {
-                    *kept = Arc::clone(&seats);
-                }
-            })
-            .or_insert(seats);
+        self.0.insert(show, seats);
     }
 }

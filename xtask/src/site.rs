@@ -36,28 +36,19 @@ impl Site {
     pub(crate) fn build(&self, cargo: &str, workspace: &Path) -> Result<(), String> {
         ensure_target()?;
         ensure_wasm_bindgen(cargo, workspace)?;
-        run(Command::new(cargo)
-            .current_dir(workspace)
-            // Leptos's type-erased components: a sixth smaller gzipped
-            // (495 to 413 KB here), the same HTML, so hydration matches
-            // the server's pages, which are built without it.
-            .env(
-                "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
-                "--cfg erase_components",
-            )
-            .args([
-                "build",
-                "--package",
-                "app-web",
-                "--lib",
-                "--target",
-                TARGET,
-                "--profile",
-                PROFILE,
-                "--no-default-features",
-                "--features",
-                "hydrate",
-            ]))?;
+        run(Command::new(cargo).current_dir(workspace).args([
+            "build",
+            "--package",
+            "app-web",
+            "--lib",
+            "--target",
+            TARGET,
+            "--profile",
+            PROFILE,
+            "--no-default-features",
+            "--features",
+            "hydrate",
+        ]))?;
         let pkg = self.root.join("pkg");
         std::fs::create_dir_all(&pkg)
             .map_err(|e| format!("cannot create {}: {e}", pkg.display()))?;

@@ -25,10 +25,17 @@ impl Error {
     /// Whether the transaction failed only because of a conflict with
     /// another one and may simply be run again.
     pub(crate) fn is_conflict(&self) -> bool {
-        matches!(self, Self::Storage(failure) if failure
-            .cause()
+        let Self::Storage(failure) = self else {
+            return false;
+        };
+        let cause = failure.cause();
+        cause
             .downcast_ref::<sqlx::Error>()
-            .is_some_and(is_retryable))
+            .is_some_and(is_retryable)
+            || matches!(
+                cause.downcast_ref::<AdapterError>(),
+                Some(AdapterError::SeatsMoved)
+            )
     }
 }
 
@@ -127,6 +134,11 @@ pub(crate) enum AdapterError {
     /// The notification listener could not connect in time.
     #[error("not listening for changes: the database is unreachable")]
     NotListening,
+    /// Seats were chosen from a copy of the show's seats that was wrong (a
+    /// seat it had free was taken): nothing was written, and the copy is
+    /// forgotten, so running the transaction again reads them all.
+    #[error("the show's seats moved while seats were chosen")]
+    SeatsMoved,
     /// A stored row breaks the store's own invariants.
     #[error("corrupt row in {table}: {what}")]
     Corrupt {

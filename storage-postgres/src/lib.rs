@@ -68,6 +68,7 @@ mod error;
 mod feed;
 mod group_commit;
 mod hold_batch;
+mod keys;
 mod meta;
 mod ops;
 mod room;
@@ -156,7 +157,7 @@ struct Inner {
     policy: Policy,
     shows: DashMap<ShowId, Arc<ShowMeta>>,
     /// Recently mapped shows' seats (`seat_cache`).
-    seats: SeatCache,
+    seats: Arc<SeatCache>,
     feed: Feed,
     wakeups: Notifier,
     holds: HoldQueues,
@@ -233,7 +234,7 @@ impl PgStore {
             inner: Arc::new(Inner {
                 policy,
                 shows: DashMap::new(),
-                seats: SeatCache::default(),
+                seats: Arc::default(),
                 feed: Feed::new(background.clone()),
                 wakeups: Notifier::start(background.clone()),
                 background: background.clone(),
@@ -297,6 +298,10 @@ impl PgStore {
     }
 
     /// Where the wake-ups of committed changes go.
+    pub(crate) fn seat_cache(&self) -> &Arc<SeatCache> {
+        &self.inner.seats
+    }
+
     pub(crate) fn wakeups(&self) -> &Notifier {
         &self.inner.wakeups
     }

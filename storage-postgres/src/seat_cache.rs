@@ -5,14 +5,30 @@
 //! tens of thousands.
 //!
 //! Entries are only ever replaced whole, by a read that saw the seats and
-//! the sequence number in one snapshot; a change on any instance moves the
-//! sequence number, so a stale entry is never used, only replaced.
+//! the sequence number in one snapshot (or a transaction that held the
+//! show's lock and committed at it); a change on any instance moves the
+//! sequence number, so a stale entry is never used as it is, only brought
+//! forward by the seats its events since moved ([`moved_by_events`]).
+//!
+//! Seat maps read it, and so do transactions choosing seats under the
+//! show's lock (`show_tx::seats`). For those a wrong copy would mean a
+//! double booking, so the seats a hold takes are written only if they are
+//! free, and the commit fails otherwise (`show_tx::holds`).
 
 use std::sync::Arc;
 
 use dashmap::DashMap;
 use reservation_core::ShowId;
+use reservation_core::catalog::{SeatIndex, SeatingPlan};
 use reservation_core::waitlist::SeatHolding;
+use sqlx::PgConnection;
+
+use crate::error::{Result, corrupt};
+use crate::rows::EventRow;
+
+/// Events a kept copy is brought forward by at most: beyond, reading every
+/// taken seat is cheaper.
+pub(crate) const CATCH_UP: i64 = 500;
 
 /// Shows kept at most: an arena's entry is about 2 MB.
 const MAX_SHOWS: usize = 256;
@@ -21,6 +37,71 @@ const MAX_SHOWS: usize = 256;
 pub(crate) struct Seats {
     pub(crate) seq: i64,
     pub(crate) holdings: Vec<SeatHolding>,
+}
+
+impl Seats {
+    /// These seats' holdings, with the `moved` ones as `taken` has them
+    /// (moved seats not in it are free).
+    pub(crate) fn moved(
+        &self,
+        moved: &[SeatIndex],
+        taken: Vec<(SeatIndex, SeatHolding)>,
+    ) -> Vec<SeatHolding> {
+        let mut holdings = self.holdings.clone();
+        for index in moved.iter().map(|index| index.get()) {
+            if let Some(slot) = holdings.get_mut(index) {
+                *slot = SeatHolding::Free;
+            }
+        }
+        for (index, holding) in taken {
+            if let Some(slot) = holdings.get_mut(index.get()) {
+                *slot = holding;
+            }
+        }
+        holdings
+    }
+}
+
+/// The seats of `show` (in the hall of `plan`) that its events after `after` up to
+/// `upto` moved, each once; `None` when the events are not all there or
+/// not all readable by this build (then reading every seat is the way).
+pub(crate) async fn moved_by_events(
+    conn: &mut PgConnection,
+    show: ShowId,
+    plan: &SeatingPlan,
+    after: i64,
+    upto: i64,
+) -> Result<Option<Vec<SeatIndex>>> {
+    if !(1..=CATCH_UP).contains(&(upto - after)) {
+        return Ok(None);
+    }
+    let events: Vec<EventRow> = sqlx::query_as(
+        "SELECT seq, at, v, change FROM show_events
+         WHERE show_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq",
+    )
+    .bind(show.as_uuid())
+    .bind(after)
+    .bind(upto)
+    .fetch_all(conn)
+    .await?;
+    if events.len() as i64 != upto - after {
+        return Ok(None);
+    }
+    let mut moved = Vec::new();
+    for event in events {
+        let Ok(event) = event.read(show) else {
+            return Ok(None);
+        };
+        for &seat in event.change.seats() {
+            let index = plan
+                .index_of(seat)
+                .ok_or_else(|| corrupt("show_events", format!("seat {seat} is not the hall's")))?;
+            moved.push(index);
+        }
+    }
+    moved.sort_unstable();
+    moved.dedup();
+    Ok(Some(moved))
 }
 
 /// The seats of recently mapped shows.
@@ -46,5 +127,10 @@ impl SeatCache {
             }
         }
         self.0.insert(show, seats);
+    }
+
+    /// Forgets `show`'s seats: the next read reads them all.
+    pub(crate) fn forget(&self, show: ShowId) {
+        self.0.remove(&show);
     }
 }

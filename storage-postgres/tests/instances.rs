@@ -277,3 +277,49 @@ async fn a_seat_map_on_one_instance_shows_changes_made_through_another() {
         (SeatStatus::Booked, SeatStatus::Booked, 2)
     );
 }
+
+/// Holds choose seats from the seats their instance kept (brought forward
+/// by the show's events), so a seat taken without an event (a hand edit, a
+/// restored backup) is one the copy has free. The hold must still never
+/// take it: the write finds it taken, the copy is dropped, and the seats
+/// are chosen again from the table.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hold_never_takes_a_seat_its_instance_wrongly_kept_as_free() {
+    use reservation_core::{ReservationError, SeatFilter};
+
+    let url = fresh_database().await.unwrap();
+    let store = PgStore::connect(&url, Policy::default()).await.unwrap();
+    let f = Fixture::seed(store).await;
+    let first = HolderId::random();
+    f.hold_best(f.show, first, 2, SeatFilter::default())
+        .await
+        .unwrap();
+    // The instance now keeps the show's seats: all but two free.
+    let owner = HolderId::random();
+    let taken =
+        sqlx::query("UPDATE seats SET status = 2, holder = $2 WHERE show_id = $1 AND status = 0")
+            .bind(f.show.as_uuid())
+            .bind(owner.as_uuid())
+            .execute(f.store.pool())
+            .await
+            .unwrap()
+            .rows_affected();
+    assert!(taken > 0);
+    let late = f
+        .hold_best(f.show, HolderId::random(), 2, SeatFilter::default())
+        .await;
+    assert!(
+        matches!(
+            late,
+            Err(ReservationError::NotEnoughSeats { available: 0, .. })
+        ),
+        "{late:?}"
+    );
+    let held: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM seats WHERE show_id = $1 AND status = 1")
+            .bind(f.show.as_uuid())
+            .fetch_one(f.store.pool())
+            .await
+            .unwrap();
+    assert_eq!(held, 2, "only the first hold's seats are held");
+}

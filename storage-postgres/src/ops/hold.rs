@@ -102,18 +102,21 @@ impl PgStore {
             })
             .collect::<Option<Vec<_>>>()
             .map(|lists| lists.into_iter().flatten().collect());
-        let (loads, taken) = t.loads_and_taken_seats(&holders, listed.as_deref()).await?;
-        let mut loads: HashMap<HolderId, u16> = loads.into_iter().collect();
-        let mut taken: HashMap<SeatIndex, SeatHolding> = taken.into_iter().collect();
+        let mut seating = t.seating(&holders, listed.as_deref()).await?;
+        let mut loads: HashMap<HolderId, u16> = seating.loads.into_iter().collect();
         let mut decided = Vec::with_capacity(requests.len());
         let mut grants = Vec::new();
         for request in requests {
             let active = loads.get(&request.holder).copied().unwrap_or(0);
-            let holding = |i| taken.get(&i).copied().unwrap_or(SeatHolding::Free);
+            let holdings = &seating.holdings;
+            let holding =
+                |i: SeatIndex| holdings.get(i.get()).copied().unwrap_or(SeatHolding::Free);
             match choose_seats(&t.meta.pricing, &t.policy, request, active, holding) {
                 Ok(seats) => {
-                    for &seat in &seats {
-                        taken.insert(seat, SeatHolding::Held(request.holder));
+                    for seat in &seats {
+                        if let Some(slot) = seating.holdings.get_mut(seat.get()) {
+                            *slot = SeatHolding::Held(request.holder);
+                        }
                     }
                     *loads.entry(request.holder).or_default() += seats.len() as u16;
                     decided.push(Ok(()));
@@ -129,6 +132,9 @@ impl PgStore {
                 hold: hold.id,
                 seats,
             });
+        }
+        if seating.complete {
+            t.keep_seats(seating.holdings);
         }
         // The granted requests take the holds in order.
         let mut holds = holds.into_iter();

@@ -1,10 +1,9 @@
 //! Reads: the seat map (without the show's lock when nothing is due),
 //! availability, and the show's events.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use reservation_core::catalog::SeatingPlan;
-use reservation_core::waitlist::SeatHolding;
 use reservation_core::{
     Availability, EventStream, HolderId, ReservationError, SeatMap, SeatView, Sequence, ShowEvent,
     ShowId,
@@ -14,8 +13,9 @@ use uuid::Uuid;
 
 use crate::PgStore;
 use crate::error::{Result, corrupt};
-use crate::rows::{EventRow, FREE, StateRow, holding, seat_index, sequence};
-use crate::seat_cache::Seats;
+use crate::keys::show_keys;
+use crate::rows::{FREE, StateRow, holding, seat_index, sequence};
+use crate::seat_cache::{Seats, moved_by_events};
 use crate::show_tx::{holdings, in_micros};
 
 /// The row of [`seat_map_unlocked`]: the show's state and its
@@ -92,13 +92,18 @@ async fn seat_map_unlocked(
     }))
 }
 
-/// Events a kept map is brought forward by at most: beyond, reading every
-/// taken seat is cheaper.
-const CATCH_UP: i64 = 500;
-
 const STATE: &str = "SELECT last_seq, next_in_line, next_due, available, held, booked,
                             sales, sales_since, cancel_reason, starts_at
                      FROM show_state WHERE show_id = $1";
+
+/// The taken seats among `$2`.
+static MOVED_SEATS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT seat_index, status, holder FROM {keys} JOIN seats USING (show_id, seat_index)
+         WHERE status <> $3",
+        keys = show_keys(&["$2::int4[]"], "k(show_id, seat_index)")
+    )
+});
 
 /// The show's row and the `kept` seats brought up to it: as kept when the
 /// show has not changed, else with the seats its events since moved read
@@ -128,55 +133,29 @@ async fn catch_up(
         .fetch_optional(&mut *tx)
         .await?;
     let state = state.ok_or(ReservationError::UnknownShow(show))?;
-    let behind = state.last_seq - kept.seq;
-    if !(1..=CATCH_UP).contains(&behind) {
+    let Some(moved) = moved_by_events(&mut tx, show, plan, kept.seq, state.last_seq).await? else {
         return Ok(None);
-    }
-    let events: Vec<EventRow> = sqlx::query_as(
-        "SELECT seq, at, v, change FROM show_events
-         WHERE show_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq",
-    )
-    .bind(show.as_uuid())
-    .bind(kept.seq)
-    .bind(state.last_seq)
-    .fetch_all(&mut *tx)
-    .await?;
-    if events.len() as i64 != behind {
-        return Ok(None);
-    }
-    let mut moved = Vec::new();
-    for event in events {
-        let Ok(event) = event.read(show) else {
-            return Ok(None);
-        };
-        for &seat in event.change.seats() {
-            let index = plan
-                .index_of(seat)
-                .ok_or_else(|| corrupt("show_events", format!("seat {seat} is not the hall's")))?;
-            moved.push(index.0 as i32);
-        }
-    }
-    moved.sort_unstable();
-    moved.dedup();
-    let rows: Vec<(i32, i16, Option<Uuid>)> = sqlx::query_as(
-        "SELECT seat_index, status, holder FROM seats WHERE show_id = $1 AND seat_index = ANY($2)",
-    )
-    .bind(show.as_uuid())
-    .bind(&moved)
-    .fetch_all(&mut *tx)
-    .await?;
+    };
+    let indexes: Vec<i32> = moved.iter().map(|index| index.0 as i32).collect();
+    let rows: Vec<(i32, i16, Option<Uuid>)> = sqlx::query_as(&MOVED_SEATS)
+        .bind(show.as_uuid())
+        .bind(&indexes)
+        .bind(FREE)
+        .fetch_all(&mut *tx)
+        .await?;
     tx.commit().await?;
-    let mut holdings = kept.holdings.clone();
-    for (index, status, holder) in rows {
-        let index = seat_index(index, plan.len(), "seats")?;
-        holdings[index.get()] = match status {
-            FREE => SeatHolding::Free,
-            taken => holding(taken, holder)?,
-        };
-    }
+    let taken = rows
+        .into_iter()
+        .map(|(index, status, holder)| {
+            Ok((
+                seat_index(index, plan.len(), "seats")?,
+                holding(status, holder)?,
+            ))
+        })
+        .collect::<Result<_>>()?;
     let seats = Arc::new(Seats {
         seq: state.last_seq,
-        holdings,
+        holdings: kept.moved(&moved, taken),
     });
     store.inner.seats.put(show, Arc::clone(&seats));
     Ok(Some((state, seats)))

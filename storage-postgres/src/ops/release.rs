@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 
 use crate::PgStore;
 use crate::error::Result;
+use crate::keys::show_keys;
 use crate::rows::FREE;
 use crate::show_tx::ShowTx;
 
@@ -29,10 +30,11 @@ pub(super) async fn release(
 static RELEASE: LazyLock<String> = LazyLock::new(|| {
     format!(
         "WITH freed AS (
-             UPDATE seats SET status = {FREE}, holder = NULL
-             WHERE show_id = $1 AND seat_index = ANY($3)
+             UPDATE seats SET status = {FREE}, holder = NULL FROM {keys}
+             WHERE (seats.show_id, seats.seat_index) = (k.show_id, k.seat_index)
          )
-         DELETE FROM holds WHERE show_id = $1 AND id = $2"
+         DELETE FROM holds WHERE show_id = $1 AND id = $2",
+        keys = show_keys(&["$3::int4[]"], "k(show_id, seat_index)")
     )
 });
 

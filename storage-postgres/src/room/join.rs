@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::group_commit::GroupCommit;
+use crate::keys::show_keys;
 
 /// New visitors (`$8` to `$12`) with the counters.
 pub(super) static JOIN_WRITE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
@@ -130,7 +131,9 @@ impl PgStore {
         };
         // A statement after the lock sees what its earlier holders committed
         // (a draw included).
-        let visitors: Vec<Uuid> = requests.iter().map(|(v, _)| v.as_uuid()).collect();
+        let mut visitors: Vec<Uuid> = requests.iter().map(|(v, _)| v.as_uuid()).collect();
+        visitors.sort_unstable();
+        visitors.dedup();
         let row: JoinRow = sqlx::query_as(&format!(
             "SELECT {ROOM_COLUMNS}, st.available, st.held, st.booked, st.next_due,
                  st.sales, st.sales_since, st.cancel_reason, st.starts_at,
@@ -139,9 +142,10 @@ impl PgStore {
              LATERAL (
                  SELECT array_agg(visitor) AS visitors, array_agg(state) AS states,
                      array_agg(admitted_until) AS untils
-                 FROM room_visitors WHERE show_id = $1 AND visitor = ANY($2)
+                 FROM {visitors} JOIN room_visitors USING (show_id, visitor)
              ) AS known
-             WHERE r.show_id = $1"
+             WHERE r.show_id = $1",
+            visitors = show_keys(&["$2::uuid[]"], "k(show_id, visitor)")
         ))
         .bind(show.as_uuid())
         .bind(&visitors)

@@ -6,13 +6,15 @@ use reservation_core::catalog::SeatIndex;
 use reservation_core::{
     ClosedReason, Hold, HoldId, HoldState, HoldToken, HolderId, ReservationError,
 };
+use sqlx::Row;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::{PgQuery, ShowTx};
 use crate::error::{AdapterError, Result, corrupt};
+use crate::keys::show_keys;
 use crate::meta::ShowMeta;
-use crate::rows::{HELD, HoldRecord, HoldStage, seat_indexes};
+use crate::rows::{FREE, HELD, HoldRecord, HoldStage, seat_indexes};
 
 /// What [`ShowTx::hold_row`] reads of a hold.
 const HOLD_COLUMNS: &str =
@@ -23,7 +25,10 @@ static READ_HOLD: LazyLock<String> = LazyLock::new(|| {
 });
 
 static READ_AHEAD: LazyLock<String> = LazyLock::new(|| {
-    format!("SELECT secret, {HOLD_COLUMNS} FROM holds WHERE show_id = $1 AND secret = ANY($2)")
+    format!(
+        "SELECT secret, {HOLD_COLUMNS} FROM {keys} JOIN holds USING (show_id, secret)",
+        keys = show_keys(&["$2::bytea[]"], "k(show_id, secret)")
+    )
 });
 
 /// A hold read ahead, by its secret.
@@ -88,13 +93,14 @@ impl HoldRow {
 
 /// Writes the seats and rows of new holds: parameters `$first` to
 /// `$first + 8` in [`ShowTx::bind_holds`]'s order, the show at `$1`.
+/// [`all_free`] says whether the seats were free.
 pub(super) fn hold_writes(first: usize) -> String {
     let p = |n: usize| format!("${}", first + n);
     format!(
         "seated AS (
              UPDATE seats SET status = {HELD}, holder = s.holder
-             FROM unnest({indexes}::int4[], {seat_holders}::uuid[]) AS s(seat_index, holder)
-             WHERE seats.show_id = $1 AND seats.seat_index = s.seat_index
+             FROM {seat_keys}
+             WHERE (seats.show_id, seats.seat_index) = (s.show_id, s.seat_index)
          ),
          held AS (
              INSERT INTO holds (show_id, id, secret, holder, seat_indexes, created_at, expires_at, free_at)
@@ -102,8 +108,10 @@ pub(super) fn hold_writes(first: usize) -> String {
              FROM unnest({ids}::uuid[], {secrets}::bytea[], {holders}::uuid[], {lists}::text[])
                  AS h(id, secret, holder, seats)
          )",
-        indexes = p(0),
-        seat_holders = p(1),
+        seat_keys = show_keys(
+            &[&format!("{}::int4[]", p(0)), &format!("{}::uuid[]", p(1))],
+            "s(show_id, seat_index, holder)"
+        ),
         ids = p(2),
         secrets = p(3),
         holders = p(4),
@@ -114,9 +122,21 @@ pub(super) fn hold_writes(first: usize) -> String {
     )
 }
 
-/// New holds, at once.
+/// Whether the seats [`hold_writes`] takes (its parameter `$first`) were
+/// all free before (a statement's parts all see the tables as they were
+/// before it): one taken means the seats were chosen from a wrong copy,
+/// and nothing may be kept.
+pub(super) fn all_free(first: usize) -> String {
+    format!(
+        "NOT EXISTS (SELECT FROM {keys} JOIN seats USING (show_id, seat_index)
+             WHERE seats.status <> {FREE})",
+        keys = show_keys(&[&format!("${first}::int4[]")], "k(show_id, seat_index)")
+    )
+}
+
+/// New holds, at once, and whether their seats were free.
 static WRITE_HOLDS: LazyLock<String> =
-    LazyLock::new(|| format!("WITH {} SELECT NULL", hold_writes(2)));
+    LazyLock::new(|| format!("WITH {} SELECT {}", hold_writes(2), all_free(2)));
 
 impl ShowTx {
     /// Holds `seats` (checked free by the caller) for `holder`; the caller logs the event.
@@ -139,7 +159,14 @@ impl ShowTx {
         let rows = self.new_holds(grants);
         if !rows.is_empty() {
             let query = sqlx::query(&WRITE_HOLDS).bind(self.uuid());
-            self.bind_holds(query, &rows).execute(&mut *self.tx).await?;
+            let all_free: bool = self
+                .bind_holds(query, &rows)
+                .fetch_one(&mut *self.tx)
+                .await?
+                .try_get(0)?;
+            if !all_free {
+                return Err(self.seats_moved());
+            }
         }
         Ok(rows.iter().map(|row| self.hold_view(row)).collect())
     }

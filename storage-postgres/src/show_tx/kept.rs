@@ -17,7 +17,18 @@ use uuid::Uuid;
 
 use super::ShowTx;
 use crate::error::Result;
+use crate::keys::show_keys;
 use crate::rows::{BOOKED, CONFIRMED};
+
+/// Payment attempts for holds, from their deadlines.
+static START_ATTEMPTS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "INSERT INTO checkouts (show_id, hold_id, free_at, started_at)
+         SELECT show_id, id, free_at, $3 FROM {holds} JOIN holds USING (show_id, id)
+         ON CONFLICT (show_id, hold_id) DO NOTHING",
+        holds = show_keys(&["$2::uuid[]"], "k(show_id, id)")
+    )
+});
 
 /// A booking to write, with the hold it books and the seats of its
 /// tickets, in order.
@@ -33,8 +44,7 @@ pub(crate) struct PaidHold {
 static WRITE: LazyLock<String> = LazyLock::new(|| {
     format!(
         "WITH b AS (
-             SELECT * FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::jsonb[], $6::jsonb[])
-                 AS b(hold, id, holder, receipt, doc)
+             SELECT * FROM {bookings}
          ),
          t AS (
              SELECT * FROM unnest($7::uuid[], $8::uuid[], $9::int4[], $10::uuid[])
@@ -56,15 +66,30 @@ static WRITE: LazyLock<String> = LazyLock::new(|| {
              SELECT $1, id, booking, seat FROM t
          ),
          settled AS (
-             UPDATE checkouts SET settled_at = $11
-             WHERE show_id = $1 AND hold_id = ANY($2) AND settled_at IS NULL
+             UPDATE checkouts SET settled_at = $11 FROM b
+             WHERE (checkouts.show_id, checkouts.hold_id) = (b.show_id, b.hold)
+                 AND settled_at IS NULL
          ),
          seated AS (
-             UPDATE seats SET status = {BOOKED}, holder = t.holder
-             FROM t WHERE seats.show_id = $1 AND seats.seat_index = t.seat
+             UPDATE seats SET status = {BOOKED}, holder = t.holder FROM {tickets}
+             WHERE (seats.show_id, seats.seat_index) = (t.show_id, t.seat_index)
          )
          UPDATE holds SET state = {CONFIRMED}, booking_id = b.id
-         FROM b WHERE holds.show_id = $1 AND holds.id = b.hold"
+         FROM b WHERE (holds.show_id, holds.id) = (b.show_id, b.hold)",
+        bookings = show_keys(
+            &[
+                "$2::uuid[]",
+                "$3::uuid[]",
+                "$4::uuid[]",
+                "$5::jsonb[]",
+                "$6::jsonb[]"
+            ],
+            "b(show_id, hold, id, holder, receipt, doc)"
+        ),
+        tickets = show_keys(
+            &["$9::int4[]", "$10::uuid[]"],
+            "t(show_id, seat_index, holder)"
+        ),
     )
 });
 
@@ -91,16 +116,12 @@ impl ShowTx {
     pub(crate) async fn write_kept(&mut self) -> Result<()> {
         if !self.attempts.is_empty() {
             let holds: Vec<Uuid> = self.attempts.drain(..).map(|h| h.as_uuid()).collect();
-            sqlx::query(
-                "INSERT INTO checkouts (show_id, hold_id, free_at, started_at)
-                 SELECT show_id, id, free_at, $3 FROM holds WHERE show_id = $1 AND id = ANY($2)
-                 ON CONFLICT (show_id, hold_id) DO NOTHING",
-            )
-            .bind(self.uuid())
-            .bind(&holds)
-            .bind(self.now)
-            .execute(&mut *self.tx)
-            .await?;
+            sqlx::query(&START_ATTEMPTS)
+                .bind(self.uuid())
+                .bind(&holds)
+                .bind(self.now)
+                .execute(&mut *self.tx)
+                .await?;
         }
         if self.paid.is_empty() {
             return Ok(());

@@ -34,6 +34,7 @@ use crate::error::{Error, Result, is_disconnect};
 use crate::feed::Notifier;
 use crate::meta::ShowMeta;
 use crate::rows::{HoldRecord, StateRow, sequence};
+use crate::seat_cache::{SeatCache, Seats};
 pub(crate) use kept::PaidHold;
 
 pub(crate) use holds::HoldRow;
@@ -60,8 +61,9 @@ pub(crate) fn holdings(seats: usize, taken: Vec<(SeatIndex, SeatHolding)>) -> Ve
 pub(super) type PgQuery<'q> = sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>;
 
 /// The commit's one statement: the events (in this build's wire format)
-/// and the show's counters.
-static LOG_AND_COUNT: LazyLock<String> = LazyLock::new(|| {
+/// and the show's counters, updated only `where` also holds (it updates one
+/// row or none).
+fn log_and_count(condition: &str) -> String {
     format!(
         "logged AS (
          INSERT INTO show_events (show_id, seq, at, v, change)
@@ -73,21 +75,31 @@ static LOG_AND_COUNT: LazyLock<String> = LazyLock::new(|| {
              (SELECT min(expires_at) FROM waits WHERE show_id = $1 AND state = 0),
              $11)
          ELSE LEAST(next_due, $11) END
-     WHERE show_id = $1",
+     WHERE show_id = $1 {condition}",
         format = reservation_core::events::wire::FORMAT
     )
-});
+}
 
-static COMMIT: LazyLock<String> = LazyLock::new(|| format!("WITH {}", *LOG_AND_COUNT));
+static COMMIT: LazyLock<String> = LazyLock::new(|| format!("WITH {}", log_and_count("")));
 
 /// The commit with holds made at commit: a statement's parts see the
-/// tables as they were before it, so `$11` brings the new deadlines.
-static COMMIT_WITH_HOLDS: LazyLock<String> =
-    LazyLock::new(|| format!("WITH {}, {}", holds::hold_writes(12), *LOG_AND_COUNT));
+/// tables as they were before it, so `$11` brings the new deadlines. It
+/// changes nothing unless every seat of the holds was free.
+static COMMIT_WITH_HOLDS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH {}, {}",
+        holds::hold_writes(12),
+        log_and_count(&format!("AND {}", holds::all_free(12)))
+    )
+});
 
 pub(crate) struct ShowTx {
     pub(crate) tx: Transaction<'static, Postgres>,
     wakeups: Notifier,
+    seat_cache: Arc<SeatCache>,
+    /// Every seat's holding after the first `.0` changes, for the seat
+    /// cache if the commit makes no others ([`keep_seats`](Self::keep_seats)).
+    seats_after: Option<(usize, Vec<SeatHolding>)>,
     pub(crate) meta: Arc<ShowMeta>,
     pub(crate) policy: Policy,
     pub(crate) now: OffsetDateTime,
@@ -205,6 +217,8 @@ impl ShowTx {
         }
         let mut show = Self {
             wakeups: store.wakeups().clone(),
+            seat_cache: Arc::clone(store.seat_cache()),
+            seats_after: None,
             last_seq: row.last_seq,
             next_in_line: row.next_in_line,
             tx,
@@ -305,8 +319,20 @@ impl ShowTx {
         } else {
             self.bind_holds(query, &unwritten)
         };
-        query.execute(&mut *self.tx).await?;
+        if query.execute(&mut *self.tx).await?.rows_affected() != 1 {
+            // Dropped, the transaction rolls back.
+            return Err(self.seats_moved());
+        }
         self.tx.commit().await?;
+        if let Some((changes, holdings)) = self.seats_after.take()
+            && changes == self.changes.len()
+        {
+            let seats = Seats {
+                seq: last_seq,
+                holdings,
+            };
+            self.seat_cache.put(self.meta.show.id, Arc::new(seats));
+        }
         if !docs.is_empty() {
             self.wakeups.announce(self.meta.show.id);
         }

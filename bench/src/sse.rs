@@ -126,17 +126,28 @@ async fn start_server(site_root: &Path) -> Result<(tokio::process::Child, Socket
         .kill_on_drop(true)
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+    // It listens before its start-up is done (then it answers 503): ready
+    // is when `/readyz` says so.
     let started = Instant::now();
-    while TcpStream::connect(address).await.is_err() {
+    while !is_ready(address).await {
         if let Ok(Some(status)) = server.try_wait() {
-            return Err(format!("app-server exited ({status}) before listening"));
+            return Err(format!("app-server exited ({status}) before it was ready"));
         }
         if started.elapsed() > STARTUP_LIMIT {
-            return Err(format!("app-server not listening after {STARTUP_LIMIT:?}"));
+            return Err(format!("app-server not ready after {STARTUP_LIMIT:?}"));
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     Ok((server, address))
+}
+
+/// Whether the server at `address` answers `/readyz` with a success.
+async fn is_ready(address: SocketAddr) -> bool {
+    let Ok(mut sender) = connect(address).await else {
+        return false;
+    };
+    let ready = send(&mut sender, Method::GET, "/readyz", &session_cookie(), None).await;
+    ready.is_ok_and(|(status, _)| status.is_success())
 }
 
 /// The first show at the demo's Berlin Arena (2,300 seats): what plays there,

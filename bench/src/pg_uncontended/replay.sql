@@ -35,23 +35,32 @@ WHERE b.block = l.last_seq % :blocks
 \set held :held + 4
 -- The parameters the engine binds as constants (show_tx/mod.rs).
 \set recompute false
--- ShowTx::loads_and_taken_seats, the listed seats only.
+-- ShowTx::loads_and_taken_seats, the listed seats only (keys as rows
+-- carrying the show: storage-postgres keys.rs).
 SELECT holder, sum(seats)::int8 AS load, NULL::int4 AS seat_index, NULL::int2 AS status
 FROM (
-    SELECT holder, cardinality(seat_indexes) AS seats FROM holds
-    WHERE show_id = :show AND holder = ANY(:holders) AND state = 0
+    SELECT holder, cardinality(seat_indexes) AS seats
+    FROM unnest(array_fill(:show::uuid, ARRAY[cardinality(:holders::uuid[])]), :holders::uuid[])
+        AS k(show_id, holder)
+    JOIN holds USING (show_id, holder) WHERE state = 0
     UNION ALL
-    SELECT holder, seat_count FROM waits
-    WHERE show_id = :show AND holder = ANY(:holders) AND state = 0
+    SELECT holder, seat_count
+    FROM unnest(array_fill(:show::uuid, ARRAY[cardinality(:holders::uuid[])]), :holders::uuid[])
+        AS k(show_id, holder)
+    JOIN waits USING (show_id, holder) WHERE state = 0
 ) AS held GROUP BY holder
 UNION ALL
-SELECT holder, NULL, seat_index, status FROM seats
-WHERE show_id = :show AND status <> 0 AND seat_index = ANY(:indexes);
+SELECT holder, NULL, seat_index, status
+FROM unnest(array_fill(:show::uuid, ARRAY[cardinality(:indexes::int4[])]), :indexes::int4[])
+    AS k(show_id, seat_index)
+JOIN seats USING (show_id, seat_index) WHERE status <> 0;
 -- COMMIT_WITH_HOLDS: the seats, the hold, the event and the counters.
 WITH seated AS (
     UPDATE seats SET status = 1, holder = s.holder
-    FROM unnest(:indexes::int4[], :seat_holders::uuid[]) AS s(seat_index, holder)
-    WHERE seats.show_id = :show AND seats.seat_index = s.seat_index
+    FROM unnest(array_fill(:show::uuid, ARRAY[cardinality(:indexes::int4[])]),
+            :indexes::int4[], :seat_holders::uuid[])
+        AS s(show_id, seat_index, holder)
+    WHERE (seats.show_id, seats.seat_index) = (s.show_id, s.seat_index)
 ),
 held AS (
     INSERT INTO holds (show_id, id, secret, holder, seat_indexes, created_at, expires_at, free_at)
@@ -70,5 +79,8 @@ UPDATE show_state SET last_seq = :last_seq, next_in_line = :next_in_line, availa
         (SELECT min(expires_at) FROM waits WHERE show_id = :show AND state = 0),
         :free_at)
     ELSE LEAST(next_due, :free_at) END
-WHERE show_id = :show;
+WHERE show_id = :show AND NOT EXISTS (
+    SELECT FROM unnest(array_fill(:show::uuid, ARRAY[cardinality(:indexes::int4[])]), :indexes::int4[])
+        AS k(show_id, seat_index)
+    JOIN seats USING (show_id, seat_index) WHERE seats.status <> 0);
 COMMIT;

@@ -153,6 +153,30 @@ async fn a_corrupt_sales_state_is_a_storage_error() {
     }
 }
 
+/// Counters that say fewer seats are held than a hold has (the seats and
+/// the counts disagree) fail the release that would take them below zero,
+/// and nothing is kept: never a count wrapped around to four billion.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn counters_below_a_holds_seats_are_a_storage_error() {
+    let f = fixture().await;
+    let me = HolderId::random();
+    let hold = f.hold(f.show, me, &["A1", "A2"]).await.unwrap();
+    corrupt(&f, "UPDATE show_state SET held = 1").await;
+    assert_storage_error(f.engine.release(&hold.token, me).await);
+    let (held, available): (i32, i32) =
+        sqlx::query_as("SELECT held, available FROM show_state WHERE show_id = $1")
+            .bind(f.show.as_uuid())
+            .fetch_one(f.store.pool())
+            .await
+            .unwrap();
+    assert_eq!(held, 1, "the failed release changed no count");
+    assert!(available >= 0);
+    assert!(
+        f.engine.hold_status(&hold.token, me).await.is_ok(),
+        "the hold stands"
+    );
+}
+
 /// The error a statement fails with: the CHECK constraint it broke.
 async fn broken_check(f: &Fixture<PgStore>, sql: &str) -> Option<String> {
     let error = sqlx::query(sql).execute(f.store.pool()).await.err()?;

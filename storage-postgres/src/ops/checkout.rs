@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use crate::PgStore;
 use crate::error::Result;
 use crate::rows::HoldStage;
-use crate::show_tx::{PaidHold, ShowTx};
+use crate::show_tx::{PaidHold, ShowTx, Tally};
 
 pub(super) async fn begin(
     store: &PgStore,
@@ -98,8 +98,7 @@ async fn complete_in(
         created_at: t.now,
         status: BookingStatus::Confirmed,
     };
-    t.counts.held -= row.seats.len() as u32;
-    t.counts.booked += row.seats.len() as u32;
+    t.recount(row.seats.len(), Tally::Held, Tally::Booked)?;
     let seats = t.meta.pricing.seat_ids(&row.seats);
     t.log(Change::Booked {
         booking: booking.id,

@@ -125,7 +125,7 @@ impl PgStore {
                 Err(refused) => decided.push(Err(refused)),
             }
         }
-        let holds = t.create_holds_at_commit(&grants);
+        let holds = t.create_holds_at_commit(&grants)?;
         for (hold, (_, seats)) in holds.iter().zip(&grants) {
             let seats = t.meta.pricing.seat_ids(seats);
             t.log(Change::Held {

@@ -9,7 +9,7 @@ use crate::PgStore;
 use crate::error::Result;
 use crate::keys::show_keys;
 use crate::rows::FREE;
-use crate::show_tx::ShowTx;
+use crate::show_tx::{ShowTx, Tally};
 
 pub(super) async fn release(
     store: &PgStore,
@@ -48,8 +48,7 @@ async fn release_in(t: &mut ShowTx, token: HoldToken, holder: HolderId) -> Resul
         .bind(row.seats.iter().map(|s| s.0 as i32).collect::<Vec<_>>())
         .execute(t.conn())
         .await?;
-    t.counts.held -= row.seats.len() as u32;
-    t.counts.available += row.seats.len() as u32;
+    t.recount(row.seats.len(), Tally::Held, Tally::Available)?;
     let seats = t.meta.pricing.seat_ids(&row.seats);
     t.log(Change::Released {
         hold: row.id,

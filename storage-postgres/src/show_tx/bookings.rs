@@ -4,7 +4,7 @@
 use reservation_core::catalog::SeatIndex;
 use reservation_core::{Booking, BookingStatus, CancelCause, Change};
 
-use super::ShowTx;
+use super::{ShowTx, Tally};
 use crate::error::Result;
 use crate::rows::FREE;
 
@@ -33,8 +33,7 @@ impl ShowTx {
             .filter_map(|ticket| plan.index_of(ticket.seat.seat))
             .collect();
         self.set_seats(&seats, FREE, None).await?;
-        self.counts.booked -= seats.len() as u32;
-        self.counts.available += seats.len() as u32;
+        self.recount(seats.len(), Tally::Booked, Tally::Available)?;
         let seats = self.meta.pricing.seat_ids(&seats);
         self.log(Change::Cancelled {
             booking: booking.id,

@@ -10,7 +10,7 @@ use sqlx::Row;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{PgQuery, ShowTx};
+use super::{PgQuery, ShowTx, Tally};
 use crate::error::{AdapterError, Result, corrupt};
 use crate::keys::show_keys;
 use crate::meta::ShowMeta;
@@ -156,7 +156,7 @@ impl ShowTx {
         &mut self,
         grants: &[(HolderId, Vec<SeatIndex>)],
     ) -> Result<Vec<Hold>> {
-        let rows = self.new_holds(grants);
+        let rows = self.new_holds(grants)?;
         if !rows.is_empty() {
             let query = sqlx::query(&WRITE_HOLDS).bind(self.uuid());
             let all_free: bool = self
@@ -177,11 +177,11 @@ impl ShowTx {
     pub(crate) fn create_holds_at_commit(
         &mut self,
         grants: &[(HolderId, Vec<SeatIndex>)],
-    ) -> Vec<Hold> {
-        let rows = self.new_holds(grants);
+    ) -> Result<Vec<Hold>> {
+        let rows = self.new_holds(grants)?;
         let holds = rows.iter().map(|row| self.hold_view(row)).collect();
         self.unwritten.extend(rows);
-        holds
+        Ok(holds)
     }
 
     /// Reads must not miss holds the commit is still to write.
@@ -193,7 +193,10 @@ impl ShowTx {
     }
 
     /// The rows of new holds, with the counts and deadline updated.
-    pub(super) fn new_holds(&mut self, grants: &[(HolderId, Vec<SeatIndex>)]) -> Vec<HoldRow> {
+    pub(super) fn new_holds(
+        &mut self,
+        grants: &[(HolderId, Vec<SeatIndex>)],
+    ) -> Result<Vec<HoldRow>> {
         let expires_at = self.now + self.policy.hold_time;
         let rows: Vec<HoldRow> = grants
             .iter()
@@ -212,13 +215,12 @@ impl ShowTx {
             })
             .collect();
         if !rows.is_empty() {
-            let count: u32 = rows.iter().map(|row| row.seats.len() as u32).sum();
-            self.counts.available -= count;
-            self.counts.held += count;
+            let count = rows.iter().map(|row| row.seats.len()).sum();
+            self.recount(count, Tally::Available, Tally::Held)?;
             let free_at = expires_at + self.policy.grace;
             self.new_deadline = Some(self.new_deadline.map_or(free_at, |d| d.min(free_at)));
         }
-        rows
+        Ok(rows)
     }
 
     /// Binds the parameters of [`hold_writes`] (after the show's `$1`).

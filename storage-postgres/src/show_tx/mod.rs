@@ -38,6 +38,7 @@ use crate::seat_cache::{SeatCache, Seats};
 pub(crate) use kept::PaidHold;
 
 pub(crate) use holds::HoldRow;
+pub(crate) use seats::Tally;
 
 /// `at` to the microsecond: the database keeps microseconds, so the store
 /// uses the same precision throughout.

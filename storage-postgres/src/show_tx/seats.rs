@@ -22,6 +22,14 @@ static SET_SEATS: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// One of a show's seat counts.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Tally {
+    Available,
+    Held,
+    Booked,
+}
+
 /// Seats each holder holds or waits for, and who has each seat.
 pub(crate) struct Seating {
     pub(crate) loads: Vec<(HolderId, u16)>,
@@ -90,6 +98,31 @@ impl ShowTx {
         moved.sort_unstable();
         moved.dedup();
         Ok(Some(moved))
+    }
+
+    /// Moves `n` seats from the `from` count to the `to` count. A count
+    /// that would go below zero disagrees with the seats: a storage error
+    /// (nothing is kept), never a count wrapped around.
+    pub(crate) fn recount(&mut self, n: usize, from: Tally, to: Tally) -> Result<()> {
+        let wrong = |what: String| corrupt("show_state", what);
+        let n = u32::try_from(n).map_err(|_| wrong(format!("{n} seats moved at once")))?;
+        let had = *self.tally(from);
+        *self.tally(from) = had
+            .checked_sub(n)
+            .ok_or_else(|| wrong(format!("{n} seats leave {from:?}, which counts {had}")))?;
+        let has = *self.tally(to);
+        *self.tally(to) = has
+            .checked_add(n)
+            .ok_or_else(|| wrong(format!("{n} more {to:?} seats than can be counted")))?;
+        Ok(())
+    }
+
+    fn tally(&mut self, which: Tally) -> &mut u32 {
+        match which {
+            Tally::Available => &mut self.counts.available,
+            Tally::Held => &mut self.counts.held,
+            Tally::Booked => &mut self.counts.booked,
+        }
     }
 
     /// Every seat's holding once the changes logged so far are committed:

@@ -6,7 +6,7 @@ use reservation_core::waitlist::{SeatHolding, Waiter, beyond_reach, serve_in_ord
 use reservation_core::{Change, HoldId, SeatId, WaitEnd, WaitId};
 use uuid::Uuid;
 
-use super::ShowTx;
+use super::{ShowTx, Tally};
 use crate::error::Result;
 use crate::rows::{
     ACTIVE, ENDED, EXPIRED, EndedWait, ExpiredHold, FREE, OFFERED, WAITING, WaiterRow, seat_indexes,
@@ -66,8 +66,7 @@ impl ShowTx {
         {
             let seats = seat_indexes(seats, self.meta.pricing.plan().len(), "holds")?;
             self.set_seats(&seats, FREE, None).await?;
-            self.counts.held -= seats.len() as u32;
-            self.counts.available += seats.len() as u32;
+            self.recount(seats.len(), Tally::Held, Tally::Available)?;
             let seats = self.meta.pricing.seat_ids(&seats);
             self.log(change(HoldId::from_uuid(*id), seats));
         }

@@ -32,9 +32,27 @@ impl PgStore {
             counters.write(&mut tx, show).await?;
             room.write(&mut tx, show).await?;
             tx.commit().await?;
+            self.line_renumbered();
             Ok(())
         })
         .await
+    }
+
+    /// After a draw, which renumbered a whole line at once: the line's
+    /// table is analyzed again, in the background. Statements are planned
+    /// for the table as last analyzed, which was before the lobby filled
+    /// if the lobby filled fast; planned so, the count of the visitors
+    /// ahead in one's bucket walked every queued visitor of the show (on
+    /// the index of silent visitors) rather than the bucket's range of the
+    /// line: every page polling its place, just as the sale opens. Plans
+    /// are made again once the table is analyzed.
+    pub(super) fn line_renumbered(&self) {
+        let pool = self.pool().clone();
+        tokio::spawn(async move {
+            if let Err(error) = sqlx::query("ANALYZE room_visitors").execute(&pool).await {
+                tracing::warn!(%error, "could not analyze room_visitors after a draw");
+            }
+        });
     }
 }
 

@@ -46,11 +46,11 @@ impl PgStore {
         }
         let before = (room.phase, counters.shape());
         let (room_before, counters_before) = (room, counters.clone());
-        let mut changed = false;
-        if !room.drawn && now >= room.config.sale_opens_at() {
+        let drawing = !room.drawn && now >= room.config.sale_opens_at();
+        if drawing {
             draw_locked(t.conn(), show, &mut room, &mut counters, now).await?;
-            changed = true;
         }
+        let mut changed = drawing;
         // Silent visitors lose their place (a dropped lobby visitor has no number).
         let dropped: Vec<Option<i64>> = sqlx::query_scalar(&format!(
             "UPDATE room_visitors SET state = {DROPPED}
@@ -137,6 +137,9 @@ impl PgStore {
             });
         }
         t.commit().await?;
+        if drawing {
+            self.line_renumbered();
+        }
         Ok(u64::from(admitted))
     }
 }

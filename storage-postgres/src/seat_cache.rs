@@ -18,9 +18,9 @@
 use std::sync::Arc;
 
 use dashmap::DashMap;
-use reservation_core::ShowId;
 use reservation_core::catalog::{SeatIndex, SeatingPlan};
 use reservation_core::waitlist::SeatHolding;
+use reservation_core::{Change, ShowId};
 use sqlx::PgConnection;
 
 use crate::error::{Result, corrupt};
@@ -62,16 +62,15 @@ impl Seats {
     }
 }
 
-/// The seats of `show` (in the hall of `plan`) that its events after `after` up to
-/// `upto` moved, each once; `None` when the events are not all there or
-/// not all readable by this build (then reading every seat is the way).
-pub(crate) async fn moved_by_events(
+/// The changes of `show`'s events after `after` up to `upto`; `None` when
+/// the events are not all there or not all readable by this build (then
+/// reading every seat is the way).
+pub(crate) async fn changes_since(
     conn: &mut PgConnection,
     show: ShowId,
-    plan: &SeatingPlan,
     after: i64,
     upto: i64,
-) -> Result<Option<Vec<SeatIndex>>> {
+) -> Result<Option<Vec<Change>>> {
     if !(1..=CATCH_UP).contains(&(upto - after)) {
         return Ok(None);
     }
@@ -87,12 +86,24 @@ pub(crate) async fn moved_by_events(
     if events.len() as i64 != upto - after {
         return Ok(None);
     }
-    let mut moved = Vec::new();
+    let mut changes = Vec::with_capacity(events.len());
     for event in events {
         let Ok(event) = event.read(show) else {
             return Ok(None);
         };
-        for &seat in event.change.seats() {
+        changes.push(event.change);
+    }
+    Ok(Some(changes))
+}
+
+/// The seats `changes` moved, each once, by their index in `plan`.
+pub(crate) fn moved_by<'a>(
+    plan: &SeatingPlan,
+    changes: impl IntoIterator<Item = &'a Change>,
+) -> Result<Vec<SeatIndex>> {
+    let mut moved = Vec::new();
+    for change in changes {
+        for &seat in change.seats() {
             let index = plan
                 .index_of(seat)
                 .ok_or_else(|| corrupt("show_events", format!("seat {seat} is not the hall's")))?;
@@ -101,7 +112,7 @@ pub(crate) async fn moved_by_events(
     }
     moved.sort_unstable();
     moved.dedup();
-    Ok(Some(moved))
+    Ok(moved)
 }
 
 /// The seats of recently mapped shows.

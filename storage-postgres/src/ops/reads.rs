@@ -15,7 +15,7 @@ use crate::PgStore;
 use crate::error::{Result, corrupt};
 use crate::keys::show_keys;
 use crate::rows::{FREE, StateRow, holding, seat_index, sequence};
-use crate::seat_cache::{Seats, moved_by_events};
+use crate::seat_cache::{Seats, changes_since, moved_by};
 use crate::show_tx::{holdings, in_micros};
 
 /// The row of [`seat_map_unlocked`]: the show's state and its
@@ -133,9 +133,10 @@ async fn catch_up(
         .fetch_optional(&mut *tx)
         .await?;
     let state = state.ok_or(ReservationError::UnknownShow(show))?;
-    let Some(moved) = moved_by_events(&mut tx, show, plan, kept.seq, state.last_seq).await? else {
+    let Some(changes) = changes_since(&mut tx, show, kept.seq, state.last_seq).await? else {
         return Ok(None);
     };
+    let moved = moved_by(plan, &changes)?;
     let indexes: Vec<i32> = moved.iter().map(|index| index.0 as i32).collect();
     let rows: Vec<(i32, i16, Option<Uuid>)> = sqlx::query_as(&MOVED_SEATS)
         .bind(show.as_uuid())

@@ -1,6 +1,6 @@
 //! Who has which seat, and how many seats each holder holds or waits for.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 use reservation_core::HolderId;
 use reservation_core::catalog::SeatIndex;
@@ -11,7 +11,7 @@ use super::{ShowTx, holdings};
 use crate::error::{AdapterError, Error, Result, corrupt};
 use crate::keys::show_keys;
 use crate::rows::{ACTIVE, FREE, LoadOrSeat, LoadOrSeatRow, WAITING};
-use crate::seat_cache::{Seats, moved_by_events};
+use crate::seat_cache::{Seats, changes_since, moved_by};
 
 /// Sets seats' status and holder.
 static SET_SEATS: LazyLock<String> = LazyLock::new(|| {
@@ -77,26 +77,16 @@ impl ShowTx {
     /// since, and by this transaction so far. `None` when they cannot all
     /// be told.
     async fn moved_since(&mut self, kept: &Seats) -> Result<Option<Vec<SeatIndex>>> {
-        let plan = Arc::clone(self.meta.pricing.plan());
-        let mut moved = if kept.seq == self.last_seq {
+        let since = if kept.seq == self.last_seq {
             Vec::new()
         } else {
             let show = self.id();
-            let Some(moved) =
-                moved_by_events(&mut self.tx, show, &plan, kept.seq, self.last_seq).await?
-            else {
-                return Ok(None);
-            };
-            moved
+            match changes_since(&mut self.tx, show, kept.seq, self.last_seq).await? {
+                Some(changes) => changes,
+                None => return Ok(None),
+            }
         };
-        for &seat in self.changes.iter().flat_map(|change| change.seats()) {
-            let index = plan
-                .index_of(seat)
-                .ok_or_else(|| corrupt("show_events", format!("seat {seat} is not the hall's")))?;
-            moved.push(index);
-        }
-        moved.sort_unstable();
-        moved.dedup();
+        let moved = moved_by(self.meta.pricing.plan(), since.iter().chain(&self.changes))?;
         Ok(Some(moved))
     }
 

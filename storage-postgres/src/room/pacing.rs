@@ -97,15 +97,20 @@ impl PgStore {
                 };
                 let allowance = room.pacer.allowance(pace, now, occupancy);
                 if allowance > 0 {
+                    // The first `$2` in line: those numbered up to the
+                    // `$2`-th's number (all when fewer wait), one range of
+                    // the line's index. (Joined to a `LIMIT $2` list, the
+                    // update was planned for a tenth of the line and
+                    // hash-joined all of it: 12 ms a tick.)
                     let numbers: Vec<i64> = sqlx::query_scalar(&format!(
-                        "WITH next AS (
-                             SELECT visitor FROM room_visitors
-                             WHERE show_id = $1 AND state = {QUEUED}
-                             ORDER BY number LIMIT $2
-                         )
-                         UPDATE room_visitors v SET state = {ADMITTED}, admitted_until = $3
-                         FROM next WHERE v.show_id = $1 AND v.visitor = next.visitor
-                         RETURNING v.number"
+                        "UPDATE room_visitors SET state = {ADMITTED}, admitted_until = $3
+                         WHERE show_id = $1 AND state = {QUEUED} AND number <= coalesce(
+                             (SELECT number FROM room_visitors
+                              WHERE show_id = $1 AND state = {QUEUED}
+                              ORDER BY number OFFSET $2 - 1 LIMIT 1),
+                             {LAST})
+                         RETURNING number",
+                        LAST = i64::MAX
                     ))
                     .bind(show.as_uuid())
                     .bind(i64::from(allowance))

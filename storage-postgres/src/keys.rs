@@ -10,13 +10,12 @@
 //! condition on the show alone is left to scan by, so each key is one
 //! index descent.
 
-/// `unnest` of the key arrays `arrays` (each a parameter with its cast),
-/// each row led by the show `$1`, named `alias(show_id, ...)` as
-/// `alias_columns` says.
-pub(crate) fn show_keys(arrays: &[&str], alias_columns: &str) -> String {
-    let first = arrays.first().copied().unwrap_or("'{}'::int4[]");
+/// `unnest` of the key arrays `first` and `more` (each a parameter with
+/// its cast), each row led by the show `$1`, named `alias(show_id, ...)`
+/// as `alias_columns` says.
+pub(crate) fn show_keys(first: &str, more: &[&str], alias_columns: &str) -> String {
+    let arrays: String = more.iter().map(|array| format!(", {array}")).collect();
     format!(
-        "unnest(array_fill($1::uuid, ARRAY[cardinality({first})]), {}) AS {alias_columns}",
-        arrays.join(", ")
+        "unnest(array_fill($1::uuid, ARRAY[cardinality({first})]), {first}{arrays}) AS {alias_columns}"
     )
 }

@@ -101,7 +101,7 @@ static MOVED_SEATS: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT seat_index, status, holder FROM {keys} JOIN seats USING (show_id, seat_index)
          WHERE status <> $3",
-        keys = show_keys(&["$2::int4[]"], "k(show_id, seat_index)")
+        keys = show_keys("$2::int4[]", &[], "k(show_id, seat_index)")
     )
 });
 

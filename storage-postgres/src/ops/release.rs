@@ -34,7 +34,7 @@ static RELEASE: LazyLock<String> = LazyLock::new(|| {
              WHERE (seats.show_id, seats.seat_index) = (k.show_id, k.seat_index)
          )
          DELETE FROM holds WHERE show_id = $1 AND id = $2",
-        keys = show_keys(&["$3::int4[]"], "k(show_id, seat_index)")
+        keys = show_keys("$3::int4[]", &[], "k(show_id, seat_index)")
     )
 });
 

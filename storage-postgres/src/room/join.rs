@@ -145,7 +145,7 @@ impl PgStore {
                  FROM {visitors} JOIN room_visitors USING (show_id, visitor)
              ) AS known
              WHERE r.show_id = $1",
-            visitors = show_keys(&["$2::uuid[]"], "k(show_id, visitor)")
+            visitors = show_keys("$2::uuid[]", &[], "k(show_id, visitor)")
         ))
         .bind(show.as_uuid())
         .bind(&visitors)

@@ -27,7 +27,7 @@ static READ_HOLD: LazyLock<String> = LazyLock::new(|| {
 static READ_AHEAD: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT secret, {HOLD_COLUMNS} FROM {keys} JOIN holds USING (show_id, secret)",
-        keys = show_keys(&["$2::bytea[]"], "k(show_id, secret)")
+        keys = show_keys("$2::bytea[]", &[], "k(show_id, secret)")
     )
 });
 
@@ -109,7 +109,8 @@ pub(super) fn hold_writes(first: usize) -> String {
                  AS h(id, secret, holder, seats)
          )",
         seat_keys = show_keys(
-            &[&format!("{}::int4[]", p(0)), &format!("{}::uuid[]", p(1))],
+            &format!("{}::int4[]", p(0)),
+            &[&format!("{}::uuid[]", p(1))],
             "s(show_id, seat_index, holder)"
         ),
         ids = p(2),
@@ -130,7 +131,7 @@ pub(super) fn all_free(first: usize) -> String {
     format!(
         "NOT EXISTS (SELECT FROM {keys} JOIN seats USING (show_id, seat_index)
              WHERE seats.status <> {FREE})",
-        keys = show_keys(&[&format!("${first}::int4[]")], "k(show_id, seat_index)")
+        keys = show_keys(&format!("${first}::int4[]"), &[], "k(show_id, seat_index)")
     )
 }
 

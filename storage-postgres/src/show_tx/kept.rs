@@ -26,7 +26,7 @@ static START_ATTEMPTS: LazyLock<String> = LazyLock::new(|| {
         "INSERT INTO checkouts (show_id, hold_id, free_at, started_at)
          SELECT show_id, id, free_at, $3 FROM {holds} JOIN holds USING (show_id, id)
          ON CONFLICT (show_id, hold_id) DO NOTHING",
-        holds = show_keys(&["$2::uuid[]"], "k(show_id, id)")
+        holds = show_keys("$2::uuid[]", &[], "k(show_id, id)")
     )
 });
 
@@ -77,17 +77,13 @@ static WRITE: LazyLock<String> = LazyLock::new(|| {
          UPDATE holds SET state = {CONFIRMED}, booking_id = b.id
          FROM b WHERE (holds.show_id, holds.id) = (b.show_id, b.hold)",
         bookings = show_keys(
-            &[
-                "$2::uuid[]",
-                "$3::uuid[]",
-                "$4::uuid[]",
-                "$5::jsonb[]",
-                "$6::jsonb[]"
-            ],
+            "$2::uuid[]",
+            &["$3::uuid[]", "$4::uuid[]", "$5::jsonb[]", "$6::jsonb[]"],
             "b(show_id, hold, id, holder, receipt, doc)"
         ),
         tickets = show_keys(
-            &["$9::int4[]", "$10::uuid[]"],
+            "$9::int4[]",
+            &["$10::uuid[]"],
             "t(show_id, seat_index, holder)"
         ),
     )

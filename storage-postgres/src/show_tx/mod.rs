@@ -62,7 +62,7 @@ pub(crate) fn holdings(seats: usize, taken: Vec<(SeatIndex, SeatHolding)>) -> Ve
 pub(super) type PgQuery<'q> = sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>;
 
 /// The commit's one statement: the events (in this build's wire format)
-/// and the show's counters, updated only `where` also holds (it updates one
+/// and the show's counters, updated only if `condition` also holds (it updates one
 /// row or none).
 fn log_and_count(condition: &str) -> String {
     format!(

@@ -18,7 +18,7 @@ static SET_SEATS: LazyLock<String> = LazyLock::new(|| {
     format!(
         "UPDATE seats SET status = $3, holder = $4 FROM {keys}
          WHERE (seats.show_id, seats.seat_index) = (k.show_id, k.seat_index)",
-        keys = show_keys(&["$2::int4[]"], "k(show_id, seat_index)")
+        keys = show_keys("$2::int4[]", &[], "k(show_id, seat_index)")
     )
 });
 
@@ -142,11 +142,11 @@ impl ShowTx {
         let seats = match only {
             Some(_) => format!(
                 "{} JOIN seats USING (show_id, seat_index) WHERE",
-                show_keys(&["$3::int4[]"], "k(show_id, seat_index)")
+                show_keys("$3::int4[]", &[], "k(show_id, seat_index)")
             ),
             None => "seats WHERE show_id = $1 AND".to_owned(),
         };
-        let holder_keys = show_keys(&["$2::uuid[]"], "k(show_id, holder)");
+        let holder_keys = show_keys("$2::uuid[]", &[], "k(show_id, holder)");
         // Rows with a seat index are taken seats; the others are loads. The
         // codes are literals: a cached plan can then use the partial
         // indexes (`WHERE state = 0`).

@@ -6,7 +6,8 @@
 //! /api/v1/holds/{token}`), so every hold costs two requests. Reports holds
 //! a second and the p99 of the hold requests; on PostgreSQL beside the same
 //! loop run by as many tasks on the store directly (no HTTP), in the same
-//! run.
+//! run. The server runs on its own threads: the CPU time it spends per hold
+//! (with its release) is reported apart from the load generator's.
 
 use std::future::IntoFuture;
 use std::net::SocketAddr;
@@ -27,6 +28,7 @@ use reservation_core::{
 };
 use serde::Deserialize;
 
+use crate::cpu::{Split, Threads};
 use crate::report::Row;
 
 /// Concurrent clients, each on its own connection and session.
@@ -82,8 +84,8 @@ async fn measure<S: Store + 'static>(
     } else {
         None
     };
-    let mut latencies = match hold_loop(&f, &shows, run).await {
-        Ok(latencies) => latencies,
+    let (mut latencies, cpu) = match hold_loop(&f, &shows, run).await {
+        Ok(measured) => measured,
         Err(e) => {
             eprintln!("http, {name}: {e}");
             return;
@@ -126,6 +128,8 @@ async fn measure<S: Store + 'static>(
         quantile_ms(&latencies, 0.99),
         "",
     ));
+    let case = format!("{name}, {CONNECTIONS} connections");
+    rows.extend(cpu.rows("http", &case, "hold", latencies.len()));
 }
 
 /// The clients' loop without HTTP: as many tasks, each its own holder,
@@ -179,18 +183,21 @@ async fn direct_loop<S: Store + 'static>(
 }
 
 /// Serves the app over the fixture's store and runs the clients: the hold
-/// latencies of the `run` after a warm-up of a fifth of it.
+/// latencies of the `run` after a warm-up of a fifth of it, and the CPU
+/// time spent in that `run`.
 async fn hold_loop<S: Store + 'static>(
     f: &Fixture<S>,
     shows: &[ShowId],
     run: Duration,
-) -> Result<Vec<Duration>, String> {
-    let (address, server) = serve(f).await?;
+) -> Result<(Vec<Duration>, Split), String> {
+    let server = serve(f)?;
     let from = Instant::now() + run / 5;
     let until = from + run;
     let clients: Vec<_> = (0..CONNECTIONS)
-        .map(|i| tokio::spawn(client(address, shows[i % shows.len()], from, until)))
+        .map(|i| tokio::spawn(client(server.address, shows[i % shows.len()], from, until)))
         .collect();
+    tokio::time::sleep_until(from.into()).await;
+    let ((), cpu) = Split::around(&server.threads, tokio::time::sleep_until(until.into())).await;
     let mut latencies = Vec::new();
     let mut failure = None;
     for client in clients {
@@ -200,8 +207,7 @@ async fn hold_loop<S: Store + 'static>(
             Err(e) => failure = Some(format!("a client panicked: {e}")),
         }
     }
-    server.abort();
-    failure.map_or(Ok(latencies), Err)
+    failure.map_or(Ok((latencies, cpu)), Err)
 }
 
 /// One session's loop: hold, release, until `until`; the latencies of the
@@ -235,12 +241,36 @@ async fn client(
     Ok(latencies)
 }
 
-/// Serves the app over the fixture's store, with rate limits off, on a
-/// loopback port: its address, and the server's task (aborting it stops
-/// accepting; connection tasks end when the clients hang up).
-pub(crate) async fn serve<S: Store + 'static>(
-    f: &Fixture<S>,
-) -> Result<(SocketAddr, tokio::task::JoinHandle<std::io::Result<()>>), String> {
+/// The app served over a fixture's store, with rate limits off, on a
+/// loopback port, on a runtime of its own: its threads' CPU time is told
+/// apart from the load generator's. Dropping it stops it.
+pub(crate) struct Server {
+    pub(crate) address: SocketAddr,
+    pub(crate) threads: Threads,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // Without waiting: a runtime dropped inside another one panics.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// Starts a [`Server`] over `f`'s store.
+pub(crate) fn serve<S: Store + 'static>(f: &Fixture<S>) -> Result<Server, String> {
+    let threads = Threads::listed();
+    let joining = threads.clone();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .thread_name("server")
+        .on_thread_start(move || joining.join())
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the server's runtime: {e}"))?;
+    // What the app spawns runs on the server's runtime too.
+    let inside = runtime.enter();
     let store: Arc<dyn Store> = f.store.clone();
     let state = AppState::new(
         store,
@@ -249,20 +279,26 @@ pub(crate) async fn serve<S: Store + 'static>(
     )
     .with_hold_rates(HoldRates::OFF);
     let app = app_server::app(state, app_server::site("target/site"));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.set_nonblocking(true).map(|()| l))
+        .and_then(tokio::net::TcpListener::from_std)
         .map_err(|e| format!("cannot listen: {e}"))?;
     let address = listener
         .local_addr()
         .map_err(|e| format!("no local address: {e}"))?;
-    let server = tokio::spawn(
+    runtime.spawn(
         axum::serve(
             listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .into_future(),
     );
-    Ok((address, server))
+    drop(inside);
+    Ok(Server {
+        address,
+        threads,
+        runtime: Some(runtime),
+    })
 }
 
 /// The part of a created hold the benches use.

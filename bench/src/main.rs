@@ -4,6 +4,7 @@
 //! shared machine are noise.
 
 mod core_mem;
+mod cpu;
 mod http;
 mod on_sale;
 mod pg_hot_show;

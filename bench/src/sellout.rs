@@ -44,19 +44,18 @@ pub(crate) async fn run(
 
 async fn measure<S: Store + 'static>(name: &str, store: S, rows: &mut Vec<Row>) {
     let f = Fixture::seed(store).await;
-    let (address, server) = match serve(&f).await {
-        Ok(served) => served,
+    let server = match serve(&f) {
+        Ok(server) => server,
         Err(e) => return eprintln!("sellout, {name}: {e}"),
     };
     for (hall_rows, per_row, target) in SHOWS {
         let seats = usize::from(hall_rows) * usize::from(per_row);
         let (show, _) = f.add_grid_show(hall_rows, per_row, 0).await;
-        match sell_out(address, show).await {
+        match sell_out(server.address, show).await {
             Ok(sale) => report(name, seats, &sale, target, rows),
             Err(e) => eprintln!("sellout, {name}, {seats} seats: {e}"),
         }
     }
-    server.abort();
 }
 
 /// What one sale came to.

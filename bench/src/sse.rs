@@ -4,7 +4,8 @@
 //! time, each by a new session, the next once every subscriber has the
 //! previous one. For every (hold, subscriber) pair: the time from sending
 //! the hold until the subscriber has its `held` event; p50 and p99 over all
-//! pairs. The server is a separate process because 10,000 sockets on each
+//! pairs, and the server's CPU time per hold (mostly the fan-out) apart
+//! from the subscribers'. The server is a separate process because 10,000 sockets on each
 //! side would not fit one process's file descriptor limit (20,000 here).
 
 use std::collections::HashMap;
@@ -24,6 +25,7 @@ use tokio::net::TcpStream;
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 
+use crate::cpu::{Split, Threads};
 use crate::http::{best_available, connect, hold, send, session_cookie};
 use crate::report::Row;
 
@@ -46,8 +48,8 @@ pub(crate) async fn run(
     } else {
         (10_000, 30, "10,000 subscribers")
     };
-    let latencies = match measure(subscribers, holds, site_root, progress).await {
-        Ok(latencies) => latencies,
+    let (latencies, cpu) = match measure(subscribers, holds, site_root, progress).await {
+        Ok(measured) => measured,
         Err(e) => {
             eprintln!("sse: {e}");
             return;
@@ -60,15 +62,18 @@ pub(crate) async fn run(
         format!("memory, {label}, {holds} holds, {missing} events missing")
     };
     rows.extend(Row::p50_p99("sse", &case, &latencies, "p99 <= 100 ms"));
+    // A hold's CPU time on the server is mostly its event's fan-out.
+    rows.extend(cpu.rows("sse", &format!("memory, {label}"), "hold", holds));
 }
 
-/// The sorted latencies of the (hold, subscriber) pairs whose event arrived.
+/// The sorted latencies of the (hold, subscriber) pairs whose event arrived,
+/// and the CPU time spent while the holds were made.
 async fn measure(
     subscribers: usize,
     holds: usize,
     site_root: &Path,
     progress: &indicatif::ProgressBar,
-) -> Result<Vec<Duration>, String> {
+) -> Result<(Vec<Duration>, Split), String> {
     let (mut server, address) = start_server(site_root).await?;
     progress.inc(1);
     let show = arena_show(address).await?;
@@ -81,7 +86,10 @@ async fn measure(
         started.elapsed().as_secs_f64()
     ));
     progress.inc(1);
-    let sent = make_holds(address, show, holds, subscribers, &delivered).await?;
+    let server_threads = Threads::Process(server.id().unwrap_or_default());
+    let making = make_holds(address, show, holds, subscribers, &delivered);
+    let (sent, cpu) = Split::around(&server_threads, making).await;
+    let sent = sent?;
     progress.inc(1);
     let _ = stop.send(true);
     let mut latencies = Vec::with_capacity(holds * subscribers);
@@ -94,7 +102,7 @@ async fn measure(
     }
     let _ = server.kill().await;
     latencies.sort();
-    Ok(latencies)
+    Ok((latencies, cpu))
 }
 
 /// The release app-server next to this binary (`cargo xtask bench` builds

@@ -3,7 +3,7 @@
 //! bound with `wasm-bindgen`, next to the CSS, in `<target>/site/pkg`.
 //! Installs the `wasm32-unknown-unknown` target and the `wasm-bindgen-cli`
 //! version that matches Cargo.lock when they are missing; downloads nothing
-//! else. No `wasm-opt`: Debian's made the gzipped bundle larger (README).
+//! else. No `wasm-opt`: it made the gzipped bundle larger (README).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -15,6 +15,7 @@ mod event;
 mod hold;
 #[cfg(feature = "ssr")]
 mod local_time;
+mod resource;
 mod room;
 mod search;
 #[cfg(feature = "ssr")]
@@ -29,6 +30,7 @@ pub use catalog::*;
 pub use checkout::*;
 pub use event::*;
 pub use hold::*;
+pub use resource::{JsonAsBytes, page_resource};
 pub use room::*;
 pub use search::*;
 #[cfg(feature = "ssr")]

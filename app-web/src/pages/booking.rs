@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::data::booking_page;
+use crate::data::page_resource;
 use crate::focus::PageHeading;
 
 /// The confirmation of one booking.
@@ -11,7 +12,7 @@ use crate::focus::PageHeading;
 pub fn BookingPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("booking").unwrap_or_default();
-    let page = Resource::new(id, booking_page);
+    let page = page_resource(id, booking_page);
     view! {
         <Suspense fallback=|| view! { <p class="notice">"Loading your booking..."</p> }>
             {move || Suspend::new(async move {

@@ -7,6 +7,7 @@ pub mod countdown;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
+use crate::data::page_resource;
 use crate::data::{Pay, ReleaseHold, checkout_page};
 use crate::focus::PageHeading;
 use countdown::HoldCountdown;
@@ -23,7 +24,7 @@ const CARD_REFUSALS: [&str; 2] = ["payment_declined", "invalid_card_number"];
 pub fn CheckoutPage() -> impl IntoView {
     let params = use_params_map();
     let token = move || params.read().get("token").unwrap_or_default();
-    let page = Resource::new(token, checkout_page);
+    let page = page_resource(token, checkout_page);
     let pay = ServerAction::<Pay>::new();
     let release = ServerAction::<ReleaseHold>::new();
     let card_refused = Memo::new(

@@ -6,6 +6,7 @@ use crate::focus::PageHeading;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
+use crate::data::page_resource;
 use crate::data::{EventView, city_events, count};
 
 /// The events showing in one city.
@@ -13,7 +14,7 @@ use crate::data::{EventView, city_events, count};
 pub fn CityPage() -> impl IntoView {
     let params = use_params_map();
     let city = move || params.read().get("city").unwrap_or_default();
-    let page = Resource::new(city, city_events);
+    let page = page_resource(city, city_events);
     view! {
         <Suspense fallback=|| view! { <p class="notice">"Loading..."</p> }>
             {move || Suspend::new(async move {

@@ -7,6 +7,7 @@ use crate::focus::PageHeading;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use crate::data::page_resource;
 use crate::data::{count, event_page};
 
 /// Venues and showtimes of one event in one city.
@@ -20,7 +21,7 @@ pub fn EventPage() -> impl IntoView {
             query.read().get("city").unwrap_or_default(),
         )
     };
-    let page = Resource::new(key, |(event, city)| event_page(event, city));
+    let page = page_resource(key, |(event, city)| event_page(event, city));
     view! {
         <Suspense fallback=|| view! { <p class="notice">"Loading..."</p> }>
             {move || Suspend::new(async move {

@@ -6,11 +6,12 @@ use crate::focus::PageHeading;
 use leptos_meta::Title;
 
 use crate::data::list_cities;
+use crate::data::page_resource;
 
 /// The home page: the cities with shows.
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let cities = Resource::new(|| (), |_| list_cities());
+    let cities = page_resource(|| (), |_| list_cities());
     view! {
         <Title text="Tickets for cinemas, concerts and theatre · Seatwise"/>
         <PageHeading>"Tickets for cinemas, concerts and theatre"</PageHeading>

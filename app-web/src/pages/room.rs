@@ -15,6 +15,7 @@ use crate::focus::PageHeading;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
+use crate::data::page_resource;
 use crate::data::{RoomPageData, SalePhase, message, room_page};
 
 /// Where the Leave form posts: the `leave_room` server function.
@@ -28,7 +29,7 @@ pub const REFRESH_SECONDS: u32 = 10;
 pub fn RoomPage() -> impl IntoView {
     let params = use_params_map();
     let show = move || params.read().get("show").unwrap_or_default();
-    let page = Resource::new(show, |show| room_page(show, true));
+    let page = page_resource(show, |show| room_page(show, true));
     view! {
         <Suspense fallback=|| view! { <p class="notice">"Finding your place in line..."</p> }>
             {move || Suspend::new(async move {

@@ -7,6 +7,7 @@ use crate::focus::PageHeading;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
+use crate::data::page_resource;
 use crate::data::{count, list_cities, message, search_events};
 
 /// How long typing must pause before searching.
@@ -18,7 +19,7 @@ const DEBOUNCE: std::time::Duration = std::time::Duration::from_millis(300);
 pub fn SearchPage() -> impl IntoView {
     let query = use_query_map();
     let param = move |name: &str| query.read().get(name).unwrap_or_default();
-    let results = Resource::new(
+    let results = page_resource(
         move || {
             let this_week = param("week") == "this";
             (
@@ -31,7 +32,7 @@ pub fn SearchPage() -> impl IntoView {
         },
         |(q, city, from, this_week, cursor)| search_events(q, city, from, this_week, Some(cursor)),
     );
-    let cities = Resource::new(|| (), |_| list_cities());
+    let cities = page_resource(|| (), |_| list_cities());
     let navigate = use_navigate();
     let pending = StoredValue::new(None::<TimeoutHandle>);
     let on_input = move |ev: leptos::ev::Event| {

@@ -11,6 +11,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use super::seat_map::{Legend, SeatMap, Seats, seats as count_seats};
 #[cfg(feature = "hydrate")]
 use crate::data::SeatState;
+use crate::data::page_resource;
 use crate::data::{HoldBest, HoldSeats, JoinWait, SeatDot, ShowPageData, message, show_page};
 
 /// Most seats one visitor may pick (the library enforces it too).
@@ -21,7 +22,7 @@ const MAX_SEATS: usize = 10;
 pub fn ShowPage() -> impl IntoView {
     let params = use_params_map();
     let show = move || params.read().get("show").unwrap_or_default();
-    let page = Resource::new(show, show_page);
+    let page = page_resource(show, show_page);
     view! {
         <Suspense fallback=|| view! { <p class="notice">"Loading the seat map..."</p> }>
             {move || Suspend::new(async move {

@@ -6,12 +6,13 @@ use leptos::prelude::*;
 use crate::focus::PageHeading;
 use leptos_meta::Title;
 
+use crate::data::page_resource;
 use crate::data::{TicketItem, my_tickets};
 
 /// The visitor's bookings, holds and waits.
 #[component]
 pub fn TicketsPage() -> impl IntoView {
-    let page = Resource::new(|| (), |_| my_tickets());
+    let page = page_resource(|| (), |_| my_tickets());
     view! {
         <Title text="My tickets · Seatwise"/>
         <PageHeading>"My tickets"</PageHeading>

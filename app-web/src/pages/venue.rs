@@ -7,6 +7,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use super::city::EventCards;
+use crate::data::page_resource;
 use crate::data::venue_page;
 
 /// The events showing at one venue.
@@ -14,7 +15,7 @@ use crate::data::venue_page;
 pub fn VenuePage() -> impl IntoView {
     let params = use_params_map();
     let venue = move || params.read().get("venue").unwrap_or_default();
-    let page = Resource::new(venue, venue_page);
+    let page = page_resource(venue, venue_page);
     view! {
         <Suspense fallback=|| view! { <p class="notice">"Loading..."</p> }>
             {move || Suspend::new(async move {

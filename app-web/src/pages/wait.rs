@@ -7,6 +7,7 @@ use crate::focus::PageHeading;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
+use crate::data::page_resource;
 use crate::data::{LeaveWait, WaitState, count, message, wait_page};
 
 /// How often the page asks where the wait stands.
@@ -17,7 +18,7 @@ const CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 pub fn WaitPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("wait").unwrap_or_default();
-    let page = Resource::new(id, wait_page);
+    let page = page_resource(id, wait_page);
     let navigate = use_navigate();
     // In the browser: check again regularly, and go to checkout on an offer.
     Effect::new(move |_| {

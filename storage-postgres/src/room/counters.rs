@@ -53,14 +53,15 @@ impl CountersRow {
 impl Counters {
     /// Locks the room's counters (every change of a visitor's state does).
     ///
-    /// The rest of the transaction runs without sequential scans: a plan
-    /// cached while `room_visitors` was nearly empty (a lobby filling, not
-    /// yet analyzed) otherwise hash-joins a join batch's visitors to a scan
-    /// of the whole table, every batch, so joins slowed as the line grew
-    /// (`auto_explain`: 6.7 ms a batch at 100,000 visitors).
+    /// The rest of the transaction runs without sequential scans
+    /// ([`NO_SEQ_SCANS`]): a plan cached while `room_visitors` was nearly
+    /// empty (a lobby filling, not yet analyzed) otherwise hash-joins a join
+    /// batch's visitors to a scan of the whole table, every batch, so joins
+    /// slowed as the line grew (`auto_explain`: 6.7 ms a batch at 100,000
+    /// visitors).
     pub(super) async fn lock(conn: &mut PgConnection, show: ShowId) -> Result<Option<Self>> {
         let row: Option<CountersRow> = sqlx::query_as(&format!(
-            "SELECT set_config('enable_seqscan', 'off', true), {COUNTER_COLUMNS}
+            "SELECT {NO_SEQ_SCANS}, {COUNTER_COLUMNS}
              FROM room_counters c WHERE c.show_id = $1 FOR NO KEY UPDATE"
         ))
         .bind(show.as_uuid())

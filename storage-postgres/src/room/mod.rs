@@ -64,7 +64,7 @@ use uuid::Uuid;
 use crate::PgStore;
 use crate::error::{AdapterError, Error, Result, corrupt, unsigned};
 use crate::rows::{CountsRow, SalesRow};
-use crate::show_tx::{ShowTx, begin, in_micros};
+use crate::show_tx::{NO_SEQ_SCANS, ShowTx, begin, in_micros};
 
 use self::{counters::*, draw::*, state::*, status::*};
 

@@ -59,6 +59,12 @@ pub(crate) fn holdings(seats: usize, taken: Vec<(SeatIndex, SeatHolding)>) -> Ve
     all
 }
 
+/// Set in a transaction's locking statement: its later statements run
+/// without sequential scans, so a plan made while a table was nearly empty
+/// cannot scan it whole once it has grown (the show's transactions and the
+/// waiting rooms' alike).
+pub(crate) const NO_SEQ_SCANS: &str = "set_config('enable_seqscan', 'off', true)";
+
 pub(super) type PgQuery<'q> = sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>;
 
 /// The commit's one statement: the events (in this build's wire format)
@@ -186,11 +192,10 @@ impl ShowTx {
         // The transaction's other statements are index lookups keyed by the
         // show: planning them afresh each time (PostgreSQL's custom plans)
         // cost a quarter of the server's time, so each is planned once per
-        // connection; with sequential scans off, a plan made while a table
-        // was nearly empty cannot scan it whole once it has grown.
+        // connection, and without sequential scans (`NO_SEQ_SCANS`).
         let row: Option<StateRow> = sqlx::query_as(&format!(
             "SELECT set_config('plan_cache_mode', 'force_generic_plan', true),
-                 set_config('enable_seqscan', 'off', true),
+                 {NO_SEQ_SCANS},
                  last_seq, next_in_line, next_due, available, held, booked,
                  sales, sales_since, cancel_reason, starts_at
              FROM show_state WHERE show_id = $1 {lock}"
